@@ -1,0 +1,233 @@
+{{/*
+Naming. Kubernetes caps most names at 63 characters (DNS labels, and Job names end up
+in a pod label), so every derived name is cut before its suffix is added, not after.
+*/}}
+{{- define "trevor.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{- define "trevor.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/*
+Name of a component's objects: "<fullname>-<suffix>", fitted into 63 characters.
+Usage: include "trevor.componentFullname" (dict "ctx" $ "suffix" "worker")
+*/}}
+{{- define "trevor.componentFullname" -}}
+{{- $max := sub 62 (len .suffix) | int }}
+{{- printf "%s-%s" (include "trevor.fullname" .ctx | trunc $max | trimSuffix "-") .suffix }}
+{{- end }}
+
+{{- define "trevor.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/*
+Selector labels of one component (api, worker, migrate). The component label is what
+keeps the API's Service, PDB, HPA and NetworkPolicy off the worker's pods and back.
+Usage: include "trevor.selectorLabels" (dict "ctx" $ "component" "api")
+*/}}
+{{- define "trevor.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "trevor.name" .ctx }}
+app.kubernetes.io/instance: {{ .ctx.Release.Name }}
+app.kubernetes.io/component: {{ .component }}
+{{- end }}
+
+{{/*
+All labels of one component's objects. Without "component" (objects that belong to the
+whole release, such as the ServiceAccount) no component label is set.
+Usage: include "trevor.labels" (dict "ctx" $ "component" "api")
+*/}}
+{{- define "trevor.labels" -}}
+helm.sh/chart: {{ include "trevor.chart" .ctx }}
+app.kubernetes.io/name: {{ include "trevor.name" .ctx }}
+app.kubernetes.io/instance: {{ .ctx.Release.Name }}
+{{- with .component }}
+app.kubernetes.io/component: {{ . }}
+{{- end }}
+app.kubernetes.io/version: {{ .ctx.Values.image.tag | default .ctx.Chart.AppVersion | trunc 63 | trimSuffix "-" | quote }}
+app.kubernetes.io/managed-by: {{ .ctx.Release.Service }}
+app.kubernetes.io/part-of: trevor
+{{- with .ctx.Values.commonLabels }}
+{{ toYaml . }}
+{{- end }}
+{{- end }}
+
+{{- define "trevor.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create }}
+{{- default (include "trevor.fullname" .) .Values.serviceAccount.name }}
+{{- else }}
+{{- default "default" .Values.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
+{{/*
+The migration hook runs before Helm creates the chart's own objects on a first install,
+so it cannot use the chart's ServiceAccount: it gets one of its own, created as an
+earlier hook. With serviceAccount.create=false the named (pre-existing) account is used.
+*/}}
+{{- define "trevor.migrationServiceAccountName" -}}
+{{- if .Values.serviceAccount.create }}
+{{- include "trevor.componentFullname" (dict "ctx" . "suffix" "migrate") }}
+{{- else }}
+{{- default "default" .Values.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
+{{- define "trevor.image" -}}
+{{- $tag := .Values.image.tag | default .Chart.AppVersion }}
+{{- if .Values.image.digest }}
+{{- printf "%s:%s@%s" .Values.image.repository $tag .Values.image.digest }}
+{{- else }}
+{{- printf "%s:%s" .Values.image.repository $tag }}
+{{- end }}
+{{- end }}
+
+{{/*
+Number of API replicas the cluster will keep at the least: the HPA's floor when it owns
+the count, replicaCount otherwise. PDB and NOTES decide from this, never from
+replicaCount alone.
+*/}}
+{{- define "trevor.apiMinReplicas" -}}
+{{- if .Values.autoscaling.enabled }}{{ .Values.autoscaling.minReplicas | int }}{{ else }}{{ .Values.replicaCount | int }}{{ end }}
+{{- end }}
+
+{{/*
+Environment shared by every trevor container (API, worker, migrations), one list with
+no duplicate names: .Values.env wins over the runtime defaults that a read-only root
+filesystem needs (uv and Python must write their caches under /tmp, and `uv run` must
+not try to sync the baked virtualenv).
+*/}}
+{{- define "trevor.env" -}}
+{{- $runtime := dict "HOME" "/tmp" "XDG_CACHE_HOME" "/tmp/.cache" "UV_CACHE_DIR" "/tmp/.cache/uv" "UV_NO_SYNC" "1" "PYTHONDONTWRITEBYTECODE" "1" "PYTHONUNBUFFERED" "1" }}
+{{- $env := merge (deepCopy (.Values.env | default dict)) $runtime -}}
+env:
+{{- range $k := keys $env | sortAlpha }}
+  - name: {{ $k }}
+    value: {{ get $env $k | toString | quote }}
+{{- end }}
+{{- with .Values.extraEnv }}
+{{ toYaml . | indent 2 }}
+{{- end }}
+{{- if .Values.envFromSecrets }}
+envFrom:
+{{- range .Values.envFromSecrets }}
+  - secretRef:
+      name: {{ .secretName | quote }}
+      {{- if .optional }}
+      optional: true
+      {{- end }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/* Writable scratch space: the root filesystem is read-only. */}}
+{{- define "trevor.tmpVolumeMount" -}}
+- name: tmp
+  mountPath: /tmp
+{{- end }}
+
+{{- define "trevor.tmpVolume" -}}
+- name: tmp
+  emptyDir:
+    {{- with .Values.tmpVolume.sizeLimit }}
+    sizeLimit: {{ . }}
+    {{- end }}
+    {{- with .Values.tmpVolume.medium }}
+    medium: {{ . }}
+    {{- end }}
+{{- end }}
+
+{{/*
+Scheduling knobs of one component's pods. A topology spread constraint without a
+labelSelector gets the component's selector labels, so users need not repeat them.
+Usage: include "trevor.podPlacement" (dict "ctx" $ "component" "api" "values" .Values)
+*/}}
+{{- define "trevor.podPlacement" -}}
+{{- with .values.priorityClassName }}
+priorityClassName: {{ . | quote }}
+{{- end }}
+{{- with .values.nodeSelector }}
+nodeSelector:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with .values.affinity }}
+affinity:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with .values.tolerations }}
+tolerations:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- if .values.topologySpreadConstraints }}
+topologySpreadConstraints:
+{{- range .values.topologySpreadConstraints }}
+  {{- $c := deepCopy . }}
+  {{- if not $c.labelSelector }}
+  {{- $_ := set $c "labelSelector" (dict "matchLabels" (include "trevor.selectorLabels" (dict "ctx" $.ctx "component" $.component) | fromYaml)) }}
+  {{- end }}
+  - {{ toYaml $c | indent 4 | trim }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/* Refuse value combinations that the schema cannot express. */}}
+{{- define "trevor.validate" -}}
+{{- if and .Values.migrations.enabled .Values.migrations.hookEnabled }}
+{{- fail "values: migrations.enabled (init container) and migrations.hookEnabled (hook Job) are both true; set one of them to false" }}
+{{- end }}
+{{- if and .Values.autoscaling.enabled (gt (int .Values.autoscaling.minReplicas) (int .Values.autoscaling.maxReplicas)) }}
+{{- fail (printf "values: autoscaling.minReplicas (%d) is greater than autoscaling.maxReplicas (%d)" (int .Values.autoscaling.minReplicas) (int .Values.autoscaling.maxReplicas)) }}
+{{- end }}
+{{- if and .Values.autoscaling.enabled (not (or .Values.autoscaling.targetCPUUtilizationPercentage .Values.autoscaling.targetMemoryUtilizationPercentage)) }}
+{{- fail "values: autoscaling.enabled needs autoscaling.targetCPUUtilizationPercentage or autoscaling.targetMemoryUtilizationPercentage" }}
+{{- end }}
+{{- range $i, $h := .Values.ingress.hosts }}
+{{- if and $.Values.ingress.enabled (not $h.paths) }}
+{{- fail (printf "values: ingress.hosts[%d] (%s) has no paths" $i $h.host) }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{- /*
+Egress is the same for every component: the dependencies in networkPolicy.egress, DNS,
+and the escape hatch. A rule without "to" allows that port to any destination, which is
+what external PostgreSQL, S3 or Keycloak need; narrow it with "to" where they run in-cluster.
+*/}}
+{{- define "trevor.networkPolicyEgress" -}}
+{{- $np := .Values.networkPolicy -}}
+- to:
+    - namespaceSelector: {}
+      podSelector:
+        matchLabels:
+          {{- toYaml $np.dns.podLabels | nindent 10 }}
+  ports:
+    - port: 53
+      protocol: UDP
+    - port: 53
+      protocol: TCP
+{{- range $np.egress }}
+- ports:
+    {{- range .ports }}
+    - port: {{ .port }}
+      protocol: {{ .protocol | default "TCP" }}
+    {{- end }}
+  {{- with .to }}
+  to:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+{{- end }}
+{{- with $np.extraEgress }}
+{{ toYaml . }}
+{{- end }}
+{{- end }}
