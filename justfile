@@ -1,0 +1,57 @@
+# trevor chart ops: each recipe calls a script; the scripts hold the logic.
+set shell := ["bash", "-euo", "pipefail", "-c"]
+
+jbang := justfile_directory() / "jbang"
+
+# List the recipes
+default:
+    @just --list
+
+# Prove the chart: render, lint, schema, selectors, Pod Security (HELM=3 or 4)
+verify helm="4" *args="":
+    {{jbang}} scripts/verify.java --helm-major {{helm}} {{args}}
+
+# Every test: unit tests, verify under Helm 3 and 4, kwok lifecycle e2e
+test *args="":
+    {{jbang}} scripts/test.java {{args}}
+
+# helm lint --strict for the defaults and every values/ file, under Helm 3 and 4
+lint:
+    {{jbang}} scripts/verify.java --helm-major 3 --only 'helm lint'
+    {{jbang}} scripts/verify.java --helm-major 4 --only 'helm lint'
+
+# Time verify cold and warm, with per-stage timings
+bench runs="5":
+    {{jbang}} scripts/bench.java --runs {{runs}}
+
+# Start the local cluster (k3d with Docker, else kwok)
+up *args="":
+    {{jbang}} scripts/cluster.java up {{args}}
+
+# Stop and remove the local cluster
+down *args="":
+    {{jbang}} scripts/cluster.java down {{args}}
+
+# Show the local cluster and the release
+status *args="":
+    {{jbang}} scripts/status.java {{args}}
+
+# Install or upgrade trevor with a values/ file (dev, prod)
+install env="dev" *args="":
+    {{jbang}} scripts/install.java --values values/{{env}}.yaml {{args}}
+
+# Run the migrations now and show the Job's logs
+migrate *args="":
+    {{jbang}} scripts/migrate.java {{args}}
+
+# Upgrade to a new image tag, show the diff, prove migrations ran first
+upgrade tag *args="":
+    {{jbang}} scripts/upgrade.java --tag {{tag}} {{args}}
+
+# The whole lifecycle on kwok: up, install, checks, upgrade, checks, uninstall, down
+e2e helm="4" *args="":
+    {{jbang}} scripts/e2e.java --helm-major {{helm}} {{args}}
+
+# Fetch every pinned tool into the cache (helm 3 and 4, kubectl, just)
+tools:
+    {{jbang}} scripts/tools.java fetch-all

@@ -1,0 +1,768 @@
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+/**
+ * The render half of the spec's test plan (steps 1–7 and 12) and what a chart reviewer
+ * adds to it, as named checks over real `helm template` and `helm lint` output.
+ */
+final class ChartChecks {
+    static final String RELEASE = "trevor";
+    static final String NAMESPACE = "trevor";
+    /** Helm's limit for release names: what the 63-character name rules must survive. */
+    static final String LONG_RELEASE = "release-with-a-very-long-name-that-uses-all-53-chars";
+
+    private final Helm helm;
+    private final Path chart;
+    private final Path valuesDir;
+    private final Report report;
+    private final PrintStream timings;
+    private final Map<String, Scenario> scenarios = new LinkedHashMap<>();
+    private final List<Rejection> rejections = new ArrayList<>();
+    private final List<Lint> lints = new ArrayList<>();
+    private final List<Check> checks = new ArrayList<>();
+    private ExecutorService pool;
+
+    record Check(String name, String context, Report.Body body) {}
+
+    /** One render of the chart, started in the background and awaited by the checks. */
+    final class Scenario {
+        final String name;
+        final String release;
+        final Helm.Values values;
+        CompletableFuture<List<Manifests.Obj>> objs;
+
+        Scenario(String name, String release, Helm.Values values) {
+            this.name = name;
+            this.release = release;
+            this.values = values;
+        }
+
+        /** The rendered objects; a failed render fails the check that asks. */
+        List<Manifests.Obj> objs() {
+            synchronized (this) {
+                if (objs == null) start(pool);
+            }
+            try {
+                return objs.join();
+            } catch (java.util.concurrent.CompletionException e) {
+                throw new Report.Failure("scenario '" + name + "' did not render: " + e.getCause().getMessage());
+            }
+        }
+
+        String context() { return values.describe(); }
+
+        synchronized CompletableFuture<List<Manifests.Obj>> start(ExecutorService pool) {
+            if (objs != null) return objs;
+            objs = CompletableFuture.supplyAsync(() -> {
+                var r = helm.template(release, chart, NAMESPACE, values);
+                if (!r.ok()) throw new IllegalStateException("helm template failed: " + r.said());
+                return Manifests.parse(r.out());
+            }, pool);
+            return objs;
+        }
+    }
+
+    /** Values the schema or the templates must refuse, and words the refusal must contain. */
+    record Rejection(String name, Helm.Values values, List<String> mustName) {}
+
+    record Lint(String name, Helm.Values values) {}
+
+    ChartChecks(Helm helm, Path chart, Path valuesDir, Report report, PrintStream timings) {
+        this.helm = helm;
+        this.chart = chart;
+        this.valuesDir = valuesDir;
+        this.report = report;
+        this.timings = timings;
+        defineScenarios();
+        defineChecks();
+    }
+
+    List<String> names() { return checks.stream().map(Check::name).toList(); }
+
+    // ---------------------------------------------------------------- scenarios
+
+    private Scenario scenario(String name, String... sets) { return scenario(name, RELEASE, List.of(), sets); }
+
+    private Scenario scenario(String name, String release, List<Path> files, String... sets) {
+        var s = new Scenario(name, release, new Helm.Values(files, List.of(sets)));
+        scenarios.put(name, s);
+        return s;
+    }
+
+    private Scenario s(String name) { return Objects.requireNonNull(scenarios.get(name), name); }
+
+    private void defineScenarios() {
+        scenario("default");
+        scenario("ingress", "ingress.enabled=true");
+        scenario("ingress-tls", "ingress.enabled=true", "ingress.tls[0].secretName=trevor-tls",
+                "ingress.tls[0].hosts[0]=trevor.example.com");
+        scenario("no-worker", "worker.enabled=false");
+        scenario("autoscaling", "autoscaling.enabled=true");
+        scenario("network-policy", "networkPolicy.enabled=true");
+        scenario("hook-migrations", "migrations.hookEnabled=true", "migrations.enabled=false");
+        scenario("init-migrations", "migrations.enabled=true", "migrations.hookEnabled=false");
+        scenario("no-migrations", "migrations.enabled=false", "migrations.hookEnabled=false");
+        scenario("two-secrets", "envFromSecrets[0].secretName=trevor-db", "envFromSecrets[1].secretName=trevor-s3",
+                "migrations.enabled=false", "migrations.hookEnabled=true");
+        scenario("two-secrets-init", "envFromSecrets[0].secretName=trevor-db", "envFromSecrets[1].secretName=trevor-s3",
+                "migrations.enabled=true", "migrations.hookEnabled=false");
+        scenario("replicas-1", "replicaCount=1");
+        scenario("replicas-3", "replicaCount=3");
+        scenario("hpa-min-3", "replicaCount=1", "autoscaling.enabled=true", "autoscaling.minReplicas=3");
+        scenario("hpa-min-1", "replicaCount=5", "autoscaling.enabled=true", "autoscaling.minReplicas=1");
+        scenario("worker-replicas-2", "worker.replicaCount=2");
+        scenario("pdb-max-unavailable", "replicaCount=3", "podDisruptionBudget.maxUnavailable=1");
+        scenario("probes", "probes.liveness.path=/livez", "probes.readiness.path=/readyz",
+                "probes.startup.path=/startz", "probes.startup.failureThreshold=90");
+        scenario("env-override", "--set-json env={\"HOME\":\"/home/app\",\"DB_POOL_SIZE\":5}");
+        scenario("image-digest", "image.tag=1.2.3",
+                "image.digest=sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
+        scenario("existing-service-account", "serviceAccount.create=false", "serviceAccount.name=trevor-existing");
+        scenario("long-release-name", LONG_RELEASE, List.of(), "ingress.enabled=true", "networkPolicy.enabled=true",
+                "autoscaling.enabled=true");
+        scenario("everything", "ingress.enabled=true", "ingress.tls[0].secretName=trevor-tls",
+                "ingress.tls[0].hosts[0]=trevor.example.com", "autoscaling.enabled=true", "networkPolicy.enabled=true",
+                "worker.enabled=true", "worker.replicaCount=2", "envFromSecrets[0].secretName=trevor-env",
+                "topologySpreadConstraints[0].maxSkew=1", "topologySpreadConstraints[0].topologyKey=kubernetes.io/hostname",
+                "topologySpreadConstraints[0].whenUnsatisfiable=DoNotSchedule", "priorityClassName=high",
+                "nodeSelector.pool=api", "podAnnotations.team=trevor");
+        for (Path f : valuesFiles()) scenario("values/" + f.getFileName(), RELEASE, List.of(f));
+
+        lints.add(new Lint("default values", Helm.Values.none()));
+        for (Path f : valuesFiles()) lints.add(new Lint("values/" + f.getFileName(), new Helm.Values(List.of(f), List.of())));
+
+        reject("a misspelt top-level key (servce.port)", List.of("servce"), "servce.port=8000");
+        reject("an unknown nested key (worker.replicas)", List.of("worker", "replicas"), "worker.replicas=2");
+        reject("a string where an integer belongs (replicaCount=abc)", List.of("replicaCount"), "replicaCount=abc");
+        reject("an impossible port (service.port=70000)", List.of("service", "port"), "service.port=70000");
+        reject("an impossible container port (containerPort=0)", List.of("containerPort"), "containerPort=0");
+        reject("an unknown pull policy (image.pullPolicy=Sometimes)", List.of("pullPolicy"), "image.pullPolicy=Sometimes");
+        reject("an unknown service type (service.type=External)", List.of("service", "type"), "service.type=External");
+        reject("an unknown ingress pathType", List.of("pathType"), "ingress.hosts[0].paths[0].pathType=Regex");
+        reject("a nodePort outside 30000-32767", List.of("nodePort"), "service.type=NodePort", "service.nodePort=80");
+        reject("resources without limits", List.of("limits"), "resources.limits=null");
+        reject("a boolean flag given a string (worker.enabled=maybe)", List.of("worker", "enabled"), "--set-string worker.enabled=maybe");
+        reject("an invalid env var name", List.of("env"), "--set-json env={\"1-BAD NAME\":\"x\"}");
+        reject("a secret name that is not a Kubernetes name", List.of("secretName"), "envFromSecrets[0].secretName=Bad_Name");
+        reject("both migration modes at once", List.of("migrations.enabled", "migrations.hookEnabled"),
+                "migrations.enabled=true", "migrations.hookEnabled=true");
+        reject("autoscaling.minReplicas above maxReplicas", List.of("autoscaling.minReplicas", "autoscaling.maxReplicas"),
+                "autoscaling.enabled=true", "autoscaling.minReplicas=5", "autoscaling.maxReplicas=2");
+        reject("an impossible egress port", List.of("port"), "networkPolicy.egress[0].name=db", "networkPolicy.egress[0].ports[0].port=99999");
+    }
+
+    private void reject(String what, List<String> mustName, String... sets) {
+        rejections.add(new Rejection(what, new Helm.Values(List.of(), List.of(sets)), mustName));
+    }
+
+    private List<Path> valuesFiles() {
+        if (!Files.isDirectory(valuesDir)) return List.of();
+        try (Stream<Path> files = Files.list(valuesDir)) {
+            return files.filter(p -> p.toString().endsWith(".yaml") || p.toString().endsWith(".yml")).sorted().toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    // ---------------------------------------------------------------- running
+
+    void run() {
+        int threads = Math.max(2, Runtime.getRuntime().availableProcessors() * 2);
+        pool = Executors.newFixedThreadPool(threads, r -> {
+            var t = new Thread(r, "render");
+            t.setDaemon(true);
+            return t;
+        });
+        long t0 = System.nanoTime();
+        var wanted = checks.stream().filter(c -> report.selected(c.name())).toList();
+        // Everything renders up front and in parallel; under --only, a scenario renders when a
+        // selected check first asks for it, so a narrow --only stays fast.
+        if (wanted.size() == checks.size()) scenarios.values().forEach(s -> s.start(pool));
+        // Warm the schema classes while helm renders.
+        var warm = CompletableFuture.runAsync(() -> KubeSchema.modelClassName("v1", "Pod"), pool);
+        for (var c : wanted) {
+            if (c.body instanceof Deferred d) d.start(pool);
+        }
+        warm.join();
+        if (timings != null) {
+            // Only for the timing line: the checks would wait for the renders anyway.
+            scenarios.values().stream().filter(s -> s.objs != null).forEach(s -> s.objs.exceptionally(e -> null).join());
+            timings.printf("verify: stage render %d ms (%d scenarios, %d helm processes in parallel)%n", (System.nanoTime() - t0) / 1_000_000,
+                    scenarios.size(), scenarios.size() + lints.size() + rejections.size());
+        }
+        long t1 = System.nanoTime();
+        for (var c : wanted) report.check(c.name(), c.context(), c.body());
+        pool.shutdownNow();
+        if (timings != null) timings.printf("verify: stage checks %d ms (%d checks)%n", (System.nanoTime() - t1) / 1_000_000, wanted.size());
+    }
+
+    /** A check whose work (a helm process) can start before its turn to report. */
+    static final class Deferred implements Report.Body {
+        private final java.util.function.Supplier<Exec.Result> work;
+        private final java.util.function.Consumer<Exec.Result> verdict;
+        private CompletableFuture<Exec.Result> result;
+
+        Deferred(java.util.function.Supplier<Exec.Result> work, java.util.function.Consumer<Exec.Result> verdict) {
+            this.work = work;
+            this.verdict = verdict;
+        }
+
+        void start(ExecutorService pool) { result = CompletableFuture.supplyAsync(work, pool); }
+
+        @Override public void run() {
+            verdict.accept(result != null ? result.join() : work.get());
+        }
+    }
+
+    private void check(String name, Scenario s, Report.Body body) { checks.add(new Check(name, s.context(), body)); }
+
+    private void check(String name, String context, Report.Body body) { checks.add(new Check(name, context, body)); }
+
+    // ---------------------------------------------------------------- the checks
+
+    private void defineChecks() {
+        // Test plan, step by step.
+        check("plan 1: helm template renders with default values", s("default"), () -> {
+            var objs = s("default").objs();
+            Report.expect(!objs.isEmpty(), "expected objects, rendered none");
+            for (String kind : List.of("Deployment", "Service", "ServiceAccount")) {
+                Report.expect(!Manifests.ofKind(objs, kind).isEmpty(), "expected a %s, found %s", kind, ids(objs));
+            }
+        });
+        check("plan 2: ingress.enabled=true renders an Ingress", s("ingress"), () -> {
+            var ing = one(s("ingress").objs(), "Ingress");
+            var svc = one(s("ingress").objs(), "Service");
+            for (var rule : Yaml.maps(ing.body(), "spec.rules")) {
+                for (var path : Yaml.maps(rule, "http.paths")) {
+                    Report.expect(svc.name().equals(Yaml.str(path, "backend.service.name")),
+                            "expected backend service %s, found %s", svc.name(), Yaml.str(path, "backend.service.name"));
+                    String port = Yaml.str(path, "backend.service.port.name");
+                    Report.expect("http".equals(port), "expected backend port name http (the Service's port), found %s", port);
+                }
+            }
+        });
+        check("plan 2: ingress disabled by default renders no Ingress", s("default"),
+                () -> none(s("default").objs(), "Ingress"));
+        check("plan 3: worker.enabled=false omits the worker Deployment", s("no-worker"), () -> {
+            var deps = Manifests.ofKind(s("no-worker").objs(), "Deployment");
+            Report.expect(deps.size() == 1 && "api".equals(component(deps.get(0))),
+                    "expected only the API Deployment, found %s", ids(deps));
+        });
+        check("plan 3: the worker Deployment runs ARQ with no ports or probes", s("default"), () -> {
+            var w = component(s("default").objs(), "Deployment", "worker");
+            var c = Yaml.maps(w.podSpec(), "containers").get(0);
+            Report.expect(String.valueOf(c.get("command")).contains("arq"), "expected an arq command, found %s", c.get("command"));
+            Report.expect(c.get("ports") == null, "expected no ports on the worker, found %s", c.get("ports"));
+            Report.expect(c.get("readinessProbe") == null && c.get("startupProbe") == null, "expected no HTTP probes on the worker");
+        });
+        check("plan 4: autoscaling.enabled=true renders an HPA for the API Deployment", s("autoscaling"), () -> {
+            var hpa = one(s("autoscaling").objs(), "HorizontalPodAutoscaler");
+            var api = component(s("autoscaling").objs(), "Deployment", "api");
+            Report.expect("Deployment".equals(Yaml.str(hpa.body(), "spec.scaleTargetRef.kind"))
+                            && api.name().equals(Yaml.str(hpa.body(), "spec.scaleTargetRef.name")),
+                    "expected scaleTargetRef Deployment/%s, found %s", api.name(), Yaml.at(hpa.body(), "spec.scaleTargetRef"));
+        });
+        check("plan 4: the HPA owns the count: no replicas on the API Deployment", s("autoscaling"), () -> {
+            var api = component(s("autoscaling").objs(), "Deployment", "api");
+            Report.expect(Yaml.at(api.body(), "spec.replicas") == null,
+                    "expected no spec.replicas (an upgrade would reset the HPA's scale), found %s", Yaml.at(api.body(), "spec.replicas"));
+        });
+        check("plan 4: without autoscaling, no HPA and replicas = replicaCount", s("replicas-3"), () -> {
+            none(s("replicas-3").objs(), "HorizontalPodAutoscaler");
+            var api = component(s("replicas-3").objs(), "Deployment", "api");
+            Report.expect("3".equals(Yaml.str(api.body(), "spec.replicas")), "expected replicas 3, found %s", Yaml.str(api.body(), "spec.replicas"));
+        });
+        check("plan 5: networkPolicy.enabled=true renders a NetworkPolicy per component", s("network-policy"), () -> {
+            var nps = Manifests.ofKind(s("network-policy").objs(), "NetworkPolicy");
+            var comps = nps.stream().map(ChartChecks::component).collect(Collectors.toSet());
+            Report.expect(comps.containsAll(List.of("api", "worker", "migrate")), "expected policies for api, worker, migrate; found %s", ids(nps));
+        });
+        check("plan 5: network policies are off by default", s("default"), () -> none(s("default").objs(), "NetworkPolicy"));
+        check("plan 5: egress allows DNS and each dependency's port to any destination", s("network-policy"), () -> {
+            var np = component(s("network-policy").objs(), "NetworkPolicy", "api");
+            var rules = Yaml.maps(np.body(), "spec.egress");
+            var ports = new ArrayList<String>();
+            for (var r : rules) {
+                var to = Yaml.maps(r, "to");
+                for (var p : Yaml.maps(r, "ports")) {
+                    String port = Yaml.str(p, "port");
+                    ports.add(port);
+                    // The sketch's `podSelector: {}` alone means "pods of this namespace": an
+                    // external PostgreSQL, S3 or Keycloak would be unreachable.
+                    if (!port.equals("53")) {
+                        for (var peer : to) {
+                            Report.expect(peer.containsKey("namespaceSelector") || peer.containsKey("ipBlock"),
+                                    "egress to port %s only allows pods of the release namespace (%s)", port, peer);
+                        }
+                    }
+                }
+            }
+            for (String need : List.of("53", "5432", "6379", "443", "4317")) {
+                Report.expect(ports.contains(need), "expected an egress rule for port %s, found ports %s", need, ports);
+            }
+        });
+        check("plan 5: only the API accepts ingress traffic, on its http port", s("network-policy"), () -> {
+            var api = component(s("network-policy").objs(), "NetworkPolicy", "api");
+            for (var rule : Yaml.maps(api.body(), "spec.ingress")) {
+                for (var p : Yaml.maps(rule, "ports")) {
+                    String port = Yaml.str(p, "port");
+                    Report.expect("http".equals(port) || "8000".equals(port), "expected ingress only to the http port, found %s", port);
+                }
+            }
+            var worker = component(s("network-policy").objs(), "NetworkPolicy", "worker");
+            Report.expect(Yaml.list(worker.body(), "spec.ingress").isEmpty()
+                            && Yaml.list(worker.body(), "spec.policyTypes").contains("Ingress"),
+                    "expected the worker's policy to deny all ingress, found %s", Yaml.at(worker.body(), "spec.ingress"));
+        });
+        check("plan 6: hookEnabled renders the migration Job as a pre-install/pre-upgrade hook", s("hook-migrations"), () -> {
+            var job = one(s("hook-migrations").objs(), "Job");
+            var a = job.annotations();
+            var hooks = List.of(a.getOrDefault("helm.sh/hook", "").split(","));
+            Report.expect(hooks.contains("pre-install") && hooks.contains("pre-upgrade"),
+                    "expected helm.sh/hook pre-install,pre-upgrade, found %s", a.get("helm.sh/hook"));
+            Report.expect(a.containsKey("helm.sh/hook-weight"), "expected a helm.sh/hook-weight");
+            Report.expect(a.getOrDefault("helm.sh/hook-delete-policy", "").contains("before-hook-creation"),
+                    "expected hook-delete-policy before-hook-creation (a re-run must replace the old Job), found %s", a.get("helm.sh/hook-delete-policy"));
+            var c = Yaml.maps(job.podSpec(), "containers").get(0);
+            Report.expect(String.valueOf(c.get("command")).contains("alembic"), "expected an alembic command, found %s", c.get("command"));
+            Report.expect("Never".equals(Yaml.str(job.podSpec(), "restartPolicy")), "expected restartPolicy Never");
+        });
+        check("plan 6: the hook Job's ServiceAccount exists before the Job on a first install", s("hook-migrations"),
+                () -> hookServiceAccountExists(s("hook-migrations").objs()));
+        check("plan 6: the hook Job uses a pre-existing ServiceAccount when the chart creates none", s("existing-service-account"), () -> {
+            var job = one(s("existing-service-account").objs(), "Job");
+            Report.expect("trevor-existing".equals(Yaml.str(job.podSpec(), "serviceAccountName")),
+                    "expected serviceAccountName trevor-existing, found %s", Yaml.str(job.podSpec(), "serviceAccountName"));
+            none(s("existing-service-account").objs(), "ServiceAccount");
+        });
+        check("plan 6: init-container migrations run alembic before the API and render no Job", s("init-migrations"), () -> {
+            none(s("init-migrations").objs(), "Job");
+            var api = component(s("init-migrations").objs(), "Deployment", "api");
+            var init = Yaml.maps(api.podSpec(), "initContainers");
+            Report.expect(init.size() == 1 && String.valueOf(init.get(0).get("command")).contains("alembic"),
+                    "expected one alembic init container, found %s", init);
+        });
+        check("plan 6: no migrations at all when both modes are off", s("no-migrations"), () -> {
+            none(s("no-migrations").objs(), "Job");
+            var api = component(s("no-migrations").objs(), "Deployment", "api");
+            Report.expect(Yaml.list(api.podSpec(), "initContainers").isEmpty(), "expected no init containers");
+        });
+        check("plan 7: envFromSecrets reach the API, worker and migration containers", s("two-secrets"),
+                () -> secretsEverywhere(s("two-secrets").objs(), 3));
+        check("plan 7: envFromSecrets reach the migration init container", s("two-secrets-init"),
+                () -> secretsEverywhere(s("two-secrets-init").objs(), 2));
+        check("plan 12: PDB only when replicaCount > 1 (replicaCount=1: none)", s("replicas-1"),
+                () -> Report.expect(pdbFor(s("replicas-1").objs(), "api") == null, "expected no API PDB with one replica, found one"));
+        check("plan 12: PDB only when replicaCount > 1 (replicaCount=3: one)", s("replicas-3"), () -> {
+            var pdb = pdbFor(s("replicas-3").objs(), "api");
+            Report.expect(pdb != null, "expected an API PDB with 3 replicas, found %s", ids(s("replicas-3").objs()));
+            Report.expect(Yaml.at(pdb.body(), "spec.minAvailable") != null ^ Yaml.at(pdb.body(), "spec.maxUnavailable") != null,
+                    "expected exactly one of minAvailable / maxUnavailable, found %s", Yaml.at(pdb.body(), "spec"));
+        });
+        check("plan 12: PDB follows the HPA's minReplicas (min 3, replicaCount 1: PDB)", s("hpa-min-3"),
+                () -> Report.expect(pdbFor(s("hpa-min-3").objs(), "api") != null, "expected an API PDB: the HPA keeps at least 3 pods"));
+        check("plan 12: PDB follows the HPA's minReplicas (min 1, replicaCount 5: none)", s("hpa-min-1"),
+                () -> Report.expect(pdbFor(s("hpa-min-1").objs(), "api") == null, "expected no API PDB: the HPA may scale to 1 pod"));
+        check("plan 12: the worker gets its own PDB when it runs more than one replica", s("worker-replicas-2"), () -> {
+            Report.expect(pdbFor(s("worker-replicas-2").objs(), "worker") != null, "expected a worker PDB with 2 worker replicas");
+            Report.expect(pdbFor(s("default").objs(), "worker") == null, "expected no worker PDB with 1 worker replica");
+        });
+        check("plan 12: maxUnavailable replaces minAvailable, never both", s("pdb-max-unavailable"), () -> {
+            var pdb = pdbFor(s("pdb-max-unavailable").objs(), "api");
+            Report.expect(pdb != null && Yaml.at(pdb.body(), "spec.minAvailable") == null
+                            && "1".equals(Yaml.str(pdb.body(), "spec.maxUnavailable")),
+                    "expected maxUnavailable 1 and no minAvailable, found %s", pdb == null ? "no PDB" : Yaml.at(pdb.body(), "spec"));
+        });
+
+        // Every values file: lint and render.
+        for (var lint : lints) {
+            checks.add(new Check("helm lint --strict: " + lint.name(), lint.values().describe(), new Deferred(() -> helm.lint(chart, lint.values()), r -> {
+                Report.expect(r.ok(), "lint failed: %s", r.said());
+                Report.expect(!r.out().contains("[WARNING]") && !r.out().contains("[ERROR]"), "lint reported: %s", r.out().strip());
+            })));
+        }
+
+        // Every scenario: strict YAML, the Kubernetes schema, Pod Security.
+        for (var sc : scenarios.values()) {
+            check("renders, strict YAML (no duplicate keys): " + sc.name, sc, () -> Report.expect(!sc.objs().isEmpty(), "rendered nothing"));
+            check("Kubernetes API schema: " + sc.name, sc, () -> {
+                var problems = new ArrayList<String>();
+                for (var o : sc.objs()) {
+                    String p = KubeSchema.problem(o);
+                    if (p != null) problems.add(o.id() + ": " + p);
+                }
+                Report.expect(problems.isEmpty(), "%s", String.join("; ", problems));
+            });
+            check("Pod Security restricted: " + sc.name, sc, () -> {
+                var problems = new ArrayList<String>();
+                for (var o : sc.objs()) {
+                    if (o.podSpec() == null) continue;
+                    for (String v : PodSecurity.restrictedViolations(o.podSpec())) problems.add(o.id() + " " + v);
+                }
+                Report.expect(problems.isEmpty(), "%s", String.join("; ", problems));
+            });
+        }
+
+        // Selectors: nobody grabs another component's pods.
+        for (String name : List.of("everything", "values/prod.yaml", "values/dev.yaml")) {
+            if (!scenarios.containsKey(name)) continue;
+            var sc = s(name);
+            check("selectors: no workload's selector matches another workload's pods (" + name + ")", sc, () -> noOverlap(sc.objs()));
+            check("selectors: Service, PDB and NetworkPolicy each select exactly their component's pods (" + name + ")", sc,
+                    () -> selectOwnComponent(sc.objs()));
+        }
+        check("selectors: each Deployment's selector matches its own pod template", s("everything"), () -> {
+            for (var d : Manifests.ofKind(s("everything").objs(), "Deployment")) {
+                var sel = Selectors.podSelectorOf(d);
+                Report.expect(!sel.isEmpty() && sel.matches(d.podLabels()), "%s: selector %s does not match its pods %s", d.id(), sel, d.podLabels());
+                Report.expect(sel.matchLabels().containsKey("app.kubernetes.io/component"),
+                        "%s: selector %s has no app.kubernetes.io/component", d.id(), sel);
+            }
+        });
+        check("selectors: the HPA scales the API Deployment, not the worker", s("everything"), () -> {
+            var hpa = one(s("everything").objs(), "HorizontalPodAutoscaler");
+            String target = Yaml.str(hpa.body(), "spec.scaleTargetRef.name");
+            var dep = s("everything").objs().stream().filter(o -> "Deployment".equals(o.kind()) && o.name().equals(target)).findFirst();
+            Report.expect(dep.isPresent() && "api".equals(component(dep.get())), "expected the HPA to target the API Deployment, it targets %s", target);
+        });
+
+        // Containers: what every production pod needs.
+        check("resources: every container sets requests and limits", s("everything"), () -> {
+            for (var sc : List.of(s("everything"), s("init-migrations"))) {
+                for (var o : sc.objs()) {
+                    for (var c : o.allContainers()) {
+                        Report.expect(!Yaml.map(c, "resources.requests").isEmpty() && !Yaml.map(c, "resources.limits").isEmpty(),
+                                "%s container %s has requests %s, limits %s", o.id(), c.get("name"),
+                                Yaml.at(c, "resources.requests"), Yaml.at(c, "resources.limits"));
+                    }
+                }
+            }
+        });
+        check("read-only root filesystem with a writable /tmp in every container", s("everything"), () -> {
+            for (var sc : List.of(s("everything"), s("init-migrations"))) {
+                for (var o : sc.objs()) {
+                    if (o.podSpec() == null) continue;
+                    var emptyDirs = Yaml.maps(o.podSpec(), "volumes").stream().filter(v -> v.containsKey("emptyDir"))
+                            .map(v -> String.valueOf(v.get("name"))).collect(Collectors.toSet());
+                    for (var c : o.allContainers()) {
+                        Report.expect(Boolean.TRUE.equals(Yaml.at(c, "securityContext.readOnlyRootFilesystem")),
+                                "%s container %s: readOnlyRootFilesystem is not true", o.id(), c.get("name"));
+                        boolean tmp = Yaml.maps(c, "volumeMounts").stream()
+                                .anyMatch(m -> "/tmp".equals(m.get("mountPath")) && emptyDirs.contains(String.valueOf(m.get("name"))));
+                        Report.expect(tmp, "%s container %s: no emptyDir mounted at /tmp", o.id(), c.get("name"));
+                    }
+                }
+            }
+        });
+        check("uv and Python write only under /tmp (UV_CACHE_DIR, HOME, no bytecode)", s("everything"), () -> {
+            for (var o : s("everything").objs()) {
+                for (var c : o.allContainers()) {
+                    var env = envOf(c);
+                    Report.expect(env.getOrDefault("UV_CACHE_DIR", "").startsWith("/tmp"), "%s %s: UV_CACHE_DIR=%s", o.id(), c.get("name"), env.get("UV_CACHE_DIR"));
+                    Report.expect(env.getOrDefault("HOME", "").startsWith("/tmp"), "%s %s: HOME=%s", o.id(), c.get("name"), env.get("HOME"));
+                    Report.expect("1".equals(env.get("UV_NO_SYNC")), "%s %s: UV_NO_SYNC must be 1 (uv run must not rewrite the venv)", o.id(), c.get("name"));
+                    Report.expect("1".equals(env.get("PYTHONDONTWRITEBYTECODE")), "%s %s: PYTHONDONTWRITEBYTECODE must be 1", o.id(), c.get("name"));
+                }
+            }
+        });
+        check("env: values.env overrides a runtime default without duplicate names", s("env-override"), () -> {
+            var api = component(s("env-override").objs(), "Deployment", "api");
+            var c = Yaml.maps(api.podSpec(), "containers").get(0);
+            var names = Yaml.maps(c, "env").stream().map(e -> String.valueOf(e.get("name"))).toList();
+            Report.expect(names.size() == names.stream().distinct().count(), "duplicate env names: %s", names);
+            var env = envOf(c);
+            Report.expect("/home/app".equals(env.get("HOME")) && "5".equals(env.get("DB_POOL_SIZE")),
+                    "expected HOME=/home/app and DB_POOL_SIZE=5, found %s", env);
+        });
+        check("probes: the API has startup, liveness and readiness probes on its http port", s("default"), () -> {
+            var api = component(s("default").objs(), "Deployment", "api");
+            var c = Yaml.maps(api.podSpec(), "containers").get(0);
+            for (String p : List.of("startupProbe", "livenessProbe", "readinessProbe")) {
+                Report.expect("http".equals(Yaml.str(c, p + ".httpGet.port")), "%s: expected httpGet on port http, found %s", p, c.get(p));
+                Report.expect("/health".equals(Yaml.str(c, p + ".httpGet.path")), "%s: expected path /health, found %s", p, Yaml.str(c, p + ".httpGet.path"));
+            }
+            Report.expect("8000".equals(Yaml.str(Yaml.maps(c, "ports").get(0), "containerPort")), "expected containerPort 8000");
+        });
+        check("probes: paths and timings come from values", s("probes"), () -> {
+            var api = component(s("probes").objs(), "Deployment", "api");
+            var c = Yaml.maps(api.podSpec(), "containers").get(0);
+            Report.expect("/livez".equals(Yaml.str(c, "livenessProbe.httpGet.path")), "liveness path %s", Yaml.str(c, "livenessProbe.httpGet.path"));
+            Report.expect("/readyz".equals(Yaml.str(c, "readinessProbe.httpGet.path")), "readiness path %s", Yaml.str(c, "readinessProbe.httpGet.path"));
+            Report.expect("/startz".equals(Yaml.str(c, "startupProbe.httpGet.path")), "startup path %s", Yaml.str(c, "startupProbe.httpGet.path"));
+            Report.expect("90".equals(Yaml.str(c, "startupProbe.failureThreshold")), "startup failureThreshold %s", Yaml.str(c, "startupProbe.failureThreshold"));
+        });
+        check("placement knobs reach the pod spec (nodeSelector, priorityClassName, topology spread, podAnnotations)", s("everything"), () -> {
+            var api = component(s("everything").objs(), "Deployment", "api");
+            var pod = api.podSpec();
+            Report.expect("api".equals(Yaml.str(pod, "nodeSelector.pool")), "nodeSelector %s", pod.get("nodeSelector"));
+            Report.expect("high".equals(Yaml.str(pod, "priorityClassName")), "priorityClassName %s", pod.get("priorityClassName"));
+            Report.expect("trevor".equals(Yaml.str(api.body(), "spec.template.metadata.annotations.team")), "podAnnotations missing");
+            var tsc = Yaml.maps(pod, "topologySpreadConstraints");
+            Report.expect(tsc.size() == 1, "expected one topology spread constraint, found %s", tsc);
+            var sel = Selectors.Selector.of(Yaml.map(tsc.get(0), "labelSelector"));
+            Report.expect(sel.matches(api.podLabels()) && !sel.isEmpty(), "spread labelSelector %s does not pick the API pods", sel);
+        });
+        check("image: tag defaults to appVersion; a digest pins it", s("image-digest"), () -> {
+            String appVersion = chartAppVersion();
+            var def = component(s("default").objs(), "Deployment", "api");
+            String img = Yaml.str(Yaml.maps(def.podSpec(), "containers").get(0), "image");
+            Report.expect(img.endsWith(":" + appVersion), "expected the tag %s (appVersion), found %s", appVersion, img);
+            var pinned = component(s("image-digest").objs(), "Deployment", "api");
+            String pimg = Yaml.str(Yaml.maps(pinned.podSpec(), "containers").get(0), "image");
+            Report.expect(pimg.endsWith(":1.2.3@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"), "found %s", pimg);
+        });
+        check("names fit Kubernetes' 63-character limit with a 53-character release name", s("long-release-name"), () -> {
+            for (var o : s("long-release-name").objs()) {
+                Report.expect(o.name().length() <= 63, "%s is %d characters", o.id(), o.name().length());
+                for (var e : o.labels().entrySet()) {
+                    Report.expect(e.getValue().length() <= 63, "%s label %s is %d characters", o.id(), e.getKey(), e.getValue().length());
+                }
+            }
+            var names = s("long-release-name").objs().stream().map(Manifests.Obj::id).toList();
+            Report.expect(names.size() == names.stream().distinct().count(), "two objects share a name: %s", names);
+        });
+        check("labels: every object carries the standard app.kubernetes.io labels", s("everything"), () -> {
+            for (var o : s("everything").objs()) {
+                for (String l : List.of("app.kubernetes.io/name", "app.kubernetes.io/instance", "app.kubernetes.io/version",
+                        "app.kubernetes.io/managed-by", "helm.sh/chart")) {
+                    Report.expect(o.labels().containsKey(l), "%s lacks label %s", o.id(), l);
+                }
+            }
+        });
+        check("no ServiceAccount token is mounted into trevor pods", s("everything"), () -> {
+            for (var o : s("everything").objs()) {
+                if (o.podSpec() == null) continue;
+                Report.expect(Boolean.FALSE.equals(Yaml.at(o.podSpec(), "automountServiceAccountToken")),
+                        "%s: automountServiceAccountToken is %s", o.id(), Yaml.at(o.podSpec(), "automountServiceAccountToken"));
+            }
+        });
+        check("rollouts keep full capacity (API maxUnavailable 0)", s("default"), () -> {
+            var api = component(s("default").objs(), "Deployment", "api");
+            Report.expect("0".equals(Yaml.str(api.body(), "spec.strategy.rollingUpdate.maxUnavailable")),
+                    "expected maxUnavailable 0, found %s", Yaml.at(api.body(), "spec.strategy"));
+        });
+        check("ingress TLS: hosts and secret rendered", s("ingress-tls"), () -> {
+            var ing = one(s("ingress-tls").objs(), "Ingress");
+            var tls = Yaml.maps(ing.body(), "spec.tls");
+            Report.expect(tls.size() == 1 && "trevor-tls".equals(tls.get(0).get("secretName"))
+                    && Yaml.list(tls.get(0), "hosts").contains("trevor.example.com"), "found tls %s", tls);
+        });
+
+        // Values and schema as documents.
+        check("values.yaml documents every value (helm-docs `# --` comments)", "helm/trevor/values.yaml", this::valuesDocumented);
+        check("values.schema.json is draft-07 and closed (additionalProperties: false)", "helm/trevor/values.schema.json", this::schemaClosed);
+
+        // Bad values are refused, naming the key.
+        for (var rej : rejections) {
+            checks.add(new Check("rejects " + rej.name(), rej.values().describe(), new Deferred(
+                    () -> helm.template(RELEASE, chart, NAMESPACE, rej.values()), r -> {
+                Report.expect(!r.ok(), "expected helm to refuse these values, it rendered them");
+                String said = r.said().replace('/', '.');
+                for (String key : rej.mustName()) {
+                    Report.expect(said.contains(key), "the error does not name %s: %s", key, oneLine(r.said()));
+                }
+            })));
+        }
+    }
+
+    // ---------------------------------------------------------------- check helpers
+
+    static String component(Manifests.Obj o) { return o.labels().get("app.kubernetes.io/component"); }
+
+    static Manifests.Obj one(List<Manifests.Obj> objs, String kind) {
+        var found = Manifests.ofKind(objs, kind);
+        Report.expect(found.size() == 1, "expected one %s, found %s", kind, found.isEmpty() ? "none" : ids(found));
+        return found.get(0);
+    }
+
+    static void none(List<Manifests.Obj> objs, String kind) {
+        var found = Manifests.ofKind(objs, kind);
+        Report.expect(found.isEmpty(), "expected no %s, found %s", kind, ids(found));
+    }
+
+    static Manifests.Obj component(List<Manifests.Obj> objs, String kind, String component) {
+        var found = Manifests.where(objs, o -> kind.equals(o.kind()) && component.equals(component(o)));
+        Report.expect(found.size() == 1, "expected one %s with component %s, found %s", kind, component, ids(Manifests.ofKind(objs, kind)));
+        return found.get(0);
+    }
+
+    /** The PDB that covers a component's pods, or null. */
+    static Manifests.Obj pdbFor(List<Manifests.Obj> objs, String comp) {
+        var workload = component(objs, "Deployment", comp);
+        for (var pdb : Manifests.ofKind(objs, "PodDisruptionBudget")) {
+            if (Selectors.podSelectorOf(pdb).matches(workload.podLabels())) return pdb;
+        }
+        return null;
+    }
+
+    static String ids(List<Manifests.Obj> objs) { return objs.isEmpty() ? "none" : objs.stream().map(Manifests.Obj::id).collect(Collectors.joining(", ")); }
+
+    static Map<String, String> envOf(Map<String, Object> container) {
+        var env = new LinkedHashMap<String, String>();
+        for (var e : Yaml.maps(container, "env")) env.put(String.valueOf(e.get("name")), e.get("value") == null ? null : String.valueOf(e.get("value")));
+        return env;
+    }
+
+    static String oneLine(String s) { return s.replaceAll("\\s*\\n\\s*", " ").strip(); }
+
+    private static void secretsEverywhere(List<Manifests.Obj> objs, int expectContainers) {
+        int seen = 0;
+        for (var o : objs) {
+            for (var c : o.allContainers()) {
+                var refs = Yaml.maps(c, "envFrom").stream().map(e -> Yaml.str(e, "secretRef.name")).toList();
+                Report.expect(refs.containsAll(List.of("trevor-db", "trevor-s3")),
+                        "%s container %s: envFrom names %s, expected trevor-db and trevor-s3", o.id(), c.get("name"), refs);
+                seen++;
+            }
+        }
+        Report.expect(seen >= expectContainers, "expected at least %d containers, found %d", expectContainers, seen);
+    }
+
+    /**
+     * A hook Job's pod is created before the release's own objects on a first install: its
+     * ServiceAccount must be a hook too, with a lower weight, or not be the chart's at all.
+     */
+    private static void hookServiceAccountExists(List<Manifests.Obj> objs) {
+        var job = one(objs, "Job");
+        String sa = Yaml.str(job.podSpec(), "serviceAccountName");
+        int jobWeight = weight(job);
+        var sas = Manifests.ofKind(objs, "ServiceAccount").stream().filter(o -> o.name().equals(sa)).toList();
+        Report.expect(!sas.isEmpty(), "the Job runs as ServiceAccount %s, which the chart does not render at all", sa);
+        var hookSa = sas.stream().filter(Manifests.Obj::isHook).findFirst();
+        Report.expect(hookSa.isPresent(), "the Job runs as ServiceAccount %s, which Helm creates only after pre-install hooks: "
+                + "the first install's migration pod would be refused", sa);
+        var a = hookSa.get().annotations().getOrDefault("helm.sh/hook", "");
+        Report.expect(a.contains("pre-install") && a.contains("pre-upgrade"), "ServiceAccount %s hook is %s, expected pre-install,pre-upgrade", sa, a);
+        Report.expect(weight(hookSa.get()) < jobWeight, "ServiceAccount %s hook weight %d is not below the Job's %d", sa, weight(hookSa.get()), jobWeight);
+    }
+
+    private static int weight(Manifests.Obj o) {
+        try {
+            return Integer.parseInt(o.annotations().getOrDefault("helm.sh/hook-weight", "0").strip());
+        } catch (NumberFormatException e) {
+            throw new Report.Failure(o.id() + ": hook-weight is not a number");
+        }
+    }
+
+    private static void noOverlap(List<Manifests.Obj> objs) {
+        var workloads = Manifests.where(objs, Manifests::isWorkload);
+        for (var a : workloads) {
+            var sel = Selectors.podSelectorOf(a);
+            if (sel == null) continue; // a Job's selector is generated by the API server
+            for (var b : workloads) {
+                if (a == b) continue;
+                Report.expect(!sel.matches(b.podLabels()), "%s's selector %s also matches the pods of %s", a.id(), sel, b.id());
+            }
+        }
+    }
+
+    private static void selectOwnComponent(List<Manifests.Obj> objs) {
+        var workloads = Manifests.where(objs, Manifests::isWorkload);
+        for (var o : objs) {
+            if (!List.of("Service", "PodDisruptionBudget", "NetworkPolicy").contains(o.kind())) continue;
+            var sel = Selectors.podSelectorOf(o);
+            Report.expect(!sel.isEmpty(), "%s has an empty selector: it selects every pod in the namespace", o.id());
+            var picked = workloads.stream().filter(w -> sel.matches(w.podLabels())).toList();
+            Report.expect(picked.size() == 1, "%s (selector %s) picks the pods of %s; expected exactly one workload", o.id(), sel, ids(picked));
+            Report.expect(Objects.equals(component(picked.get(0)), component(o)),
+                    "%s (component %s) selects the pods of %s (component %s)", o.id(), component(o), picked.get(0).id(), component(picked.get(0)));
+        }
+    }
+
+    private String chartAppVersion() {
+        try {
+            return Yaml.str(Yaml.loadMap(Files.readString(chart.resolve("Chart.yaml"))), "appVersion");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static final Pattern KEY_LINE = Pattern.compile("^(\\s*)([A-Za-z0-9_.-]+):(.*)$");
+
+    /**
+     * Every leaf value needs a `# --` comment on itself or on a parent key, so the file reads
+     * as the chart's manual and a values table can be generated from it.
+     */
+    private void valuesDocumented() throws IOException {
+        var lines = Files.readAllLines(chart.resolve("values.yaml"));
+        var documentedIndents = new ArrayList<Integer>(); // indents of documented ancestors still open
+        var missing = new ArrayList<String>();
+        boolean pendingDoc = false;
+        boolean inList = false;
+        int listIndent = -1;
+        var path = new ArrayList<String>();
+        var pathIndent = new ArrayList<Integer>();
+        for (String line : lines) {
+            String t = line.strip();
+            if (t.startsWith("# --")) { pendingDoc = true; continue; }
+            if (t.startsWith("#") || t.isEmpty()) continue;
+            int indent = line.length() - line.stripLeading().length();
+            if (inList && indent > listIndent) continue; // inside a documented default list/map body
+            inList = false;
+            if (t.startsWith("- ")) continue;
+            var m = KEY_LINE.matcher(line);
+            if (!m.matches()) { pendingDoc = false; continue; }
+            while (!pathIndent.isEmpty() && pathIndent.get(pathIndent.size() - 1) >= indent) {
+                pathIndent.remove(pathIndent.size() - 1);
+                path.remove(path.size() - 1);
+            }
+            while (!documentedIndents.isEmpty() && documentedIndents.get(documentedIndents.size() - 1) >= indent) {
+                documentedIndents.remove(documentedIndents.size() - 1);
+            }
+            path.add(m.group(2));
+            pathIndent.add(indent);
+            String rest = m.group(3).strip();
+            boolean parent = rest.isEmpty();
+            boolean covered = pendingDoc || !documentedIndents.isEmpty();
+            if (parent) {
+                if (pendingDoc) documentedIndents.add(indent);
+            } else if (!covered) {
+                missing.add(String.join(".", path));
+            }
+            if (parent && pendingDoc) { inList = true; listIndent = indent; }
+            pendingDoc = false;
+        }
+        Report.expect(missing.isEmpty(), "values without a `# --` description: %s", String.join(", ", missing));
+    }
+
+    @SuppressWarnings("unchecked")
+    private void schemaClosed() throws IOException {
+        var schema = Yaml.loadMap(Files.readString(chart.resolve("values.schema.json")));
+        Report.expect("http://json-schema.org/draft-07/schema#".equals(schema.get("$schema")),
+                "expected $schema draft-07 (Helm 3 and Helm 4 read it alike), found %s", schema.get("$schema"));
+        var open = new ArrayList<String>();
+        walkSchema("", schema, open);
+        Report.expect(open.isEmpty(), "objects that accept unknown keys: %s", open);
+        // Every key of values.yaml must be declared, or the schema would refuse the defaults.
+        var values = Yaml.loadMap(Files.readString(chart.resolve("values.yaml")));
+        for (String key : values.keySet()) {
+            Report.expect(((Map<String, Object>) schema.getOrDefault("properties", Map.of())).containsKey(key),
+                    "values.yaml key %s is not in the schema", key);
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static void walkSchema(String path, Map<String, Object> node, List<String> open) {
+        if (node.get("properties") instanceof Map<?, ?> props) {
+            if (!Boolean.FALSE.equals(node.get("additionalProperties"))) open.add(path.isEmpty() ? "(root)" : path);
+            for (var e : ((Map<String, Object>) props).entrySet()) {
+                if (e.getValue() instanceof Map) walkSchema(path.isEmpty() ? e.getKey() : path + "." + e.getKey(), (Map<String, Object>) e.getValue(), open);
+            }
+        }
+        if (node.get("items") instanceof Map) walkSchema(path + "[]", (Map<String, Object>) node.get("items"), open);
+    }
+}

@@ -1,0 +1,90 @@
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.zeroturnaround.exec.InvalidExitValueException;
+import org.zeroturnaround.exec.ProcessExecutor;
+import org.zeroturnaround.exec.stream.LogOutputStream;
+
+/** Runs external tools (helm, kubectl, go, kwokctl…) and reports what they said. */
+final class Exec {
+    private Exec() {}
+
+    record Result(List<String> command, int exit, String out, String err, long millis) {
+        boolean ok() { return exit == 0; }
+        /** What the tool said, for an error message: stderr, else stdout, trimmed. */
+        String said() {
+            String s = err.isBlank() ? out : err;
+            return s.strip();
+        }
+    }
+
+    /** A tool could not be started at all (not installed, not executable). */
+    static final class ToolMissing extends RuntimeException {
+        ToolMissing(String msg) { super(msg); }
+    }
+
+    static Result run(List<String> cmd) { return run(cmd, null, Map.of(), Duration.ofMinutes(5), null); }
+
+    static Result run(List<String> cmd, Duration timeout) { return run(cmd, null, Map.of(), timeout, null); }
+
+    /**
+     * Runs cmd to completion. stdin is closed so a tool that would prompt fails instead of
+     * hanging in CI. With echo != null, each output line is also passed to it as it comes
+     * (long builds show progress).
+     */
+    static Result run(List<String> cmd, Path dir, Map<String, String> env, Duration timeout,
+                      java.util.function.Consumer<String> echo) {
+        var out = new ByteArrayOutputStream();
+        var err = new ByteArrayOutputStream();
+        long t0 = System.nanoTime();
+        var pe = new ProcessExecutor().command(new ArrayList<>(cmd)).redirectInput(InputStream0.EMPTY)
+                .redirectOutput(tee(out, echo)).redirectError(tee(err, echo))
+                .environment(env).exitValueAny().destroyOnExit();
+        if (dir != null) pe.directory(dir.toFile());
+        if (timeout != null) pe.timeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        try {
+            int code = pe.execute().getExitValue();
+            return new Result(cmd, code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8),
+                    (System.nanoTime() - t0) / 1_000_000);
+        } catch (TimeoutException e) {
+            return new Result(cmd, 124, out.toString(StandardCharsets.UTF_8),
+                    err.toString(StandardCharsets.UTF_8) + "\n" + cmd.get(0) + " timed out after " + timeout.toSeconds() + " s",
+                    (System.nanoTime() - t0) / 1_000_000);
+        } catch (InvalidExitValueException e) {
+            throw new IllegalStateException(e);
+        } catch (IOException e) {
+            throw new ToolMissing("cannot run " + cmd.get(0) + ": " + rootMessage(e));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while running " + cmd.get(0));
+        }
+    }
+
+    private static OutputStream tee(ByteArrayOutputStream sink, java.util.function.Consumer<String> echo) {
+        if (echo == null) return sink;
+        return new LogOutputStream() {
+            @Override protected void processLine(String line) {
+                sink.writeBytes((line + "\n").getBytes(StandardCharsets.UTF_8));
+                echo.accept(line);
+            }
+        };
+    }
+
+    static String rootMessage(Throwable t) {
+        while (t.getCause() != null) t = t.getCause();
+        return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+    }
+
+    /** An empty stdin. */
+    private static final class InputStream0 {
+        static final java.io.InputStream EMPTY = java.io.InputStream.nullInputStream();
+    }
+}

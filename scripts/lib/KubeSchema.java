@@ -1,0 +1,99 @@
+import com.google.gson.Gson;
+import com.google.gson.JsonElement;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Strict offline validation against the Kubernetes API schema, through the model classes
+ * of the official Java client: each class knows its fields, their JSON types and which are
+ * required, and refuses anything else (a misplaced field, a typo, a string where an object
+ * belongs).
+ */
+final class KubeSchema {
+    private KubeSchema() {}
+
+    private static final Gson GSON = new Gson();
+    private static final Map<String, Method> VALIDATORS = new ConcurrentHashMap<>();
+
+    /** Null when the object is valid, else what is wrong with it. */
+    static String problem(Manifests.Obj o) {
+        Method validate;
+        try {
+            validate = validatorFor(o.apiVersion(), o.kind());
+        } catch (ClassNotFoundException e) {
+            return "no schema for " + o.apiVersion() + " " + o.kind() + " in the Kubernetes client model";
+        }
+        JsonElement json = GSON.toJsonTree(o.body());
+        try {
+            validate.invoke(null, json);
+        } catch (InvocationTargetException e) {
+            return shorten(Exec.rootMessage(e.getCause()));
+        } catch (IllegalAccessException e) {
+            throw new IllegalStateException(e);
+        }
+        // validateJsonElement checks names and structure but not scalar types: the typed
+        // round trip does. A string where the API wants a number fails to parse, or comes
+        // back as a number (the API server itself refuses a quoted integer).
+        JsonElement typed;
+        try {
+            typed = GSON.toJsonTree(GSON.fromJson(json, validate.getDeclaringClass()));
+        } catch (RuntimeException e) {
+            return "wrong type: " + shorten(String.valueOf(e.getMessage()).replaceFirst("^java\\.lang\\.\\w+: ", ""));
+        }
+        return typeMismatch("", json, typed);
+    }
+
+    private static String typeMismatch(String path, JsonElement raw, JsonElement typed) {
+        if (raw == null || typed == null || typed.isJsonNull()) return null;
+        if (raw.isJsonObject() && typed.isJsonObject()) {
+            for (var e : raw.getAsJsonObject().entrySet()) {
+                String p = typeMismatch(path + "." + e.getKey(), e.getValue(), typed.getAsJsonObject().get(e.getKey()));
+                if (p != null) return p;
+            }
+        } else if (raw.isJsonArray() && typed.isJsonArray()) {
+            var ra = raw.getAsJsonArray();
+            var ta = typed.getAsJsonArray();
+            for (int i = 0; i < Math.min(ra.size(), ta.size()); i++) {
+                String p = typeMismatch(path + "[" + i + "]", ra.get(i), ta.get(i));
+                if (p != null) return p;
+            }
+        } else if (raw.isJsonPrimitive() && typed.isJsonPrimitive()) {
+            var r = raw.getAsJsonPrimitive();
+            var t = typed.getAsJsonPrimitive();
+            if (r.isString() && (t.isNumber() || t.isBoolean())) {
+                return path.substring(1) + ": expected " + (t.isNumber() ? "a number" : "a boolean") + ", found string \"" + r.getAsString() + "\"";
+            }
+        }
+        return null;
+    }
+
+    /** apps/v1 Deployment → V1Deployment; autoscaling/v2 HorizontalPodAutoscaler → V2HorizontalPodAutoscaler. */
+    static String modelClassName(String apiVersion, String kind) {
+        String version = apiVersion.contains("/") ? apiVersion.substring(apiVersion.indexOf('/') + 1) : apiVersion;
+        return "io.kubernetes.client.openapi.models." + Character.toUpperCase(version.charAt(0)) + version.substring(1) + kind;
+    }
+
+    private static Method validatorFor(String apiVersion, String kind) throws ClassNotFoundException {
+        if (apiVersion == null || kind == null) throw new ClassNotFoundException("apiVersion/kind missing");
+        String cls = modelClassName(apiVersion, kind);
+        Method m = VALIDATORS.get(cls);
+        if (m != null) return m;
+        try {
+            m = Class.forName(cls).getMethod("validateJsonElement", JsonElement.class);
+        } catch (NoSuchMethodException e) {
+            throw new ClassNotFoundException(cls);
+        }
+        VALIDATORS.put(cls, m);
+        return m;
+    }
+
+    /** The client quotes the whole offending JSON after its message; the message is enough. */
+    private static String shorten(String msg) {
+        int cut = msg.indexOf(" JSON: ");
+        if (cut < 0) cut = msg.indexOf(" in the JSON string");
+        String s = cut > 0 ? msg.substring(0, cut) : msg;
+        return s.replace("io.kubernetes.client.openapi.models.", "");
+    }
+}

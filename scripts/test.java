@@ -1,0 +1,168 @@
+///usr/bin/env jbang "$0" "$@" ; exit $?
+//JAVA 17+
+//JAVA_OPTIONS -XX:+UseSerialGC -XX:TieredStopAtLevel=1
+//DEPS info.picocli:picocli:4.7.7
+//DEPS org.zeroturnaround:zt-exec:1.12
+//DEPS org.yaml:snakeyaml:2.5
+//DEPS io.kubernetes:client-java-api:27.0.0
+//DEPS org.slf4j:slf4j-nop:2.0.18
+//DEPS org.junit.jupiter:junit-jupiter:6.1.1
+//DEPS org.junit.platform:junit-platform-launcher:6.1.1
+//SOURCES lib/*.java
+//SOURCES tests/*.java
+
+import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.regex.Pattern;
+import org.junit.platform.engine.TestExecutionResult;
+import org.junit.platform.engine.DiscoverySelector;
+import org.junit.platform.launcher.TestExecutionListener;
+import org.junit.platform.launcher.TestIdentifier;
+import org.junit.platform.launcher.core.LauncherDiscoveryRequestBuilder;
+import org.junit.platform.launcher.core.LauncherFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "test", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Runs every test of this repository: unit tests of scripts/lib, verify under Helm 3 and Helm 4, "
+                + "and the whole chart lifecycle on a local kwok cluster.",
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:all passed", "1:a test failed", "2:bad option or missing tool"})
+public class test implements Callable<Integer> {
+
+    @Option(names = "--stage", paramLabel = "NAME", split = ",",
+            description = "Run only these stages: unit, verify-helm3, verify-helm4, e2e-helm4, e2e-helm3 (default: all).")
+    List<String> stages;
+
+    @Option(names = "--results", paramLabel = "DIR", defaultValue = "build/test-results",
+            description = "Where JUnit XML and diagnostics go (default: ${DEFAULT-VALUE}).")
+    Path results;
+
+    static final List<String> ALL_STAGES = List.of("unit", "verify-helm3", "verify-helm4", "e2e-helm4", "e2e-helm3");
+    private static final Pattern SUMMARY = Pattern.compile("^(\\d+) passed, (\\d+) failed(?:, (\\d+) skipped)?$");
+
+    private int passed, failed, skipped;
+
+    public static void main(String[] args) {
+        var cmd = new CommandLine(new test());
+        cmd.setParameterExceptionHandler((ex, a) -> {
+            System.err.println("test: " + ex.getMessage());
+            return 2;
+        });
+        System.exit(cmd.execute(args));
+    }
+
+    @Override
+    public Integer call() {
+        Path repo = Repo.root();
+        if (repo == null) {
+            System.err.println("test: run me from inside the trevor repository");
+            return 2;
+        }
+        var chosen = stages == null ? ALL_STAGES : stages;
+        for (String s : chosen) {
+            if (!ALL_STAGES.contains(s)) {
+                System.err.println("test: unknown stage '" + s + "'; stages are " + String.join(", ", ALL_STAGES));
+                return 2;
+            }
+        }
+        Path out = repo.resolve(results).normalize();
+        var timings = new ArrayList<String>();
+        for (String stage : chosen) {
+            long t0 = System.nanoTime();
+            System.out.println("== " + stage);
+            switch (stage) {
+                case "unit" -> unit(repo);
+                case "verify-helm3", "verify-helm4" -> script(repo, "verify.java", List.of("--helm-major", stage.substring(stage.length() - 1),
+                        "--junit", out.resolve(stage + ".xml").toString()));
+                case "e2e-helm4", "e2e-helm3" -> script(repo, "e2e.java", List.of("--helm-major", stage.substring(stage.length() - 1),
+                        "--junit", out.resolve(stage + ".xml").toString(), "--diagnostics", out.resolve(stage + "-diagnostics").toString()));
+                default -> throw new IllegalStateException(stage);
+            }
+            timings.add(String.format("%-14s %6.1f s", stage, (System.nanoTime() - t0) / 1e9));
+        }
+        System.out.println("== stage timings");
+        timings.forEach(t -> System.out.println("   " + t));
+        String summary = passed + " passed, " + failed + " failed" + (skipped > 0 ? ", " + skipped + " skipped" : "");
+        System.out.println(summary);
+        return failed > 0 ? 1 : 0;
+    }
+
+    /** JUnit tests under scripts/tests (one class per *Test.java file), in this JVM. */
+    private void unit(Path repo) {
+        List<DiscoverySelector> classes;
+        try (var files = Files.list(repo.resolve("scripts/tests"))) {
+            classes = files.map(f -> f.getFileName().toString()).filter(n -> n.endsWith("Test.java")).sorted()
+                    .map(n -> (DiscoverySelector) selectClass(n.substring(0, n.length() - ".java".length()))).toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        var request = LauncherDiscoveryRequestBuilder.request().selectors(classes).build();
+        int before = passed + failed;
+        var launcher = LauncherFactory.create();
+        launcher.execute(request, new TestExecutionListener() {
+            @Override public void executionSkipped(TestIdentifier id, String reason) {
+                if (!id.isTest()) return;
+                skipped++;
+                System.out.println("SKIP  " + name(id) + " — " + reason);
+            }
+
+            @Override public void executionFinished(TestIdentifier id, TestExecutionResult r) {
+                if (!id.isTest()) {
+                    if (r.getStatus() != TestExecutionResult.Status.SUCCESSFUL) {
+                        failed++;
+                        System.out.println("FAIL  " + id.getDisplayName() + " — " + r.getThrowable().map(Exec::rootMessage).orElse(""));
+                    }
+                    return;
+                }
+                if (r.getStatus() == TestExecutionResult.Status.SUCCESSFUL) {
+                    passed++;
+                    System.out.println("PASS  " + name(id));
+                } else {
+                    failed++;
+                    System.out.println("FAIL  " + name(id) + " — " + r.getThrowable().map(t -> String.valueOf(t.getMessage())).orElse(""));
+                }
+            }
+        });
+        if (passed + failed == before) {
+            failed++;
+            System.out.println("FAIL  unit tests — none found in scripts/tests");
+        }
+    }
+
+    private static String name(TestIdentifier id) {
+        String cls = id.getParentId().map(p -> p.replaceAll(".*\\[class:([^\\]]+)\\].*", "$1")).orElse("");
+        return cls.replaceAll(".*\\[class:([^\\]]+)\\].*", "$1") + " " + id.getDisplayName();
+    }
+
+    /** Another script of this repository, in its own JVM, counted by its closing line. */
+    private void script(Path repo, String script, List<String> args) {
+        var cmd = new ArrayList<String>(List.of(repo.resolve("jbang").toString(), repo.resolve("scripts").resolve(script).toString()));
+        cmd.addAll(args);
+        String[] last = {null};
+        var r = Exec.run(cmd, repo, Map.of(), Duration.ofMinutes(60), line -> {
+            System.out.println(line);
+            if (SUMMARY.matcher(line.strip()).matches()) last[0] = line.strip();
+        });
+        var m = last[0] == null ? null : SUMMARY.matcher(last[0]);
+        if (m != null && m.matches()) {
+            passed += Integer.parseInt(m.group(1));
+            failed += Integer.parseInt(m.group(2));
+            if (m.group(3) != null) skipped += Integer.parseInt(m.group(3));
+            if (r.exit() != 0 && Integer.parseInt(m.group(2)) == 0) failed++; // exited non-zero without saying why
+        } else {
+            failed++;
+            System.out.println("FAIL  " + script + " " + String.join(" ", args) + " ended (exit " + r.exit() + ") without a summary line");
+        }
+    }
+}

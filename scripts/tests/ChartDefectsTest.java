@@ -1,0 +1,123 @@
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.List;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Puts the spec sketch's defects back into a copy of the chart, one at a time, and proves
+ * that verify's checks catch each one by name. A check that cannot fail proves nothing.
+ */
+class ChartDefectsTest {
+    static Helm helm;
+    static Path repo;
+
+    @BeforeAll
+    static void tools() {
+        repo = Repo.root();
+        helm = Helm.at(Tools.helm(4, null));
+    }
+
+    /** A defect: one text edit in one chart file, and the check that must then fail. */
+    record Defect(String name, String file, String find, String replace, String check) {
+        @Override public String toString() { return name; }
+    }
+
+    static List<Defect> defects() {
+        return List.of(
+                new Defect("envFrom emitted once per secret", "templates/_helpers.tpl",
+                        "{{- if .Values.envFromSecrets }}\nenvFrom:\n{{- range .Values.envFromSecrets }}\n",
+                        "{{- if .Values.envFromSecrets }}\n{{- range .Values.envFromSecrets }}\nenvFrom:\n",
+                        "renders, strict YAML (no duplicate keys): two-secrets"),
+                new Defect("API selector without a component label", "templates/_helpers.tpl",
+                        "app.kubernetes.io/component: {{ .component }}\n{{- end }}",
+                        "{{- if ne .component \"api\" }}\napp.kubernetes.io/component: {{ .component }}\n{{- end }}\n{{- end }}",
+                        "selectors: no workload's selector matches another workload's pods (everything)"),
+                new Defect("replicas rendered although the HPA owns the count", "templates/deployment.yaml",
+                        "{{- if not .Values.autoscaling.enabled }}\n  replicas: {{ .Values.replicaCount }}\n  {{- end }}",
+                        "replicas: {{ .Values.replicaCount }}",
+                        "plan 4: the HPA owns the count: no replicas on the API Deployment"),
+                new Defect("PDB decided from replicaCount alone", "templates/_helpers.tpl",
+                        "{{- if .Values.autoscaling.enabled }}{{ .Values.autoscaling.minReplicas | int }}{{ else }}{{ .Values.replicaCount | int }}{{ end }}",
+                        "{{ .Values.replicaCount | int }}",
+                        "plan 12: PDB follows the HPA's minReplicas (min 3, replicaCount 1: PDB)"),
+                new Defect("pre-install hook Job runs as the chart's ServiceAccount", "templates/migration-job.yaml",
+                        "serviceAccountName: {{ include \"trevor.migrationServiceAccountName\" . }}",
+                        "serviceAccountName: {{ include \"trevor.serviceAccountName\" . }}",
+                        "plan 6: the hook Job's ServiceAccount exists before the Job on a first install"),
+                new Defect("egress only to pods of the release namespace", "templates/_helpers.tpl",
+                        "  {{- with .to }}\n  to:\n    {{- toYaml . | nindent 4 }}\n  {{- end }}",
+                        "  to:\n    - podSelector:\n        matchLabels: {}",
+                        "plan 5: egress allows DNS and each dependency's port to any destination"),
+                new Defect("containers allowed to escalate privileges", "values.yaml",
+                        "  allowPrivilegeEscalation: false\n", "  allowPrivilegeEscalation: true\n",
+                        "Pod Security restricted: default"),
+                new Defect("a misplaced field in the pod spec", "templates/worker-deployment.yaml",
+                        "      terminationGracePeriodSeconds: {{ .Values.worker.terminationGracePeriodSeconds }}",
+                        "      terminationGracePeriod: {{ .Values.worker.terminationGracePeriodSeconds }}",
+                        "Kubernetes API schema: default"),
+                new Defect("an undocumented value", "values.yaml",
+                        "# -- Old ReplicaSets kept for `kubectl rollout undo`.\n", "",
+                        "values.yaml documents every value (helm-docs `# --` comments)"),
+                new Defect("a schema that accepts unknown keys", "values.schema.json",
+                        "\"title\": \"trevor chart values\",\n  \"type\": \"object\",\n  \"additionalProperties\": false,",
+                        "\"title\": \"trevor chart values\",\n  \"type\": \"object\",\n  \"additionalProperties\": true,",
+                        "rejects a misspelt top-level key (servce.port)"));
+    }
+
+    @ParameterizedTest(name = "verify catches: {0}")
+    @MethodSource("defects")
+    void verifyCatchesDefect(Defect d, @TempDir Path tmp) throws IOException {
+        Path chart = copyChart(tmp);
+        Path file = chart.resolve(d.file());
+        String text = Files.readString(file);
+        assertTrue(text.contains(d.find()), "the defect's anchor text is no longer in " + d.file() + "; update this test");
+        Files.writeString(file, text.replace(d.find(), d.replace()));
+
+        var out = run(chart, d.check());
+        assertTrue(out.contains("FAIL  " + d.check()), "expected check '" + d.check() + "' to fail, verify said:\n" + out);
+    }
+
+    @Test
+    void theUnchangedChartPassesTheSameChecks(@TempDir Path tmp) throws IOException {
+        Path chart = copyChart(tmp);
+        String only = defects().stream().map(d -> Pattern.quote(d.check())).collect(Collectors.joining("|"));
+        var out = run(chart, only);
+        assertTrue(!out.contains("FAIL"), "the unchanged chart fails:\n" + out);
+        for (var d : defects()) assertTrue(out.contains("PASS  " + d.check() + "\n"), "check '" + d.check() + "' did not run:\n" + out);
+    }
+
+    private static String run(Path chart, String onlyRegex) {
+        var buf = new ByteArrayOutputStream();
+        var report = new Report("defects", new PrintStream(buf, true, StandardCharsets.UTF_8),
+                onlyRegex.startsWith("\\Q") ? onlyRegex : Pattern.quote(onlyRegex), false);
+        new ChartChecks(helm, chart, repo.resolve("values"), report, null).run();
+        return buf.toString(StandardCharsets.UTF_8);
+    }
+
+    private static Path copyChart(Path tmp) throws IOException {
+        Path src = repo.resolve("helm/trevor");
+        Path dst = tmp.resolve("trevor");
+        try (Stream<Path> walk = Files.walk(src)) {
+            for (Path p : walk.sorted(Comparator.naturalOrder()).toList()) {
+                Path target = dst.resolve(src.relativize(p).toString());
+                if (Files.isDirectory(p)) Files.createDirectories(target);
+                else Files.copy(p, target);
+            }
+        }
+        return dst;
+    }
+}

@@ -1,0 +1,134 @@
+///usr/bin/env jbang "$0" "$@" ; exit $?
+//JAVA 17+
+//JAVA_OPTIONS -XX:+UseSerialGC -XX:TieredStopAtLevel=1
+//DEPS info.picocli:picocli:4.7.7
+//DEPS org.zeroturnaround:zt-exec:1.12
+//DEPS org.yaml:snakeyaml:2.5
+//DEPS io.kubernetes:client-java-api:27.0.0
+//DEPS org.slf4j:slf4j-nop:2.0.18
+//SOURCES lib/Repo.java
+//SOURCES lib/Exec.java
+//SOURCES lib/Yaml.java
+//SOURCES lib/Manifests.java
+//SOURCES lib/Selectors.java
+//SOURCES lib/PodSecurity.java
+//SOURCES lib/KubeSchema.java
+//SOURCES lib/Report.java
+//SOURCES lib/Helm.java
+//SOURCES lib/Tools.java
+//SOURCES lib/ChartChecks.java
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "verify", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Proves the trevor chart: renders every scenario of the spec's test plan, "
+                + "lints every values file, validates every object against the Kubernetes API schema, "
+                + "and checks selectors, Pod Security, hooks, PDB and HPA behaviour.",
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:every check passed", "1:a check failed", "2:bad option, missing tool or chart"})
+public class verify implements Callable<Integer> {
+
+    @Option(names = "--helm", paramLabel = "PATH", description = "helm binary to use (Helm 3.14+ or 4). Default: `helm` on PATH when it fits, else the pinned Helm of --helm-major, fetched once into the cache.")
+    Path helmPath;
+
+    @Option(names = "--helm-major", paramLabel = "3|4", defaultValue = "4", description = "Which pinned Helm to use when --helm is not given (default: ${DEFAULT-VALUE}).")
+    int helmMajor;
+
+    @Option(names = "--chart", paramLabel = "DIR", description = "Chart to verify (default: helm/trevor of this repository).")
+    Path chart;
+
+    @Option(names = "--values-dir", paramLabel = "DIR", description = "Per-environment values files to lint and render (default: values/ of this repository).")
+    Path valuesDir;
+
+    @Option(names = "--junit", paramLabel = "FILE", description = "Also write the results as JUnit XML to FILE.")
+    Path junit;
+
+    @Option(names = "--only", paramLabel = "PATTERN", description = "Run only the checks whose name matches this regular expression (case-insensitive).")
+    String only;
+
+    @Option(names = "--list", description = "List the check names and exit.")
+    boolean list;
+
+    @Option(names = {"-v", "--verbose"}, description = "Show every check's detail and duration, and per-stage timings.")
+    boolean verbose;
+
+    static long jvmToMainMillis;
+
+    public static void main(String[] args) {
+        jvmToMainMillis = System.currentTimeMillis() - java.lang.management.ManagementFactory.getRuntimeMXBean().getStartTime();
+        var cmd = new CommandLine(new verify());
+        cmd.setParameterExceptionHandler((ex, a) -> {
+            System.err.println("verify: " + ex.getMessage());
+            System.err.println("Run 'verify --help' for the options.");
+            return 2;
+        });
+        System.exit(cmd.execute(args));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        long t0 = System.nanoTime();
+        Path repo = Repo.root();
+        if (repo == null && (chart == null || valuesDir == null)) {
+            System.err.println("verify: run me from inside the trevor repository, or give both --chart and --values-dir");
+            return 2;
+        }
+        Path chartDir = (chart != null ? chart : repo.resolve("helm/trevor")).toAbsolutePath().normalize();
+        Path valuesFolder = (valuesDir != null ? valuesDir : repo.resolve("values")).toAbsolutePath().normalize();
+        if (!Files.isRegularFile(chartDir.resolve("Chart.yaml"))) {
+            System.err.println("verify: no chart at " + chartDir + " (Chart.yaml missing); point --chart at the chart folder");
+            return 2;
+        }
+        if (valuesDir != null && !Files.isDirectory(valuesFolder)) {
+            System.err.println("verify: --values-dir " + valuesFolder + " is not a folder");
+            return 2;
+        }
+        if (only != null) {
+            try {
+                java.util.regex.Pattern.compile(only);
+            } catch (java.util.regex.PatternSyntaxException e) {
+                System.err.println("verify: --only is not a valid regular expression: " + e.getDescription());
+                return 2;
+            }
+        }
+        if (helmPath == null && helmMajor != 3 && helmMajor != 4) {
+            System.err.println("verify: --helm-major must be 3 or 4, not " + helmMajor);
+            return 2;
+        }
+        long tResolve = System.nanoTime();
+        Helm helm;
+        try {
+            helm = Helm.at(helmPath != null ? helmPath : Tools.helm(helmMajor, msg -> System.err.println("verify: " + msg)));
+        } catch (Exec.ToolMissing | Tools.ToolException e) {
+            System.err.println("verify: " + e.getMessage());
+            return 2;
+        }
+        if (helmPath != null && !Files.isExecutable(helmPath)) {
+            System.err.println("verify: --helm " + helmPath + " is not an executable file");
+            return 2;
+        }
+
+        if (verbose) {
+            System.err.printf("verify: stage jvm-to-main %d ms%n", jvmToMainMillis);
+            System.err.printf("verify: stage resolve-helm %d ms%n", (System.nanoTime() - tResolve) / 1_000_000);
+        }
+        var report = new Report("verify (" + helm.version + ")", System.out, only, verbose);
+        var checks = new ChartChecks(helm, chartDir, valuesFolder, report, verbose ? System.err : null);
+        if (list) {
+            checks.names().forEach(System.out::println);
+            return 0;
+        }
+        System.out.println("verify: " + chartDir + " with " + helm);
+        checks.run();
+        long millis = (System.nanoTime() - t0) / 1_000_000;
+        if (junit != null) report.writeJunit(junit, millis);
+        if (verbose) System.err.printf("verify: stage total-in-jvm %d ms%n", millis);
+        System.out.println(report.summary());
+        return report.failed() ? 1 : 0;
+    }
+}
