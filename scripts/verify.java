@@ -103,7 +103,12 @@ public class verify implements Callable<Integer> {
         long tResolve = System.nanoTime();
         Helm helm;
         try {
-            helm = Helm.at(helmPath != null ? helmPath : Tools.helm(helmMajor, msg -> System.err.println("verify: " + msg)));
+            if (helmPath != null) {
+                helm = Helm.at(helmPath);
+            } else {
+                var tool = Tools.locate("helm" + helmMajor, msg -> System.err.println("verify: " + msg));
+                helm = Helm.of(tool.path(), tool.version());
+            }
         } catch (Exec.ToolMissing | Tools.ToolException e) {
             System.err.println("verify: " + e.getMessage());
             return 2;

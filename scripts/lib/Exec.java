@@ -42,10 +42,18 @@ final class Exec {
      */
     static Result run(List<String> cmd, Path dir, Map<String, String> env, Duration timeout,
                       java.util.function.Consumer<String> echo) {
+        return run(cmd, dir, env, timeout, echo, null);
+    }
+
+    /** As above, with stdin text (kubectl apply -f -); null means an empty stdin. */
+    static Result run(List<String> cmd, Path dir, Map<String, String> env, Duration timeout,
+                      java.util.function.Consumer<String> echo, String stdin) {
         var out = new ByteArrayOutputStream();
         var err = new ByteArrayOutputStream();
         long t0 = System.nanoTime();
-        var pe = new ProcessExecutor().command(new ArrayList<>(cmd)).redirectInput(InputStream0.EMPTY)
+        var in = stdin == null ? java.io.InputStream.nullInputStream()
+                : new java.io.ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8));
+        var pe = new ProcessExecutor().command(new ArrayList<>(cmd)).redirectInput(in)
                 .redirectOutput(tee(out, echo)).redirectError(tee(err, echo))
                 .environment(env).exitValueAny().destroyOnExit();
         if (dir != null) pe.directory(dir.toFile());
@@ -56,7 +64,7 @@ final class Exec {
                     (System.nanoTime() - t0) / 1_000_000);
         } catch (TimeoutException e) {
             return new Result(cmd, 124, out.toString(StandardCharsets.UTF_8),
-                    err.toString(StandardCharsets.UTF_8) + "\n" + cmd.get(0) + " timed out after " + timeout.toSeconds() + " s",
+                    err.toString(StandardCharsets.UTF_8) + "\n" + cmd.get(0) + " timed out after " + timeout.toMillis() + " ms",
                     (System.nanoTime() - t0) / 1_000_000);
         } catch (InvalidExitValueException e) {
             throw new IllegalStateException(e);
@@ -81,10 +89,5 @@ final class Exec {
     static String rootMessage(Throwable t) {
         while (t.getCause() != null) t = t.getCause();
         return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
-    }
-
-    /** An empty stdin. */
-    private static final class InputStream0 {
-        static final java.io.InputStream EMPTY = java.io.InputStream.nullInputStream();
     }
 }

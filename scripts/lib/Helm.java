@@ -29,6 +29,9 @@ final class Helm {
         return new Helm(binary, r.out().strip());
     }
 
+    /** A helm whose version is already known (the pinned tools record theirs): no process to start. */
+    static Helm of(Path binary, String version) { return new Helm(binary, version); }
+
     /** Values for one render: -f files then --set/--set-string/--set-json, in order. */
     record Values(List<Path> files, List<String> sets) {
         static Values none() { return new Values(List.of(), List.of()); }
@@ -38,7 +41,14 @@ final class Helm {
             for (Path f : files) { a.add("-f"); a.add(f.toString()); }
             for (String s : sets) {
                 // "--set-json k=v" style entries carry their own flag; plain ones are --set.
-                if (s.startsWith("--")) { int sp = s.indexOf(' '); a.add(s.substring(0, sp)); a.add(s.substring(sp + 1)); }
+                if (s.startsWith("--")) {
+                    // "--set-json k=v" or "--set-json=k=v": the flag ends at the first space or '='.
+                    int cut = s.indexOf(' ');
+                    if (cut < 0) cut = s.indexOf('=');
+                    if (cut < 0) throw new IllegalArgumentException("value flag without a value: " + s);
+                    a.add(s.substring(0, cut));
+                    a.add(s.substring(cut + 1));
+                }
                 else { a.add("--set"); a.add(s); }
             }
             return a;

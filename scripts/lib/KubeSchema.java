@@ -15,6 +15,9 @@ final class KubeSchema {
     private KubeSchema() {}
 
     private static final Gson GSON = new Gson();
+    /** Fields of type Quantity, where a bare number is valid. */
+    private static final java.util.regex.Pattern QUANTITY = java.util.regex.Pattern.compile(
+            "\\.(limits|requests|hard|overhead|capacity|allocatable)\\.[^.\\[]+$|\\.sizeLimit$|\\.storage$");
     private static final Map<String, Method> VALIDATORS = new ConcurrentHashMap<>();
 
     /** Null when the object is valid, else what is wrong with it. */
@@ -65,8 +68,30 @@ final class KubeSchema {
             if (r.isString() && (t.isNumber() || t.isBoolean())) {
                 return path.substring(1) + ": expected " + (t.isNumber() ? "a number" : "a boolean") + ", found string \"" + r.getAsString() + "\"";
             }
+            // An unquoted number or boolean where the API wants a string (a label, an env
+            // value, an annotation): the client coerces it, the API server refuses it.
+            // Quantities are the exception: `cpu: 1` is legal.
+            if ((r.isNumber() || r.isBoolean()) && t.isString() && !QUANTITY.matcher(path).find()) {
+                return path.substring(1) + ": expected a string, found " + (r.isNumber() ? "number " : "boolean ") + r.getAsString()
+                        + " (quote it)";
+            }
         }
         return null;
+    }
+
+    /** Loads the model classes a chart's objects need, so the first real check does not pay for it. */
+    static void warmUp() {
+        var container = Map.of("name", "c", "image", "i", "ports", java.util.List.of(Map.of("containerPort", 1)),
+                "securityContext", Map.of("capabilities", Map.of("drop", java.util.List.of("ALL"))),
+                "resources", Map.of("limits", Map.of("cpu", "1")), "env", java.util.List.of(Map.of("name", "A", "value", "b")),
+                "startupProbe", Map.of("httpGet", Map.of("path", "/", "port", "http")));
+        var pod = Map.<String, Object>of("containers", java.util.List.of(container), "securityContext", Map.of("runAsNonRoot", true),
+                "volumes", java.util.List.of(Map.of("name", "tmp", "emptyDir", Map.of())));
+        var template = Map.of("metadata", Map.of("labels", Map.of("a", "b")), "spec", pod);
+        problem(new Manifests.Obj("warm-up", Map.of("apiVersion", "apps/v1", "kind", "Deployment", "metadata", Map.of("name", "w"),
+                "spec", Map.of("selector", Map.of("matchLabels", Map.of("a", "b")), "template", template))));
+        problem(new Manifests.Obj("warm-up", Map.of("apiVersion", "batch/v1", "kind", "Job", "metadata", Map.of("name", "w"),
+                "spec", Map.of("template", template))));
     }
 
     /** apps/v1 Deployment → V1Deployment; autoscaling/v2 HorizontalPodAutoscaler → V2HorizontalPodAutoscaler. */

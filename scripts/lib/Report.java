@@ -44,8 +44,12 @@ final class Report {
     boolean selected(String name) { return only == null || only.matcher(name).find(); }
 
     /** Runs one check; context names the values it ran under (shown on failure). */
-    synchronized void check(String name, String context, Body body) {
-        if (!selected(name)) return;
+    void check(String name, String context, Body body) {
+        if (selected(name)) record(evaluate(name, context, body));
+    }
+
+    /** Runs a check body without reporting it: checks can run in parallel and report in order. */
+    static Result evaluate(String name, String context, Body body) {
         long t0 = System.nanoTime();
         Status status;
         String detail = "";
@@ -58,11 +62,12 @@ final class Report {
         } catch (Skipped e) {
             status = Status.SKIP;
             detail = e.getMessage();
-        } catch (Exception e) {
+        } catch (Exception | Error e) {
+            // A broken check body counts as a failure of that check, not as a crash of the run.
             status = Status.FAIL;
             detail = e.getClass().getSimpleName() + ": " + Exec.rootMessage(e);
         }
-        record(new Result(name, status, detail, context, (System.nanoTime() - t0) / 1_000_000));
+        return new Result(name, status, detail == null ? "" : detail, context, (System.nanoTime() - t0) / 1_000_000);
     }
 
     synchronized void record(Result r) {

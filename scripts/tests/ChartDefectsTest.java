@@ -53,7 +53,7 @@ class ChartDefectsTest {
                 new Defect("PDB decided from replicaCount alone", "templates/_helpers.tpl",
                         "{{- if .Values.autoscaling.enabled }}{{ .Values.autoscaling.minReplicas | int }}{{ else }}{{ .Values.replicaCount | int }}{{ end }}",
                         "{{ .Values.replicaCount | int }}",
-                        "plan 12: PDB follows the HPA's minReplicas (min 3, replicaCount 1: PDB)"),
+                        "plan 12: PDB follows the HPA's minReplicas (min 2, replicaCount 1: PDB)"),
                 new Defect("pre-install hook Job runs as the chart's ServiceAccount", "templates/migration-job.yaml",
                         "serviceAccountName: {{ include \"trevor.migrationServiceAccountName\" . }}",
                         "serviceAccountName: {{ include \"trevor.serviceAccountName\" . }}",
