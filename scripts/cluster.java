@@ -1,0 +1,147 @@
+///usr/bin/env jbang "$0" "$@" ; exit $?
+//JAVA 17+
+//JAVA_OPTIONS -XX:+UseSerialGC -XX:TieredStopAtLevel=1
+//DEPS info.picocli:picocli:4.7.7
+//DEPS org.zeroturnaround:zt-exec:1.12
+//DEPS org.yaml:snakeyaml:2.5
+//DEPS org.slf4j:slf4j-nop:2.0.18
+//SOURCES lib/Repo.java
+//SOURCES lib/Exec.java
+//SOURCES lib/Yaml.java
+//SOURCES lib/Manifests.java
+//SOURCES lib/Tools.java
+//SOURCES lib/Helm.java
+//SOURCES lib/Kube.java
+//SOURCES lib/Release.java
+//SOURCES lib/Target.java
+//SOURCES lib/Progress.java
+//SOURCES lib/Diagnostics.java
+//SOURCES lib/Installer.java
+//SOURCES lib/Cli.java
+//SOURCES lib/ControlPlane.java
+//SOURCES lib/KwokCluster.java
+//SOURCES lib/K3dCluster.java
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.ScopeType;
+
+@Command(name = "cluster", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "A local cluster for trevor: k3d (real pods, needs Docker) or kwok (real control plane, simulated kubelet, no Docker).",
+        subcommands = {cluster.Up.class, cluster.Down.class, cluster.Status.class},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:done", "1:the cluster could not be created or removed", "2:bad option, missing tool"})
+public class cluster implements Callable<Integer> {
+    @Option(names = "--provider", scope = ScopeType.INHERIT, paramLabel = "k3d|kwok", description = "Default: k3d when a Docker engine answers, else kwok.")
+    String provider;
+
+    @Option(names = "--name", scope = ScopeType.INHERIT, defaultValue = "trevor", description = "Cluster name; the kube context is k3d-NAME or kwok-NAME (default: ${DEFAULT-VALUE}).")
+    String name;
+
+    @Option(names = "--kubeconfig", scope = ScopeType.INHERIT, paramLabel = "FILE", description = "kubeconfig to add the context to (default: $KUBECONFIG or ~/.kube/config).")
+    Path kubeconfig;
+
+    @Option(names = "--dry-run", scope = ScopeType.INHERIT, description = "Print the commands instead of running them (k3d).")
+    boolean dryRun;
+
+    public static void main(String[] args) { System.exit(Cli.execute(new cluster(), args)); }
+
+    @Override public Integer call() {
+        System.err.println("cluster: say up, down or status (see --help)");
+        return 2;
+    }
+
+    /** The provider to use, and why; printed so nobody wonders which cluster they got. */
+    String provider(Progress p) {
+        if (provider != null) {
+            if (!provider.equals("k3d") && !provider.equals("kwok")) throw new Target.Invalid("--provider must be k3d or kwok, not " + provider);
+            p.info("provider " + provider + " (--provider)");
+            return provider;
+        }
+        String why = K3dCluster.dockerProblem();
+        if (why == null) {
+            p.info("provider k3d: a Docker engine answers");
+            return "k3d";
+        }
+        p.info("provider kwok: no Docker engine (" + why + ")");
+        return "kwok";
+    }
+
+    @Command(name = "up", mixinStandardHelpOptions = true, description = "Create the cluster, or reuse it when it runs.")
+    static class Up implements Callable<Integer> {
+        @ParentCommand cluster parent;
+
+        @Option(names = "--agents", defaultValue = "2", description = "k3d agent nodes (default: ${DEFAULT-VALUE}).")
+        int agents;
+
+        @Option(names = "--image", paramLabel = "IMAGE", description = "Locally built image to import into k3d, e.g. trevor:dev.")
+        String image;
+
+        @Override public Integer call() {
+            var p = new Progress("cluster", System.out);
+            return Cli.guard("cluster", () -> {
+                KwokCluster.checkName(parent.name);
+                if (parent.provider(p).equals("k3d")) {
+                    if (!parent.dryRun) K3dCluster.requireK3d();
+                    p.step("k3d cluster " + parent.name, () -> K3dCluster.run(K3dCluster.upCommands(parent.name, agents, image), parent.dryRun, false, p::info));
+                    p.info("context " + K3dCluster.context(parent.name) + "; ingress at http://trevor.localhost; next: jbang scripts/install.java");
+                } else {
+                    if (parent.dryRun) throw new Target.Invalid("--dry-run is for k3d; kwok's commands run in-process");
+                    Path repo = Repo.root();
+                    if (repo == null) throw new Target.Invalid("run me from inside the trevor repository");
+                    var info = p.step("kwok cluster " + parent.name, () -> KwokCluster.up(repo, parent.name, parent.kubeconfig, p::info));
+                    p.info("context " + info.context() + "; next: jbang scripts/install.java");
+                }
+                p.printTimings();
+                return 0;
+            });
+        }
+    }
+
+    @Command(name = "down", mixinStandardHelpOptions = true, description = "Remove the cluster: no process, port or state folder stays.")
+    static class Down implements Callable<Integer> {
+        @ParentCommand cluster parent;
+
+        @Override public Integer call() {
+            var p = new Progress("cluster", System.out);
+            return Cli.guard("cluster", () -> {
+                KwokCluster.checkName(parent.name);
+                if (parent.provider(p).equals("k3d")) {
+                    if (!parent.dryRun) K3dCluster.requireK3d();
+                    K3dCluster.run(K3dCluster.downCommands(parent.name), parent.dryRun, true, p::info);
+                    return 0;
+                }
+                var footprint = p.step("remove kwok cluster " + parent.name, () -> KwokCluster.down(parent.name, parent.kubeconfig, p::info));
+                var left = KwokCluster.leftovers(footprint);
+                if (!left.isEmpty()) {
+                    System.err.println("cluster: left behind: " + String.join("; ", left));
+                    return 1;
+                }
+                p.info("nothing left behind (" + footprint.pids().size() + " processes, ports " + footprint.ports() + ")");
+                return 0;
+            });
+        }
+    }
+
+    @Command(name = "status", mixinStandardHelpOptions = true, description = "Say whether the cluster runs and answers.")
+    static class Status implements Callable<Integer> {
+        @ParentCommand cluster parent;
+
+        @Override public Integer call() {
+            var p = new Progress("cluster", System.err);
+            return Cli.guard("cluster", () -> {
+                KwokCluster.checkName(parent.name);
+                if (parent.provider(p).equals("k3d")) {
+                    K3dCluster.run(java.util.List.of(java.util.List.of("k3d", "cluster", "list", parent.name)), parent.dryRun, false, p::info);
+                    return 0;
+                }
+                String s = KwokCluster.status(parent.name, parent.kubeconfig);
+                System.out.println(s);
+                return s.contains(": running") ? 0 : 1;
+            });
+        }
+    }
+}

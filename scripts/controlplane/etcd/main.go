@@ -1,0 +1,12 @@
+// Command etcd is a thin wrapper around the etcd server entry point.
+package main
+
+import (
+	"os"
+
+	"go.etcd.io/etcd/server/v3/etcdmain"
+)
+
+func main() {
+	etcdmain.Main(os.Args)
+}

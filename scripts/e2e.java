@@ -1,0 +1,408 @@
+///usr/bin/env jbang "$0" "$@" ; exit $?
+//JAVA 17+
+//JAVA_OPTIONS -XX:+UseSerialGC -XX:TieredStopAtLevel=1
+//DEPS info.picocli:picocli:4.7.7
+//DEPS org.zeroturnaround:zt-exec:1.12
+//DEPS org.yaml:snakeyaml:2.5
+//DEPS org.slf4j:slf4j-nop:2.0.18
+//SOURCES lib/Repo.java
+//SOURCES lib/Exec.java
+//SOURCES lib/Yaml.java
+//SOURCES lib/Manifests.java
+//SOURCES lib/Tools.java
+//SOURCES lib/Helm.java
+//SOURCES lib/Kube.java
+//SOURCES lib/Release.java
+//SOURCES lib/Target.java
+//SOURCES lib/Progress.java
+//SOURCES lib/Diagnostics.java
+//SOURCES lib/Installer.java
+//SOURCES lib/Cli.java
+//SOURCES lib/Report.java
+//SOURCES lib/LiveChecks.java
+//SOURCES lib/ManifestDiff.java
+//SOURCES lib/Upgrader.java
+//SOURCES lib/Migrator.java
+//SOURCES lib/ControlPlane.java
+//SOURCES lib/KwokCluster.java
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Stream;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "e2e", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "The chart's whole life on a local kwok cluster (real kube-apiserver, controllers and scheduler; simulated kubelet): "
+                + "up, bad-input refusals, first install with hook migrations, live checks, on-demand migration, upgrade with "
+                + "ordering proof, failing migration rolled back, drain against the PDB, the hook-ServiceAccount defect, uninstall, down.",
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:every check passed", "1:a check failed (diagnostics folder printed)", "2:bad option or missing tool"})
+public class e2e implements Callable<Integer> {
+    @Option(names = "--helm-major", paramLabel = "3|4", defaultValue = "4", description = "Helm to run the lifecycle with (default: ${DEFAULT-VALUE}).")
+    int helmMajor;
+
+    @Option(names = "--name", defaultValue = "trevor-e2e", description = "kwok cluster name (default: ${DEFAULT-VALUE}).")
+    String name;
+
+    @Option(names = "--junit", paramLabel = "FILE", description = "Also write the results as JUnit XML to FILE.")
+    Path junit;
+
+    @Option(names = "--diagnostics", paramLabel = "DIR", description = "Where a failure's diagnostics go (default: build/e2e-diagnostics).")
+    Path diagnostics;
+
+    @Option(names = "--keep", description = "Leave the cluster running at the end (for a look around).")
+    boolean keep;
+
+    @Option(names = "--only", paramLabel = "PATTERN", description = "Report only the checks matching this regular expression (the lifecycle still runs in order).")
+    String only;
+
+    static final String NAMESPACE = "trevor-e2e";
+    static final String RELEASE = "trevor";
+
+    private Report report;
+    private Progress progress;
+    private Path repo;
+    private Path diagDir;
+    private final AtomicBoolean cleaned = new AtomicBoolean();
+
+    public static void main(String[] args) { System.exit(Cli.execute(new e2e(), args)); }
+
+    @Override
+    public Integer call() throws Exception {
+        long t0 = System.nanoTime();
+        repo = Repo.root();
+        if (repo == null) {
+            System.err.println("e2e: run me from inside the trevor repository");
+            return 2;
+        }
+        if (helmMajor != 3 && helmMajor != 4) {
+            System.err.println("e2e: --helm-major must be 3 or 4");
+            return 2;
+        }
+        diagDir = (diagnostics != null ? diagnostics : repo.resolve("build/e2e-diagnostics")).toAbsolutePath();
+        progress = new Progress("e2e", System.out);
+        report = new Report("e2e (helm " + helmMajor + ")", System.out, only, false);
+        Helm helm;
+        Path kubectl;
+        try {
+            var t = Tools.locate("helm" + helmMajor, progress::info);
+            helm = Helm.of(t.path(), t.version());
+            kubectl = Tools.kubectl(progress::info);
+        } catch (Tools.ToolException | Exec.ToolMissing e) {
+            System.err.println("e2e: " + e.getMessage());
+            return 2;
+        }
+        // Ctrl-C or a crash must not leave a control plane running.
+        Runtime.getRuntime().addShutdownHook(new Thread(this::cleanup, "e2e-cleanup"));
+        try {
+            lifecycle(helm, kubectl);
+        } catch (Stop e) {
+            // a stage failed and said so; diagnostics are written
+        } finally {
+            cleanup();
+        }
+        progress.printTimings();
+        if (junit != null) report.writeJunit(junit, (System.nanoTime() - t0) / 1_000_000);
+        System.out.printf("e2e: total %.1f s%n", (System.nanoTime() - t0) / 1e9);
+        System.out.println(report.summary());
+        return report.failed() ? 1 : 0;
+    }
+
+    /** A failed stage after which the lifecycle cannot go on. */
+    static final class Stop extends RuntimeException {
+        Stop() { super(null, null, false, false); }
+    }
+
+    private Release rel;
+    private Helm.Values installValues;
+    private Path kubeconfig;
+
+    private void lifecycle(Helm helm, Path kubectl) throws IOException {
+        kubeconfig = Files.createTempDirectory("trevor-e2e-kube").resolve("kubeconfig");
+        var cluster = stage("cluster up (kwok, real control plane built from Go modules)", true,
+                () -> KwokCluster.up(repo, name, kubeconfig, progress::info));
+        var kube = new Kube(kubectl, cluster.context(), cluster.kubeconfig());
+        rel = new Release(helm, kube, RELEASE, NAMESPACE, repo.resolve("helm/trevor"));
+        installValues = new Helm.Values(List.of(repo.resolve("values/prod.yaml")), List.of("image.tag=1.0.0"));
+
+        refusals(cluster);
+
+        stage("plan 9/10: first install with values/prod.yaml runs the pre-install migration hook", true, () -> {
+            Installer.install(rel, options(List.of("image.tag=1.0.0"), Duration.ofMinutes(3)), false, progress);
+            return null;
+        });
+        new LiveChecks(rel, report, "after install").run();
+        stopIfFailed("live checks after install");
+
+        stage("migrate.java: on-demand migration Job succeeds", false, () -> {
+            var out = Migrator.run(rel, List.of(), Duration.ofMinutes(2), progress);
+            Report.expect(out.succeeded(), "Job %s did not succeed:\n%s", out.job(), out.explanation());
+            return null;
+        });
+        stage("plan 11: upgrade to a new tag runs the migration Job before new API pods", true, () -> {
+            var out = Upgrader.upgrade(rel, options(List.of(), Duration.ofMinutes(3)).withTag("2.0.0"), false, progress);
+            Report.expect(out.revisionAfter() == out.revisionBefore() + 1, "revision %d → %d", out.revisionBefore(), out.revisionAfter());
+            Report.expect(out.diff().contains("image: trevor:2.0.0"), "the shown diff does not contain the new image:\n%s", out.diff());
+            return null;
+        });
+        new LiveChecks(rel, report, "after upgrade").run();
+        stopIfFailed("live checks after upgrade");
+
+        faults();
+
+        stage("uninstall removes the release's workloads", false, () -> {
+            var r = rel.uninstall(Duration.ofMinutes(2));
+            Report.expect(r.ok(), "helm uninstall failed: %s", r.said());
+            Kube.waitFor("pods to go", Duration.ofSeconds(60), () -> {
+                var pods = kube.list(NAMESPACE, "pods", "app.kubernetes.io/instance=" + RELEASE + ",app.kubernetes.io/component in (api,worker)");
+                return pods.isEmpty() ? null : pods.size() + " pods left";
+            });
+            Report.expect(kube.list(NAMESPACE, "deployments", "app.kubernetes.io/instance=" + RELEASE).isEmpty(), "Deployments left behind");
+            return null;
+        });
+        cleanup();
+    }
+
+    /** Bad input is refused with exit code 2, a message naming the fix, and no change to the cluster. */
+    private void refusals(KwokCluster.Info cluster) throws IOException {
+        Path work = Files.createTempDirectory("trevor-e2e");
+        try {
+            Path badValues = work.resolve("bad.yaml");
+            Files.writeString(badValues, "replicaCount: three\nservce:\n  port: 1\n");
+            refused("refuses a bad values file, naming the key", List.of("-f", badValues.toString()), Map.of(), "replicaCount", cluster);
+            refused("refuses a missing Secret, naming it and the fix", List.of("--no-dev-secrets"), Map.of(), "Secret trevor-env", cluster);
+            refused("refuses a missing tool, naming the variable to set", List.of(), Map.of("TREVOR_HELM" + rel.helm.major, "/nonexistent/helm"),
+                    "TREVOR_HELM", cluster);
+            // A kubeconfig whose current context is not a local dev cluster.
+            Path prodConfig = work.resolve("prod-kubeconfig");
+            Files.writeString(prodConfig, foreignKubeconfig("prod-eks", "https://127.0.0.1:1"));
+            refusedWith("refuses a cluster it was not pointed at deliberately (current context prod-eks)",
+                    List.of("--kubeconfig", prodConfig.toString()), Map.of(), "not a local dev cluster", cluster);
+            refusedWith("refuses an unreachable cluster, naming the context",
+                    List.of("--kubeconfig", prodConfig.toString(), "--context", "prod-eks"), Map.of(), "does not answer", cluster);
+        } finally {
+            deleteTree(work);
+        }
+    }
+
+    private void refused(String check, List<String> args, Map<String, String> env, String mustSay, KwokCluster.Info cluster) {
+        var all = new ArrayList<String>(List.of("--context", cluster.context()));
+        if (cluster.kubeconfig() != null) all.addAll(List.of("--kubeconfig", cluster.kubeconfig().toString()));
+        all.addAll(args);
+        refusedWith(check, all, env, mustSay, cluster);
+    }
+
+    private void refusedWith(String check, List<String> args, Map<String, String> env, String mustSay, KwokCluster.Info cluster) {
+        stage(check, false, () -> {
+            var cmd = new ArrayList<String>(List.of(repo.resolve("jbang").toString(), repo.resolve("scripts/install.java").toString(),
+                    "-n", NAMESPACE, "--helm-major", String.valueOf(rel.helm.major), "-f", repo.resolve("values/prod.yaml").toString()));
+            cmd.addAll(args);
+            var r = Exec.run(cmd, repo, env, Duration.ofMinutes(3), null);
+            Report.expect(r.exit() == 2, "expected exit code 2, got %d: %s", r.exit(), r.said());
+            Report.expect(r.err().contains(mustSay), "the message does not say '%s': %s", mustSay, r.said());
+            Report.expect(!r.err().contains("\tat "), "a stack trace was printed: %s", r.said());
+            Report.expect(!rel.kube.exists(null, "namespace", NAMESPACE), "namespace %s was created: the refusal was half-applied", NAMESPACE);
+            return null;
+        });
+    }
+
+    private void faults() throws IOException {
+        stage("a failing migration fails the upgrade, shows the Job, and rolls back", false, () -> {
+            try {
+                Upgrader.upgrade(rel, options(List.of(KwokCluster.FAIL_LABEL_SET), Duration.ofSeconds(90)).withTag("3.0.0"), false, progress);
+                Report.fail("the upgrade with a failing migration succeeded");
+            } catch (Installer.Failed e) {
+                Report.expect(e.getMessage().contains("migration Job"), "the failure does not explain the migration Job: %s", e.getMessage());
+                progress.info("refused as expected: " + Kube.firstLine(e.getMessage()));
+            }
+            var values = rel.deployedValues();
+            Report.expect("2.0.0".equals(Yaml.str(values, "image.tag")), "after the rollback the release has image.tag %s, expected 2.0.0",
+                    Yaml.str(values, "image.tag"));
+            var h = rel.history();
+            Report.expect("deployed".equals(String.valueOf(h.get(h.size() - 1).get("status"))), "last revision is %s", h.get(h.size() - 1));
+            var api = rel.kube.list(NAMESPACE, "deployments", rel.selector("api")).get(0);
+            String image = String.valueOf(Yaml.maps(Yaml.at(api, "spec.template.spec"), "containers").get(0).get("image"));
+            Report.expect(image.endsWith(":2.0.0"), "the API Deployment runs %s after the rollback", image);
+            return null;
+        });
+        new LiveChecks(rel, report, "after the failed upgrade").run();
+
+        stage("migrate.java: a failing migration reports failure with the Job's status", false, () -> {
+            var out = Migrator.run(rel, List.of(KwokCluster.FAIL_LABEL_SET), Duration.ofSeconds(90), progress);
+            Report.expect(!out.succeeded(), "the failing migration Job %s succeeded", out.job());
+            Report.expect(out.explanation().contains("Failed"), "the explanation does not show the failure:\n%s", out.explanation());
+            return null;
+        });
+
+        stage("draining a node respects the PDB (the eviction API refuses)", false, this::drainAgainstPdb);
+
+        stage("the spec's hook-ServiceAccount defect fails the first install, naming the ServiceAccount", false, () -> {
+            Path tmp = Files.createTempDirectory("trevor-defect");
+            try {
+                Path chart = copyChart(tmp);
+                Path job = chart.resolve("templates/migration-job.yaml");
+                String text = Files.readString(job);
+                String fixed = "serviceAccountName: {{ include \"trevor.migrationServiceAccountName\" . }}";
+                Report.expect(text.contains(fixed), "the chart no longer has the fixed line; update this check");
+                Files.writeString(job, text.replace(fixed, "serviceAccountName: {{ include \"trevor.serviceAccountName\" . }}"));
+                var defective = new Release(rel.helm, rel.kube, "defect", "trevor-defect", chart);
+                try {
+                    Installer.install(defective, options(List.of("image.tag=1.0.0"), Duration.ofSeconds(30)), false, progress);
+                    Report.fail("the first install with the defect succeeded");
+                } catch (Installer.Failed e) {
+                    Report.expect(e.getMessage().contains("serviceaccount") && e.getMessage().contains("not found"),
+                            "the failure does not name the missing ServiceAccount:\n%s", e.getMessage());
+                    progress.info("failed as expected; the cause, from the cluster: " + causeLine(e.getMessage()));
+                }
+                rel.kube.run("delete", "namespace", "trevor-defect", "--wait=false");
+            } finally {
+                deleteTree(tmp);
+            }
+            return null;
+        });
+    }
+
+    private static String causeLine(String msg) {
+        return msg.lines().filter(l -> l.contains("serviceaccount")).findFirst().orElse("").strip();
+    }
+
+    /**
+     * Cordons every node so no replacement pod can start, then drains the node holding the
+     * most API pods: the first eviction is allowed, the next would break minAvailable and the
+     * eviction API refuses it.
+     */
+    private void drainAgainstPdb() {
+        var kube = rel.kube;
+        var pods = kube.list(NAMESPACE, "pods", rel.selector("api"));
+        var byNode = new java.util.HashMap<String, Integer>();
+        for (var p : pods) byNode.merge(Yaml.str(p, "spec.nodeName"), 1, Integer::sum);
+        var node = byNode.entrySet().stream().max(Map.Entry.comparingByValue()).orElseThrow().getKey();
+        var pdb = kube.list(NAMESPACE, "poddisruptionbudgets", rel.selector("api"));
+        Report.expect(!pdb.isEmpty(), "no API PDB to drain against");
+        int allowed = LiveChecks.intOf(Yaml.at(pdb.get(0), "status.disruptionsAllowed"));
+        Report.expect(byNode.get(node) > allowed, "node %s holds %d API pods, the PDB allows %d disruptions: nothing to refuse",
+                node, byNode.get(node), allowed);
+        var nodes = kube.list(null, "nodes", null).stream().map(n -> Yaml.str(n, "metadata.name")).toList();
+        try {
+            for (String n : nodes) kube.run("cordon", n);
+            var r = kube.run(Duration.ofSeconds(60), "drain", node, "--ignore-daemonsets", "--delete-emptydir-data",
+                    "--pod-selector=" + rel.selector("api"), "--timeout=15s");
+            Report.expect(!r.ok(), "the drain of %s succeeded although the PDB allows only %d disruption(s)", node, allowed);
+            Report.expect((r.out() + r.err()).contains("disruption budget"), "the drain failed, but not because of the PDB: %s", r.said());
+            var ready = kube.list(NAMESPACE, "pods", rel.selector("api")).stream()
+                    .filter(p -> Yaml.at(p, "metadata.deletionTimestamp") == null && LiveChecks.ready(p)).count();
+            int minAvailable = LiveChecks.intOf(Yaml.at(pdb.get(0), "spec.minAvailable"));
+            Report.expect(ready >= minAvailable, "only %d API pods ready during the drain, minAvailable is %d", ready, minAvailable);
+        } finally {
+            for (String n : nodes) kube.run("uncordon", n);
+        }
+        Kube.waitFor("API pods back", Duration.ofSeconds(60), () -> {
+            var now = kube.list(NAMESPACE, "pods", rel.selector("api"));
+            long ready = now.stream().filter(LiveChecks::ready).count();
+            return ready >= pods.size() ? null : ready + "/" + pods.size() + " ready";
+        });
+    }
+
+    private Installer.Options options(List<String> sets, Duration timeout) {
+        return new Installer.Options(List.of(repo.resolve("values/prod.yaml")), sets, null, null, true, timeout, true);
+    }
+
+    interface StageBody<T> { T run() throws Exception; }
+
+    /**
+     * Runs one lifecycle stage as a named check. A failed stage writes diagnostics; a fatal
+     * one stops the lifecycle (what follows would only fail for the same reason).
+     */
+    private <T> T stage(String check, boolean fatal, StageBody<T> body) {
+        Object[] out = {null};
+        var result = Report.evaluate(check, rel == null ? "" : "release " + RELEASE + " in " + NAMESPACE, () -> {
+            out[0] = progress.step(check, () -> {
+                try {
+                    return body.run();
+                } catch (RuntimeException e) {
+                    throw e;
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+        });
+        if (report.selected(check)) report.record(result);
+        if (result.status() == Report.Status.FAIL) {
+            diagnose(check);
+            if (fatal) throw new Stop();
+        }
+        @SuppressWarnings("unchecked") T t = (T) out[0];
+        return t;
+    }
+
+    private void stopIfFailed(String what) {
+        if (report.failed()) {
+            diagnose(what);
+            throw new Stop();
+        }
+    }
+
+    private void diagnose(String why) {
+        if (rel == null) return;
+        Path dir = diagDir.resolve(why.replaceAll("[^A-Za-z0-9]+", "-").replaceAll("^-|-$", ""));
+        Diagnostics.collect(dir, rel, installValues, why);
+        System.out.println("e2e: diagnostics for '" + why + "' in " + dir);
+    }
+
+    private void cleanup() {
+        if (!cleaned.compareAndSet(false, true)) return;
+        if (keep) {
+            System.out.println("e2e: --keep: cluster " + name + " left running; 'jbang scripts/cluster.java down --name " + name + "' removes it");
+            return;
+        }
+        var t0 = System.nanoTime();
+        try {
+            var footprint = KwokCluster.down(name, kubeconfig, progress::info);
+            var left = KwokCluster.leftovers(footprint);
+            if (kubeconfig != null) deleteTree(kubeconfig.getParent());
+            report.record(new Report.Result("cluster down leaves no process, port or folder behind",
+                    left.isEmpty() ? Report.Status.PASS : Report.Status.FAIL, String.join("; ", left), "cluster " + name,
+                    (System.nanoTime() - t0) / 1_000_000));
+        } catch (RuntimeException e) {
+            report.record(new Report.Result("cluster down leaves no process, port or folder behind", Report.Status.FAIL,
+                    Exec.rootMessage(e), "cluster " + name, (System.nanoTime() - t0) / 1_000_000));
+        }
+    }
+
+    static String foreignKubeconfig(String context, String server) {
+        return "apiVersion: v1\nkind: Config\ncurrent-context: " + context + "\nclusters:\n- name: " + context + "\n  cluster:\n    server: "
+                + server + "\ncontexts:\n- name: " + context + "\n  context:\n    cluster: " + context + "\n    user: " + context
+                + "\nusers:\n- name: " + context + "\n  user:\n    token: not-a-real-token\n";
+    }
+
+    private Path copyChart(Path tmp) throws IOException {
+        Path src = repo.resolve("helm/trevor");
+        Path dst = tmp.resolve("trevor");
+        try (Stream<Path> walk = Files.walk(src)) {
+            for (Path p : walk.sorted().toList()) {
+                Path target = dst.resolve(src.relativize(p).toString());
+                if (Files.isDirectory(p)) Files.createDirectories(target);
+                else Files.copy(p, target);
+            }
+        }
+        return dst;
+    }
+
+    static void deleteTree(Path dir) {
+        if (dir == null || !Files.exists(dir)) return;
+        try (Stream<Path> walk = Files.walk(dir)) {
+            walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException ignored) {
+            // temp folder; the OS cleans what is left
+        }
+    }
+}

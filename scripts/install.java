@@ -1,0 +1,77 @@
+///usr/bin/env jbang "$0" "$@" ; exit $?
+//JAVA 17+
+//JAVA_OPTIONS -XX:+UseSerialGC -XX:TieredStopAtLevel=1
+//DEPS info.picocli:picocli:4.7.7
+//DEPS org.zeroturnaround:zt-exec:1.12
+//DEPS org.yaml:snakeyaml:2.5
+//DEPS org.slf4j:slf4j-nop:2.0.18
+//SOURCES lib/Repo.java
+//SOURCES lib/Exec.java
+//SOURCES lib/Yaml.java
+//SOURCES lib/Manifests.java
+//SOURCES lib/Tools.java
+//SOURCES lib/Helm.java
+//SOURCES lib/Kube.java
+//SOURCES lib/Release.java
+//SOURCES lib/Target.java
+//SOURCES lib/Progress.java
+//SOURCES lib/Diagnostics.java
+//SOURCES lib/Installer.java
+//SOURCES lib/Cli.java
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "install", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Installs or upgrades trevor: namespace with Pod Security \"restricted\", the Secrets envFromSecrets names, "
+                + "then helm upgrade --install --wait. Checks everything before the first change.",
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:installed and ready", "1:the release did not become ready (Job logs and events shown)",
+                "2:bad input, missing tool, unreachable or refused cluster: nothing was changed"})
+public class install implements Callable<Integer> {
+    @Mixin Target target;
+
+    @Option(names = {"-f", "--values"}, paramLabel = "FILE", description = "Values file(s), in order (default: values/dev.yaml).")
+    List<Path> values;
+
+    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Extra values, as helm --set.")
+    List<String> sets = new ArrayList<>();
+
+    @Option(names = "--tag", paramLabel = "TAG", description = "Image tag (sets image.tag).")
+    String tag;
+
+    @Option(names = "--env-file", paramLabel = "FILE", description = "KEY=VALUE file for every missing Secret named by envFromSecrets. Values are never printed.")
+    Path envFile;
+
+    @Option(names = "--no-dev-secrets", description = "Never create missing Secrets with dev defaults (the default on k3d-*/kwok-* contexts).")
+    boolean noDevSecrets;
+
+    @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "5m", description = "How long to wait for hooks and pods, e.g. 90s, 5m (default: ${DEFAULT-VALUE}).")
+    String timeout;
+
+    @Option(names = "--no-rollback", description = "Keep a failed release as it is instead of rolling back (for debugging).")
+    boolean noRollback;
+
+    public static void main(String[] args) { System.exit(Cli.execute(new install(), args)); }
+
+    @Override
+    public Integer call() {
+        var p = new Progress("install", System.out);
+        return Cli.guard("install", () -> {
+            var rel = target.resolve(p::info);
+            var files = values != null ? values : List.of(Repo.root() == null ? Path.of("values/dev.yaml") : Repo.root().resolve("values/dev.yaml"));
+            var opts = new Installer.Options(files, sets, tag, envFile, !noDevSecrets, Cli.duration("--timeout", timeout), !noRollback);
+            p.info("release " + rel.name + " → namespace " + rel.namespace + " on " + rel.kube.context + " with " + rel.helm);
+            Installer.install(rel, opts, target.context != null, p);
+            p.info("ready. " + "Next: jbang scripts/status.java --context " + rel.kube.context + " -n " + rel.namespace);
+            p.printTimings();
+            return 0;
+        });
+    }
+}

@@ -1,0 +1,149 @@
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+
+/**
+ * The binaries of a Docker-free control plane, built from Go modules through the module
+ * proxy (the only source this project may download from), pinned by the go.mod/go.sum
+ * files under scripts/controlplane, and cached by version.
+ */
+final class ControlPlane {
+    private ControlPlane() {}
+
+    static final String KUBE_VERSION = "v1.36.3";
+    static final String ETCD_VERSION = "v3.6.8";
+    static final String KWOK_VERSION = "v0.8.0";
+
+    /** Binary name → (wrapper module folder, Go package). */
+    record Binary(String name, String module, String pkg) {}
+
+    static final List<Binary> BINARIES = List.of(
+            new Binary("kube-apiserver", "k8s", "k8s.io/kubernetes/cmd/kube-apiserver"),
+            new Binary("kube-controller-manager", "k8s", "k8s.io/kubernetes/cmd/kube-controller-manager"),
+            new Binary("kube-scheduler", "k8s", "k8s.io/kubernetes/cmd/kube-scheduler"),
+            new Binary("etcd", "etcd", "."),
+            new Binary("kwok", "kwok", "sigs.k8s.io/kwok/cmd/kwok"),
+            new Binary("kwokctl", "kwok", "sigs.k8s.io/kwok/cmd/kwokctl"));
+
+    /** kwok's own stage sets, copied from its module at build time: nodes Ready, pods Running, Job pods Succeeded. */
+    static final List<String> STAGES = List.of("node/fast", "node/heartbeat-with-lease", "pod/fast");
+
+    static Path home() {
+        return Tools.cacheDir().resolve("kwok").resolve("k8s-" + KUBE_VERSION + "-etcd-" + ETCD_VERSION + "-kwok-" + KWOK_VERSION);
+    }
+
+    static Path bin(String name) { return home().resolve("bin").resolve(name); }
+
+    static Path stages() { return home().resolve("stages"); }
+
+    static boolean built() { return Files.isRegularFile(home().resolve("complete")); }
+
+    /** Builds what is missing (minutes the first time, on 2 cores) and returns the bin folder. */
+    static Path ensureBuilt(Path repo, Consumer<String> progress) {
+        if (built()) return home().resolve("bin");
+        Path go = findGo();
+        Path src = repo.resolve("scripts/controlplane");
+        Path staging;
+        try {
+            Files.createDirectories(home().getParent());
+            staging = Files.createTempDirectory(home().getParent(), "build-");
+            Files.createDirectories(staging.resolve("bin"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        progress.accept("building the control plane (Kubernetes " + KUBE_VERSION + ", etcd " + ETCD_VERSION + ", kwok " + KWOK_VERSION
+                + ") from Go modules into " + home() + "; the first build takes 10-20 minutes on 2 cores, later ones none");
+        try {
+            String ldflags = versionLdflags();
+            for (var b : BINARIES) {
+                long t0 = System.nanoTime();
+                progress.accept("go build " + b.name() + " …");
+                var cmd = new ArrayList<>(List.of(go.toString(), "build", "-mod=readonly", "-trimpath",
+                        "-ldflags=" + (b.module().equals("k8s") ? ldflags : "-s -w"), "-o", staging.resolve("bin").resolve(b.name()).toString(), b.pkg()));
+                var r = Exec.run(cmd, src.resolve(b.module()), Map.of("CGO_ENABLED", "0", "GOFLAGS", "-mod=readonly -buildvcs=false"),
+                        Duration.ofMinutes(60), line -> progress.accept("  " + line));
+                if (!r.ok()) {
+                    throw new Tools.ToolException("go build " + b.pkg() + " failed (" + r.said().lines().reduce((a, c) -> c).orElse("")
+                            + "); the module proxy must serve the versions pinned in " + src.resolve(b.module()).resolve("go.mod"));
+                }
+                progress.accept(String.format("go build %s: %.0f s", b.name(), (System.nanoTime() - t0) / 1e9));
+            }
+            copyStages(go, src.resolve("kwok"), staging.resolve("stages"));
+            Files.writeString(staging.resolve("complete"), KUBE_VERSION + " " + ETCD_VERSION + " " + KWOK_VERSION + "\n");
+            try {
+                Files.move(staging, home(), StandardCopyOption.ATOMIC_MOVE);
+            } catch (IOException e) {
+                if (!built()) throw e; // another process finished first: its copy is as good
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } finally {
+            deleteTree(staging);
+        }
+        return home().resolve("bin");
+    }
+
+    /** -X flags so the binaries report their real version (kwokctl and clients check it). */
+    private static String versionLdflags() {
+        String minor = KUBE_VERSION.split("\\.")[1];
+        var sb = new StringBuilder("-s -w");
+        for (String p : List.of("k8s.io/component-base/version", "k8s.io/client-go/pkg/version")) {
+            sb.append(" -X ").append(p).append(".gitVersion=").append(KUBE_VERSION)
+                    .append(" -X ").append(p).append(".gitMajor=1")
+                    .append(" -X ").append(p).append(".gitMinor=").append(minor)
+                    .append(" -X ").append(p).append(".gitTreeState=clean")
+                    .append(" -X ").append(p).append(".buildDate=1970-01-01T00:00:00Z");
+        }
+        return sb.toString();
+    }
+
+    /** The stage kustomizations live in the kwok module itself; keep a copy beside the binaries. */
+    private static void copyStages(Path go, Path kwokModule, Path dest) throws IOException {
+        var r = Exec.run(List.of(go.toString(), "list", "-mod=readonly", "-m", "-f", "{{.Dir}}", "sigs.k8s.io/kwok"), kwokModule,
+                Map.of(), Duration.ofMinutes(5), null);
+        if (!r.ok()) throw new Tools.ToolException("go list sigs.k8s.io/kwok failed: " + r.said());
+        Path root = Path.of(r.out().strip()).resolve("kustomize/stage");
+        for (String s : STAGES) {
+            Path from = root.resolve(s);
+            try (Stream<Path> walk = Files.walk(from)) {
+                for (Path p : walk.toList()) {
+                    Path to = dest.resolve(s).resolve(from.relativize(p).toString());
+                    if (Files.isDirectory(p)) Files.createDirectories(to);
+                    else Files.copy(p, to, StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+        }
+    }
+
+    /** go from PATH or the usual install places; the first build needs it, later runs do not. */
+    static Path findGo() {
+        var candidates = new ArrayList<Path>();
+        String goroot = System.getenv("GOROOT");
+        if (goroot != null) candidates.add(Path.of(goroot, "bin", "go"));
+        for (String dir : System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator)) {
+            if (!dir.isEmpty()) candidates.add(Path.of(dir, "go"));
+        }
+        candidates.add(Path.of("/usr/local/go/bin/go"));
+        for (Path p : candidates) if (Files.isExecutable(p)) return p;
+        throw new Tools.ToolException("go is not installed: it is needed once, to build the kwok control plane from Go modules "
+                + "(install Go 1.26 or newer, or use --provider k3d on a machine with Docker)");
+    }
+
+    static void deleteTree(Path dir) {
+        if (dir == null || !Files.exists(dir)) return;
+        try (Stream<Path> walk = Files.walk(dir)) {
+            walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException ignored) {
+            // best effort: a half-built staging folder is never used
+        }
+    }
+}

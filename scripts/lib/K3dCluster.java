@@ -1,0 +1,69 @@
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * The dev loop's real-pods cluster: k3d (k3s in Docker) with agents, a local registry,
+ * Traefik on *.localhost and the locally built trevor image imported. Needs a Docker engine
+ * and k3d on PATH; every command can be shown instead of run (--dry-run).
+ */
+final class K3dCluster {
+    private K3dCluster() {}
+
+    static final int REGISTRY_PORT = 5111;
+
+    static String registryName(String cluster) { return cluster + "-registry.localhost"; }
+
+    /** Whether a Docker engine answers, and if not, why (for "which provider and why"). */
+    static String dockerProblem() {
+        try {
+            var r = Exec.run(List.of("docker", "info", "--format", "{{.ServerVersion}}"), Duration.ofSeconds(10));
+            return r.ok() && !r.out().isBlank() ? null : "docker info: " + Kube.firstLine(r.said());
+        } catch (Exec.ToolMissing e) {
+            return "no docker client on PATH";
+        }
+    }
+
+    /** The commands `up` runs, in order. */
+    static List<List<String>> upCommands(String name, int agents, String image) {
+        var cmds = new ArrayList<List<String>>();
+        cmds.add(List.of("k3d", "registry", "create", registryName(name), "--port", String.valueOf(REGISTRY_PORT)));
+        cmds.add(List.of("k3d", "cluster", "create", name,
+                "--agents", String.valueOf(agents),
+                "--registry-use", "k3d-" + registryName(name) + ":" + REGISTRY_PORT,
+                // k3s's bundled Traefik serves the Ingress on the host's port 80: http://trevor.localhost
+                "--port", "80:80@loadbalancer",
+                "--port", "443:443@loadbalancer",
+                "--wait", "--timeout", "180s",
+                "--kubeconfig-update-default", "--kubeconfig-switch-context"));
+        if (image != null) cmds.add(List.of("k3d", "image", "import", image, "--cluster", name));
+        return cmds;
+    }
+
+    static List<List<String>> downCommands(String name) {
+        return List.of(List.of("k3d", "cluster", "delete", name), List.of("k3d", "registry", "delete", "k3d-" + registryName(name)));
+    }
+
+    static String context(String name) { return "k3d-" + name; }
+
+    /** Runs (or with dryRun, only prints) the commands, stopping at the first failure. */
+    static void run(List<List<String>> cmds, boolean dryRun, boolean tolerateFailures, Consumer<String> progress) {
+        for (var cmd : cmds) {
+            progress.accept((dryRun ? "would run: " : "running: ") + String.join(" ", cmd));
+            if (dryRun) continue;
+            var r = Exec.run(cmd, null, java.util.Map.of(), Duration.ofMinutes(10), line -> progress.accept("  " + line));
+            if (!r.ok() && !tolerateFailures) throw new Installer.Failed(String.join(" ", cmd) + " failed: " + r.said());
+        }
+    }
+
+    /** `k3d` must be on PATH for the k3d provider; say how to get it otherwise. */
+    static void requireK3d() {
+        try {
+            var r = Exec.run(List.of("k3d", "version"), Duration.ofSeconds(20));
+            if (!r.ok()) throw new Kube.Refused("k3d version failed: " + r.said());
+        } catch (Exec.ToolMissing e) {
+            throw new Kube.Refused("k3d is not on PATH; install it (go install github.com/k3d-io/k3d/v5@v5.8.3) or use --provider kwok");
+        }
+    }
+}

@@ -1,0 +1,266 @@
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+
+/**
+ * A local cluster without Docker: the real kube-apiserver, etcd, controller-manager and
+ * scheduler, run as processes by kwokctl, with kwok standing in for the kubelet on fake
+ * nodes (pods go Running and Ready, Job pods Succeeded, pods labelled trevor.test/fail=true
+ * Failed). No containers run: there are no images, logs or pod networking.
+ */
+final class KwokCluster {
+    private KwokCluster() {}
+
+    record Info(String name, String context, Path kubeconfig) {}
+
+    /** What a cluster holds on this machine, to prove that `down` removed all of it. */
+    record Footprint(Set<Long> pids, Set<Integer> ports, Path dir) {}
+
+    /** A --set that makes the migration pods fail (the pod-fail Stage matches the label). */
+    static final String FAIL_LABEL_SET = "--set-string migrations.podLabels.trevor\\.test/fail=true";
+    static final int NODES = 2;
+
+    static Path workdir() { return Tools.cacheDir().resolve("kwok/home"); }
+
+    static Path clusterDir(String name) { return workdir().resolve("clusters").resolve(name); }
+
+    static String context(String name) { return "kwok-" + name; }
+
+    private static Map<String, String> env() { return Map.of("KWOK_WORKDIR", workdir().toString()); }
+
+    static void checkName(String name) {
+        if (!name.matches("[a-z0-9]([-a-z0-9]{0,30}[a-z0-9])?")) {
+            throw new Target.Invalid("--name '" + name + "' is not a valid cluster name (lowercase letters, digits, '-', at most 32)");
+        }
+    }
+
+    /** Creates the cluster, or reuses it when it already runs and answers. */
+    static Info up(Path repo, String name, Path kubeconfig, Consumer<String> progress) {
+        checkName(name);
+        Path bin = ControlPlane.ensureBuilt(repo, progress);
+        Path kubectl = Tools.kubectl(progress);
+        var kube = new Kube(kubectl, context(name), kubeconfig);
+        if (Files.isDirectory(clusterDir(name))) {
+            if (answers(kube)) {
+                progress.accept("cluster " + name + " is running; reusing it (context " + kube.context + ")");
+                return new Info(name, kube.context, kubeconfig);
+            }
+            progress.accept("cluster " + name + " exists but does not answer; recreating it");
+            down(name, kubeconfig, progress);
+        }
+        Path config = writeConfig(name, bin, kubectl);
+        var cmd = new ArrayList<>(List.of(bin.resolve("kwokctl").toString(), "create", "cluster", "--name", name, "--config",
+                config.toString(), "--wait", "90s"));
+        if (kubeconfig != null) cmd.addAll(List.of("--kubeconfig", kubeconfig.toString()));
+        var r = Exec.run(cmd, null, env(), Duration.ofMinutes(3), null);
+        if (!r.ok()) {
+            Exec.run(List.of(bin.resolve("kwokctl").toString(), "delete", "cluster", "--name", name), null, env(), Duration.ofMinutes(1), null);
+            throw new Installer.Failed("kwokctl create cluster " + name + " failed: " + tail(r.said()));
+        }
+        for (String stage : ControlPlane.STAGES) apply(kube, "-k", ControlPlane.stages().resolve(stage));
+        // This project's own stages (a failing migration, a migration that takes time).
+        apply(kube, "-f", repo.resolve("scripts/controlplane/stages"));
+        var nodes = new StringBuilder();
+        for (int i = 0; i < NODES; i++) nodes.append("---\n").append(Installer.dump(node("kwok-node-" + i)));
+        var n = kube.runWithInput(nodes.toString(), "apply", "-f", "-");
+        if (!n.ok()) throw new Installer.Failed("could not create the fake nodes: " + n.said());
+        Kube.waitFor("nodes Ready", Duration.ofSeconds(60), () -> {
+            long ready = kube.list(null, "nodes", null).stream().filter(x -> Kube.conditionTrue(x, "Ready")).count();
+            return ready == NODES ? null : ready + "/" + NODES + " nodes Ready";
+        });
+        return new Info(name, kube.context, kubeconfig);
+    }
+
+    private static boolean answers(Kube kube) {
+        return kube.run(Duration.ofSeconds(15), "get", "--raw", "/readyz", "--request-timeout=5s").ok();
+    }
+
+    private static void apply(Kube kube, String how, Path what) {
+        var r = kube.run("apply", how, what.toString());
+        if (!r.ok()) throw new Installer.Failed("kubectl apply " + how + " " + what + ": " + r.said());
+    }
+
+    /** kwokctl's configuration: only local binaries, so it never tries to download one. */
+    private static Path writeConfig(String name, Path bin, Path kubectl) {
+        var options = new LinkedHashMap<String, Object>();
+        options.put("runtime", "binary");
+        options.put("kubeVersion", ControlPlane.KUBE_VERSION);
+        options.put("bindAddress", "127.0.0.1");
+        options.put("kubeApiserverBinary", bin.resolve("kube-apiserver").toString());
+        options.put("kubeControllerManagerBinary", bin.resolve("kube-controller-manager").toString());
+        options.put("kubeSchedulerBinary", bin.resolve("kube-scheduler").toString());
+        options.put("etcdBinary", bin.resolve("etcd").toString());
+        options.put("kwokControllerBinary", bin.resolve("kwok").toString());
+        options.put("kubectlBinary", kubectl.toString());
+        options.put("enableCRDs", List.of("Stage"));
+        var config = new LinkedHashMap<String, Object>();
+        config.put("apiVersion", "config.kwok.x-k8s.io/v1alpha1");
+        config.put("kind", "KwokctlConfiguration");
+        config.put("options", options);
+        try {
+            Files.createDirectories(workdir());
+            Path f = workdir().resolve(name + ".config.yaml");
+            Files.writeString(f, Installer.dump(config));
+            return f;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static Map<String, Object> node(String name) {
+        var labels = new LinkedHashMap<String, Object>();
+        labels.put("kubernetes.io/arch", "amd64");
+        labels.put("kubernetes.io/os", "linux");
+        labels.put("kubernetes.io/hostname", name);
+        labels.put("topology.kubernetes.io/zone", "zone-" + name.substring(name.length() - 1));
+        labels.put("type", "kwok");
+        var resources = Map.of("cpu", "32", "memory", "256Gi", "pods", "110");
+        return Map.of("apiVersion", "v1", "kind", "Node",
+                "metadata", Map.of("name", name, "labels", labels,
+                        "annotations", Map.of("kwok.x-k8s.io/node", "fake", "node.alpha.kubernetes.io/ttl", "0")),
+                "spec", Map.of(),
+                "status", Map.of("allocatable", resources, "capacity", resources));
+    }
+
+    /** Stops every process of the cluster and removes its state; returns what it held. */
+    static Footprint down(String name, Path kubeconfig, Consumer<String> progress) {
+        checkName(name);
+        var footprint = footprint(name);
+        if (!Files.isDirectory(clusterDir(name))) {
+            progress.accept("no kwok cluster " + name + "; nothing to do");
+            return footprint;
+        }
+        Path kwokctl = ControlPlane.bin("kwokctl");
+        var cmd = new ArrayList<>(List.of(kwokctl.toString(), "delete", "cluster", "--name", name));
+        if (kubeconfig != null) cmd.addAll(List.of("--kubeconfig", kubeconfig.toString()));
+        var r = Exec.run(cmd, null, env(), Duration.ofMinutes(2), null);
+        if (!r.ok()) progress.accept("kwokctl delete cluster: " + tail(r.said()));
+        // kwokctl signals what it started and returns; wait for the processes to exit, and
+        // end any that will not, so nothing is ever left behind.
+        awaitGone(footprint.pids(), Duration.ofSeconds(15));
+        for (long pid : footprint.pids()) if (!gone(pid)) ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+        awaitGone(footprint.pids(), Duration.ofSeconds(5));
+        ControlPlane.deleteTree(clusterDir(name));
+        return footprint;
+    }
+
+    private static void awaitGone(Set<Long> pids, Duration max) {
+        long end = System.nanoTime() + max.toNanos();
+        while (System.nanoTime() < end && !pids.stream().allMatch(KwokCluster::gone)) Kube.sleep(100);
+    }
+
+    /** Exited, or a zombie waiting for a parent that may never reap it (it holds no port). */
+    static boolean gone(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", String.valueOf(pid), "stat"));
+            return stat.substring(stat.lastIndexOf(')') + 2).startsWith("Z");
+        } catch (IOException e) {
+            return true;
+        }
+    }
+
+    /** The cluster's processes (its pid files) and the ports they listen on. */
+    static Footprint footprint(String name) {
+        var pids = new LinkedHashSet<Long>();
+        Path pidDir = clusterDir(name).resolve("pids");
+        if (Files.isDirectory(pidDir)) {
+            try (Stream<Path> files = Files.list(pidDir)) {
+                for (Path f : files.toList()) {
+                    try {
+                        pids.add(Long.parseLong(Files.readString(f).strip()));
+                    } catch (NumberFormatException | IOException ignored) {
+                        // a pid file being written or removed right now
+                    }
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        var ports = new LinkedHashSet<Integer>();
+        for (long pid : pids) ports.addAll(Net.listeningPorts(pid));
+        return new Footprint(pids, ports, clusterDir(name));
+    }
+
+    /** What of a footprint is still there: live processes, listening ports, the state folder. */
+    static List<String> leftovers(Footprint f) {
+        var left = new ArrayList<String>();
+        for (long pid : f.pids()) {
+            if (!gone(pid)) left.add("process " + pid + " " + ProcessHandle.of(pid).flatMap(h -> h.info().command()).orElse(""));
+        }
+        var listening = Net.listeningPorts();
+        for (int port : f.ports()) if (listening.contains(port)) left.add("port " + port + " still listening");
+        if (Files.exists(f.dir())) left.add("folder " + f.dir());
+        return left;
+    }
+
+    /** One line: running and answering, stopped, or absent. */
+    static String status(String name, Path kubeconfig) {
+        checkName(name);
+        if (!Files.isDirectory(clusterDir(name))) return "no kwok cluster " + name;
+        var f = footprint(name);
+        long alive = f.pids().stream().filter(p -> !gone(p)).count();
+        var kube = new Kube(Tools.kubectl(null), context(name), kubeconfig);
+        boolean ok = answers(kube);
+        return "kwok cluster " + name + ": " + (ok ? "running" : "not answering") + ", context " + context(name) + ", " + alive + "/"
+                + f.pids().size() + " processes, ports " + f.ports() + ", state in " + clusterDir(name);
+    }
+
+    private static String tail(String s) {
+        var lines = s.strip().lines().toList();
+        return String.join("\n", lines.subList(Math.max(0, lines.size() - 5), lines.size()));
+    }
+
+    /** Listening TCP ports from /proc (no ss or netstat needed). */
+    static final class Net {
+        private Net() {}
+
+        static Set<Integer> listeningPorts() { return ports(null); }
+
+        static Set<Integer> listeningPorts(long pid) {
+            var inodes = new LinkedHashSet<String>();
+            try (Stream<Path> fds = Files.list(Path.of("/proc", String.valueOf(pid), "fd"))) {
+                for (Path fd : fds.toList()) {
+                    try {
+                        String target = Files.readSymbolicLink(fd).toString();
+                        if (target.startsWith("socket:[")) inodes.add(target.substring(8, target.length() - 1));
+                    } catch (IOException ignored) {
+                        // fd closed while we looked
+                    }
+                }
+            } catch (IOException e) {
+                return Set.of();
+            }
+            return ports(inodes);
+        }
+
+        private static Set<Integer> ports(Set<String> inodes) {
+            var out = new LinkedHashSet<Integer>();
+            for (String table : List.of("/proc/net/tcp", "/proc/net/tcp6")) {
+                List<String> lines;
+                try {
+                    lines = Files.readAllLines(Path.of(table));
+                } catch (IOException e) {
+                    continue;
+                }
+                for (String line : lines.subList(Math.min(1, lines.size()), lines.size())) {
+                    String[] f = line.trim().split("\\s+");
+                    if (f.length < 10 || !"0A".equals(f[3])) continue; // 0A = LISTEN
+                    if (inodes != null && !inodes.contains(f[9])) continue;
+                    String local = f[1];
+                    out.add(Integer.parseInt(local.substring(local.lastIndexOf(':') + 1), 16));
+                }
+            }
+            return out;
+        }
+    }
+}

@@ -1,0 +1,205 @@
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The cluster half of the spec's test plan (steps 8–12) as named checks against a live
+ * release: what the API server, the controllers and Helm report, never what we expect.
+ */
+final class LiveChecks {
+    private final Release rel;
+    private final Kube kube;
+    private final Report report;
+    private final String tag; // a label for check names, e.g. "after install"
+
+    LiveChecks(Release rel, Report report, String tag) {
+        this.rel = rel;
+        this.kube = rel.kube;
+        this.report = report;
+        this.tag = tag;
+    }
+
+    private String name(String what) { return tag == null || tag.isEmpty() ? what : what + " (" + tag + ")"; }
+
+    private String context() { return "release " + rel.name + " in " + rel.namespace + " on " + kube.context; }
+
+    void run() {
+        var values = rel.deployedValues();
+        boolean hook = Boolean.TRUE.equals(Yaml.at(values, "migrations.hookEnabled"));
+        boolean hpa = Boolean.TRUE.equals(Yaml.at(values, "autoscaling.enabled"));
+        int minReplicas = Integer.parseInt(Yaml.str(values, hpa ? "autoscaling.minReplicas" : "replicaCount"));
+        boolean pdbEnabled = !Boolean.FALSE.equals(Yaml.at(values, "podDisruptionBudget.enabled"));
+        boolean netpol = Boolean.TRUE.equals(Yaml.at(values, "networkPolicy.enabled"));
+
+        report.check(name("plan 8: helm upgrade --install --dry-run=server of the release succeeds"), context(), () -> {
+            Path userValues = rel.userValuesFile();
+            try {
+                var dry = rel.dryRunServer(new Helm.Values(List.of(userValues), List.of()));
+                Report.expect(dry.ok(), "server-side dry run refused: %s", dry.said());
+            } finally {
+                Files.deleteIfExists(userValues);
+            }
+        });
+        report.check(name("plan 9: every pod of the release is Running and Ready"), context(), this::podsReady);
+        report.check(name("plan 10: the migration Job succeeded"), context(), () -> {
+            if (!hook) throw new Report.Skipped("migrations.hookEnabled is false: migrations run as init containers");
+            var jobs = kube.list(rel.namespace, "jobs", hookJobs(rel));
+            Report.expect(!jobs.isEmpty(), "no migration Job of release %s in %s", rel.name, rel.namespace);
+            var job = jobs.stream().max(Comparator.comparing(j -> String.valueOf(Yaml.str(j, "metadata.creationTimestamp")))).get();
+            Report.expect(Kube.conditionTrue(job, "Complete"), "Job %s is not Complete: %s", Yaml.str(job, "metadata.name"),
+                    Yaml.at(job, "status"));
+            Report.expect("1".equals(Yaml.str(job, "status.succeeded")), "Job %s: succeeded=%s", Yaml.str(job, "metadata.name"),
+                    Yaml.str(job, "status.succeeded"));
+        });
+        report.check(name("plan 12: a PDB exists iff the API keeps more than one replica (HPA min included)"), context(), () -> {
+            var pdbs = kube.list(rel.namespace, "poddisruptionbudgets", rel.selector("api"));
+            boolean want = pdbEnabled && minReplicas > 1;
+            Report.expect(pdbs.isEmpty() != want, "minimum API replicas %d: expected %s PDB, found %d", minReplicas,
+                    want ? "a" : "no", pdbs.size());
+        });
+        report.check(name("PDB: the disruption controller reports the expected healthy pods"), context(), () -> {
+            var pdbs = kube.list(rel.namespace, "poddisruptionbudgets", "app.kubernetes.io/instance=" + rel.name);
+            if (pdbs.isEmpty()) throw new Report.Skipped("no PDB in this release (single replicas)");
+            for (var pdb : pdbs) {
+                String n = Yaml.str(pdb, "metadata.name");
+                String[] last = {""};
+                try {
+                    Kube.waitFor("PDB " + n + " status", Duration.ofSeconds(30), () -> {
+                        var cur = kube.get(rel.namespace, "poddisruptionbudget", n);
+                        var st = Yaml.map(cur, "status");
+                        last[0] = String.valueOf(st);
+                        if (!String.valueOf(Yaml.at(cur, "metadata.generation")).equals(String.valueOf(st.get("observedGeneration")))) return "not observed yet";
+                        int expected = intOf(st.get("expectedPods"));
+                        int desired = intOf(st.get("desiredHealthy"));
+                        int current = intOf(st.get("currentHealthy"));
+                        return expected > 0 && current >= desired && current == expected ? null : "status " + st;
+                    });
+                } catch (IllegalStateException e) {
+                    Report.fail("PDB %s: %s", n, last[0]);
+                }
+            }
+        });
+        report.check(name("plan 4: an HPA exists iff autoscaling.enabled"), context(), () -> {
+            var hpas = kube.list(rel.namespace, "horizontalpodautoscalers", "app.kubernetes.io/instance=" + rel.name);
+            Report.expect(hpas.isEmpty() != hpa, "autoscaling.enabled=%s but %d HPA(s) found", hpa, hpas.size());
+            for (var h : hpas) {
+                var api = kube.list(rel.namespace, "deployments", rel.selector("api"));
+                Report.expect(!api.isEmpty() && Yaml.str(api.get(0), "metadata.name").equals(Yaml.str(h, "spec.scaleTargetRef.name")),
+                        "HPA targets %s", Yaml.str(h, "spec.scaleTargetRef.name"));
+            }
+        });
+        report.check(name("plan 5: NetworkPolicies accepted by the API server iff networkPolicy.enabled"), context(), () -> {
+            var nps = kube.list(rel.namespace, "networkpolicies", "app.kubernetes.io/instance=" + rel.name);
+            Report.expect(nps.isEmpty() != netpol, "networkPolicy.enabled=%s but %d NetworkPolicies found", netpol, nps.size());
+        });
+        report.check(name("the API Service has a ready endpoint per ready API pod"), context(), () -> {
+            var pods = kube.list(rel.namespace, "pods", rel.selector("api")).stream().filter(LiveChecks::ready).count();
+            String[] seen = {""};
+            try {
+                Kube.waitFor("endpoints", Duration.ofSeconds(30), () -> {
+                    long ready = 0;
+                    for (var slice : kube.list(rel.namespace, "endpointslices", "kubernetes.io/service-name=" + serviceName())) {
+                        for (var ep : Yaml.maps(slice, "endpoints")) if (!Boolean.FALSE.equals(Yaml.at(ep, "conditions.ready"))) ready++;
+                    }
+                    seen[0] = ready + " ready endpoints";
+                    return ready == pods && pods > 0 ? null : seen[0];
+                });
+            } catch (IllegalStateException e) {
+                Report.fail("expected %d ready endpoints, found %s", pods, seen[0]);
+            }
+        });
+        report.check(name("NOTES.txt: helm status shows how to reach the API"), context(), () -> {
+            var r = rel.status();
+            Report.expect(r.ok(), "helm status failed: %s", r.said());
+            Report.expect(r.out().contains("port-forward svc/") && r.out().contains("/health"), "NOTES missing from helm status:\n%s", r.out());
+        });
+        report.check(name("the namespace enforces Pod Security restricted"), context(), () -> {
+            var ns = kube.get(null, "namespace", rel.namespace);
+            Report.expect(ns != null, "namespace %s does not exist", rel.namespace);
+            Report.expect("restricted".equals(Kube.labelsOf(ns).get("pod-security.kubernetes.io/enforce")),
+                    "namespace %s labels: %s", rel.namespace, Kube.labelsOf(ns));
+        });
+    }
+
+    private String serviceName() {
+        var svcs = kube.list(rel.namespace, "services", rel.selector("api"));
+        Report.expect(svcs.size() == 1, "expected one API Service, found %d", svcs.size());
+        return Yaml.str(svcs.get(0), "metadata.name");
+    }
+
+    private void podsReady() {
+        String[] last = {""};
+        try {
+            Kube.waitFor("pods", Duration.ofSeconds(60), () -> {
+                var pods = kube.list(rel.namespace, "pods", "app.kubernetes.io/instance=" + rel.name);
+                var bad = new ArrayList<String>();
+                int serving = 0;
+                for (var p : pods) {
+                    if (Yaml.at(p, "metadata.deletionTimestamp") != null) continue; // on its way out after a rollout
+                    String phase = Yaml.str(p, "status.phase");
+                    boolean job = "migrate".equals(Kube.labelsOf(p).get("app.kubernetes.io/component"));
+                    if (job) {
+                        if (!"Succeeded".equals(phase)) bad.add(Yaml.str(p, "metadata.name") + " " + phase);
+                    } else if (!"Running".equals(phase) || !ready(p)) {
+                        bad.add(Yaml.str(p, "metadata.name") + " " + phase + (ready(p) ? "" : " not ready"));
+                    } else {
+                        serving++;
+                    }
+                }
+                last[0] = bad.isEmpty() ? serving + " pods" : String.join(", ", bad);
+                return bad.isEmpty() && serving > 0 ? null : last[0];
+            });
+        } catch (IllegalStateException e) {
+            Report.fail("not every pod is Running and Ready: %s", last[0]);
+        }
+    }
+
+    static boolean ready(Map<String, Object> pod) {
+        return Kube.conditionTrue(pod, "Ready");
+    }
+
+    static int intOf(Object o) {
+        return o == null ? 0 : Integer.parseInt(String.valueOf(o));
+    }
+
+    /**
+     * Proof from the cluster that the upgrade's migration Job completed before the new API
+     * ReplicaSet created its first pod: the Job's completion time against the ReplicaSet's
+     * and its pods' creation times.
+     */
+    static String migrationBeforeRollout(Release rel) {
+        var kube = rel.kube;
+        var jobs = kube.list(rel.namespace, "jobs", hookJobs(rel));
+        Report.expect(!jobs.isEmpty(), "no migration Job found for release %s", rel.name);
+        var job = jobs.stream().max(Comparator.comparing(j -> String.valueOf(Yaml.str(j, "metadata.creationTimestamp")))).get();
+        Instant done = Kube.time(job, "status.completionTime");
+        Report.expect(done != null && Kube.conditionTrue(job, "Complete"), "migration Job %s did not complete: %s",
+                Yaml.str(job, "metadata.name"), Yaml.at(job, "status"));
+        var rss = kube.list(rel.namespace, "replicasets", rel.selector("api"));
+        var newest = rss.stream().max(Comparator.comparing(LiveChecks::revision));
+        Report.expect(newest.isPresent(), "no API ReplicaSet found");
+        var rs = newest.get();
+        Instant rsCreated = Kube.time(rs, "metadata.creationTimestamp");
+        String rsName = Yaml.str(rs, "metadata.name");
+        String hash = Yaml.strings(rs, "metadata.labels").get("pod-template-hash");
+        var pods = kube.list(rel.namespace, "pods", rel.selector("api") + ",pod-template-hash=" + hash);
+        Instant firstPod = pods.stream().map(p -> Kube.time(p, "metadata.creationTimestamp")).min(Comparator.naturalOrder()).orElse(null);
+        Report.expect(!done.isAfter(rsCreated), "migration Job completed at %s, after ReplicaSet %s was created at %s", done, rsName, rsCreated);
+        Report.expect(firstPod == null || !done.isAfter(firstPod), "migration Job completed at %s, after the first new pod at %s", done, firstPod);
+        return "Job " + Yaml.str(job, "metadata.name") + " completed " + done + "; ReplicaSet " + rsName + " created " + rsCreated
+                + (firstPod == null ? "" : "; its first pod " + firstPod);
+    }
+
+    /** The release's hook migration Jobs, not the ones migrate.java ran by hand. */
+    static String hookJobs(Release rel) { return rel.selector("migrate") + ",!trevor.dev/migration-run"; }
+
+    /** A Deployment's revision of one of its ReplicaSets. */
+    static int revision(Map<String, Object> rs) {
+        return Integer.parseInt(Yaml.strings(rs, "metadata.annotations").getOrDefault("deployment.kubernetes.io/revision", "0"));
+    }
+}

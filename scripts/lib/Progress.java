@@ -1,0 +1,42 @@
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Supplier;
+
+/** Long work made visible: each step's name when it starts and its duration when it ends. */
+final class Progress {
+    private final String tool;
+    private final PrintStream out;
+    private final List<String> timings = new ArrayList<>();
+
+    Progress(String tool, PrintStream out) {
+        this.tool = tool;
+        this.out = out;
+    }
+
+    void info(String msg) { out.println(tool + ": " + msg); }
+
+    void step(String what, Runnable body) { step(what, () -> { body.run(); return null; }); }
+
+    <T> T step(String what, Supplier<T> body) {
+        info(what + " …");
+        long t0 = System.nanoTime();
+        boolean ok = false;
+        try {
+            T r = body.get();
+            ok = true;
+            return r;
+        } finally {
+            double s = (System.nanoTime() - t0) / 1e9;
+            timings.add(String.format(Locale.ROOT, "%-44s %7.1f s%s", what, s, ok ? "" : "  (failed)"));
+            info(String.format(Locale.ROOT, "%s: %s in %.1f s", what, ok ? "done" : "failed", s));
+        }
+    }
+
+    /** One line per step, for the end of a long run. */
+    void printTimings() {
+        out.println(tool + ": stage timings");
+        timings.forEach(t -> out.println("  " + t));
+    }
+}

@@ -1,0 +1,70 @@
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.function.Consumer;
+import picocli.CommandLine.Option;
+
+/**
+ * Where a lifecycle script acts: cluster context, namespace, release, chart and the Helm
+ * to use. Shared as a picocli mixin so every script spells these options the same way.
+ */
+final class Target {
+    @Option(names = "--context", paramLabel = "NAME", description = "Kube context to use. Without it only the current context is used, and only when it is a local dev cluster (k3d-*, kwok-*).")
+    String context;
+
+    @Option(names = "--kubeconfig", paramLabel = "FILE", description = "kubeconfig file (default: $KUBECONFIG or ~/.kube/config).")
+    Path kubeconfig;
+
+    @Option(names = {"-n", "--namespace"}, paramLabel = "NS", defaultValue = "trevor", description = "Namespace (default: ${DEFAULT-VALUE}).")
+    String namespace;
+
+    @Option(names = "--release", paramLabel = "NAME", defaultValue = "trevor", description = "Helm release name (default: ${DEFAULT-VALUE}).")
+    String release;
+
+    @Option(names = "--chart", paramLabel = "DIR", description = "Chart folder (default: helm/trevor of this repository).")
+    Path chart;
+
+    @Option(names = "--helm", paramLabel = "PATH", description = "helm binary (Helm 3.14+ or 4). Default: `helm` on PATH when it fits, else the pinned Helm of --helm-major.")
+    Path helmPath;
+
+    @Option(names = "--helm-major", paramLabel = "3|4", defaultValue = "4", description = "Pinned Helm to use without --helm (default: ${DEFAULT-VALUE}).")
+    int helmMajor;
+
+    /** Bad input in the target options: exit code 2. */
+    static final class Invalid extends RuntimeException {
+        Invalid(String msg) { super(msg); }
+    }
+
+    /**
+     * Resolves tools, chart and context, and checks the cluster answers. Throws Invalid,
+     * Kube.Refused, Tools.ToolException or Exec.ToolMissing, all worth exit code 2.
+     */
+    Release resolve(Consumer<String> progress) {
+        if (!namespace.matches("[a-z0-9]([-a-z0-9]*[a-z0-9])?") || namespace.length() > 63) {
+            throw new Invalid("--namespace '" + namespace + "' is not a valid namespace name (lowercase letters, digits, '-')");
+        }
+        if (!release.matches("[a-z0-9]([-a-z0-9]*[a-z0-9])?") || release.length() > 53) {
+            throw new Invalid("--release '" + release + "' is not a valid release name (lowercase letters, digits, '-', at most 53)");
+        }
+        Path chartDir = chart;
+        if (chartDir == null) {
+            Path repo = Repo.root();
+            if (repo == null) throw new Invalid("not inside the trevor repository: run from it, or pass --chart");
+            chartDir = repo.resolve("helm/trevor");
+        }
+        if (!Files.isRegularFile(chartDir.resolve("Chart.yaml"))) throw new Invalid("no chart at " + chartDir + " (Chart.yaml missing)");
+        if (kubeconfig != null && !Files.isRegularFile(kubeconfig)) throw new Invalid("--kubeconfig " + kubeconfig + " does not exist");
+        if (helmPath == null && helmMajor != 3 && helmMajor != 4) throw new Invalid("--helm-major must be 3 or 4, not " + helmMajor);
+        Helm helm;
+        if (helmPath != null) {
+            helm = Helm.at(helmPath);
+        } else {
+            var t = Tools.locate("helm" + helmMajor, progress);
+            helm = Helm.of(t.path(), t.version());
+        }
+        Path kubectl = Tools.kubectl(progress);
+        String ctx = Kube.chooseContext(kubectl, kubeconfig, context);
+        var kube = new Kube(kubectl, ctx, kubeconfig);
+        kube.requireReachable();
+        return new Release(helm, kube, release, namespace, chartDir.toAbsolutePath().normalize());
+    }
+}

@@ -1,0 +1,66 @@
+///usr/bin/env jbang "$0" "$@" ; exit $?
+//JAVA 17+
+//JAVA_OPTIONS -XX:+UseSerialGC -XX:TieredStopAtLevel=1
+//DEPS info.picocli:picocli:4.7.7
+//DEPS org.zeroturnaround:zt-exec:1.12
+//DEPS org.yaml:snakeyaml:2.5
+//DEPS org.slf4j:slf4j-nop:2.0.18
+//SOURCES lib/Repo.java
+//SOURCES lib/Exec.java
+//SOURCES lib/Yaml.java
+//SOURCES lib/Manifests.java
+//SOURCES lib/Tools.java
+//SOURCES lib/Helm.java
+//SOURCES lib/Kube.java
+//SOURCES lib/Release.java
+//SOURCES lib/Target.java
+//SOURCES lib/Progress.java
+//SOURCES lib/Diagnostics.java
+//SOURCES lib/Installer.java
+//SOURCES lib/Cli.java
+//SOURCES lib/Report.java
+//SOURCES lib/LiveChecks.java
+//SOURCES lib/Migrator.java
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "migrate", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Runs the Alembic migrations now, as the chart's migration Job with the release's values, "
+                + "and reports the Job's status and logs.",
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:migrations succeeded", "1:the migration failed (Job status, events and logs shown)",
+                "2:bad input, missing tool, unreachable or refused cluster, no release"})
+public class migrate implements Callable<Integer> {
+    @Mixin Target target;
+
+    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Extra values for rendering the Job, as helm --set.")
+    List<String> sets = new ArrayList<>();
+
+    @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "10m", description = "How long to wait for the Job (default: ${DEFAULT-VALUE}).")
+    String timeout;
+
+    public static void main(String[] args) { System.exit(Cli.execute(new migrate(), args)); }
+
+    @Override
+    public Integer call() {
+        var p = new Progress("migrate", System.out);
+        return Cli.guard("migrate", () -> {
+            Duration wait = Cli.duration("--timeout", timeout);
+            var rel = target.resolve(p::info);
+            var out = Migrator.run(rel, sets, wait, p);
+            System.out.println(out.explanation());
+            if (!out.succeeded()) {
+                System.err.println("migrate: Job " + out.job() + " failed; its status, events and logs are above");
+                return 1;
+            }
+            p.info("Job " + out.job() + " succeeded");
+            return 0;
+        });
+    }
+}

@@ -1,0 +1,65 @@
+///usr/bin/env jbang "$0" "$@" ; exit $?
+//JAVA 17+
+//JAVA_OPTIONS -XX:+UseSerialGC -XX:TieredStopAtLevel=1
+//DEPS info.picocli:picocli:4.7.7
+//DEPS org.zeroturnaround:zt-exec:1.12
+//DEPS org.yaml:snakeyaml:2.5
+//DEPS org.slf4j:slf4j-nop:2.0.18
+//SOURCES lib/Repo.java
+//SOURCES lib/Exec.java
+//SOURCES lib/Yaml.java
+//SOURCES lib/Manifests.java
+//SOURCES lib/Tools.java
+//SOURCES lib/Helm.java
+//SOURCES lib/Kube.java
+//SOURCES lib/Release.java
+//SOURCES lib/Target.java
+//SOURCES lib/Progress.java
+//SOURCES lib/Diagnostics.java
+//SOURCES lib/Installer.java
+//SOURCES lib/Cli.java
+//SOURCES lib/Report.java
+//SOURCES lib/LiveChecks.java
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "status", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Live checks of a deployed release (spec test plan steps 8-12): server-side dry run, pods Running and Ready, "
+                + "migration Job, PDB and disruption controller, HPA, NetworkPolicies, Service endpoints, NOTES.",
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:every check passed", "1:a check failed", "2:bad input, missing tool, unreachable or refused cluster"})
+public class status implements Callable<Integer> {
+    @Mixin Target target;
+
+    @Option(names = "--junit", paramLabel = "FILE", description = "Also write the results as JUnit XML to FILE.")
+    Path junit;
+
+    @Option(names = "--only", paramLabel = "PATTERN", description = "Run only the checks whose name matches this regular expression.")
+    String only;
+
+    @Option(names = {"-v", "--verbose"}, description = "Show every check's detail and duration.")
+    boolean verbose;
+
+    public static void main(String[] args) { System.exit(Cli.execute(new status(), args)); }
+
+    @Override
+    public Integer call() {
+        var p = new Progress("status", System.err);
+        return Cli.guard("status", () -> {
+            long t0 = System.nanoTime();
+            var rel = target.resolve(p::info);
+            if (!rel.exists()) throw new Target.Invalid("no release " + rel.name + " in namespace " + rel.namespace + " on " + rel.kube.context
+                    + "; install it first: jbang scripts/install.java --context " + rel.kube.context);
+            System.out.println("status: release " + rel.name + " in " + rel.namespace + " on " + rel.kube.context + " with " + rel.helm);
+            var report = new Report("status", System.out, only, verbose);
+            new LiveChecks(rel, report, null).run();
+            if (junit != null) report.writeJunit(junit, (System.nanoTime() - t0) / 1_000_000);
+            System.out.println(report.summary());
+            return report.failed() ? 1 : 0;
+        });
+    }
+}
