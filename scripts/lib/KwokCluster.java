@@ -150,6 +150,9 @@ final class KwokCluster {
         awaitGone(footprint.pids(), Duration.ofSeconds(15));
         for (long pid : footprint.pids()) if (!gone(pid)) ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
         awaitGone(footprint.pids(), Duration.ofSeconds(5));
+        // A socket can outlive its process by a moment while the kernel tears it down.
+        long end = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (System.nanoTime() < end && footprint.ports().stream().anyMatch(Net.listeningPorts()::contains)) Kube.sleep(100);
         ControlPlane.deleteTree(clusterDir(name));
         return footprint;
     }
