@@ -52,6 +52,6 @@ upgrade tag *args="":
 e2e helm="4" *args="":
     {{jbang}} scripts/e2e.java --helm-major {{helm}} {{args}}
 
-# Fetch every pinned tool into the cache (helm 3 and 4, kubectl, just)
+# Fetch every pinned tool into the cache (helm 3 and 4, kubectl, just, go)
 tools:
     {{jbang}} scripts/tools.java fetch-all

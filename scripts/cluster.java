@@ -18,6 +18,7 @@
 //SOURCES lib/Diagnostics.java
 //SOURCES lib/Installer.java
 //SOURCES lib/Cli.java
+//SOURCES lib/Dirs.java
 //SOURCES lib/ControlPlane.java
 //SOURCES lib/KwokCluster.java
 //SOURCES lib/K3dCluster.java
@@ -86,7 +87,10 @@ public class cluster implements Callable<Integer> {
                 KwokCluster.checkName(parent.name);
                 if (parent.provider(p).equals("k3d")) {
                     if (!parent.dryRun) K3dCluster.requireK3d();
-                    p.step("k3d cluster " + parent.name, () -> K3dCluster.run(K3dCluster.upCommands(parent.name, agents, image), parent.dryRun, false, p::info));
+                    boolean exists = !parent.dryRun && K3dCluster.exists(parent.name);
+                    if (exists) p.info("k3d cluster " + parent.name + " exists; reusing it");
+                    p.step("k3d cluster " + parent.name, () -> K3dCluster.run(K3dCluster.upCommands(parent.name, agents, image, exists),
+                            parent.dryRun, false, p::info));
                     p.info("context " + K3dCluster.context(parent.name) + "; ingress at http://trevor.localhost; next: jbang scripts/install.java");
                 } else {
                     if (parent.dryRun) throw new Target.Invalid("--dry-run is for k3d; kwok's commands run in-process");

@@ -6,6 +6,7 @@
 //DEPS org.yaml:snakeyaml:2.5
 //DEPS org.slf4j:slf4j-nop:2.0.18
 //SOURCES lib/Repo.java
+//SOURCES lib/Dirs.java
 //SOURCES lib/Exec.java
 //SOURCES lib/Yaml.java
 //SOURCES lib/Manifests.java
@@ -31,12 +32,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -94,8 +93,7 @@ public class e2e implements Callable<Integer> {
         Helm helm;
         Path kubectl;
         try {
-            var t = Tools.locate("helm" + helmMajor, progress::info);
-            helm = Helm.of(t.path(), t.version());
+            helm = Helm.resolve(null, helmMajor, progress::info);
             kubectl = Tools.kubectl(progress::info);
         } catch (Tools.ToolException | Exec.ToolMissing e) {
             System.err.println("e2e: " + e.getMessage());
@@ -206,7 +204,7 @@ public class e2e implements Callable<Integer> {
                 });
             }
         } finally {
-            deleteTree(work);
+            Dirs.deleteTree(work);
         }
     }
 
@@ -267,7 +265,8 @@ public class e2e implements Callable<Integer> {
         stage("the spec's hook-ServiceAccount defect fails the first install, naming the ServiceAccount", false, () -> {
             Path tmp = Files.createTempDirectory("trevor-defect");
             try {
-                Path chart = copyChart(tmp);
+                Path chart = tmp.resolve("trevor");
+                Dirs.copyTree(repo.resolve("helm/trevor"), chart);
                 Path job = chart.resolve("templates/migration-job.yaml");
                 String text = Files.readString(job);
                 String fixed = "serviceAccountName: {{ include \"trevor.migrationServiceAccountName\" . }}";
@@ -284,7 +283,7 @@ public class e2e implements Callable<Integer> {
                 }
                 rel.kube.run("delete", "namespace", "trevor-defect", "--wait=false");
             } finally {
-                deleteTree(tmp);
+                Dirs.deleteTree(tmp);
             }
             return null;
         });
@@ -387,7 +386,7 @@ public class e2e implements Callable<Integer> {
         try {
             var footprint = KwokCluster.down(name, kubeconfig, progress::info);
             var left = KwokCluster.leftovers(footprint);
-            if (kubeconfig != null) deleteTree(kubeconfig.getParent());
+            if (kubeconfig != null) Dirs.deleteTree(kubeconfig.getParent());
             report.record(new Report.Result("cluster down leaves no process, port or folder behind",
                     left.isEmpty() ? Report.Status.PASS : Report.Status.FAIL, String.join("; ", left), "cluster " + name,
                     (System.nanoTime() - t0) / 1_000_000));
@@ -401,27 +400,5 @@ public class e2e implements Callable<Integer> {
         return "apiVersion: v1\nkind: Config\ncurrent-context: " + context + "\nclusters:\n- name: " + context + "\n  cluster:\n    server: "
                 + server + "\ncontexts:\n- name: " + context + "\n  context:\n    cluster: " + context + "\n    user: " + context
                 + "\nusers:\n- name: " + context + "\n  user:\n    token: not-a-real-token\n";
-    }
-
-    private Path copyChart(Path tmp) throws IOException {
-        Path src = repo.resolve("helm/trevor");
-        Path dst = tmp.resolve("trevor");
-        try (Stream<Path> walk = Files.walk(src)) {
-            for (Path p : walk.sorted().toList()) {
-                Path target = dst.resolve(src.relativize(p).toString());
-                if (Files.isDirectory(p)) Files.createDirectories(target);
-                else Files.copy(p, target);
-            }
-        }
-        return dst;
-    }
-
-    static void deleteTree(Path dir) {
-        if (dir == null || !Files.exists(dir)) return;
-        try (Stream<Path> walk = Files.walk(dir)) {
-            walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException ignored) {
-            // temp folder; the OS cleans what is left
-        }
     }
 }

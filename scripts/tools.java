@@ -13,7 +13,8 @@ import java.util.function.Consumer;
  *
  * <pre>
  *   ./jbang scripts/tools.java path helm4        # prints the path (fetches it first if needed)
- *   ./jbang scripts/tools.java fetch-all         # resolves all tools, fetching what is missing
+ *   ./jbang scripts/tools.java path go           # a go >= 1.26: PATH, $GOROOT/bin, /usr/local/go/bin, else the pinned toolchain
+ *   ./jbang scripts/tools.java fetch-all         # resolves all tools, fetching what is missing (go too: 72 MB if none fits)
  *   ./jbang scripts/tools.java fetch-all --pinned  # fills the cache even if PATH has fitting tools
  *   ./jbang scripts/tools.java run helm3 -- version
  *   ./jbang scripts/tools.java list              # pinned versions, sources, overrides
@@ -110,6 +111,8 @@ class ToolsCli {
                 "  list                     pinned versions, sources and override variables",
                 "  cache-dir                print the cache directory",
                 "Resolution: $TREVOR_<TOOL> override, else a fitting tool on PATH (unless TREVOR_TOOLS_NO_PATH=1),",
-                "else the pinned download in $TREVOR_CACHE (default ${XDG_CACHE_HOME:-~/.cache}/trevor-chart-ops).");
+                "else the pinned download in $TREVOR_CACHE (default ${XDG_CACHE_HOME:-~/.cache}/trevor-chart-ops).",
+                "go: go >= 1.26 from PATH, $GOROOT/bin or /usr/local/go/bin, else the pinned toolchain from the Go",
+                "module proxy ($TREVOR_GOPROXY, else the first URL in $GOPROXY, else https://proxy.golang.org).");
     }
 }

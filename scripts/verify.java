@@ -103,12 +103,7 @@ public class verify implements Callable<Integer> {
         long tResolve = System.nanoTime();
         Helm helm;
         try {
-            if (helmPath != null) {
-                helm = Helm.at(helmPath);
-            } else {
-                var tool = Tools.locate("helm" + helmMajor, msg -> System.err.println("verify: " + msg));
-                helm = Helm.of(tool.path(), tool.version());
-            }
+            helm = Helm.resolve(helmPath, helmMajor, msg -> System.err.println("verify: " + msg));
         } catch (Exec.ToolMissing | Tools.ToolException e) {
             System.err.println("verify: " + e.getMessage());
             return 2;

@@ -5,11 +5,9 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
-import java.util.stream.Stream;
 
 /**
  * The binaries of a Docker-free control plane, built from Go modules through the module
@@ -50,7 +48,7 @@ final class ControlPlane {
     /** Builds what is missing (minutes the first time, on 2 cores) and returns the bin folder. */
     static Path ensureBuilt(Path repo, Consumer<String> progress) {
         if (built()) return home().resolve("bin");
-        Path go = findGo();
+        Path go = Tools.go(progress); // on PATH when it fits, else the pinned toolchain from the Go module proxy
         Path src = repo.resolve("scripts/controlplane");
         Path staging;
         try {
@@ -69,7 +67,8 @@ final class ControlPlane {
                 progress.accept("go build " + b.name() + " …");
                 var cmd = new ArrayList<>(List.of(go.toString(), "build", "-mod=readonly", "-trimpath",
                         "-ldflags=" + (b.module().equals("k8s") ? ldflags : "-s -w"), "-o", staging.resolve("bin").resolve(b.name()).toString(), b.pkg()));
-                var r = Exec.run(cmd, src.resolve(b.module()), Map.of("CGO_ENABLED", "0", "GOFLAGS", "-mod=readonly -buildvcs=false"),
+                var r = Exec.run(cmd, src.resolve(b.module()), Map.of("CGO_ENABLED", "0", "GOFLAGS", "-mod=readonly -buildvcs=false",
+                        "GOROOT", gorootOf(go), "GOTOOLCHAIN", "local"),
                         Duration.ofMinutes(60), line -> progress.accept("  " + line));
                 if (!r.ok()) {
                     throw new Tools.ToolException("go build " + b.pkg() + " failed (" + r.said().lines().reduce((a, c) -> c).orElse("")
@@ -87,7 +86,7 @@ final class ControlPlane {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } finally {
-            deleteTree(staging);
+            Dirs.deleteTree(staging);
         }
         return home().resolve("bin");
     }
@@ -109,41 +108,23 @@ final class ControlPlane {
     /** The stage kustomizations live in the kwok module itself; keep a copy beside the binaries. */
     private static void copyStages(Path go, Path kwokModule, Path dest) throws IOException {
         var r = Exec.run(List.of(go.toString(), "list", "-mod=readonly", "-m", "-f", "{{.Dir}}", "sigs.k8s.io/kwok"), kwokModule,
-                Map.of(), Duration.ofMinutes(5), null);
+                Map.of("GOROOT", gorootOf(go), "GOTOOLCHAIN", "local"), Duration.ofMinutes(5), null);
         if (!r.ok()) throw new Tools.ToolException("go list sigs.k8s.io/kwok failed: " + r.said());
         Path root = Path.of(r.out().strip()).resolve("kustomize/stage");
         for (String s : STAGES) {
-            Path from = root.resolve(s);
-            try (Stream<Path> walk = Files.walk(from)) {
-                for (Path p : walk.toList()) {
-                    Path to = dest.resolve(s).resolve(from.relativize(p).toString());
-                    if (Files.isDirectory(p)) Files.createDirectories(to);
-                    else Files.copy(p, to, StandardCopyOption.REPLACE_EXISTING);
-                }
-            }
+            Dirs.copyTree(root.resolve(s), dest.resolve(s));
         }
     }
 
-    /** go from PATH or the usual install places; the first build needs it, later runs do not. */
-    static Path findGo() {
-        var candidates = new ArrayList<Path>();
-        String goroot = System.getenv("GOROOT");
-        if (goroot != null) candidates.add(Path.of(goroot, "bin", "go"));
-        for (String dir : System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator)) {
-            if (!dir.isEmpty()) candidates.add(Path.of(dir, "go"));
-        }
-        candidates.add(Path.of("/usr/local/go/bin/go"));
-        for (Path p : candidates) if (Files.isExecutable(p)) return p;
-        throw new Tools.ToolException("go is not installed: it is needed once, to build the kwok control plane from Go modules "
-                + "(install Go 1.26 or newer, or use --provider k3d on a machine with Docker)");
-    }
-
-    static void deleteTree(Path dir) {
-        if (dir == null || !Files.exists(dir)) return;
-        try (Stream<Path> walk = Files.walk(dir)) {
-            walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException ignored) {
-            // best effort: a half-built staging folder is never used
+    /**
+     * GOROOT of the go that builds: set explicitly, so a GOROOT exported in the user's shell
+     * for another Go cannot mix two toolchains.
+     */
+    private static String gorootOf(Path go) {
+        try {
+            return go.toRealPath().getParent().getParent().toString();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 }

