@@ -20,8 +20,16 @@ final class KubeSchema {
             "\\.(limits|requests|hard|overhead|capacity|allocatable)\\.[^.\\[]+$|\\.sizeLimit$|\\.storage$");
     private static final Map<String, Method> VALIDATORS = new ConcurrentHashMap<>();
 
+    /** Verdicts by object: most scenarios render many objects exactly alike. */
+    private static final Map<Map<String, Object>, String> VERDICTS = new ConcurrentHashMap<>();
+
     /** Null when the object is valid, else what is wrong with it. */
     static String problem(Manifests.Obj o) {
+        String v = VERDICTS.computeIfAbsent(o.body(), b -> String.valueOf(check(o)));
+        return "null".equals(v) ? null : v;
+    }
+
+    private static String check(Manifests.Obj o) {
         Method validate;
         try {
             validate = validatorFor(o.apiVersion(), o.kind());
