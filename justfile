@@ -5,7 +5,7 @@ jbang := justfile_directory() / "jbang"
 
 # List the recipes
 default:
-    @just --list
+    @{{just_executable()}} --list
 
 # Prove the chart: render, lint, schema, selectors, Pod Security (HELM=3 or 4)
 verify helm="4" *args="":
@@ -32,7 +32,7 @@ up *args="":
 down *args="":
     {{jbang}} scripts/cluster.java down {{args}}
 
-# Show the local cluster and the release
+# Live checks of the deployed release (pods, migration Job, PDB, HPA, …)
 status *args="":
     {{jbang}} scripts/status.java {{args}}
 

@@ -126,6 +126,8 @@ public class e2e implements Callable<Integer> {
 
     private void lifecycle(Helm helm, Path kubectl) throws IOException {
         kubeconfig = Files.createTempDirectory("trevor-e2e-kube").resolve("kubeconfig");
+        // Always a new cluster: one left by an interrupted run would hold its old release.
+        KwokCluster.down(name, null, progress::info);
         var cluster = stage("cluster up (kwok, real control plane built from Go modules)", true,
                 () -> KwokCluster.up(repo, name, kubeconfig, progress::info));
         var kube = new Kube(kubectl, cluster.context(), cluster.kubeconfig());
