@@ -1,6 +1,8 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
 //JAVA 17+
 //SOURCES lib/Tools.java
+//SOURCES lib/Archives.java
+//SOURCES lib/Download.java
 
 import java.nio.file.Path;
 import java.util.ArrayList;

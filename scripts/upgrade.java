@@ -10,6 +10,8 @@
 //SOURCES lib/Yaml.java
 //SOURCES lib/Manifests.java
 //SOURCES lib/Tools.java
+//SOURCES lib/Archives.java
+//SOURCES lib/Download.java
 //SOURCES lib/Helm.java
 //SOURCES lib/Kube.java
 //SOURCES lib/Release.java

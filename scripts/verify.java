@@ -17,6 +17,8 @@
 //SOURCES lib/Report.java
 //SOURCES lib/Helm.java
 //SOURCES lib/Tools.java
+//SOURCES lib/Archives.java
+//SOURCES lib/Download.java
 //SOURCES lib/ChartChecks.java
 
 import java.nio.file.Files;

@@ -35,6 +35,13 @@ final class ControlPlane {
     /** kwok's own stage sets, copied from its module at build time: nodes Ready, pods Running, Job pods Succeeded. */
     static final List<String> STAGES = List.of("node/fast", "node/heartbeat-with-lease", "pod/fast");
 
+    private static final java.util.concurrent.ScheduledExecutorService HEARTBEAT =
+            java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                var t = new Thread(r, "build-heartbeat");
+                t.setDaemon(true);
+                return t;
+            });
+
     static Path home() {
         return Tools.cacheDir().resolve("kwok").resolve("k8s-" + KUBE_VERSION + "-etcd-" + ETCD_VERSION + "-kwok-" + KWOK_VERSION);
     }
@@ -67,9 +74,19 @@ final class ControlPlane {
                 progress.accept("go build " + b.name() + " …");
                 var cmd = new ArrayList<>(List.of(go.toString(), "build", "-mod=readonly", "-trimpath",
                         "-ldflags=" + (b.module().equals("k8s") ? ldflags : "-s -w"), "-o", staging.resolve("bin").resolve(b.name()).toString(), b.pkg()));
-                var r = Exec.run(cmd, src.resolve(b.module()), Map.of("CGO_ENABLED", "0", "GOFLAGS", "-mod=readonly -buildvcs=false",
-                        "GOROOT", gorootOf(go), "GOTOOLCHAIN", "local"),
-                        Duration.ofMinutes(60), line -> progress.accept("  " + line));
+                // go prints a line per module it downloads (hundreds): say instead, twice a
+                // minute, that the build goes on and how many modules came in.
+                int[] downloads = {0};
+                var beat = HEARTBEAT.scheduleAtFixedRate(() -> progress.accept(String.format("  still building %s: %.0f s, %d modules downloaded",
+                        b.name(), (System.nanoTime() - t0) / 1e9, downloads[0])), 30, 30, java.util.concurrent.TimeUnit.SECONDS);
+                Exec.Result r;
+                try {
+                    r = Exec.run(cmd, src.resolve(b.module()), Map.of("CGO_ENABLED", "0", "GOFLAGS", "-mod=readonly -buildvcs=false",
+                            "GOROOT", gorootOf(go), "GOTOOLCHAIN", "local"),
+                            Duration.ofMinutes(60), line -> { if (line.startsWith("go: downloading")) downloads[0]++; });
+                } finally {
+                    beat.cancel(false);
+                }
                 if (!r.ok()) {
                     throw new Tools.ToolException("go build " + b.pkg() + " failed (" + r.said().lines().reduce((a, c) -> c).orElse("")
                             + "); the module proxy must serve the versions pinned in " + src.resolve(b.module()).resolve("go.mod"));

