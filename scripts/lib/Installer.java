@@ -141,7 +141,7 @@ final class Installer {
                 "pod-security.kubernetes.io/enforce-version", "latest",
                 "pod-security.kubernetes.io/warn", "restricted",
                 "pod-security.kubernetes.io/audit", "restricted")));
-        var r = kube.runWithInput(dump(ns), "apply", "--server-side", "--field-manager=trevor-install", "-f", "-");
+        var r = kube.runWithInput(Yaml.dump(ns), "apply", "--server-side", "--field-manager=trevor-install", "-f", "-");
         if (!r.ok()) throw new Failed("could not create namespace " + namespace + ": " + r.said());
     }
 
@@ -149,15 +149,9 @@ final class Installer {
         var secret = Map.of("apiVersion", "v1", "kind", "Secret", "type", "Opaque",
                 "metadata", Map.of("name", name, "namespace", namespace, "labels", Map.of("app.kubernetes.io/part-of", "trevor")),
                 "stringData", data);
-        var r = kube.runWithInput(dump(secret), "apply", "--server-side", "--field-manager=trevor-install", "-f", "-");
+        var r = kube.runWithInput(Yaml.dump(secret), "apply", "--server-side", "--field-manager=trevor-install", "-f", "-");
         // kubectl's own error never contains the data; still, say only the first line.
         if (!r.ok()) throw new Failed("could not create Secret " + name + ": " + Kube.firstLine(r.said()));
-    }
-
-    static String dump(Object o) {
-        var opts = new org.yaml.snakeyaml.DumperOptions();
-        opts.setDefaultFlowStyle(org.yaml.snakeyaml.DumperOptions.FlowStyle.BLOCK);
-        return new org.yaml.snakeyaml.Yaml(opts).dump(o);
     }
 
     /** Preflight, prerequisites, then helm upgrade --install; a failure explains itself from the cluster. */

@@ -71,7 +71,7 @@ final class KwokCluster {
         // This project's own stages (a failing migration, a migration that takes time).
         apply(kube, "-f", repo.resolve("scripts/controlplane/stages"));
         var nodes = new StringBuilder();
-        for (int i = 0; i < NODES; i++) nodes.append("---\n").append(Installer.dump(node("kwok-node-" + i)));
+        for (int i = 0; i < NODES; i++) nodes.append("---\n").append(Yaml.dump(node("kwok-node-" + i)));
         var n = kube.runWithInput(nodes.toString(), "apply", "-f", "-");
         if (!n.ok()) throw new Installer.Failed("could not create the fake nodes: " + n.said());
         Kube.waitFor("nodes Ready", Duration.ofSeconds(60), () -> {
@@ -110,7 +110,7 @@ final class KwokCluster {
         try {
             Files.createDirectories(workdir());
             Path f = workdir().resolve(name + ".config.yaml");
-            Files.writeString(f, Installer.dump(config));
+            Files.writeString(f, Yaml.dump(config));
             return f;
         } catch (IOException e) {
             throw new UncheckedIOException(e);

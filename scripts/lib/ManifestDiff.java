@@ -36,7 +36,7 @@ final class ManifestDiff {
     /** Objects by "Kind/name", as normalised YAML (key order and formatting do not count). */
     static Map<String, String> byId(String multiDoc) {
         var out = new LinkedHashMap<String, String>();
-        for (var o : Manifests.parse(multiDoc)) out.put(o.id(), Installer.dump(o.body()));
+        for (var o : Manifests.parse(multiDoc)) out.put(o.id(), Yaml.dump(o.body()));
         return out;
     }
 

@@ -53,7 +53,7 @@ final class Migrator {
             body.put("spec", spec);
         }
         p.step("create Job " + name, () -> {
-            var r = rel.kube.runWithInput(Installer.dump(body), "create", "-n", rel.namespace, "-f", "-");
+            var r = rel.kube.runWithInput(Yaml.dump(body), "create", "-n", rel.namespace, "-f", "-");
             if (!r.ok()) throw new Installer.Failed("could not create Job " + name + ": " + r.said());
         });
         String selector = "trevor.dev/migration-run=" + run;

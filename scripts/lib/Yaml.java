@@ -37,6 +37,13 @@ final class Yaml {
         }
     }
 
+    /** Block-style YAML of plain maps and lists (manifests to apply, configs to write). */
+    static String dump(Object o) {
+        var opts = new org.yaml.snakeyaml.DumperOptions();
+        opts.setDefaultFlowStyle(org.yaml.snakeyaml.DumperOptions.FlowStyle.BLOCK);
+        return new org.yaml.snakeyaml.Yaml(opts).dump(o);
+    }
+
     @SuppressWarnings("unchecked")
     static Map<String, Object> loadMap(String text) {
         Object o = load(text);
