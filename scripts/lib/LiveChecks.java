@@ -48,9 +48,7 @@ final class LiveChecks {
         report.check(name("plan 9: every pod of the release is Running and Ready"), context(), this::podsReady);
         report.check(name("plan 10: the migration Job succeeded"), context(), () -> {
             if (!hook) throw new Report.Skipped("migrations.hookEnabled is false: migrations run as init containers");
-            var jobs = kube.list(rel.namespace, "jobs", hookJobs(rel));
-            Report.expect(!jobs.isEmpty(), "no migration Job of release %s in %s", rel.name, rel.namespace);
-            var job = jobs.stream().max(Comparator.comparing(j -> String.valueOf(Yaml.str(j, "metadata.creationTimestamp")))).get();
+            var job = newestHookJob(rel);
             Report.expect(Kube.conditionTrue(job, "Complete"), "Job %s is not Complete: %s", Yaml.str(job, "metadata.name"),
                     Yaml.at(job, "status"));
             Report.expect("1".equals(Yaml.str(job, "status.succeeded")), "Job %s: succeeded=%s", Yaml.str(job, "metadata.name"),
@@ -174,9 +172,7 @@ final class LiveChecks {
      */
     static String migrationBeforeRollout(Release rel) {
         var kube = rel.kube;
-        var jobs = kube.list(rel.namespace, "jobs", hookJobs(rel));
-        Report.expect(!jobs.isEmpty(), "no migration Job found for release %s", rel.name);
-        var job = jobs.stream().max(Comparator.comparing(j -> String.valueOf(Yaml.str(j, "metadata.creationTimestamp")))).get();
+        var job = newestHookJob(rel);
         Instant done = Kube.time(job, "status.completionTime");
         Report.expect(done != null && Kube.conditionTrue(job, "Complete"), "migration Job %s did not complete: %s",
                 Yaml.str(job, "metadata.name"), Yaml.at(job, "status"));
@@ -197,6 +193,13 @@ final class LiveChecks {
 
     /** The release's hook migration Jobs, not the ones migrate.java ran by hand. */
     static String hookJobs(Release rel) { return rel.selector("migrate") + ",!trevor.dev/migration-run"; }
+
+    /** The migration Job of the latest install or upgrade (each replaces the one before). */
+    static Map<String, Object> newestHookJob(Release rel) {
+        var jobs = rel.kube.list(rel.namespace, "jobs", hookJobs(rel));
+        Report.expect(!jobs.isEmpty(), "no migration Job of release %s in %s", rel.name, rel.namespace);
+        return jobs.stream().max(Comparator.comparing(j -> String.valueOf(Yaml.str(j, "metadata.creationTimestamp")))).get();
+    }
 
     /** A Deployment's revision of one of its ReplicaSets. */
     static int revision(Map<String, Object> rs) {
