@@ -44,6 +44,10 @@ public class test implements Callable<Integer> {
             description = "Run only these stages: unit, verify-helm3, verify-helm4, e2e-helm4, e2e-helm3 (default: all).")
     List<String> stages;
 
+    @Option(names = "--unit-class", paramLabel = "NAME", split = ",",
+            description = "Only these test classes in the unit stage, e.g. EnvFileTest (default: every *Test.java in scripts/tests).")
+    List<String> unitClasses;
+
     @Option(names = "--results", paramLabel = "DIR", defaultValue = "build/test-results",
             description = "Where JUnit XML and diagnostics go (default: ${DEFAULT-VALUE}).")
     Path results;
@@ -102,7 +106,8 @@ public class test implements Callable<Integer> {
     private void unit(Path repo) {
         List<DiscoverySelector> classes;
         try (var files = Files.list(repo.resolve("scripts/tests"))) {
-            classes = files.map(f -> f.getFileName().toString()).filter(n -> n.endsWith("Test.java")).sorted()
+            classes = files.map(f -> f.getFileName().toString()).filter(n -> n.endsWith("Test.java"))
+                    .filter(n -> unitClasses == null || unitClasses.contains(n.substring(0, n.length() - ".java".length()))).sorted()
                     .map(n -> (DiscoverySelector) selectClass(n.substring(0, n.length() - ".java".length()))).toList();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
