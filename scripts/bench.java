@@ -5,6 +5,7 @@
 //DEPS org.slf4j:slf4j-nop:2.0.18
 //SOURCES lib/Repo.java
 //SOURCES lib/Exec.java
+//SOURCES lib/Interrupts.java
 
 import java.nio.file.Path;
 import java.time.Duration;

@@ -7,6 +7,7 @@
 //DEPS org.slf4j:slf4j-nop:2.0.18
 //SOURCES lib/Repo.java
 //SOURCES lib/Exec.java
+//SOURCES lib/Interrupts.java
 //SOURCES lib/Yaml.java
 //SOURCES lib/Manifests.java
 //SOURCES lib/Tools.java
@@ -19,10 +20,13 @@
 //SOURCES lib/Progress.java
 //SOURCES lib/Diagnostics.java
 //SOURCES lib/Installer.java
+//SOURCES lib/ReleaseLock.java
+//SOURCES lib/EnvFile.java
 //SOURCES lib/Cli.java
 //SOURCES lib/Dirs.java
 //SOURCES lib/ControlPlane.java
 //SOURCES lib/KwokCluster.java
+//SOURCES lib/ClusterLock.java
 //SOURCES lib/K3dCluster.java
 
 import java.nio.file.Path;
@@ -57,13 +61,9 @@ public class cluster implements Callable<Integer> {
         return 2;
     }
 
-    /** The provider to use, and why; printed so nobody wonders which cluster they got. */
+    /** The provider to create a cluster with, and why; printed so nobody wonders which cluster they got. */
     String provider(Progress p) {
-        if (provider != null) {
-            if (!provider.equals("k3d") && !provider.equals("kwok")) throw new Target.Invalid("--provider must be k3d or kwok, not " + provider);
-            p.info("provider " + provider + " (--provider)");
-            return provider;
-        }
+        if (provider != null) return explicitProvider(p);
         String why = K3dCluster.dockerProblem();
         if (why == null) {
             p.info("provider k3d: a Docker engine answers");
@@ -71,6 +71,26 @@ public class cluster implements Callable<Integer> {
         }
         p.info("provider kwok: no Docker engine (" + why + ")");
         return "kwok";
+    }
+
+    private String explicitProvider(Progress p) {
+        if (!provider.equals("k3d") && !provider.equals("kwok")) throw new Target.Invalid("--provider must be k3d or kwok, not " + provider);
+        p.info("provider " + provider + " (--provider)");
+        return provider;
+    }
+
+    /**
+     * The provider of the cluster that exists under this name (down, status): decided by
+     * what is there, not by whether Docker answers. Null when neither has one.
+     */
+    String existingProvider(Progress p) {
+        if (provider != null) return explicitProvider(p);
+        boolean kwok = java.nio.file.Files.isDirectory(KwokCluster.clusterDir(name));
+        boolean k3d = K3dCluster.dockerProblem() == null && K3dCluster.exists(name);
+        if (kwok && k3d) throw new Target.Invalid("both a kwok and a k3d cluster are named " + name + "; say which with --provider");
+        if (kwok) p.info("provider kwok: its state folder " + KwokCluster.clusterDir(name) + " exists");
+        if (k3d) p.info("provider k3d: k3d lists a cluster " + name);
+        return kwok ? "kwok" : k3d ? "k3d" : null;
     }
 
     @Command(name = "up", mixinStandardHelpOptions = true, description = "Create the cluster, or reuse it when it runs.")
@@ -83,6 +103,10 @@ public class cluster implements Callable<Integer> {
         @Option(names = "--image", paramLabel = "IMAGE", description = "Locally built image to import into k3d, e.g. trevor:dev.")
         String image;
 
+        @Option(names = "--recreate", description = "Delete and recreate a kwok cluster of this name that is half-built or does not answer "
+                + "(without it, up never deletes anything).")
+        boolean recreate;
+
         @Override public Integer call() {
             var p = new Progress("cluster", System.out);
             return Cli.guard("cluster", () -> {
@@ -92,13 +116,13 @@ public class cluster implements Callable<Integer> {
                     boolean exists = !parent.dryRun && K3dCluster.exists(parent.name);
                     if (exists) p.info("k3d cluster " + parent.name + " exists; reusing it");
                     p.step("k3d cluster " + parent.name, () -> K3dCluster.run(K3dCluster.upCommands(parent.name, agents, image, exists),
-                            parent.dryRun, false, p::info));
+                            parent.dryRun, p::info));
                     p.info("context " + K3dCluster.context(parent.name) + "; ingress at http://trevor.localhost; next: jbang scripts/install.java");
                 } else {
                     if (parent.dryRun) throw new Target.Invalid("--dry-run is for k3d; kwok's commands run in-process");
                     Path repo = Repo.root();
                     if (repo == null) throw new Target.Invalid("run me from inside the trevor repository");
-                    var info = p.step("kwok cluster " + parent.name, () -> KwokCluster.up(repo, parent.name, parent.kubeconfig, p::info));
+                    var info = p.step("kwok cluster " + parent.name, () -> KwokCluster.up(repo, parent.name, parent.kubeconfig, recreate, p::info));
                     p.info("context " + info.context() + "; next: jbang scripts/install.java");
                 }
                 p.printTimings();
@@ -115,9 +139,14 @@ public class cluster implements Callable<Integer> {
             var p = new Progress("cluster", System.out);
             return Cli.guard("cluster", () -> {
                 KwokCluster.checkName(parent.name);
-                if (parent.provider(p).equals("k3d")) {
+                String provider = parent.existingProvider(p);
+                if (provider == null) {
+                    p.info("no kwok or k3d cluster " + parent.name + "; nothing to remove");
+                    return 0;
+                }
+                if (provider.equals("k3d")) {
                     if (!parent.dryRun) K3dCluster.requireK3d();
-                    K3dCluster.run(K3dCluster.downCommands(parent.name), parent.dryRun, true, p::info);
+                    K3dCluster.run(K3dCluster.downCommands(parent.name, parent.dryRun), parent.dryRun, p::info);
                     return 0;
                 }
                 var footprint = p.step("remove kwok cluster " + parent.name, () -> KwokCluster.down(parent.name, parent.kubeconfig, p::info));
@@ -132,7 +161,7 @@ public class cluster implements Callable<Integer> {
         }
     }
 
-    @Command(name = "status", mixinStandardHelpOptions = true, description = "Say whether the cluster runs and answers.")
+    @Command(name = "status", mixinStandardHelpOptions = true, description = "Say whether the cluster runs, is whole and answers (exit 0 only then).")
     static class Status implements Callable<Integer> {
         @ParentCommand cluster parent;
 
@@ -140,11 +169,16 @@ public class cluster implements Callable<Integer> {
             var p = new Progress("cluster", System.err);
             return Cli.guard("cluster", () -> {
                 KwokCluster.checkName(parent.name);
-                if (parent.provider(p).equals("k3d")) {
-                    K3dCluster.run(java.util.List.of(java.util.List.of("k3d", "cluster", "list", parent.name)), parent.dryRun, false, p::info);
+                String provider = parent.existingProvider(p);
+                if (provider == null) {
+                    System.out.println("no kwok or k3d cluster " + parent.name);
+                    return 1;
+                }
+                if (provider.equals("k3d")) {
+                    K3dCluster.run(java.util.List.of(java.util.List.of("k3d", "cluster", "list", parent.name)), parent.dryRun, p::info);
                     return 0;
                 }
-                String s = KwokCluster.status(parent.name, parent.kubeconfig);
+                String s = KwokCluster.status(parent.name);
                 System.out.println(s);
                 return s.contains(": running") ? 0 : 1;
             });

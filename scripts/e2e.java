@@ -8,6 +8,7 @@
 //SOURCES lib/Repo.java
 //SOURCES lib/Dirs.java
 //SOURCES lib/Exec.java
+//SOURCES lib/Interrupts.java
 //SOURCES lib/Yaml.java
 //SOURCES lib/Manifests.java
 //SOURCES lib/Tools.java
@@ -20,6 +21,8 @@
 //SOURCES lib/Progress.java
 //SOURCES lib/Diagnostics.java
 //SOURCES lib/Installer.java
+//SOURCES lib/ReleaseLock.java
+//SOURCES lib/EnvFile.java
 //SOURCES lib/Cli.java
 //SOURCES lib/Report.java
 //SOURCES lib/LiveChecks.java
@@ -28,6 +31,7 @@
 //SOURCES lib/Migrator.java
 //SOURCES lib/ControlPlane.java
 //SOURCES lib/KwokCluster.java
+//SOURCES lib/ClusterLock.java
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -131,7 +135,7 @@ public class e2e implements Callable<Integer> {
         // Always a new cluster: one left by an interrupted run would hold its old release.
         KwokCluster.down(name, null, progress::info);
         var cluster = stage("cluster up (kwok, real control plane built from Go modules)", true,
-                () -> KwokCluster.up(repo, name, kubeconfig, progress::info));
+                () -> KwokCluster.up(repo, name, kubeconfig, false, progress::info));
         var kube = new Kube(kubectl, cluster.context(), cluster.kubeconfig());
         rel = new Release(helm, kube, RELEASE, NAMESPACE, repo.resolve("helm/trevor"));
         installValues = new Helm.Values(List.of(repo.resolve("values/prod.yaml")), List.of("image.tag=1.0.0"));
@@ -139,7 +143,7 @@ public class e2e implements Callable<Integer> {
         refusals(cluster);
 
         stage("plan 9/10: first install with values/prod.yaml runs the pre-install migration hook", true, () -> {
-            Installer.install(rel, options(List.of("image.tag=1.0.0"), Duration.ofMinutes(3)), false, progress);
+            Installer.install(rel, options(List.of("image.tag=1.0.0"), Duration.ofMinutes(3)), progress);
             return null;
         });
         long failedBefore = report.count(Report.Status.FAIL);
@@ -152,7 +156,7 @@ public class e2e implements Callable<Integer> {
             return null;
         });
         stage("plan 11: upgrade to a new tag runs the migration Job before new API pods", true, () -> {
-            var out = Upgrader.upgrade(rel, options(List.of(), Duration.ofMinutes(3)).withTag("2.0.0"), false, progress);
+            var out = Upgrader.upgrade(rel, options(List.of(), Duration.ofMinutes(3)).withTag("2.0.0"), progress);
             Report.expect(out.revisionAfter() == out.revisionBefore() + 1, "revision %d → %d", out.revisionBefore(), out.revisionAfter());
             Report.expect(out.diff().contains("image: trevor:2.0.0"), "the shown diff does not contain the new image:\n%s", out.diff());
             return null;
@@ -237,7 +241,7 @@ public class e2e implements Callable<Integer> {
         stage("a failing migration fails the upgrade, shows the Job, and rolls back", false, () -> {
             try {
                 Upgrader.upgrade(rel, options(List.of(KwokCluster.FAIL_LABEL_SET, "migrations.backoffLimit=0"), Duration.ofSeconds(90))
-                        .withTag("3.0.0"), false, progress);
+                        .withTag("3.0.0"), progress);
                 Report.fail("the upgrade with a failing migration succeeded");
             } catch (Installer.Failed e) {
                 Report.expect(e.getMessage().contains("migration Job"), "the failure does not explain the migration Job: %s", e.getMessage());
@@ -246,8 +250,8 @@ public class e2e implements Callable<Integer> {
             var values = rel.deployedValues();
             Report.expect("2.0.0".equals(Yaml.str(values, "image.tag")), "after the rollback the release has image.tag %s, expected 2.0.0",
                     Yaml.str(values, "image.tag"));
-            var h = rel.history();
-            Report.expect("deployed".equals(String.valueOf(h.get(h.size() - 1).get("status"))), "last revision is %s", h.get(h.size() - 1));
+            var last = rel.state().last();
+            Report.expect("deployed".equals(last.status()), "last revision is %s", rel.state().describe());
             var api = rel.kube.list(NAMESPACE, "deployments", rel.selector("api")).get(0);
             String image = String.valueOf(Yaml.maps(Yaml.at(api, "spec.template.spec"), "containers").get(0).get("image"));
             Report.expect(image.endsWith(":2.0.0"), "the API Deployment runs %s after the rollback", image);
@@ -284,7 +288,7 @@ public class e2e implements Callable<Integer> {
                 Files.writeString(job, text.replace(fixed, "serviceAccountName: {{ include \"trevor.serviceAccountName\" . }}"));
                 var defective = new Release(rel.helm, rel.kube, "defect", "trevor-defect", chart);
                 try {
-                    Installer.install(defective, options(List.of("image.tag=1.0.0"), Duration.ofSeconds(15)), false, progress);
+                    Installer.install(defective, options(List.of("image.tag=1.0.0"), Duration.ofSeconds(15)), progress);
                     Report.fail("the first install with the defect succeeded");
                 } catch (Installer.Failed e) {
                     Report.expect(e.getMessage().contains("serviceaccount") && e.getMessage().contains("not found"),
@@ -341,7 +345,7 @@ public class e2e implements Callable<Integer> {
     }
 
     private Installer.Options options(List<String> sets, Duration timeout) {
-        return new Installer.Options(List.of(repo.resolve("values/prod.yaml")), sets, null, null, true, timeout, true);
+        return Installer.Options.of(List.of(repo.resolve("values/prod.yaml")), sets, timeout);
     }
 
     interface StageBody<T> { T run() throws Exception; }

@@ -19,6 +19,9 @@
 //SOURCES lib/Progress.java
 //SOURCES lib/Diagnostics.java
 //SOURCES lib/Installer.java
+//SOURCES lib/EnvFile.java
+//SOURCES lib/ReleaseLock.java
+//SOURCES lib/Interrupts.java
 //SOURCES lib/Cli.java
 
 import java.nio.file.Path;
@@ -45,20 +48,42 @@ public class install implements Callable<Integer> {
     @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Extra values, as helm --set.")
     List<String> sets = new ArrayList<>();
 
-    @Option(names = "--tag", paramLabel = "TAG", description = "Image tag (sets image.tag).")
+    @Option(names = "--set-string", paramLabel = "KEY=VALUE", description = "Values kept as strings, as helm --set-string (e.g. a label value \"true\").")
+    List<String> setStrings = new ArrayList<>();
+
+    /** --set then --set-string entries, in the form Helm.Values takes. */
+    List<String> allSets() {
+        var all = new ArrayList<>(sets);
+        setStrings.forEach(s -> all.add("--set-string " + s));
+        return all;
+    }
+
+    @Option(names = "--tag", paramLabel = "TAG", description = "Image tag (sets image.tag, always as a string).")
     String tag;
 
-    @Option(names = "--env-file", paramLabel = "FILE", description = "KEY=VALUE file for every missing Secret named by envFromSecrets. Values are never printed.")
-    Path envFile;
+    @Option(names = "--env-file", paramLabel = "[SECRET=]FILE", description = "KEY=VALUE lines (read as kubectl create secret --from-env-file reads them) "
+            + "that the Secret is made to hold exactly: keys added, changed and removed are listed by name, never by value. "
+            + "SECRET= says which Secret when envFromSecrets names several. Repeatable.")
+    List<String> envFiles = new ArrayList<>();
 
-    @Option(names = "--no-dev-secrets", description = "Never create missing Secrets with dev defaults (the default on k3d-*/kwok-* contexts).")
+    @Option(names = "--no-dev-secrets", description = "Never create missing Secrets with dev defaults (they are only ever used on local dev clusters).")
     boolean noDevSecrets;
 
-    @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "5m", description = "How long to wait for hooks and pods, e.g. 90s, 5m (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "5m", description = "How long to wait for hooks and pods, 1s to 24h, e.g. 90s, 5m (default: ${DEFAULT-VALUE}).")
     String timeout;
 
     @Option(names = "--no-rollback", description = "Keep a failed release as it is instead of rolling back (for debugging).")
     boolean noRollback;
+
+    @Option(names = "--relabel-namespace", description = "Let install change an existing namespace's Pod Security labels to \"restricted\".")
+    boolean relabelNamespace;
+
+    @Option(names = "--keep-namespace-labels", description = "Install into an existing namespace without changing its Pod Security labels.")
+    boolean keepNamespaceLabels;
+
+    @Option(names = "--recover", description = "If an interrupted run left the release pending, roll it back to the last deployed revision "
+            + "(or uninstall a first install that never finished), then carry on.")
+    boolean recover;
 
     public static void main(String[] args) { System.exit(Cli.execute(new install(), args)); }
 
@@ -66,11 +91,15 @@ public class install implements Callable<Integer> {
     public Integer call() {
         var p = new Progress("install", System.out);
         return Cli.guard("install", () -> {
+            if (relabelNamespace && keepNamespaceLabels) throw new Target.Invalid("--relabel-namespace and --keep-namespace-labels exclude each other");
+            var wait = Cli.duration("--timeout", timeout);
             var rel = target.resolve(p::info);
             var files = values != null ? values : List.of(Repo.root() == null ? Path.of("values/dev.yaml") : Repo.root().resolve("values/dev.yaml"));
-            var opts = new Installer.Options(files, sets, tag, envFile, !noDevSecrets, Cli.duration("--timeout", timeout), !noRollback);
+            var opts = new Installer.Options(files, allSets(), tag, envFiles.stream().map(Installer.EnvSource::parse).toList(), !noDevSecrets, wait,
+                    !noRollback, relabelNamespace ? Installer.NamespaceLabels.RELABEL : keepNamespaceLabels ? Installer.NamespaceLabels.KEEP
+                    : Installer.NamespaceLabels.REFUSE, recover, null);
             p.info("release " + rel.name + " → namespace " + rel.namespace + " on " + rel.kube.context + " with " + rel.helm);
-            Installer.install(rel, opts, target.context != null, p);
+            Installer.install(rel, opts, p);
             p.info("ready. " + "Next: jbang scripts/status.java --context " + rel.kube.context + " -n " + rel.namespace);
             p.printTimings();
             return 0;

@@ -23,6 +23,9 @@
 //SOURCES lib/Report.java
 //SOURCES lib/LiveChecks.java
 //SOURCES lib/Migrator.java
+//SOURCES lib/ReleaseLock.java
+//SOURCES lib/Interrupts.java
+//SOURCES lib/EnvFile.java
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -44,7 +47,17 @@ public class migrate implements Callable<Integer> {
     @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Extra values for rendering the Job, as helm --set.")
     List<String> sets = new ArrayList<>();
 
-    @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "10m", description = "How long to wait for the Job (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--set-string", paramLabel = "KEY=VALUE", description = "Values kept as strings, as helm --set-string (e.g. a label value \"true\").")
+    List<String> setStrings = new ArrayList<>();
+
+    /** --set then --set-string entries, in the form Helm.Values takes. */
+    List<String> allSets() {
+        var all = new ArrayList<>(sets);
+        setStrings.forEach(s -> all.add("--set-string " + s));
+        return all;
+    }
+
+    @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "10m", description = "How long to wait for the Job, 1s to 24h (default: ${DEFAULT-VALUE}).")
     String timeout;
 
     public static void main(String[] args) { System.exit(Cli.execute(new migrate(), args)); }
@@ -55,8 +68,12 @@ public class migrate implements Callable<Integer> {
         return Cli.guard("migrate", () -> {
             Duration wait = Cli.duration("--timeout", timeout);
             var rel = target.resolve(p::info);
-            var out = Migrator.run(rel, sets, wait, p);
+            var out = Migrator.run(rel, allSets(), wait, p);
             System.out.println(out.explanation());
+            if (out.running()) {
+                System.err.println("migrate: Job " + out.job() + " has not finished in " + wait.toSeconds() + " s; it is still running (see above)");
+                return 1;
+            }
             if (!out.succeeded()) {
                 System.err.println("migrate: Job " + out.job() + " failed; its status, events and logs are above");
                 return 1;

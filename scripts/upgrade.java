@@ -19,6 +19,9 @@
 //SOURCES lib/Progress.java
 //SOURCES lib/Diagnostics.java
 //SOURCES lib/Installer.java
+//SOURCES lib/EnvFile.java
+//SOURCES lib/ReleaseLock.java
+//SOURCES lib/Interrupts.java
 //SOURCES lib/Cli.java
 //SOURCES lib/Report.java
 //SOURCES lib/LiveChecks.java
@@ -42,7 +45,7 @@ import picocli.CommandLine.Option;
 public class upgrade implements Callable<Integer> {
     @Mixin Target target;
 
-    @Option(names = "--tag", paramLabel = "TAG", description = "New image tag (sets image.tag).")
+    @Option(names = "--tag", paramLabel = "TAG", description = "New image tag (sets image.tag, always as a string).")
     String tag;
 
     @Option(names = {"-f", "--values"}, paramLabel = "FILE", description = "More values files, on top of the deployed values.")
@@ -51,8 +54,24 @@ public class upgrade implements Callable<Integer> {
     @Option(names = "--set", paramLabel = "KEY=VALUE", description = "More values, as helm --set.")
     List<String> sets = new ArrayList<>();
 
-    @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "5m", description = "How long to wait for hooks and pods (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--set-string", paramLabel = "KEY=VALUE", description = "Values kept as strings, as helm --set-string (e.g. a label value \"true\").")
+    List<String> setStrings = new ArrayList<>();
+
+    /** --set then --set-string entries, in the form Helm.Values takes. */
+    List<String> allSets() {
+        var all = new ArrayList<>(sets);
+        setStrings.forEach(s -> all.add("--set-string " + s));
+        return all;
+    }
+
+    @Option(names = "--env-file", paramLabel = "[SECRET=]FILE", description = "New contents for a Secret that envFromSecrets names (as install.java --env-file).")
+    List<String> envFiles = new ArrayList<>();
+
+    @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "5m", description = "How long to wait for hooks and pods, 1s to 24h (default: ${DEFAULT-VALUE}).")
     String timeout;
+
+    @Option(names = "--recover", description = "If an interrupted run left the release pending, roll it back to the last deployed revision first.")
+    boolean recover;
 
     public static void main(String[] args) { System.exit(Cli.execute(new upgrade(), args)); }
 
@@ -60,12 +79,14 @@ public class upgrade implements Callable<Integer> {
     public Integer call() {
         var p = new Progress("upgrade", System.out);
         return Cli.guard("upgrade", () -> {
-            if (tag == null && values.isEmpty() && sets.isEmpty()) {
-                throw new Target.Invalid("nothing to change: give --tag, --values or --set");
+            if (tag == null && values.isEmpty() && allSets().isEmpty() && envFiles.isEmpty()) {
+                throw new Target.Invalid("nothing to change: give --tag, --values, --set or --env-file");
             }
+            var wait = Cli.duration("--timeout", timeout);
             var rel = target.resolve(p::info);
-            var opts = new Installer.Options(values, sets, tag, null, false, Cli.duration("--timeout", timeout), true);
-            var out = Upgrader.upgrade(rel, opts, target.context != null, p);
+            var opts = new Installer.Options(values, allSets(), tag, envFiles.stream().map(Installer.EnvSource::parse).toList(), false, wait, true,
+                    Installer.NamespaceLabels.KEEP, recover, null);
+            var out = Upgrader.upgrade(rel, opts, p);
             p.info("revision " + out.revisionBefore() + " → " + out.revisionAfter());
             p.printTimings();
             return 0;

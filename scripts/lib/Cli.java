@@ -38,18 +38,23 @@ final class Cli {
         }
     }
 
-    private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h)");
+    private static final Pattern DURATION = Pattern.compile("(\\d{1,9})(ms|s|m|h)");
+    static final Duration MAX_DURATION = Duration.ofHours(24);
 
-    /** "90s", "5m", "1h" → Duration; anything else names the option. */
+    /** "90s", "5m", "1h" → Duration, from 1 s to 24 h; anything else names the option. */
     static Duration duration(String option, String text) {
         var m = DURATION.matcher(text.strip());
         if (!m.matches()) throw new Target.Invalid(option + " '" + text + "' is not a duration like 90s, 5m or 1h");
         long n = Long.parseLong(m.group(1));
-        return switch (m.group(2)) {
+        Duration d = switch (m.group(2)) {
             case "ms" -> Duration.ofMillis(n);
             case "s" -> Duration.ofSeconds(n);
             case "m" -> Duration.ofMinutes(n);
             default -> Duration.ofHours(n);
         };
+        if (d.compareTo(Duration.ofSeconds(1)) < 0 || d.compareTo(MAX_DURATION) > 0) {
+            throw new Target.Invalid(option + " '" + text + "' is out of range: give between 1s and 24h");
+        }
+        return d;
     }
 }

@@ -55,7 +55,9 @@ final class Exec {
                 : new java.io.ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8));
         var pe = new ProcessExecutor().command(new ArrayList<>(cmd)).redirectInput(in)
                 .redirectOutput(tee(out, echo)).redirectError(tee(err, echo))
-                .environment(env).exitValueAny().destroyOnExit();
+                .environment(env).exitValueAny();
+        // During shutdown no hook may be added: zt-exec's destroyOnExit would throw.
+        if (!Interrupts.stopping()) pe.destroyOnExit();
         if (dir != null) pe.directory(dir.toFile());
         if (timeout != null) pe.timeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
         try {
@@ -74,6 +76,68 @@ final class Exec {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while running " + cmd.get(0));
         }
+    }
+
+    private static final Path SETSID = Path.of("/usr/bin/setsid");
+
+    /**
+     * Runs a long tool (helm upgrade) in a session of its own, so that a Ctrl-C or a closed
+     * terminal reaches this JVM only; {@link Interrupts} then asks the tool to stop and waits
+     * for it. Output lines go to echo as they come.
+     */
+    static Result runDetached(List<String> cmd, Duration timeout, java.util.function.Consumer<String> echo, String stdin) {
+        var full = new ArrayList<String>();
+        if (java.nio.file.Files.isExecutable(SETSID)) full.add(SETSID.toString());
+        full.addAll(cmd);
+        var out = new ByteArrayOutputStream();
+        var err = new ByteArrayOutputStream();
+        long t0 = System.nanoTime();
+        Process p;
+        try {
+            p = new ProcessBuilder(full).start();
+        } catch (IOException e) {
+            throw new ToolMissing("cannot run " + cmd.get(0) + ": " + rootMessage(e));
+        }
+        Interrupts.running(p, String.join(" ", cmd.subList(0, Math.min(3, cmd.size()))));
+        try {
+            var pumps = java.util.List.of(pump(p.getInputStream(), out, echo), pump(p.getErrorStream(), err, echo));
+            try (var in = p.getOutputStream()) {
+                if (stdin != null) in.write(stdin.getBytes(StandardCharsets.UTF_8));
+            } catch (IOException ignored) {
+                // the tool exited before reading its input: its exit code says why
+            }
+            boolean done = p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            if (!done) {
+                p.destroy();
+                if (!p.waitFor(Interrupts.GRACE_SECONDS, TimeUnit.SECONDS)) p.destroyForcibly();
+            }
+            for (var t : pumps) t.join();
+            Interrupts.parkIfStopping();
+            String e = err.toString(StandardCharsets.UTF_8);
+            if (!done) e += "\n" + cmd.get(0) + " timed out after " + timeout.toSeconds() + " s";
+            return new Result(cmd, done ? p.exitValue() : 124, out.toString(StandardCharsets.UTF_8), e, (System.nanoTime() - t0) / 1_000_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while running " + cmd.get(0));
+        } finally {
+            Interrupts.finished(p);
+        }
+    }
+
+    private static Thread pump(java.io.InputStream in, ByteArrayOutputStream sink, java.util.function.Consumer<String> echo) {
+        var t = new Thread(() -> {
+            try (var r = new java.io.BufferedReader(new java.io.InputStreamReader(in, StandardCharsets.UTF_8))) {
+                for (String line; (line = r.readLine()) != null; ) {
+                    synchronized (sink) { sink.writeBytes((line + "\n").getBytes(StandardCharsets.UTF_8)); }
+                    if (echo != null) echo.accept(line);
+                }
+            } catch (IOException ignored) {
+                // the stream closes with the process
+            }
+        }, "pump");
+        t.setDaemon(true);
+        t.start();
+        return t;
     }
 
     private static OutputStream tee(ByteArrayOutputStream sink, java.util.function.Consumer<String> echo) {

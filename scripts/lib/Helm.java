@@ -33,29 +33,38 @@ final class Helm {
     static Helm resolve(Path explicit, int major, java.util.function.Consumer<String> progress) {
         if (explicit != null) return at(explicit);
         var t = Tools.locate("helm" + major, progress);
-        return of(t.path(), t.version());
+        // A TREVOR_HELMn override is taken as given, so its version is not known yet.
+        Helm h = t.version() == null ? at(t.path()) : of(t.path(), t.version());
+        if (h.major != major) {
+            throw new Exec.ToolMissing(Tools.envVar("helm" + major) + "=" + t.path() + " is helm " + h.version + ", not Helm " + major
+                    + "; point it at a Helm " + major + " binary, or unset it");
+        }
+        return h;
     }
 
     /** A helm whose version is already known (the pinned tools record theirs): no process to start. */
     static Helm of(Path binary, String version) { return new Helm(binary, version); }
 
-    /** Values for one render: -f files then --set/--set-string/--set-json, in order. */
-    record Values(List<Path> files, List<String> sets) {
+    /**
+     * Values for one render: the deployed values (YAML, given on stdin, so they never sit in
+     * a temp file), then -f files, then --set/--set-string/--set-json, in order.
+     */
+    record Values(List<Path> files, List<String> sets, String stdin) {
+        Values(List<Path> files, List<String> sets) { this(files, sets, null); }
+
         static Values none() { return new Values(List.of(), List.of()); }
+
+        /** "--set-json k=v", "--set-string=k=v": an entry that names its own flag; plain entries are --set. */
+        private static final Pattern FLAGGED = Pattern.compile("^(--set(?:-string|-json|-file|-literal)?)[ =](.*)$", Pattern.DOTALL);
 
         List<String> args() {
             var a = new ArrayList<String>();
+            if (stdin != null) { a.add("-f"); a.add("-"); }
             for (Path f : files) { a.add("-f"); a.add(f.toString()); }
             for (String s : sets) {
-                // "--set-json k=v" style entries carry their own flag; plain ones are --set.
-                if (s.startsWith("--")) {
-                    // "--set-json k=v" or "--set-json=k=v": the flag ends at the first space or '='.
-                    int cut = s.indexOf(' ');
-                    if (cut < 0) cut = s.indexOf('=');
-                    if (cut < 0) throw new IllegalArgumentException("value flag without a value: " + s);
-                    a.add(s.substring(0, cut));
-                    a.add(s.substring(cut + 1));
-                }
+                var m = FLAGGED.matcher(s);
+                if (m.matches()) { a.add(m.group(1)); a.add(m.group(2)); }
+                else if (s.startsWith("--")) throw new IllegalArgumentException("not a value flag: " + s);
                 else { a.add("--set"); a.add(s); }
             }
             return a;
@@ -64,10 +73,13 @@ final class Helm {
         /** How a failure line names these values. */
         String describe() {
             var parts = new ArrayList<String>();
+            if (stdin != null) parts.add("the release's deployed values");
             for (Path f : files) parts.add("-f " + f);
             for (String s : sets) parts.add(s.startsWith("--") ? s : "--set " + s);
             return parts.isEmpty() ? "default values" : String.join(" ", parts);
         }
+
+        Values withStdin(String yaml) { return new Values(files, sets, yaml); }
     }
 
     /**
@@ -79,13 +91,13 @@ final class Helm {
     Exec.Result template(String release, Path chart, String namespace, Values values) {
         var cmd = new ArrayList<>(List.of(binary.toString(), "template", release, chart.toString(), "--namespace", namespace));
         cmd.addAll(values.args());
-        return Exec.run(cmd, null, SHORT_RUN, Duration.ofMinutes(2), null);
+        return Exec.run(cmd, null, SHORT_RUN, Duration.ofMinutes(2), null, values.stdin());
     }
 
     Exec.Result lint(Path chart, Values values) {
         var cmd = new ArrayList<>(List.of(binary.toString(), "lint", "--strict", chart.toString()));
         cmd.addAll(values.args());
-        return Exec.run(cmd, null, SHORT_RUN, Duration.ofMinutes(2), null);
+        return Exec.run(cmd, null, SHORT_RUN, Duration.ofMinutes(2), null, values.stdin());
     }
 
     /** Helm 4 renamed --atomic to --rollback-on-failure. */

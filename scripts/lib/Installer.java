@@ -1,33 +1,88 @@
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Installs or upgrades the release with its prerequisites: a namespace that enforces Pod
- * Security "restricted" and the Secrets that envFromSecrets names. Everything that can be
- * wrong with the input is found before the first change to the cluster.
+ * Security "restricted" and the Secrets that envFromSecrets names. Every input (values, env
+ * files, names, timeout, namespace policy, release state) is checked before the first change
+ * to the cluster; the changes then run under the release's lock (a Lease), and an interrupt
+ * leaves a state the next run can finish.
  */
 final class Installer {
     private Installer() {}
 
-    /** What the user asked for. */
-    record Options(List<Path> valuesFiles, List<String> sets, String tag, Path envFile, boolean devSecrets, Duration timeout,
-                   boolean rollback) {
-        Options withTag(String newTag) {
-            return new Options(valuesFiles, sets, newTag, envFile, devSecrets, timeout, rollback);
+    /** Namespaces the scripts never install into: the cluster's own. */
+    static final Set<String> SYSTEM_NAMESPACES = Set.of("kube-system", "kube-public", "kube-node-lease", "default");
+
+    /** The labels a namespace gets so the API server enforces Pod Security "restricted". */
+    static final Map<String, String> POD_SECURITY = podSecurity();
+
+    private static Map<String, String> podSecurity() {
+        var m = new LinkedHashMap<String, String>();
+        m.put("pod-security.kubernetes.io/enforce", "restricted");
+        m.put("pod-security.kubernetes.io/enforce-version", "latest");
+        m.put("pod-security.kubernetes.io/warn", "restricted");
+        m.put("pod-security.kubernetes.io/audit", "restricted");
+        return m;
+    }
+
+    /** What to do with an existing namespace whose Pod Security labels are not "restricted". */
+    enum NamespaceLabels { REFUSE, RELABEL, KEEP }
+
+    /** A Secret's contents from an env file; secret null: the one Secret envFromSecrets names. */
+    record EnvSource(String secret, Path file) {
+        /** "FILE" or "SECRET=FILE", as --env-file takes it. */
+        static EnvSource parse(String arg) {
+            int eq = arg.indexOf('=');
+            if (eq > 0 && arg.substring(0, eq).matches("[a-z0-9]([-a-z0-9.]*[a-z0-9])?") && !Files.exists(Path.of(arg))) {
+                return new EnvSource(arg.substring(0, eq), Path.of(arg.substring(eq + 1)));
+            }
+            return new EnvSource(null, Path.of(arg));
         }
 
+        String describe() { return (secret == null ? "" : secret + "=") + file; }
+    }
+
+    /** What the user asked for. */
+    record Options(List<Path> valuesFiles, List<String> sets, String tag, List<EnvSource> envFiles, boolean devSecrets,
+                   Duration timeout, boolean rollback, NamespaceLabels namespaceLabels, boolean recover, String deployedValues) {
+        static Options of(List<Path> valuesFiles, List<String> sets, Duration timeout) {
+            return new Options(valuesFiles, sets, null, List.of(), true, timeout, true, NamespaceLabels.REFUSE, false, null);
+        }
+
+        Options withTag(String newTag) {
+            return new Options(valuesFiles, sets, newTag, envFiles, devSecrets, timeout, rollback, namespaceLabels, recover, deployedValues);
+        }
+
+        Options withEnvFiles(List<EnvSource> files) {
+            return new Options(valuesFiles, sets, tag, files, devSecrets, timeout, rollback, namespaceLabels, recover, deployedValues);
+        }
+
+        /** The values an upgrade keeps: what the release was installed with goes under the new ones. */
+        Options onTopOf(String deployedYaml) {
+            return new Options(valuesFiles, sets, tag, envFiles, devSecrets, timeout, rollback, namespaceLabels, recover, deployedYaml);
+        }
+
+        Options with(NamespaceLabels labels, boolean recoverStuck) {
+            return new Options(valuesFiles, sets, tag, envFiles, devSecrets, timeout, rollback, labels, recoverStuck, deployedValues);
+        }
+
+        /** The tag goes in with --set-string: a tag like 20240101 must stay a string. */
         Helm.Values values() {
             var s = new ArrayList<>(sets);
-            if (tag != null) s.add("image.tag=" + tag);
-            return new Helm.Values(valuesFiles, s);
+            if (tag != null) s.add("--set-string image.tag=" + tag);
+            return new Helm.Values(valuesFiles, s, deployedValues);
         }
     }
 
@@ -37,8 +92,8 @@ final class Installer {
     }
 
     /**
-     * Keys a dev Secret gets on a local cluster, pointing at the usual in-cluster dev
-     * services. Never used for a context the user named deliberately.
+     * Keys a dev Secret gets on a local cluster, pointing at the in-cluster dev services of
+     * helm/trevor-dev-deps. Never used for a cluster that is not local.
      */
     static final Map<String, String> DEV_SECRET = devSecret();
 
@@ -57,10 +112,18 @@ final class Installer {
         return m;
     }
 
-    /** What preflight found: the rendered objects and where each missing Secret comes from. */
-    record Plan(List<Manifests.Obj> objects, Map<String, Map<String, String>> secretsToCreate, Map<String, String> secretSources) {}
+    /** A Secret the release needs, and where its contents come from. */
+    record SecretPlan(String name, String source, Map<String, String> data) {
+        /** Kept as it is in the cluster: no env file names it. */
+        boolean keep() { return data == null; }
+    }
 
-    static Plan preflight(Release rel, Options o, boolean deliberateContext) {
+    /** What preflight found: the rendered objects, the namespace to create or relabel, the Secrets. */
+    record Plan(List<Manifests.Obj> objects, boolean createNamespace, Map<String, String> relabel, List<SecretPlan> secrets,
+                Release.State state) {}
+
+    /** Everything that can be wrong with the input or the release, found without changing anything. */
+    static Plan preflight(Release rel, Options o) {
         for (Path f : o.valuesFiles()) {
             if (!Files.isRegularFile(f)) throw new Target.Invalid("values file " + f + " does not exist");
             try {
@@ -72,12 +135,18 @@ final class Installer {
             }
         }
         if (o.tag() != null && !o.tag().matches("[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")) {
-            throw new Target.Invalid("--tag '" + o.tag() + "' is not a valid image tag");
+            throw new Target.Invalid("--tag '" + o.tag() + "' is not a valid image tag (letters, digits, '_', '.', '-'; at most 128)");
         }
+        if (SYSTEM_NAMESPACES.contains(rel.namespace)) {
+            throw new Target.Invalid("namespace " + rel.namespace + " belongs to the cluster itself; trevor is never installed there. "
+                    + "Pick a namespace of its own, e.g. -n trevor");
+        }
+        var fromFiles = new LinkedHashMap<EnvSource, Map<String, String>>();
+        for (var src : o.envFiles()) fromFiles.put(src, EnvFile.read(src.file()));
+
         var render = rel.render(o.values());
         if (!render.ok()) throw new Target.Invalid("the chart refuses these values (" + o.values().describe() + "):\n" + render.said());
         var objs = Manifests.parse(render.out());
-
         Set<String> needed = new LinkedHashSet<>();
         for (var obj : objs) {
             for (var c : obj.allContainers()) {
@@ -87,88 +156,279 @@ final class Installer {
                 }
             }
         }
-        Map<String, String> fromFile = o.envFile() == null ? null : readEnvFile(o.envFile());
-        var create = new LinkedHashMap<String, Map<String, String>>();
-        var sources = new LinkedHashMap<String, String>();
-        boolean nsExists = rel.kube.exists(null, "namespace", rel.namespace);
+        var sourceOf = new LinkedHashMap<String, EnvSource>();
+        for (var src : o.envFiles()) {
+            String secret = src.secret();
+            if (secret == null) {
+                if (needed.size() != 1) {
+                    throw new Target.Invalid("--env-file " + src.file() + " does not say which Secret it is for, and envFromSecrets names "
+                            + (needed.isEmpty() ? "none" : needed.size() + " (" + String.join(", ", needed) + ")")
+                            + (needed.isEmpty() ? "" : ": pass --env-file SECRET=FILE for each"));
+                }
+                secret = needed.iterator().next();
+            } else if (!needed.contains(secret)) {
+                throw new Target.Invalid("--env-file " + src.describe() + " is for Secret " + secret + ", which envFromSecrets does not name"
+                        + (needed.isEmpty() ? "" : " (it names " + String.join(", ", needed) + ")"));
+            }
+            if (sourceOf.put(secret, src) != null) throw new Target.Invalid("two --env-file options are for Secret " + secret);
+        }
+
+        var ns = rel.kube.get(null, "namespace", rel.namespace);
+        Map<String, String> relabel = Map.of();
+        if (ns != null) {
+            var labels = Kube.labelsOf(ns);
+            var differs = new LinkedHashMap<String, String>();
+            POD_SECURITY.forEach((k, v) -> { if (!v.equals(labels.get(k))) differs.put(k, v); });
+            if (!differs.isEmpty()) {
+                var now = new ArrayList<String>();
+                differs.keySet().forEach(k -> now.add(k + "=" + labels.getOrDefault(k, "(unset)")));
+                var would = new ArrayList<String>();
+                differs.forEach((k, v) -> would.add(k + "=" + v));
+                switch (o.namespaceLabels()) {
+                    case REFUSE -> throw new Target.Invalid("namespace " + rel.namespace + " exists with Pod Security labels " + String.join(", ", now)
+                            + "; install would change them to " + String.join(", ", would) + ". Nothing was changed. Pass --relabel-namespace to "
+                            + "change them, or --keep-namespace-labels to install without touching them");
+                    case RELABEL -> relabel = differs;
+                    case KEEP -> { }
+                }
+            }
+        }
+
+        var state = rel.state();
+        if (state.last() != null && state.last().pending()) {
+            String holder = ReleaseLock.holder(rel.kube, rel.namespace, rel.name);
+            if (holder != null) throw new Kube.Refused("release " + rel.name + " in " + rel.namespace + " is busy: " + holder);
+            if (!o.recover()) throw new Kube.Refused(stuckMessage(rel, state));
+        }
+
+        var secrets = new ArrayList<SecretPlan>();
         for (String name : needed) {
-            if (nsExists && rel.kube.exists(rel.namespace, "secret", name)) continue;
-            if (fromFile != null) {
-                create.put(name, fromFile);
-                sources.put(name, "from " + o.envFile());
-            } else if (o.devSecrets() && !deliberateContext) {
-                create.put(name, DEV_SECRET);
-                sources.put(name, "with dev defaults");
+            var src = sourceOf.get(name);
+            if (src != null) {
+                secrets.add(new SecretPlan(name, "from " + src.file(), fromFiles.get(src)));
+            } else if (ns != null && rel.kube.exists(rel.namespace, "secret", name)) {
+                secrets.add(new SecretPlan(name, "exists: kept as it is (pass --env-file to update it)", null));
+            } else if (o.devSecrets() && rel.kube.isLocal()) {
+                secrets.add(new SecretPlan(name, "with dev defaults", DEV_SECRET));
             } else {
+                String why = o.devSecrets() ? " (dev defaults are only for local dev clusters; " + rel.kube.context + ": " + rel.kube.localProblem() + ")" : "";
                 throw new Target.Invalid("Secret " + name + " (named by envFromSecrets) does not exist in namespace " + rel.namespace
-                        + " on " + rel.kube.context + "; create it (kubectl -n " + rel.namespace + " create secret generic " + name
-                        + " --from-env-file=FILE) or pass --env-file FILE");
+                        + " on " + rel.kube.context + why + "; pass --env-file FILE with its KEY=VALUE lines, or create it first (kubectl -n "
+                        + rel.namespace + " create secret generic " + name + " --from-env-file=FILE)");
             }
         }
-        return new Plan(objs, create, sources);
+        return new Plan(objs, ns == null, relabel, secrets, state);
     }
 
-    /** KEY=VALUE lines; blank lines and # comments are skipped. Values are never printed. */
-    static Map<String, String> readEnvFile(Path file) {
-        List<String> lines;
-        try {
-            lines = Files.readAllLines(file);
-        } catch (IOException e) {
-            throw new Target.Invalid("cannot read --env-file " + file + ": " + e.getMessage());
-        }
-        var out = new LinkedHashMap<String, String>();
-        for (int i = 0; i < lines.size(); i++) {
-            String l = lines.get(i).strip();
-            if (l.isEmpty() || l.startsWith("#")) continue;
-            if (l.startsWith("export ")) l = l.substring(7).strip();
-            int eq = l.indexOf('=');
-            String key = eq < 0 ? l : l.substring(0, eq).strip();
-            if (eq < 0 || !key.matches("[-._a-zA-Z][-._a-zA-Z0-9]*")) {
-                throw new Target.Invalid(file + ":" + (i + 1) + ": expected KEY=VALUE with a valid environment variable name");
-            }
-            String v = l.substring(eq + 1).strip();
-            if (v.length() >= 2 && (v.startsWith("\"") && v.endsWith("\"") || v.startsWith("'") && v.endsWith("'"))) v = v.substring(1, v.length() - 1);
-            out.put(key, v);
-        }
-        if (out.isEmpty()) throw new Target.Invalid("--env-file " + file + " has no KEY=VALUE lines");
-        return out;
-    }
-
-    /** The namespace, labelled so the API server enforces Pod Security "restricted". */
-    static void ensureNamespace(Kube kube, String namespace) {
-        var ns = Map.of("apiVersion", "v1", "kind", "Namespace", "metadata", Map.of("name", namespace, "labels", Map.of(
-                "pod-security.kubernetes.io/enforce", "restricted",
-                "pod-security.kubernetes.io/enforce-version", "latest",
-                "pod-security.kubernetes.io/warn", "restricted",
-                "pod-security.kubernetes.io/audit", "restricted")));
-        var r = kube.runWithInput(Yaml.dump(ns), "apply", "--server-side", "--field-manager=trevor-install", "-f", "-");
-        if (!r.ok()) throw new Failed("could not create namespace " + namespace + ": " + r.said());
-    }
-
-    static void applySecret(Kube kube, String namespace, String name, Map<String, String> data) {
-        var secret = Map.of("apiVersion", "v1", "kind", "Secret", "type", "Opaque",
-                "metadata", Map.of("name", name, "namespace", namespace, "labels", Map.of("app.kubernetes.io/part-of", "trevor")),
-                "stringData", data);
-        var r = kube.runWithInput(Yaml.dump(secret), "apply", "--server-side", "--field-manager=trevor-install", "-f", "-");
-        // kubectl's own error never contains the data; still, say only the first line.
-        if (!r.ok()) throw new Failed("could not create Secret " + name + ": " + Kube.firstLine(r.said()));
+    static String stuckMessage(Release rel, Release.State state) {
+        var last = state.last();
+        var deployed = state.lastDeployed();
+        String way = deployed != null
+                ? "--recover rolls it back to revision " + deployed.number() + " (the last deployed one) and then carries on"
+                : "--recover uninstalls the unfinished first install (and stops any migration Job it left running) and then installs";
+        return "release " + rel.name + " in " + rel.namespace + " is stuck in " + last.status() + " (revision " + last.number() + ", since "
+                + last.updated() + ": " + last.description() + "): the run that started it was interrupted before Helm finished, and no run "
+                + "holds the release's lock now. Run again with --recover: " + way;
     }
 
     /** Preflight, prerequisites, then helm upgrade --install; a failure explains itself from the cluster. */
-    static void install(Release rel, Options o, boolean deliberateContext, Progress p) {
-        var plan = p.step("preflight (values, render, secrets)", () -> preflight(rel, o, deliberateContext));
-        p.step("namespace " + rel.namespace + " (Pod Security restricted)", () -> ensureNamespace(rel.kube, rel.namespace));
-        for (var e : plan.secretsToCreate().entrySet()) {
-            p.step("Secret " + e.getKey() + " " + plan.secretSources().get(e.getKey()) + " (" + e.getValue().size() + " keys)",
-                    () -> applySecret(rel.kube, rel.namespace, e.getKey(), e.getValue()));
+    static void install(Release rel, Options o, Progress p) {
+        var plan = p.step("preflight (values, env files, render, namespace, release state, secrets)", () -> preflight(rel, o));
+        boolean createdNamespace = false;
+        boolean changedMore = false;
+        try {
+            if (plan.createNamespace()) {
+                createdNamespace = p.step("namespace " + rel.namespace + " (Pod Security restricted)", () -> createNamespace(rel.kube, rel.namespace));
+            } else if (!plan.relabel().isEmpty()) {
+                p.step("namespace " + rel.namespace + ": set " + plan.relabel() + " (--relabel-namespace)", () -> relabel(rel.kube, rel.namespace, plan.relabel()));
+                changedMore = true;
+            }
+            try (var lock = p.step("take the release's lock (Lease " + ReleaseLock.leaseName(rel.name) + ")",
+                    () -> ReleaseLock.acquire(rel.kube, rel.namespace, rel.name, "install.java/upgrade.java " + rel.name))) {
+                var state = rel.state();
+                if (state.last() != null && state.last().pending()) {
+                    if (!o.recover()) throw new Kube.Refused(stuckMessage(rel, state));
+                    changedMore = true;
+                    recover(rel, state, o.timeout(), p);
+                }
+                p.step("server-side dry run (the API server validates and admits every object; nothing is stored)",
+                        () -> dryRun(rel, plan.objects()));
+                for (var s : plan.secrets()) {
+                    if (s.keep()) {
+                        p.info("Secret " + s.name() + " " + s.source());
+                        continue;
+                    }
+                    changedMore = true;
+                    String what = p.step("Secret " + s.name() + " " + s.source(), () -> applySecret(rel.kube, rel.namespace, s.name(), s.data()));
+                    p.info("Secret " + s.name() + ": " + what);
+                }
+                changedMore = true;
+                helm(rel, o, state, p);
+            }
+        } catch (Target.Invalid | Kube.Refused e) {
+            if (createdNamespace && !changedMore) {
+                // The namespace was this run's first change; leave the cluster as it found it.
+                rel.kube.run("delete", "namespace", rel.namespace, "--wait=false");
+                p.info("removed namespace " + rel.namespace + " again: nothing was installed");
+            }
+            throw e;
         }
-        boolean upgrade = rel.exists();
-        var r = p.step((upgrade ? "helm upgrade " : "helm install ") + rel.name + " (" + rel.helm.version + ", wait " + o.timeout().toSeconds() + " s)",
-                () -> rel.upgradeInstall(o.values(), o.timeout(), o.rollback(), line -> p.info("  helm: " + line)));
+    }
+
+    private static void helm(Release rel, Options o, Release.State before, Progress p) {
+        boolean upgrade = before.exists() && before.lastDeployed() != null;
+        Exec.Result r;
+        try (var stop = Interrupts.onStop("stop the migration Job that Helm left running", () -> {
+            stopHookJobs(rel, System.err::println);
+            var after = rel.state();
+            System.err.println("stopping: release " + rel.name + " is now " + after.describe()
+                    + (after.last() != null && after.last().pending() ? ". " + stuckMessage(rel, after) : ""));
+        })) {
+            r = p.step((upgrade ? "helm upgrade " : "helm install ") + rel.name + " (" + rel.helm.version + ", wait " + o.timeout().toSeconds() + " s)",
+                    () -> rel.upgradeInstall(o.values(), o.timeout(), o.rollback(), line -> p.info("  helm: " + line)));
+        }
+        if (r.ok()) return;
+        var after = rel.state();
+        String outcome;
+        if (!after.exists()) {
+            outcome = "the unfinished first install was removed (" + rel.helm.rollbackOnFailureFlag() + ")";
+        } else if (o.rollback() && rolledBack(before, after)) {
+            outcome = "rolled back to revision " + after.lastDeployed().number() + "; history:\n" + rel.historyText();
+        } else {
+            outcome = "not rolled back: the release is " + after.describe();
+        }
+        throw new Failed((upgrade ? "upgrade" : "install") + " of " + rel.name + " failed: " + r.said()
+                + "\n\nmigration Job, from the cluster:\n" + Diagnostics.explainJob(rel.kube, rel.namespace, rel.selector("migrate"))
+                + "\n\n" + outcome);
+    }
+
+    /** Helm's rollback is a new revision, deployed, whose description says "Rollback to N". */
+    static boolean rolledBack(Release.State before, Release.State after) {
+        var last = after.last();
+        int was = before.last() == null ? 0 : before.last().number();
+        return last != null && last.number() > was && last.status().equals("deployed") && last.description().startsWith("Rollback to");
+    }
+
+    /** The way out of a pending-* state whose run is gone: back to the last deployed revision, or no release. */
+    static void recover(Release rel, Release.State state, Duration timeout, Progress p) {
+        stopHookJobs(rel, p::info);
+        var deployed = state.lastDeployed();
+        if (deployed != null) {
+            var r = p.step("recover: roll back to revision " + deployed.number() + " (the last deployed)",
+                    () -> rel.rollback(deployed.number(), timeout, line -> p.info("  helm: " + line)));
+            if (!r.ok()) throw new Failed("helm rollback " + rel.name + " " + deployed.number() + " failed: " + r.said());
+        } else {
+            var r = p.step("recover: uninstall the unfinished first install", () -> rel.uninstall(timeout));
+            if (!r.ok()) throw new Failed("helm uninstall " + rel.name + " failed: " + r.said());
+        }
+    }
+
+    /**
+     * Deletes the release's migration hook Jobs that still run: after an interrupted or
+     * abandoned install their pods would go on migrating the database for a release that
+     * is not deployed. Finished Jobs stay for their logs.
+     */
+    static void stopHookJobs(Release rel, java.util.function.Consumer<String> say) {
+        for (var job : rel.kube.list(rel.namespace, "jobs", rel.hookJobSelector())) {
+            if (Kube.conditionTrue(job, "Complete") || Kube.conditionTrue(job, "Failed")) continue;
+            String name = Yaml.str(job, "metadata.name");
+            var r = rel.kube.run("delete", "job", name, "-n", rel.namespace, "--cascade=background", "--wait=false");
+            say.accept(r.ok() ? "stopped migration Job " + name + " (it was still running)"
+                    : "migration Job " + name + " is still running and could not be deleted (" + Kube.firstLine(r.said())
+                    + "): kubectl -n " + rel.namespace + " delete job " + name);
+        }
+    }
+
+    /** Creates the namespace; false when another run created it first. */
+    static boolean createNamespace(Kube kube, String namespace) {
+        var ns = Map.of("apiVersion", "v1", "kind", "Namespace", "metadata", Map.of("name", namespace, "labels", POD_SECURITY));
+        var r = kube.runWithInput(Yaml.dump(ns), "create", "-f", "-");
+        if (r.ok()) return true;
+        if (r.said().contains("AlreadyExists") || r.said().contains("already exists")) return false;
+        throw new Failed("could not create namespace " + namespace + ": " + r.said());
+    }
+
+    static void relabel(Kube kube, String namespace, Map<String, String> labels) {
+        var args = new ArrayList<>(List.of("label", "namespace", namespace, "--overwrite"));
+        labels.forEach((k, v) -> args.add(k + "=" + v));
+        var r = kube.run(args.toArray(String[]::new));
+        if (!r.ok()) throw new Failed("could not label namespace " + namespace + ": " + r.said());
+    }
+
+    /**
+     * The rendered objects through the API server with dryRun=All: schema, defaulting and
+     * admission (Pod Security included) answer before Helm changes anything. A hook object
+     * that exists already is left out: Helm deletes and recreates it. Test hooks never run here.
+     */
+    static void dryRun(Release rel, List<Manifests.Obj> objs) {
+        var docs = new StringBuilder();
+        for (var o : objs) {
+            String hook = o.annotations().getOrDefault("helm.sh/hook", "");
+            if (hook.contains("test")) continue;
+            if (!hook.isEmpty() && rel.kube.exists(rel.namespace, o.kind().toLowerCase(), o.name())) continue;
+            docs.append("---\n").append(Yaml.dump(o.body()));
+        }
+        var r = rel.kube.runWithInput(docs.toString(), "apply", "-n", rel.namespace, "--server-side", "--force-conflicts",
+                "--field-manager=trevor-dry-run", "--dry-run=server", "-f", "-");
+        var refused = new ArrayList<String>();
+        if (!r.ok()) refused.add(r.said());
+        r.err().lines().filter(l -> l.contains("would violate PodSecurity")).forEach(refused::add);
+        if (!refused.isEmpty()) {
+            throw new Target.Invalid("the API server refuses this release (dry run, nothing was stored):\n" + String.join("\n", refused));
+        }
+    }
+
+    /**
+     * Makes the Secret hold exactly this data, written base64 so no value can be retyped by
+     * YAML. Says which keys it added, changed and removed, never their values. A Secret that
+     * changes while this runs is not overwritten (the replace carries its resourceVersion).
+     */
+    static String applySecret(Kube kube, String namespace, String name, Map<String, String> data) {
+        var existing = kube.get(namespace, "secret", name);
+        var encoded = new LinkedHashMap<String, Object>();
+        data.forEach((k, v) -> encoded.put(k, Base64.getEncoder().encodeToString(v.getBytes(StandardCharsets.UTF_8))));
+        var meta = new LinkedHashMap<String, Object>();
+        meta.put("name", name);
+        meta.put("namespace", namespace);
+        var labels = new LinkedHashMap<String, Object>(Map.of("app.kubernetes.io/part-of", "trevor"));
+        if (existing == null) {
+            meta.put("labels", labels);
+            var secret = Map.of("apiVersion", "v1", "kind", "Secret", "type", "Opaque", "metadata", meta, "data", encoded);
+            var r = kube.runWithInput(Yaml.dump(secret), "create", "-f", "-");
+            if (!r.ok()) throw new Failed("could not create Secret " + name + ": " + Kube.firstLine(r.said()));
+            return "created with " + data.size() + " keys (" + String.join(", ", new TreeSet<>(data.keySet())) + ")";
+        }
+        String type = Yaml.str(existing, "type");
+        if (type != null && !type.equals("Opaque")) {
+            throw new Target.Invalid("Secret " + name + " is of type " + type + ", not Opaque; an env file cannot say what it holds");
+        }
+        var current = new LinkedHashMap<String, String>();
+        Yaml.map(existing, "data").forEach((k, v) -> current.put(k, new String(Base64.getDecoder().decode(String.valueOf(v)), StandardCharsets.UTF_8)));
+        var added = new TreeSet<String>();
+        var changed = new TreeSet<String>();
+        var removed = new TreeSet<String>(current.keySet());
+        data.forEach((k, v) -> {
+            removed.remove(k);
+            if (!current.containsKey(k)) added.add(k);
+            else if (!current.get(k).equals(v)) changed.add(k);
+        });
+        if (added.isEmpty() && changed.isEmpty() && removed.isEmpty()) return "already holds exactly these " + data.size() + " keys";
+        labels.putAll(Yaml.map(existing, "metadata.labels"));
+        meta.put("labels", labels);
+        if (Yaml.at(existing, "metadata.annotations") != null) meta.put("annotations", Yaml.map(existing, "metadata.annotations"));
+        meta.put("resourceVersion", Yaml.str(existing, "metadata.resourceVersion"));
+        var secret = Map.of("apiVersion", "v1", "kind", "Secret", "type", "Opaque", "metadata", meta, "data", encoded);
+        var r = kube.runWithInput(Yaml.dump(secret), "replace", "-f", "-");
         if (!r.ok()) {
-            throw new Failed((upgrade ? "upgrade" : "install") + " of " + rel.name + " failed: " + r.said()
-                    + "\n\nmigration Job, from the cluster:\n" + Diagnostics.explainJob(rel.kube, rel.namespace, rel.selector("migrate"))
-                    + (o.rollback() && upgrade ? "\n\nrolled back; history:\n" + rel.historyText() : ""));
+            if (r.said().contains("the object has been modified")) {
+                throw new Kube.Refused("Secret " + name + " changed while this run read it; nothing was written. Run again");
+            }
+            throw new Failed("could not update Secret " + name + ": " + Kube.firstLine(r.said()));
         }
+        var parts = new ArrayList<String>();
+        if (!added.isEmpty()) parts.add("added " + String.join(", ", added));
+        if (!changed.isEmpty()) parts.add("changed " + String.join(", ", changed));
+        if (!removed.isEmpty()) parts.add("removed " + String.join(", ", removed));
+        return String.join("; ", parts);
     }
 }

@@ -25,9 +25,13 @@ final class K3dCluster {
         }
     }
 
-    /** Whether k3d already has this cluster (then `up` reuses it). */
+    /** Whether k3d already has this cluster (then `up` reuses it); false without k3d. */
     static boolean exists(String name) {
-        return Exec.run(List.of("k3d", "cluster", "get", name), Duration.ofSeconds(30)).ok();
+        try {
+            return Exec.run(List.of("k3d", "cluster", "get", name), Duration.ofSeconds(30)).ok();
+        } catch (Exec.ToolMissing e) {
+            return false;
+        }
     }
 
     /** The commands `up` runs, in order; for an existing cluster only the image import. */
@@ -50,19 +54,26 @@ final class K3dCluster {
         return cmds;
     }
 
-    static List<List<String>> downCommands(String name) {
-        return List.of(List.of("k3d", "cluster", "delete", name), List.of("k3d", "registry", "delete", "k3d-" + registryName(name)));
+    /** The cluster, then its registry when k3d has one (an interrupted up may not have made it). */
+    static List<List<String>> downCommands(String name, boolean dryRun) {
+        var cmds = new ArrayList<List<String>>();
+        cmds.add(List.of("k3d", "cluster", "delete", name));
+        String registry = "k3d-" + registryName(name);
+        if (dryRun || Exec.run(List.of("k3d", "registry", "get", registry), Duration.ofSeconds(30)).ok()) {
+            cmds.add(List.of("k3d", "registry", "delete", registry));
+        }
+        return cmds;
     }
 
     static String context(String name) { return "k3d-" + name; }
 
-    /** Runs (or with dryRun, only prints) the commands, stopping at the first failure. */
-    static void run(List<List<String>> cmds, boolean dryRun, boolean tolerateFailures, Consumer<String> progress) {
+    /** Runs (or with dryRun, only prints) the commands; the first failure stops them and is exit code 1. */
+    static void run(List<List<String>> cmds, boolean dryRun, Consumer<String> progress) {
         for (var cmd : cmds) {
             progress.accept((dryRun ? "would run: " : "running: ") + String.join(" ", cmd));
             if (dryRun) continue;
             var r = Exec.run(cmd, null, java.util.Map.of(), Duration.ofMinutes(10), line -> progress.accept("  " + line));
-            if (!r.ok() && !tolerateFailures) throw new Installer.Failed(String.join(" ", cmd) + " failed: " + r.said());
+            if (!r.ok()) throw new Installer.Failed(String.join(" ", cmd) + " failed: " + r.said());
         }
     }
 

@@ -44,28 +44,92 @@ final class KwokCluster {
         }
     }
 
-    /** Creates the cluster, or reuses it when it already runs and answers. */
-    static Info up(Path repo, String name, Path kubeconfig, Consumer<String> progress) {
+    /** The kubeconfig kwokctl keeps for the cluster itself: how to ask it, whatever the user's kubeconfig holds. */
+    static Path ownKubeconfig(String name) { return clusterDir(name).resolve("kubeconfig.yaml"); }
+
+    /** Written last by up: a cluster without it was interrupted while being built. */
+    private static Path readyMarker(String name) { return clusterDir(name).resolve("trevor-ready"); }
+
+    /** What is on this machine under a name. */
+    enum Health { ABSENT, READY, HALF_BUILT, NOT_ANSWERING }
+
+    /**
+     * The cluster's health, asked through its own kubeconfig: a user's kubeconfig that lacks
+     * the context says nothing about whether the cluster runs.
+     */
+    static Health health(String name, Path kubectl) {
+        if (!Files.isDirectory(clusterDir(name))) return Health.ABSENT;
+        if (!Files.isRegularFile(readyMarker(name)) || !Files.isRegularFile(ownKubeconfig(name))) return Health.HALF_BUILT;
+        var own = new Kube(kubectl, context(name), ownKubeconfig(name));
+        if (!answers(own)) return Health.NOT_ANSWERING;
+        // Built and answering, but is it whole? Nodes and this project's Stages are what installs need.
+        var nodes = own.run(Duration.ofSeconds(15), "get", "nodes", "-o", "name");
+        var stages = own.run(Duration.ofSeconds(15), "get", "stages.kwok.x-k8s.io", "-o", "name");
+        if (!nodes.ok() || nodes.out().isBlank() || !stages.ok() || !stages.out().contains("trevor-pod-fail")) return Health.HALF_BUILT;
+        return Health.READY;
+    }
+
+    /**
+     * Creates the cluster, or reuses it when it is whole and answers. Never deletes a cluster
+     * it did not just create: a broken one is removed only with recreate (--recreate).
+     */
+    static Info up(Path repo, String name, Path kubeconfig, boolean recreate, Consumer<String> progress) {
         checkName(name);
-        Path bin = ControlPlane.ensureBuilt(repo, progress);
-        Path kubectl = Tools.kubectl(progress);
-        var kube = new Kube(kubectl, context(name), kubeconfig);
-        if (Files.isDirectory(clusterDir(name))) {
-            if (answers(kube)) {
+        try (var lock = ClusterLock.take(name, "cluster up")) {
+            Path bin = ControlPlane.ensureBuilt(repo, progress);
+            Path kubectl = Tools.kubectl(progress);
+            var kube = new Kube(kubectl, context(name), kubeconfig);
+            var health = health(name, kubectl);
+            if (health == Health.READY && !recreate) {
+                addContext(name, kubeconfig, kubectl, progress);
                 progress.accept("cluster " + name + " is running; reusing it (context " + kube.context + ")");
                 return new Info(name, kube.context, kubeconfig);
             }
-            progress.accept("cluster " + name + " exists but does not answer; recreating it");
-            down(name, kubeconfig, progress);
+            if (health != Health.ABSENT) {
+                String what = describe(name, health);
+                if (!recreate) {
+                    throw new Kube.Refused("kwok cluster " + name + " " + what + "; nothing was changed. 'cluster.java up --recreate --name " + name
+                            + "' deletes and recreates it, 'cluster.java down --name " + name + "' removes it");
+                }
+                progress.accept("cluster " + name + " " + what + "; recreating it (--recreate)");
+                down(name, kubeconfig, progress);
+            }
+            // From here on this run made the cluster: an interrupt takes it down again, whole.
+            try (var cleanup = Interrupts.onStop("remove the half-built cluster " + name, () -> {
+                System.err.println("stopping: removing the half-built kwok cluster " + name + " (this run was creating it)");
+                down(name, kubeconfig, System.err::println);
+            })) {
+                create(repo, name, bin, kubectl, kube, kubeconfig, progress);
+            }
+            return new Info(name, kube.context, kubeconfig);
         }
+    }
+
+    private static String describe(String name, Health h) {
+        return switch (h) {
+            case HALF_BUILT -> "exists but is half-built (an earlier up was interrupted, or it has no nodes or Stages)";
+            case NOT_ANSWERING -> "exists but does not answer, not even through its own kubeconfig " + ownKubeconfig(name);
+            default -> h.name().toLowerCase();
+        };
+    }
+
+    private static void create(Path repo, String name, Path bin, Path kubectl, Kube kube, Path kubeconfig, Consumer<String> progress) {
         Path config = writeConfig(name, bin, kubectl);
-        var cmd = new ArrayList<>(List.of(bin.resolve("kwokctl").toString(), "create", "cluster", "--name", name, "--config",
-                config.toString(), "--wait", "90s"));
-        if (kubeconfig != null) cmd.addAll(List.of("--kubeconfig", kubeconfig.toString()));
-        var r = Exec.run(cmd, null, env(), Duration.ofMinutes(3), null);
-        if (!r.ok()) {
-            Exec.run(List.of(bin.resolve("kwokctl").toString(), "delete", "cluster", "--name", name), null, env(), Duration.ofMinutes(1), null);
-            throw new Installer.Failed("kwokctl create cluster " + name + " failed: " + tail(r.said()));
+        try {
+            var cmd = new ArrayList<>(List.of(bin.resolve("kwokctl").toString(), "create", "cluster", "--name", name, "--config",
+                    config.toString(), "--wait", "90s"));
+            if (kubeconfig != null) cmd.addAll(List.of("--kubeconfig", kubeconfig.toString()));
+            var r = Exec.run(cmd, null, env(), Duration.ofMinutes(3), null);
+            if (!r.ok()) {
+                down(name, kubeconfig, progress);
+                throw new Installer.Failed("kwokctl create cluster " + name + " failed: " + tail(r.said()));
+            }
+        } finally {
+            try {
+                Files.deleteIfExists(config); // kwokctl keeps its own copy in the cluster's folder
+            } catch (IOException ignored) {
+                // left in the work folder; down removes it
+            }
         }
         for (String stage : ControlPlane.STAGES) apply(kube, "-k", ControlPlane.stages().resolve(stage));
         // This project's own stages (a failing migration, a migration that takes time).
@@ -74,11 +138,48 @@ final class KwokCluster {
         for (int i = 0; i < NODES; i++) nodes.append("---\n").append(Yaml.dump(node("kwok-node-" + i)));
         var n = kube.runWithInput(nodes.toString(), "apply", "-f", "-");
         if (!n.ok()) throw new Installer.Failed("could not create the fake nodes: " + n.said());
-        Kube.waitFor("nodes Ready", Duration.ofSeconds(60), () -> {
-            long ready = kube.list(null, "nodes", null).stream().filter(x -> Kube.conditionTrue(x, "Ready")).count();
-            return ready == NODES ? null : ready + "/" + NODES + " nodes Ready";
-        });
-        return new Info(name, kube.context, kubeconfig);
+        var w = kube.run(Duration.ofSeconds(150), "wait", "--for=condition=Ready", "nodes", "--all", "--timeout=120s");
+        if (!w.ok()) throw new Installer.Failed("the fake nodes did not become Ready: " + w.said());
+        try {
+            Files.writeString(readyMarker(name), "ready\n");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Puts the cluster's context into the given kubeconfig when it lacks it, so a cluster that
+     * runs is usable from any shell: taken from the cluster's own kubeconfig, entry by entry.
+     */
+    private static void addContext(String name, Path kubeconfig, Path kubectl, Consumer<String> progress) {
+        String ctx = context(name);
+        var has = Exec.run(kubeconfigCmd(kubectl, kubeconfig, "get-contexts", ctx), Duration.ofSeconds(15));
+        if (has.ok()) return;
+        Map<String, Object> own;
+        try {
+            own = Yaml.loadMap(Files.readString(ownKubeconfig(name)));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        var cluster = Yaml.maps(own, "clusters").get(0);
+        var user = Yaml.maps(own, "users").get(0);
+        for (var args : List.of(
+                List.of("set-cluster", ctx, "--server=" + Yaml.str(cluster, "cluster.server"),
+                        "--certificate-authority=" + Yaml.str(cluster, "cluster.certificate-authority")),
+                List.of("set-credentials", ctx, "--client-certificate=" + Yaml.str(user, "user.client-certificate"),
+                        "--client-key=" + Yaml.str(user, "user.client-key")),
+                List.of("set-context", ctx, "--cluster=" + ctx, "--user=" + ctx))) {
+            var r = Exec.run(kubeconfigCmd(kubectl, kubeconfig, args.toArray(String[]::new)), Duration.ofSeconds(15));
+            if (!r.ok()) throw new Installer.Failed("could not add context " + ctx + " to the kubeconfig: " + r.said());
+        }
+        progress.accept("added context " + ctx + " to " + (kubeconfig == null ? "the default kubeconfig" : kubeconfig.toString()));
+    }
+
+    private static List<String> kubeconfigCmd(Path kubectl, Path kubeconfig, String... args) {
+        var cmd = new ArrayList<>(List.of(kubectl.toString(), "config"));
+        cmd.addAll(List.of(args));
+        if (kubeconfig != null) cmd.addAll(List.of("--kubeconfig", kubeconfig.toString()));
+        return cmd;
     }
 
     private static boolean answers(Kube kube) {
@@ -109,7 +210,7 @@ final class KwokCluster {
         config.put("options", options);
         try {
             Files.createDirectories(workdir());
-            Path f = workdir().resolve(name + ".config.yaml");
+            Path f = Files.createTempFile(workdir(), name + ".config-", ".yaml");
             Files.writeString(f, Yaml.dump(config));
             return f;
         } catch (IOException e) {
@@ -135,7 +236,14 @@ final class KwokCluster {
     /** Stops every process of the cluster and removes its state; returns what it held. */
     static Footprint down(String name, Path kubeconfig, Consumer<String> progress) {
         checkName(name);
+        try (var lock = ClusterLock.take(name, "cluster down")) {
+            return downLocked(name, kubeconfig, progress);
+        }
+    }
+
+    private static Footprint downLocked(String name, Path kubeconfig, Consumer<String> progress) {
         var footprint = footprint(name);
+        deleteStaleConfigs(name);
         if (!Files.isDirectory(clusterDir(name))) {
             progress.accept("no kwok cluster " + name + "; nothing to do");
             return footprint;
@@ -155,6 +263,19 @@ final class KwokCluster {
         while (System.nanoTime() < end && footprint.ports().stream().anyMatch(Net.listeningPorts()::contains)) Kube.sleep(100);
         Dirs.deleteTree(clusterDir(name));
         return footprint;
+    }
+
+    /** kwokctl configs this project wrote for the cluster (older versions left them beside the clusters). */
+    private static void deleteStaleConfigs(String name) {
+        if (!Files.isDirectory(workdir())) return;
+        try (Stream<Path> files = Files.list(workdir())) {
+            for (Path f : files.toList()) {
+                String n = f.getFileName().toString();
+                if (n.equals(name + ".config.yaml") || (n.startsWith(name + ".config-") && n.endsWith(".yaml"))) Files.deleteIfExists(f);
+            }
+        } catch (IOException ignored) {
+            // leftovers() names what could not be removed
+        }
     }
 
     private static void awaitGone(Set<Long> pids, Duration max) {
@@ -194,7 +315,7 @@ final class KwokCluster {
         return new Footprint(pids, ports, clusterDir(name));
     }
 
-    /** What of a footprint is still there: live processes, listening ports, the state folder. */
+    /** What of a footprint is still there: live processes, listening ports, the state folder, configs written for it. */
     static List<String> leftovers(Footprint f) {
         var left = new ArrayList<String>();
         for (long pid : f.pids()) {
@@ -203,18 +324,25 @@ final class KwokCluster {
         var listening = Net.listeningPorts();
         for (int port : f.ports()) if (listening.contains(port)) left.add("port " + port + " still listening");
         if (Files.exists(f.dir())) left.add("folder " + f.dir());
+        String name = f.dir().getFileName().toString();
+        if (Files.isDirectory(workdir())) {
+            try (Stream<Path> files = Files.list(workdir())) {
+                files.filter(p -> p.getFileName().toString().startsWith(name + ".config")).forEach(p -> left.add("file " + p));
+            } catch (IOException e) {
+                left.add("cannot list " + workdir() + ": " + e.getMessage());
+            }
+        }
         return left;
     }
 
-    /** One line: running and answering, stopped, or absent. */
-    static String status(String name, Path kubeconfig) {
+    /** One line: running and whole, half-built, not answering, or absent; asked through the cluster's own kubeconfig. */
+    static String status(String name) {
         checkName(name);
-        if (!Files.isDirectory(clusterDir(name))) return "no kwok cluster " + name;
+        var h = health(name, Tools.kubectl(null));
+        if (h == Health.ABSENT) return "no kwok cluster " + name;
         var f = footprint(name);
         long alive = f.pids().stream().filter(p -> !gone(p)).count();
-        var kube = new Kube(Tools.kubectl(null), context(name), kubeconfig);
-        boolean ok = answers(kube);
-        return "kwok cluster " + name + ": " + (ok ? "running" : "not answering") + ", context " + context(name) + ", " + alive + "/"
+        return "kwok cluster " + name + ": " + (h == Health.READY ? "running" : describe(name, h)) + ", context " + context(name) + ", " + alive + "/"
                 + f.pids().size() + " processes, ports " + f.ports() + ", state in " + clusterDir(name);
     }
 

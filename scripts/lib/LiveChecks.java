@@ -1,5 +1,3 @@
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -36,23 +34,28 @@ final class LiveChecks {
         boolean pdbEnabled = !Boolean.FALSE.equals(Yaml.at(values, "podDisruptionBudget.enabled"));
         boolean netpol = Boolean.TRUE.equals(Yaml.at(values, "networkPolicy.enabled"));
 
+        report.check(name("release: Helm reports the last revision deployed"), context(), () -> {
+            var st = rel.state();
+            var last = st.last();
+            Report.expect(last != null, "no release %s in %s", rel.name, rel.namespace);
+            Report.expect(last.status().equals("deployed"), "revision %d is %s: %s%s", last.number(), last.status(), last.description(),
+                    last.pending() ? " (if no run is active, run install.java or upgrade.java with --recover)" : "");
+        });
         report.check(name("plan 8: helm upgrade --install --dry-run=server of the release succeeds"), context(), () -> {
-            Path userValues = rel.userValuesFile();
-            try {
-                var dry = rel.dryRunServer(new Helm.Values(List.of(userValues), List.of()));
-                Report.expect(dry.ok(), "server-side dry run refused: %s", dry.said());
-            } finally {
-                Files.deleteIfExists(userValues);
-            }
+            var dry = rel.dryRunServer(new Helm.Values(List.of(), List.of(), rel.userValues(null)));
+            Report.expect(dry.ok(), "server-side dry run refused: %s", dry.said());
         });
         report.check(name("plan 9: every pod of the release is Running and Ready"), context(), this::podsReady);
         report.check(name("plan 10: the migration Job succeeded"), context(), () -> {
             if (!hook) throw new Report.Skipped("migrations.hookEnabled is false: migrations run as init containers");
-            var job = newestHookJob(rel);
-            Report.expect(Kube.conditionTrue(job, "Complete"), "Job %s is not Complete: %s", Yaml.str(job, "metadata.name"),
-                    Yaml.at(job, "status"));
-            Report.expect("1".equals(Yaml.str(job, "status.succeeded")), "Job %s: succeeded=%s", Yaml.str(job, "metadata.name"),
-                    Yaml.str(job, "status.succeeded"));
+            var run = migrationHook(rel);
+            Report.expect("Succeeded".equals(run.phase()), "Helm recorded the migration hook %s as %s", run.name(), run.phase());
+            // A Job kept by the delete policy must agree with Helm's record.
+            var job = kube.get(rel.namespace, "job", run.name());
+            if (job != null) {
+                Report.expect(Kube.conditionTrue(job, "Complete") && "1".equals(Yaml.str(job, "status.succeeded")),
+                        "Job %s is not Complete: %s", run.name(), Yaml.at(job, "status"));
+            }
         });
         report.check(name("plan 12: a PDB exists iff the API keeps more than one replica (HPA min included)"), context(), () -> {
             var pdbs = kube.list(rel.namespace, "poddisruptionbudgets", rel.selector("api"));
@@ -166,16 +169,17 @@ final class LiveChecks {
     }
 
     /**
-     * Proof from the cluster that the upgrade's migration Job completed before the new API
-     * ReplicaSet created its first pod: the Job's completion time against the ReplicaSet's
-     * and its pods' creation times.
+     * Proof from the cluster that the upgrade's migration completed before the new API
+     * ReplicaSet and its pods were created, and before their containers started: Helm's
+     * record of the hook's completion (nanoseconds; kept even when the Job is deleted) against
+     * the API server's timestamps, which have one-second resolution, so the comparison is to
+     * the second.
      */
     static String migrationBeforeRollout(Release rel) {
         var kube = rel.kube;
-        var job = newestHookJob(rel);
-        Instant done = Kube.time(job, "status.completionTime");
-        Report.expect(done != null && Kube.conditionTrue(job, "Complete"), "migration Job %s did not complete: %s",
-                Yaml.str(job, "metadata.name"), Yaml.at(job, "status"));
+        var run = migrationHook(rel);
+        Report.expect("Succeeded".equals(run.phase()) && run.completed() != null, "migration hook %s: %s", run.name(), run.phase());
+        Instant done = run.completed().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
         var rss = kube.list(rel.namespace, "replicasets", rel.selector("api"));
         var newest = rss.stream().max(Comparator.comparing(LiveChecks::revision));
         Report.expect(newest.isPresent(), "no API ReplicaSet found");
@@ -185,20 +189,21 @@ final class LiveChecks {
         String hash = Yaml.strings(rs, "metadata.labels").get("pod-template-hash");
         var pods = kube.list(rel.namespace, "pods", rel.selector("api") + ",pod-template-hash=" + hash);
         Instant firstPod = pods.stream().map(p -> Kube.time(p, "metadata.creationTimestamp")).min(Comparator.naturalOrder()).orElse(null);
-        Report.expect(!done.isAfter(rsCreated), "migration Job completed at %s, after ReplicaSet %s was created at %s", done, rsName, rsCreated);
-        Report.expect(firstPod == null || !done.isAfter(firstPod), "migration Job completed at %s, after the first new pod at %s", done, firstPod);
-        return "Job " + Yaml.str(job, "metadata.name") + " completed " + done + "; ReplicaSet " + rsName + " created " + rsCreated
-                + (firstPod == null ? "" : "; its first pod " + firstPod);
+        Instant firstStart = pods.stream().flatMap(p -> Yaml.maps(p, "status.containerStatuses").stream())
+                .map(c -> Kube.time(c, "state.running.startedAt")).filter(java.util.Objects::nonNull).min(Comparator.naturalOrder()).orElse(null);
+        Report.expect(!done.isAfter(rsCreated), "migration completed at %s, after ReplicaSet %s was created at %s", run.completed(), rsName, rsCreated);
+        Report.expect(firstPod == null || !done.isAfter(firstPod), "migration completed at %s, after the first new pod at %s", run.completed(), firstPod);
+        Report.expect(firstStart == null || !done.isAfter(firstStart), "migration completed at %s, after the first new API container started at %s",
+                run.completed(), firstStart);
+        return "migration Job " + run.name() + " completed " + run.completed() + "; ReplicaSet " + rsName + " created " + rsCreated
+                + (firstPod == null ? "" : "; its first pod " + firstPod) + (firstStart == null ? "" : "; its first container started " + firstStart);
     }
 
-    /** The release's hook migration Jobs, not the ones migrate.java ran by hand. */
-    static String hookJobs(Release rel) { return rel.selector("migrate") + ",!trevor.dev/migration-run"; }
-
-    /** The migration Job of the latest install or upgrade (each replaces the one before). */
-    static Map<String, Object> newestHookJob(Release rel) {
-        var jobs = rel.kube.list(rel.namespace, "jobs", hookJobs(rel));
-        Report.expect(!jobs.isEmpty(), "no migration Job of release %s in %s", rel.name, rel.namespace);
-        return jobs.stream().max(Comparator.comparing(j -> String.valueOf(Yaml.str(j, "metadata.creationTimestamp")))).get();
+    /** Helm's record of the latest revision's migration hook Job. */
+    static Release.HookRun migrationHook(Release rel) {
+        var jobs = rel.hookRuns().stream().filter(h -> "Job".equals(h.kind())).toList();
+        Report.expect(jobs.size() == 1, "expected one migration hook Job in Helm's record of release %s, found %s", rel.name, jobs);
+        return jobs.get(0);
     }
 
     /** A Deployment's revision of one of its ReplicaSets. */

@@ -1,74 +1,154 @@
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * Runs the migrations now, outside an install: the chart's own migration Job, rendered
- * with the release's values, under a unique name and without Helm's hook annotations.
+ * Runs the migrations now, outside an install: the chart's own migration Job, rendered with
+ * the values of the last deployed revision and running that revision's image, under a
+ * unique name and without Helm's hook annotations. One at a time: never beside another
+ * migration Job, and under the release's lock.
  */
 final class Migrator {
     private Migrator() {}
 
-    record Outcome(String job, boolean succeeded, String explanation) {}
+    /** running: the Job had not finished when the wait ended. */
+    record Outcome(String job, boolean succeeded, boolean running, String explanation) {}
+
+    /** A failed run's Job stays this long for a look at it; a successful one is deleted once its logs are shown. */
+    static final int KEEP_FAILED_SECONDS = 24 * 3600;
 
     static Outcome run(Release rel, List<String> extraSets, Duration timeout, Progress p) {
-        if (!rel.exists()) {
+        var state = rel.state();
+        if (!state.exists()) {
             throw new Target.Invalid("no release " + rel.name + " in namespace " + rel.namespace + " on " + rel.kube.context
                     + "; install it first (jbang scripts/install.java)");
         }
-        var previous = rel.userValuesFile();
+        if (state.last().pending()) {
+            String holder = ReleaseLock.holder(rel.kube, rel.namespace, rel.name);
+            throw new Kube.Refused(holder != null ? "release " + rel.name + " is busy: " + holder : Installer.stuckMessage(rel, state));
+        }
+        var deployed = state.lastDeployed();
+        if (deployed == null) throw new Target.Invalid("release " + rel.name + " has no deployed revision (" + state.describe() + ")");
+        if (deployed != state.last()) {
+            p.info("the latest revision " + state.last().number() + " is " + state.last().status() + "; migrating with revision "
+                    + deployed.number() + ", the last deployed one");
+        }
+        try (var lock = p.step("take the release's lock (Lease " + ReleaseLock.leaseName(rel.name) + ")",
+                () -> ReleaseLock.acquire(rel.kube, rel.namespace, rel.name, "migrate.java " + rel.name))) {
+            refuseIfRunning(rel);
+            var body = p.step("render the migration Job of revision " + deployed.number(), () -> job(rel, deployed, extraSets));
+            String name = Yaml.str(body, "metadata.name");
+            String run = Yaml.strings(body, "metadata.labels").get("trevor.dev/migration-run");
+            p.step("create Job " + name + " (image " + image(body) + ")", () -> {
+                var r = rel.kube.runWithInput(Yaml.dump(body), "create", "-n", rel.namespace, "-f", "-");
+                if (!r.ok()) throw new Installer.Failed("could not create Job " + name + ": " + r.said());
+            });
+            String follow = "follow it with: kubectl -n " + rel.namespace + " logs -f job/" + name + "; stop it with: kubectl -n "
+                    + rel.namespace + " delete job " + name;
+            boolean[] ok = {false};
+            boolean[] done = {false};
+            try (var stop = Interrupts.onStop("name the migration Job", () -> System.err.println(
+                    "stopping: migration Job " + name + " goes on running in the cluster; " + follow))) {
+                p.step("wait for Job " + name + " (up to " + timeout.toSeconds() + " s)", () -> Kube.waitFor("Job " + name, timeout, () -> {
+                    var j = rel.kube.get(rel.namespace, "job", name);
+                    if (j == null) { done[0] = true; return null; }
+                    if (Kube.conditionTrue(j, "Complete")) { ok[0] = true; done[0] = true; return null; }
+                    if (Kube.conditionTrue(j, "Failed")) { done[0] = true; return null; }
+                    return "active=" + Yaml.str(j, "status.active") + " failed=" + Yaml.str(j, "status.failed");
+                }));
+            } catch (IllegalStateException e) {
+                p.info(e.getMessage());
+            }
+            String explanation = Diagnostics.explainJob(rel.kube, rel.namespace, "trevor.dev/migration-run=" + run);
+            if (!done[0]) {
+                explanation += "\n\nJob " + name + " is still running after " + timeout.toSeconds() + " s and goes on migrating; " + follow;
+            } else if (ok[0]) {
+                rel.kube.run("delete", "job", name, "-n", rel.namespace, "--cascade=background", "--wait=false");
+                explanation += "\n\nJob " + name + " deleted now that its logs are shown";
+            } else {
+                explanation += "\n\nJob " + name + " is kept for " + KEEP_FAILED_SECONDS / 3600 + " h for a look at it";
+            }
+            return new Outcome(name, ok[0], !done[0], explanation);
+        }
+    }
+
+    /** A second migration beside a running one would race it on the database. */
+    private static void refuseIfRunning(Release rel) {
+        for (var j : rel.kube.list(rel.namespace, "jobs", rel.selector("migrate"))) {
+            if (Kube.conditionTrue(j, "Complete") || Kube.conditionTrue(j, "Failed")) continue;
+            String n = Yaml.str(j, "metadata.name");
+            throw new Kube.Refused("migration Job " + n + " is still running (created " + Yaml.str(j, "metadata.creationTimestamp")
+                    + "); a second migration would race it. Wait for it (kubectl -n " + rel.namespace + " wait --for=condition=Complete job/" + n
+                    + "), or stop it (kubectl -n " + rel.namespace + " delete job " + n + ")");
+        }
+    }
+
+    /** The chart's migration Job for this revision, as a plain Job of its own name. */
+    private static Map<String, Object> job(Release rel, Release.Revision deployed, List<String> extraSets) {
         var sets = new ArrayList<>(List.of("migrations.hookEnabled=true", "migrations.enabled=false"));
         sets.addAll(extraSets);
-        var render = rel.render(new Helm.Values(List.of(previous), sets));
-        previous.toFile().delete();
+        var render = rel.render(new Helm.Values(List.of(), sets, rel.userValues(deployed.number())));
         if (!render.ok()) throw new Target.Invalid("the chart refuses these values: " + render.said());
-        var job = Manifests.ofKind(Manifests.parse(render.out()), "Job").stream().findFirst()
+        var job = Manifests.ofKind(Manifests.parse(render.out()), "Job").stream().filter(Manifests.Obj::isHook).findFirst()
                 .orElseThrow(() -> new Installer.Failed("the chart rendered no migration Job"));
 
-        String run = LocalDateTime.now().format(DateTimeFormatter.ofPattern("MMddHHmmss"));
-        String base = job.name().length() > 50 ? job.name().substring(0, 50) : job.name();
-        String name = base + "-" + run;
+        // Unique to the run, with the year, and short enough for the job-name pod label (63).
+        String run = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + "-"
+                + HexFormat.of().formatHex(randomBytes(2));
+        String base = job.name().length() > 42 ? job.name().substring(0, 42) : job.name();
         var body = new LinkedHashMap<>(job.body());
         var meta = new LinkedHashMap<String, Object>(Yaml.map(body, "metadata"));
-        meta.put("name", name);
+        meta.put("name", base + "-" + run);
         meta.remove("annotations"); // not a hook: Helm must not own or delete it
         var labels = new LinkedHashMap<String, Object>(Yaml.map(meta, "labels"));
         labels.put("trevor.dev/migration-run", run);
         meta.put("labels", labels);
         body.put("metadata", meta);
+        var spec = new LinkedHashMap<String, Object>(Yaml.map(body, "spec"));
+        spec.put("ttlSecondsAfterFinished", KEEP_FAILED_SECONDS);
+        var template = new LinkedHashMap<String, Object>(Yaml.map(spec, "template"));
+        var podSpec = new LinkedHashMap<String, Object>(Yaml.map(template, "spec"));
         // The hook's own ServiceAccount exists only around hooks; the release's always does.
-        var api = rel.kube.list(rel.namespace, "deployments", rel.selector("api"));
-        if (!api.isEmpty()) {
-            String sa = Yaml.str(api.get(0), "spec.template.spec.serviceAccountName");
-            var spec = new LinkedHashMap<String, Object>(Yaml.map(body, "spec"));
-            var template = new LinkedHashMap<String, Object>(Yaml.map(spec, "template"));
-            var podSpec = new LinkedHashMap<String, Object>(Yaml.map(template, "spec"));
-            podSpec.put("serviceAccountName", sa);
-            template.put("spec", podSpec);
-            spec.put("template", template);
-            body.put("spec", spec);
+        var api = apiDeployment(rel, deployed);
+        if (api != null) {
+            podSpec.put("serviceAccountName", Yaml.str(api, "spec.template.spec.serviceAccountName"));
+            // The code that is deployed, whatever the chart in this checkout would default to.
+            String image = Yaml.str(Yaml.maps(Yaml.at(api, "spec.template.spec"), "containers").get(0), "image");
+            var containers = new ArrayList<Map<String, Object>>();
+            for (var c : Yaml.maps(podSpec, "containers")) {
+                var copy = new LinkedHashMap<>(c);
+                copy.put("image", image);
+                containers.add(copy);
+            }
+            podSpec.put("containers", containers);
         }
-        p.step("create Job " + name, () -> {
-            var r = rel.kube.runWithInput(Yaml.dump(body), "create", "-n", rel.namespace, "-f", "-");
-            if (!r.ok()) throw new Installer.Failed("could not create Job " + name + ": " + r.said());
-        });
-        String selector = "trevor.dev/migration-run=" + run;
-        boolean[] ok = {false};
-        try {
-            p.step("wait for Job " + name + " (up to " + timeout.toSeconds() + " s)", () -> Kube.waitFor("Job " + name, timeout, () -> {
-                var j = rel.kube.get(rel.namespace, "job", name);
-                if (j == null) return "gone";
-                if (Kube.conditionTrue(j, "Complete")) { ok[0] = true; return null; }
-                if (Kube.conditionTrue(j, "Failed")) return null;
-                return "active=" + Yaml.str(j, "status.active") + " failed=" + Yaml.str(j, "status.failed");
-            }));
-        } catch (IllegalStateException e) {
-            p.info(e.getMessage());
-        }
-        return new Outcome(name, ok[0], Diagnostics.explainJob(rel.kube, rel.namespace, selector));
+        template.put("spec", podSpec);
+        spec.put("template", template);
+        body.put("spec", spec);
+        return body;
+    }
+
+    /** The API Deployment as the revision deployed it. */
+    private static Map<String, Object> apiDeployment(Release rel, Release.Revision deployed) {
+        var m = rel.manifest(deployed.number());
+        if (!m.ok()) return null;
+        return Manifests.parse(m.out()).stream().filter(o -> "Deployment".equals(o.kind()) && "api".equals(o.labels().get("app.kubernetes.io/component")))
+                .map(Manifests.Obj::body).findFirst().orElse(null);
+    }
+
+    private static byte[] randomBytes(int n) {
+        var b = new byte[n];
+        new SecureRandom().nextBytes(b);
+        return b;
+    }
+
+    private static String image(Map<String, Object> job) {
+        return Yaml.str(Yaml.maps(Yaml.at(job, "spec.template.spec"), "containers").get(0), "image");
     }
 }

@@ -1,56 +1,59 @@
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
+import java.util.Map;
 
 /**
- * Upgrades a deployed release: the user's earlier values stay, the new ones go on top;
- * shows the rendered diff first, and proves afterwards, from the cluster, that the
- * migration Job finished before the new API ReplicaSet made pods.
+ * Upgrades a deployed release: the values of the last deployed revision stay, the new ones
+ * go on top; shows the rendered diff first, and afterwards proves from the cluster that the
+ * migration finished before the new API pods, when this upgrade rolled the API at all.
  */
 final class Upgrader {
     private Upgrader() {}
 
-    record Outcome(String diff, String ordering, int revisionBefore, int revisionAfter) {}
+    /** rolled: whether the upgrade replaced the API pods (the Deployment's revision moved). */
+    record Outcome(String diff, String ordering, int revisionBefore, int revisionAfter, boolean rolled) {}
 
-    static Outcome upgrade(Release rel, Installer.Options o, boolean deliberateContext, Progress p) {
-        if (!rel.exists()) {
-            throw new Target.Invalid("no release " + rel.name + " in namespace " + rel.namespace + " on " + rel.kube.context
-                    + " to upgrade; install it first (jbang scripts/install.java)");
+    static Outcome upgrade(Release rel, Installer.Options o, Progress p) {
+        var state = rel.state();
+        var deployed = state.lastDeployed();
+        if (deployed == null && !(state.exists() && o.recover())) {
+            throw new Target.Invalid("no deployed release " + rel.name + " in namespace " + rel.namespace + " on " + rel.kube.context
+                    + (state.exists() ? " (" + state.describe() + ")" : "") + " to upgrade; install it first (jbang scripts/install.java)");
         }
-        Path previous = p.step("read the deployed values", rel::userValuesFile);
-        try {
-            var files = new ArrayList<Path>(List.of(previous));
-            files.addAll(o.valuesFiles());
-            var merged = new Installer.Options(files, o.sets(), o.tag(), o.envFile(), o.devSecrets(), o.timeout(), o.rollback());
-            String diff = p.step("diff deployed manifests against the new render", () -> {
-                var now = rel.manifest();
-                var hooks = rel.hooks();
-                var next = rel.render(merged.values());
-                if (!next.ok()) throw new Target.Invalid("the chart refuses these values (" + merged.values().describe() + "):\n" + next.said());
-                return ManifestDiff.diff((now.ok() ? now.out() : "") + "\n---\n" + (hooks.ok() ? hooks.out() : ""), next.out());
-            });
-            p.info(diff.isEmpty() ? "no rendered object changes" : "changes:\n" + diff.strip());
-            int before = lastRevision(rel);
-            Installer.install(rel, merged, deliberateContext, p);
-            int after = lastRevision(rel);
-            boolean hook = Boolean.TRUE.equals(Yaml.at(rel.deployedValues(), "migrations.hookEnabled"));
-            String ordering = hook ? p.step("prove the migration Job finished before new API pods", () -> LiveChecks.migrationBeforeRollout(rel))
-                    : "migrations run as init containers (migrations.hookEnabled=false): every new pod migrates before it starts";
-            p.info(ordering);
-            return new Outcome(diff, ordering, before, after);
-        } finally {
-            try {
-                Files.deleteIfExists(previous);
-            } catch (IOException ignored) {
-                // a temp file left behind is harmless
-            }
+        String previous = deployed == null ? null : p.step("read the values of revision " + deployed.number() + " (the last deployed)",
+                () -> rel.userValues(deployed.number()));
+        var merged = previous == null ? o : o.onTopOf(previous);
+        String diff = p.step("diff deployed manifests against the new render", () -> {
+            var now = rel.manifest();
+            var hooks = rel.hooks();
+            var next = rel.render(merged.values());
+            if (!next.ok()) throw new Target.Invalid("the chart refuses these values (" + merged.values().describe() + "):\n" + next.said());
+            return ManifestDiff.diff((now.ok() ? now.out() : "") + "\n---\n" + (hooks.ok() ? hooks.out() : ""), next.out());
+        });
+        p.info(diff.isEmpty() ? "no rendered object changes" : "changes:\n" + diff.strip());
+        int before = state.last() == null ? 0 : state.last().number();
+        int apiBefore = apiRevision(rel);
+        Installer.install(rel, merged, p);
+        var after = rel.state().last();
+        int apiAfter = apiRevision(rel);
+        boolean rolled = apiAfter != apiBefore;
+        boolean hook = Boolean.TRUE.equals(Yaml.at(rel.deployedValues(), "migrations.hookEnabled"));
+        String ordering;
+        if (!rolled) {
+            ordering = "the API Deployment stayed at revision " + apiAfter + ": this upgrade started no new API pods, so there is no "
+                    + "migration-before-pods order to prove";
+        } else if (!hook) {
+            ordering = "migrations run as init containers (migrations.hookEnabled=false): every new pod migrates before it starts";
+        } else {
+            ordering = p.step("prove the migration finished before new API pods", () -> LiveChecks.migrationBeforeRollout(rel));
         }
+        p.info(ordering);
+        return new Outcome(diff, ordering, before, after.number(), rolled);
     }
 
-    static int lastRevision(Release rel) {
-        var h = rel.history();
-        return h.isEmpty() ? 0 : Integer.parseInt(String.valueOf(h.get(h.size() - 1).get("revision")));
+    /** The API Deployment's rollout revision (0 when there is none): it moves only when its pods are replaced. */
+    static int apiRevision(Release rel) {
+        var deps = rel.kube.list(rel.namespace, "deployments", rel.selector("api"));
+        if (deps.isEmpty()) return 0;
+        Map<String, String> a = Yaml.strings(deps.get(0), "metadata.annotations");
+        return Integer.parseInt(a.getOrDefault("deployment.kubernetes.io/revision", "0"));
     }
 }

@@ -44,6 +44,55 @@ final class Yaml {
         return new org.yaml.snakeyaml.Yaml(opts).dump(o);
     }
 
+    /** JSON of plain maps, lists, strings, numbers and booleans (kubectl patch bodies). */
+    static String json(Object o) {
+        var b = new StringBuilder();
+        json(o, b);
+        return b.toString();
+    }
+
+    private static void json(Object o, StringBuilder b) {
+        if (o == null) {
+            b.append("null");
+        } else if (o instanceof Map<?, ?> m) {
+            b.append('{');
+            boolean first = true;
+            for (var e : m.entrySet()) {
+                if (!first) b.append(',');
+                first = false;
+                json(String.valueOf(e.getKey()), b);
+                b.append(':');
+                json(e.getValue(), b);
+            }
+            b.append('}');
+        } else if (o instanceof List<?> l) {
+            b.append('[');
+            for (int i = 0; i < l.size(); i++) {
+                if (i > 0) b.append(',');
+                json(l.get(i), b);
+            }
+            b.append(']');
+        } else if (o instanceof Number || o instanceof Boolean) {
+            b.append(o);
+        } else {
+            b.append('"');
+            for (char c : o.toString().toCharArray()) {
+                switch (c) {
+                    case '"' -> b.append("\\\"");
+                    case '\\' -> b.append("\\\\");
+                    case '\n' -> b.append("\\n");
+                    case '\r' -> b.append("\\r");
+                    case '\t' -> b.append("\\t");
+                    default -> {
+                        if (c < 0x20) b.append(String.format("\\u%04x", (int) c));
+                        else b.append(c);
+                    }
+                }
+            }
+            b.append('"');
+        }
+    }
+
     @SuppressWarnings("unchecked")
     static Map<String, Object> loadMap(String text) {
         Object o = load(text);

@@ -30,6 +30,6 @@ class K3dClusterTest {
     @Test
     void downRemovesClusterAndRegistry() {
         assertEquals(List.of(List.of("k3d", "cluster", "delete", "dev"), List.of("k3d", "registry", "delete", "k3d-dev-registry.localhost")),
-                K3dCluster.downCommands("dev"));
+                K3dCluster.downCommands("dev", true));
     }
 }

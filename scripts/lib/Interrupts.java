@@ -1,0 +1,103 @@
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * What a script does when it is told to stop (Ctrl-C, SIGTERM, a closed terminal): the JVM
+ * runs one shutdown hook, which gives the long-running tool (helm) SIGTERM and time to
+ * record its outcome, then runs the registered clean-ups, newest first. A tool killed
+ * outright would leave its release pending; a clean-up skipped would leave a lock held or a
+ * migration Job running against the database.
+ */
+final class Interrupts {
+    private Interrupts() {}
+
+    /** How long helm gets to roll back or mark the release failed after SIGTERM. */
+    static final long GRACE_SECONDS = 120;
+
+    private static final Deque<Cleanup> CLEANUPS = new ArrayDeque<>();
+    private static volatile Process running;
+    private static volatile String runningWhat;
+    private static volatile boolean stopping;
+    private static boolean installed;
+
+    /** One clean-up, removed again when the work it guards ends normally. */
+    static final class Cleanup implements AutoCloseable {
+        final String what;
+        final Runnable action;
+
+        private Cleanup(String what, Runnable action) {
+            this.what = what;
+            this.action = action;
+        }
+
+        @Override public void close() {
+            synchronized (CLEANUPS) { CLEANUPS.remove(this); }
+        }
+    }
+
+    /** Runs action if the JVM is stopped before the returned handle is closed. */
+    static Cleanup onStop(String what, Runnable action) {
+        install();
+        var c = new Cleanup(what, action);
+        synchronized (CLEANUPS) { CLEANUPS.push(c); }
+        return c;
+    }
+
+    /** True once the JVM is shutting down: no new shutdown hooks may be added then. */
+    static boolean stopping() { return stopping; }
+
+    static void running(Process p, String what) {
+        install();
+        running = p;
+        runningWhat = what;
+    }
+
+    static void finished(Process p) {
+        if (running == p) running = null;
+    }
+
+    private static synchronized void install() {
+        if (installed) return;
+        installed = true;
+        Runtime.getRuntime().addShutdownHook(new Thread(Interrupts::stop, "interrupts"));
+    }
+
+    private static void stop() {
+        stopping = true;
+        Process p = running;
+        if (p != null && p.isAlive()) {
+            System.err.println("stopping: " + runningWhat + " was asked to stop; waiting up to " + GRACE_SECONDS
+                    + " s for it to record the outcome");
+            p.destroy(); // SIGTERM: helm cancels, rolls back with --atomic/--rollback-on-failure, and exits
+            try {
+                if (!p.waitFor(GRACE_SECONDS, TimeUnit.SECONDS)) {
+                    System.err.println("stopping: " + runningWhat + " did not stop in " + GRACE_SECONDS + " s; killed");
+                    p.destroyForcibly();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        Cleanup[] todo;
+        synchronized (CLEANUPS) { todo = CLEANUPS.toArray(Cleanup[]::new); }
+        for (var c : todo) {
+            try {
+                c.action.run();
+            } catch (RuntimeException e) {
+                System.err.println("stopping: could not " + c.what + ": " + Exec.rootMessage(e));
+            }
+        }
+    }
+
+    /** Parks the calling thread for good once the JVM is stopping: the shutdown hook has the floor. */
+    static void parkIfStopping() {
+        while (stopping) {
+            try {
+                Thread.sleep(60_000);
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+    }
+}
