@@ -146,6 +146,13 @@ final class ChartChecks {
                 "topologySpreadConstraints[0].maxSkew=1", "topologySpreadConstraints[0].topologyKey=kubernetes.io/hostname",
                 "topologySpreadConstraints[0].whenUnsatisfiable=DoNotSchedule", "priorityClassName=high",
                 "nodeSelector.pool=api", "podAnnotations.team=trevor");
+        // Standard keys in the user's label maps: the chart's own values must win, once each.
+        scenario("label-overrides", "replicaCount=2", "ingress.enabled=true", "networkPolicy.enabled=true",
+                "worker.replicaCount=2",
+                "--set-json commonLabels={\"app.kubernetes.io/name\":\"other\",\"app.kubernetes.io/component\":\"other\",\"app.kubernetes.io/version\":\"9.9\",\"team\":\"payments\"}",
+                "--set-json podLabels={\"app.kubernetes.io/component\":\"other\",\"app.kubernetes.io/instance\":\"other\",\"tier\":\"web\"}",
+                "--set-json worker.podLabels={\"app.kubernetes.io/component\":\"other\",\"tier\":\"jobs\"}",
+                "--set-json migrations.podLabels={\"app.kubernetes.io/name\":\"other\",\"tier\":\"migrate\"}");
         for (Path f : valuesFiles()) scenario("values/" + f.getFileName(), RELEASE, List.of(f));
 
         lints.add(new Lint("default values", Helm.Values.none()));
@@ -563,6 +570,31 @@ final class ChartChecks {
                     Report.expect(o.labels().containsKey(l), "%s lacks label %s", o.id(), l);
                 }
             }
+        });
+        check("labels: standard keys in commonLabels/podLabels never override the chart's labels or selectors", s("label-overrides"), () -> {
+            var objs = s("label-overrides").objs();
+            var tiers = Map.of("api", "web", "worker", "jobs", "migrate", "migrate");
+            for (var o : objs) {
+                var l = o.labels();
+                Report.expect("trevor".equals(l.get("app.kubernetes.io/name")) && RELEASE.equals(l.get("app.kubernetes.io/instance")),
+                        "%s: expected name trevor and instance %s, found %s", o.id(), RELEASE, l);
+                Report.expect(!"9.9".equals(l.get("app.kubernetes.io/version")), "%s: commonLabels replaced the chart's version: %s", o.id(), l);
+                // The shared ServiceAccount belongs to no component: there, commonLabels' one stands.
+                boolean shared = "ServiceAccount".equals(o.kind()) && !o.isHook();
+                Report.expect(shared || !"other".equals(l.get("app.kubernetes.io/component")),
+                        "%s: commonLabels replaced the chart's component: %s", o.id(), l);
+                Report.expect("payments".equals(l.get("team")), "%s: commonLabels team=payments missing: %s", o.id(), l);
+                if (o.podSpec() == null) continue;
+                var pl = o.podLabels();
+                Report.expect("trevor".equals(pl.get("app.kubernetes.io/name")) && RELEASE.equals(pl.get("app.kubernetes.io/instance"))
+                                && Objects.equals(component(o), pl.get("app.kubernetes.io/component")),
+                        "%s: pod labels %s lost the chart's name/instance/component", o.id(), pl);
+                String tier = tiers.get(component(o));
+                Report.expect(tier == null || tier.equals(pl.get("tier")), "%s: expected its podLabels tier=%s, found %s", o.id(), tier, pl);
+                var sel = Selectors.podSelectorOf(o);
+                Report.expect(sel == null || sel.matches(pl), "%s: selector %s does not match its pod labels %s", o.id(), sel, pl);
+            }
+            selectOwnComponent(objs);
         });
         check("no ServiceAccount token is mounted into trevor pods", s("everything"), () -> {
             for (var o : s("everything").objs()) {

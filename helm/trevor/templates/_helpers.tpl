@@ -35,32 +35,34 @@ Usage: include "trevor.componentFullname" (dict "ctx" $ "suffix" "worker")
 {{/*
 Selector labels of one component (api, worker, migrate). The component label is what
 keeps the API's Service, PDB, HPA and NetworkPolicy off the worker's pods and back.
+Without "component": the release's labels, for objects all components share.
 Usage: include "trevor.selectorLabels" (dict "ctx" $ "component" "api")
 */}}
 {{- define "trevor.selectorLabels" -}}
 app.kubernetes.io/name: {{ include "trevor.name" .ctx }}
 app.kubernetes.io/instance: {{ .ctx.Release.Name }}
+{{- if .component }}
 app.kubernetes.io/component: {{ .component }}
+{{- end }}
 {{- end }}
 
 {{/*
-All labels of one component's objects. Without "component" (objects that belong to the
-whole release, such as the ServiceAccount) no component label is set.
-Usage: include "trevor.labels" (dict "ctx" $ "component" "api")
+All labels of one component's objects, as one map: commonLabels first, then the pod
+template's own labels ("podLabels", pod templates only), then the chart's standard and
+selector labels, which win. A standard key in the user's maps can therefore neither
+appear twice nor move a pod out of its selector.
+Usage: include "trevor.labels" (dict "ctx" $ "component" "api" ["podLabels" .Values.podLabels])
 */}}
 {{- define "trevor.labels" -}}
-helm.sh/chart: {{ include "trevor.chart" .ctx }}
-app.kubernetes.io/name: {{ include "trevor.name" .ctx }}
-app.kubernetes.io/instance: {{ .ctx.Release.Name }}
-{{- with .component }}
-app.kubernetes.io/component: {{ . }}
+{{- $labels := dict }}
+{{- range $k, $v := include "trevor.selectorLabels" . | fromYaml }}
+{{- $_ := set $labels $k (toString $v) }}
 {{- end }}
-app.kubernetes.io/version: {{ .ctx.Values.image.tag | default .ctx.Chart.AppVersion | trunc 63 | trimSuffix "-" | quote }}
-app.kubernetes.io/managed-by: {{ .ctx.Release.Service }}
-app.kubernetes.io/part-of: trevor
-{{- with .ctx.Values.commonLabels }}
-{{ toYaml . }}
-{{- end }}
+{{- $_ := set $labels "helm.sh/chart" (include "trevor.chart" .ctx) }}
+{{- $_ = set $labels "app.kubernetes.io/version" (.ctx.Values.image.tag | default .ctx.Chart.AppVersion | trunc 63 | trimSuffix "-") }}
+{{- $_ = set $labels "app.kubernetes.io/managed-by" .ctx.Release.Service }}
+{{- $_ = set $labels "app.kubernetes.io/part-of" "trevor" }}
+{{- toYaml (merge $labels (.podLabels | default dict) (.ctx.Values.commonLabels | default dict)) }}
 {{- end }}
 
 {{- define "trevor.serviceAccountName" -}}
