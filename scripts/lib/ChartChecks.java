@@ -177,6 +177,8 @@ final class ChartChecks {
         reject("schema-service-type", "an unknown service type (service.type=External)", List.of("service.type"), "service.type=External");
         reject("fail-migrations", "both migration modes at once", List.of("migrations.enabled", "migrations.hookEnabled"),
                 "migrations.enabled=true", "migrations.hookEnabled=true");
+        reject("fail-hook-delete-policy", "a migration hook delete policy without before-hook-creation",
+                List.of("migrations.hookDeletePolicy", "before-hook-creation"), "migrations.hookDeletePolicy=hook-succeeded");
         reject("fail-autoscaling", "autoscaling.minReplicas above maxReplicas", List.of("autoscaling.minReplicas", "autoscaling.maxReplicas"),
                 "autoscaling.enabled=true", "autoscaling.minReplicas=5", "autoscaling.maxReplicas=2");
     }
@@ -220,6 +222,7 @@ final class ChartChecks {
                 .map(c -> CompletableFuture.supplyAsync(() -> Report.evaluate(c.name(), c.context(), c.body()), pool)).toList();
         results.forEach(r -> report.record(r.join()));
         pool.shutdownNow();
+        Dirs.deleteTree(scratch);
         if (timings != null) {
             // Measured, not waited for: -v must not change the schedule it reports on.
             long rendered = scenarios.values().stream().filter(s -> s.objs != null && s.objs.isDone())
@@ -371,6 +374,32 @@ final class ChartChecks {
         });
         check("plan 6: the hook Job's ServiceAccount exists before the Job on a first install", s("default"),
                 () -> hookServiceAccountExists(s("default").objs()));
+        check("hooks: the default render deletes every hook object once it succeeded (nothing outlives helm uninstall)",
+                "default values; --set networkPolicy.enabled=true", () -> {
+            // Helm deletes hook-succeeded objects only after every hook of the event succeeded,
+            // so the ServiceAccount and NetworkPolicy live as long as the Job needs them.
+            for (var sc : List.of(s("default"), s("network-policy"))) {
+                var hooks = Manifests.where(sc.objs(), Manifests.Obj::isHook);
+                Report.expect(!hooks.isEmpty(), "expected hook objects in scenario %s, found none", sc.name);
+                for (var h : hooks) {
+                    var policy = List.of(h.annotations().getOrDefault("helm.sh/hook-delete-policy", "").split(","));
+                    Report.expect(policy.contains("before-hook-creation") && policy.contains("hook-succeeded"),
+                            "%s (scenario %s): hook-delete-policy is %s; expected before-hook-creation,hook-succeeded, or it outlives helm uninstall",
+                            h.id(), sc.name, h.annotations().get("helm.sh/hook-delete-policy"));
+                }
+            }
+        });
+        check("NOTES: migration logs are offered only while the hook Job is kept", "default values; migrations.hookDeletePolicy=before-hook-creation", () -> {
+            String deleted = notes(Helm.Values.none());
+            Report.expect(deleted.contains("helm -n " + NAMESPACE + " get hooks " + RELEASE),
+                    "with the default hookDeletePolicy the Job is gone after a success; expected NOTES to point at `helm get hooks`, found:%n%s", deleted);
+            Report.expect(!deleted.contains("Migrations ran as hook Job"), "NOTES send the reader to a Job that was deleted:%n%s", deleted);
+            String kept = notes(new Helm.Values(List.of(), List.of("migrations.hookDeletePolicy=before-hook-creation")));
+            Report.expect(kept.contains("kubectl -n " + NAMESPACE + " logs job/trevor-migrate") && !kept.contains("get hooks"),
+                    "with hookDeletePolicy=before-hook-creation the Job is kept; expected its logs command, found:%n%s", kept);
+            String none = notes(new Helm.Values(List.of(), List.of("migrations.hookEnabled=false")));
+            Report.expect(!none.contains("job/"), "without the hook Job NOTES still name one:%n%s", none);
+        });
         check("plan 6: the hook Job uses a pre-existing ServiceAccount when the chart creates none", s("existing-service-account"), () -> {
             var job = one(s("existing-service-account").objs(), "Job");
             Report.expect("trevor-existing".equals(Yaml.str(job.podSpec(), "serviceAccountName")),
@@ -737,6 +766,55 @@ final class ChartChecks {
             Report.expect(Objects.equals(component(picked.get(0)), component(o)),
                     "%s (component %s) selects the pods of %s (component %s)", o.id(), component(o), picked.get(0).id(), component(picked.get(0)));
         }
+    }
+
+    private Path scratch;
+
+    /** A folder for copies of the chart, removed when the run ends. */
+    private synchronized Path scratch() {
+        if (scratch == null) {
+            try {
+                scratch = Files.createTempDirectory("trevor-verify-");
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return scratch;
+    }
+
+    private Path notesChart;
+    private static final String NOTES_PROBE = "trevor-verify-notes";
+
+    /**
+     * NOTES.txt as Helm prints it after an install. `helm template` leaves NOTES out (and Helm 3
+     * cannot dry-run an install offline), so a copy of the chart gets one more template that
+     * includes NOTES.txt by its template name into a ConfigMap.
+     */
+    private String notes(Helm.Values values) {
+        synchronized (this) {
+            if (notesChart == null) {
+                Path copy = scratch().resolve("notes").resolve("trevor");
+                Dirs.copyTree(chart, copy);
+                try {
+                    Files.writeString(copy.resolve("templates/zz-verify-notes.yaml"), """
+                            apiVersion: v1
+                            kind: ConfigMap
+                            metadata:
+                              name: %s
+                            data:
+                              NOTES: {{ include (printf "%%s/templates/NOTES.txt" .Chart.Name) . | toJson }}
+                            """.formatted(NOTES_PROBE));
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+                notesChart = copy;
+            }
+        }
+        var r = helm.template(RELEASE, notesChart, NAMESPACE, values);
+        Report.expect(r.ok(), "helm template failed: %s", r.said());
+        var cm = Manifests.parse(r.out()).stream().filter(o -> NOTES_PROBE.equals(o.name())).findFirst();
+        Report.expect(cm.isPresent(), "the NOTES probe rendered nothing");
+        return Yaml.str(cm.get().body(), "data.NOTES");
     }
 
     private String chartAppVersion() {

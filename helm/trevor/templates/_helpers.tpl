@@ -188,6 +188,9 @@ topologySpreadConstraints:
 {{- if and .Values.migrations.enabled .Values.migrations.hookEnabled }}
 {{- fail "values: migrations.enabled (init container) and migrations.hookEnabled (hook Job) are both true; set one of them to false" }}
 {{- end }}
+{{- if and .Values.migrations.hookEnabled (not (has "before-hook-creation" (splitList "," .Values.migrations.hookDeletePolicy))) }}
+{{- fail (printf "values: migrations.hookDeletePolicy (%s) lacks before-hook-creation: a Job left by the previous run would make the next install/upgrade fail with \"already exists\"" .Values.migrations.hookDeletePolicy) }}
+{{- end }}
 {{- if and .Values.autoscaling.enabled (gt (int .Values.autoscaling.minReplicas) (int .Values.autoscaling.maxReplicas)) }}
 {{- fail (printf "values: autoscaling.minReplicas (%d) is greater than autoscaling.maxReplicas (%d)" (int .Values.autoscaling.minReplicas) (int .Values.autoscaling.maxReplicas)) }}
 {{- end }}
