@@ -400,6 +400,8 @@ final class ChartChecks {
             String none = notes(new Helm.Values(List.of(), List.of("migrations.hookEnabled=false")));
             Report.expect(!none.contains("job/"), "without the hook Job NOTES still name one:%n%s", none);
         });
+        check("plan 6: the hook Job's NetworkPolicy exists before the Job on a first install", s("network-policy"),
+                () -> hookNetworkPolicyExists(s("network-policy").objs()));
         check("plan 6: the hook Job uses a pre-existing ServiceAccount when the chart creates none", s("existing-service-account"), () -> {
             var job = one(s("existing-service-account").objs(), "Job");
             Report.expect("trevor-existing".equals(Yaml.str(job.podSpec(), "serviceAccountName")),
@@ -733,6 +735,24 @@ final class ChartChecks {
         var a = hookSa.get().annotations().getOrDefault("helm.sh/hook", "");
         Report.expect(a.contains("pre-install") && a.contains("pre-upgrade"), "ServiceAccount %s hook is %s, expected pre-install,pre-upgrade", sa, a);
         Report.expect(weight(hookSa.get()) < jobWeight, "ServiceAccount %s hook weight %d is not below the Job's %d", sa, weight(hookSa.get()), jobWeight);
+    }
+
+    /**
+     * In a default-deny namespace the migration pod reaches PostgreSQL only through its own
+     * policy; on a first install an ordinary policy is created after the pre-install hooks.
+     */
+    private static void hookNetworkPolicyExists(List<Manifests.Obj> objs) {
+        var job = one(objs, "Job");
+        var policies = Manifests.ofKind(objs, "NetworkPolicy").stream()
+                .filter(np -> Selectors.podSelectorOf(np).matches(job.podLabels())).toList();
+        Report.expect(!policies.isEmpty(), "no NetworkPolicy selects the migration pods %s: they get no egress in a default-deny namespace", job.podLabels());
+        for (var np : policies) {
+            Report.expect(np.isHook(), "%s is an ordinary release object, created only after the pre-install hooks: "
+                    + "on a first install the migration Job runs without its egress rules", np.id());
+            var a = np.annotations().getOrDefault("helm.sh/hook", "");
+            Report.expect(a.contains("pre-install") && a.contains("pre-upgrade"), "%s hook is %s, expected pre-install,pre-upgrade", np.id(), a);
+            Report.expect(weight(np) < weight(job), "%s hook weight %d is not below the Job's %d", np.id(), weight(np), weight(job));
+        }
     }
 
     private static int weight(Manifests.Obj o) {

@@ -56,6 +56,11 @@ class ChartDefectsTest {
                         "serviceAccountName: {{ include \"trevor.migrationServiceAccountName\" . }}",
                         "serviceAccountName: {{ include \"trevor.serviceAccountName\" . }}",
                         "plan 6: the hook Job's ServiceAccount exists before the Job on a first install"),
+                new Defect("the migration NetworkPolicy created after the pre-install hook Job", "templates/networkpolicy.yaml",
+                        "  annotations:\n    \"helm.sh/hook\": pre-install,pre-upgrade\n    \"helm.sh/hook-weight\": \"-10\"\n"
+                                + "    \"helm.sh/hook-delete-policy\": before-hook-creation,hook-succeeded\nspec:",
+                        "spec:",
+                        "plan 6: the hook Job's NetworkPolicy exists before the Job on a first install"),
                 new Defect("egress only to pods of the release namespace", "templates/_helpers.tpl",
                         "  {{- with .to }}\n  to:\n    {{- toYaml . | nindent 4 }}\n  {{- end }}",
                         "  to:\n    - podSelector:\n        matchLabels: {}",
