@@ -146,6 +146,10 @@ final class ChartChecks {
                 "topologySpreadConstraints[0].maxSkew=1", "topologySpreadConstraints[0].topologyKey=kubernetes.io/hostname",
                 "topologySpreadConstraints[0].whenUnsatisfiable=DoNotSchedule", "priorityClassName=high",
                 "nodeSelector.pool=api", "podAnnotations.team=trevor");
+        String dbCaVolume = "--set-json extraVolumes=[{\"name\":\"db-ca\",\"secret\":{\"secretName\":\"trevor-db-ca\"}}]";
+        String dbCaMount = "--set-json extraVolumeMounts=[{\"name\":\"db-ca\",\"mountPath\":\"/etc/trevor/db-ca\",\"readOnly\":true}]";
+        scenario("extra-volumes", dbCaVolume, dbCaMount);
+        scenario("extra-volumes-init", dbCaVolume, dbCaMount, "migrations.enabled=true", "migrations.hookEnabled=false");
         // Standard keys in the user's label maps: the chart's own values must win, once each.
         scenario("label-overrides", "replicaCount=2", "ingress.enabled=true", "networkPolicy.enabled=true",
                 "worker.replicaCount=2",
@@ -424,6 +428,29 @@ final class ChartChecks {
                 () -> secretsEverywhere(s("two-secrets").objs(), 3));
         check("plan 7: envFromSecrets reach the migration init container", s("two-secrets-init"),
                 () -> secretsEverywhere(s("two-secrets-init").objs(), 2));
+        check("extraVolumes and extraVolumeMounts reach every trevor pod and container (API, worker, migration Job and init container)",
+                "extraVolumes/extraVolumeMounts (db-ca) with the hook Job, and with init-container migrations", () -> {
+            for (var sc : List.of(s("extra-volumes"), s("extra-volumes-init"))) {
+                int pods = 0, containers = 0;
+                var seen = new ArrayList<String>();
+                for (var o : sc.objs()) {
+                    if (o.podSpec() == null || !TREVOR_COMPONENTS.contains(component(o))) continue;
+                    pods++;
+                    var vols = Yaml.maps(o.podSpec(), "volumes").stream().map(v -> String.valueOf(v.get("name"))).toList();
+                    Report.expect(vols.contains("db-ca"), "%s (scenario %s): extraVolumes missing, volumes are %s", o.id(), sc.name, vols);
+                    for (var c : trevorContainers(o)) {
+                        containers++;
+                        seen.add(o.id() + "/" + c.get("name"));
+                        boolean mounted = Yaml.maps(c, "volumeMounts").stream()
+                                .anyMatch(m -> "db-ca".equals(m.get("name")) && "/etc/trevor/db-ca".equals(m.get("mountPath")));
+                        Report.expect(mounted, "%s container %s (scenario %s): extraVolumeMounts missing, mounts are %s",
+                                o.id(), c.get("name"), sc.name, c.get("volumeMounts"));
+                    }
+                }
+                Report.expect(pods == 3 - (sc.name.endsWith("init") ? 1 : 0) && containers == 3,
+                        "scenario %s: expected the API, worker and migration containers, found %s", sc.name, seen);
+            }
+        });
         check("plan 12: PDB only when replicaCount > 1 (replicaCount=1: none)", s("default"),
                 () -> Report.expect(pdbFor(s("default").objs(), "api") == null, "expected no API PDB with one replica, found one"));
         check("plan 12: PDB only when replicaCount > 1 (replicaCount=3: one)", s("replicas-3"), () -> {
@@ -669,6 +696,15 @@ final class ChartChecks {
     // ---------------------------------------------------------------- check helpers
 
     static String component(Manifests.Obj o) { return o.labels().get("app.kubernetes.io/component"); }
+
+    /** Components whose pods run trevor itself (not the helm test probe). */
+    static final List<String> TREVOR_COMPONENTS = List.of("api", "worker", "migrate");
+    /** Names of the chart's own containers; anything else in a pod is the user's (sidecars, extra init containers). */
+    static final List<String> TREVOR_CONTAINERS = List.of("trevor", "worker", "migrate");
+
+    static List<Map<String, Object>> trevorContainers(Manifests.Obj o) {
+        return o.allContainers().stream().filter(c -> TREVOR_CONTAINERS.contains(String.valueOf(c.get("name")))).toList();
+    }
 
     static Manifests.Obj one(List<Manifests.Obj> objs, String kind) {
         var found = Manifests.ofKind(objs, kind);

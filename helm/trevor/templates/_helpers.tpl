@@ -133,13 +133,21 @@ envFrom:
 {{- end }}
 {{- end }}
 
-{{/* Writable scratch space: the root filesystem is read-only. */}}
-{{- define "trevor.tmpVolumeMount" -}}
+{{/*
+Volume mounts of every trevor container (API, worker, migrations in the hook Job or the
+init container): the writable /tmp (the root filesystem is read-only) and extraVolumeMounts,
+so a DB CA bundle mounted for the API is there for Alembic too.
+*/}}
+{{- define "trevor.volumeMounts" -}}
 - name: tmp
   mountPath: /tmp
+{{- with .Values.extraVolumeMounts }}
+{{ toYaml . }}
+{{- end }}
 {{- end }}
 
-{{- define "trevor.tmpVolume" -}}
+{{/* Volumes of every trevor pod: /tmp and extraVolumes. */}}
+{{- define "trevor.volumes" -}}
 - name: tmp
   emptyDir:
     {{- with .Values.tmpVolume.sizeLimit }}
@@ -148,6 +156,9 @@ envFrom:
     {{- with .Values.tmpVolume.medium }}
     medium: {{ . }}
     {{- end }}
+{{- with .Values.extraVolumes }}
+{{ toYaml . }}
+{{- end }}
 {{- end }}
 
 {{/*
