@@ -133,6 +133,8 @@ final class ChartChecks {
         scenario("replicas-3", "replicaCount=3");
         scenario("hpa-min-1", "replicaCount=5", "autoscaling.enabled=true", "autoscaling.minReplicas=1");
         scenario("pdb-max-unavailable", "replicaCount=3", "podDisruptionBudget.maxUnavailable=1");
+        scenario("pdb-percent", "replicaCount=3", "--set-string podDisruptionBudget.minAvailable=60%",
+                "worker.replicaCount=2", "--set-string worker.podDisruptionBudget.maxUnavailable=1%");
         scenario("overrides", "probes.liveness.path=/livez", "probes.readiness.path=/readyz",
                 "probes.startup.path=/startz", "probes.startup.failureThreshold=90",
                 "--set-json env={\"HOME\":\"/home/app\",\"DB_POOL_SIZE\":5}", "image.tag=1.2.3",
@@ -183,6 +185,28 @@ final class ChartChecks {
                 "migrations.enabled=true", "migrations.hookEnabled=true");
         reject("fail-hook-delete-policy", "a migration hook delete policy without before-hook-creation",
                 List.of("migrations.hookDeletePolicy", "before-hook-creation"), "migrations.hookDeletePolicy=hook-succeeded");
+        // A PDB that allows no eviction blocks node drains for good; each refusal names the values.
+        reject("fail-pdb-api-min", "an API PDB whose minAvailable equals replicaCount",
+                List.of("podDisruptionBudget.minAvailable", "replicaCount"), "replicaCount=3", "podDisruptionBudget.minAvailable=3");
+        reject("fail-pdb-api-min-hpa", "an API PDB whose minAvailable reaches autoscaling.minReplicas",
+                List.of("podDisruptionBudget.minAvailable", "autoscaling.minReplicas"), "autoscaling.enabled=true",
+                "autoscaling.minReplicas=2", "podDisruptionBudget.minAvailable=3");
+        reject("fail-pdb-api-max0", "an API PDB with maxUnavailable 0",
+                List.of("podDisruptionBudget.maxUnavailable"), "replicaCount=3", "podDisruptionBudget.maxUnavailable=0");
+        reject("fail-pdb-api-max0pct", "an API PDB with maxUnavailable 0%",
+                List.of("podDisruptionBudget.maxUnavailable", "0%"), "replicaCount=3", "--set-string podDisruptionBudget.maxUnavailable=0%");
+        reject("fail-pdb-api-min100pct", "an API PDB with minAvailable 100%",
+                List.of("podDisruptionBudget.minAvailable", "100%", "replicaCount"), "replicaCount=3", "--set-string podDisruptionBudget.minAvailable=100%");
+        reject("fail-pdb-api-min67pct", "an API PDB with minAvailable 67% of 3 replicas (rounds up to 3)",
+                List.of("podDisruptionBudget.minAvailable", "67%", "replicaCount"), "replicaCount=3", "--set-string podDisruptionBudget.minAvailable=67%");
+        reject("fail-pdb-worker-min", "a worker PDB whose minAvailable equals worker.replicaCount",
+                List.of("worker.podDisruptionBudget.minAvailable", "worker.replicaCount"), "worker.replicaCount=2",
+                "worker.podDisruptionBudget.minAvailable=2");
+        reject("fail-pdb-worker-max0", "a worker PDB with maxUnavailable 0",
+                List.of("worker.podDisruptionBudget.maxUnavailable"), "worker.replicaCount=2", "worker.podDisruptionBudget.maxUnavailable=0");
+        reject("fail-pdb-worker-min100pct", "a worker PDB with minAvailable 100%",
+                List.of("worker.podDisruptionBudget.minAvailable", "100%"), "worker.replicaCount=2",
+                "--set-string worker.podDisruptionBudget.minAvailable=100%");
         reject("fail-autoscaling", "autoscaling.minReplicas above maxReplicas", List.of("autoscaling.minReplicas", "autoscaling.maxReplicas"),
                 "autoscaling.enabled=true", "autoscaling.minReplicas=5", "autoscaling.maxReplicas=2");
     }
@@ -466,6 +490,14 @@ final class ChartChecks {
         check("plan 12: the worker gets its own PDB when it runs more than one replica", s("everything"), () -> {
             Report.expect(pdbFor(s("everything").objs(), "worker") != null, "expected a worker PDB with 2 worker replicas");
             Report.expect(pdbFor(s("default").objs(), "worker") == null, "expected no worker PDB with 1 worker replica");
+        });
+        check("plan 12: percentages that leave a pod to evict render a PDB (minAvailable 60% of 3, maxUnavailable 1% of 2)", s("pdb-percent"), () -> {
+            var api = pdbFor(s("pdb-percent").objs(), "api");
+            var worker = pdbFor(s("pdb-percent").objs(), "worker");
+            Report.expect(api != null && "60%".equals(Yaml.str(api.body(), "spec.minAvailable")), "expected an API PDB with minAvailable 60%%, found %s",
+                    api == null ? "none" : Yaml.at(api.body(), "spec"));
+            Report.expect(worker != null && "1%".equals(Yaml.str(worker.body(), "spec.maxUnavailable")), "expected a worker PDB with maxUnavailable 1%%, found %s",
+                    worker == null ? "none" : Yaml.at(worker.body(), "spec"));
         });
         check("plan 12: maxUnavailable replaces minAvailable, never both", s("pdb-max-unavailable"), () -> {
             var pdb = pdbFor(s("pdb-max-unavailable").objs(), "api");

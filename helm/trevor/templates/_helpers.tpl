@@ -216,6 +216,35 @@ topologySpreadConstraints:
 {{- end }}
 
 {{- /*
+Refuse a PDB that lets no pod of its component be evicted at the component's lowest
+replica count (n). Kubernetes rounds percentages up: minAvailable p% keeps ceil(p·n/100)
+pods, which is all of them when p·n > 100·(n-1); maxUnavailable p% lets ceil(p·n/100) go,
+which is none only when p is 0.
+Usage: include "trevor.validatePdb" (dict "name" "api" "min" 3 "minKey" "replicaCount"
+       "key" "podDisruptionBudget" "pdb" .Values.podDisruptionBudget)
+*/}}
+{{- define "trevor.validatePdb" -}}
+{{- $n := .min | int }}
+{{- $stuck := "so node drains and cluster upgrades would wait forever" }}
+{{- $lower := printf "lower it, use %s.maxUnavailable instead, or set %s.enabled=false" .key .key }}
+{{- if not (kindIs "invalid" .pdb.maxUnavailable) }}
+{{- $v := toString .pdb.maxUnavailable }}
+{{- if eq (trimSuffix "%" $v | int) 0 }}
+{{- fail (printf "values: %s.maxUnavailable (%s) lets no %s pod be evicted, %s: raise it, or set %s.enabled=false" .key $v .name $stuck .key) }}
+{{- end }}
+{{- else }}
+{{- $v := toString .pdb.minAvailable }}
+{{- if hasSuffix "%" $v }}
+{{- if gt (mul (trimSuffix "%" $v | int) $n) (mul 100 (sub $n 1)) }}
+{{- fail (printf "values: %s.minAvailable (%s of %s %d, rounded up) keeps every %s pod, %s: %s" .key $v .minKey $n .name $stuck $lower) }}
+{{- end }}
+{{- else if ge ($v | int) $n }}
+{{- fail (printf "values: %s.minAvailable (%s) is not below %s (%d): no %s pod could be evicted, %s: %s" .key $v .minKey $n .name $stuck $lower) }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{- /*
 Egress is the same for every component: the dependencies in networkPolicy.egress, DNS,
 and the escape hatch. A rule without "to" allows that port to any destination, which is
 what external PostgreSQL, S3 or Keycloak need; narrow it with "to" where they run in-cluster.
