@@ -400,6 +400,19 @@ final class ChartChecks {
             Report.expect(String.valueOf(c.get("command")).contains("alembic"), "expected an alembic command, found %s", c.get("command"));
             Report.expect("Never".equals(Yaml.str(job.podSpec(), "restartPolicy")), "expected restartPolicy Never");
         });
+        check("plan 6: the migration Job retries a failed attempt (backoffLimit 3, as the spec says) within activeDeadlineSeconds",
+                "default values and values/prod.yaml", () -> {
+            var scs = new ArrayList<>(List.of(s("default")));
+            if (scenarios.containsKey("values/prod.yaml")) scs.add(s("values/prod.yaml"));
+            for (var sc : scs) {
+                var job = one(sc.objs(), "Job");
+                String backoff = Yaml.str(job.body(), "spec.backoffLimit");
+                Report.expect("3".equals(backoff), "%s (%s): expected backoffLimit 3 (an Alembic upgrade on PostgreSQL is one transaction, "
+                        + "so a retry is safe and rides out a database restart), found %s", job.id(), sc.context(), backoff);
+                Report.expect(Yaml.at(job.body(), "spec.activeDeadlineSeconds") != null,
+                        "%s (%s): expected activeDeadlineSeconds to bound the retries", job.id(), sc.context());
+            }
+        });
         check("plan 6: the hook Job's ServiceAccount exists before the Job on a first install", s("default"),
                 () -> hookServiceAccountExists(s("default").objs()));
         check("hooks: the default render deletes every hook object once it succeeded (nothing outlives helm uninstall)",
