@@ -152,6 +152,11 @@ final class ChartChecks {
         String dbCaMount = "--set-json extraVolumeMounts=[{\"name\":\"db-ca\",\"mountPath\":\"/etc/trevor/db-ca\",\"readOnly\":true}]";
         scenario("extra-volumes", dbCaVolume, dbCaMount);
         scenario("extra-volumes-init", dbCaVolume, dbCaMount, "migrations.enabled=true", "migrations.hookEnabled=false");
+        scenario("service-monitor", "metrics.serviceMonitor.enabled=true", "metrics.serviceMonitor.labels.release=kube-prometheus-stack",
+                "metrics.serviceMonitor.namespace=monitoring", "metrics.serviceMonitor.relabelings[0].targetLabel=node",
+                "metrics.serviceMonitor.relabelings[0].sourceLabels[0]=__meta_kubernetes_pod_node_name");
+        scenario("scrape-annotations", "metrics.scrapeAnnotations=true", "podAnnotations.team=trevor",
+                "--set-string podAnnotations.prometheus\\.io/port=9999");
         // Standard keys in the user's label maps: the chart's own values must win, once each.
         scenario("label-overrides", "replicaCount=2", "ingress.enabled=true", "networkPolicy.enabled=true",
                 "worker.replicaCount=2",
@@ -207,6 +212,11 @@ final class ChartChecks {
         reject("fail-pdb-worker-min100pct", "a worker PDB with minAvailable 100%",
                 List.of("worker.podDisruptionBudget.minAvailable", "100%"), "worker.replicaCount=2",
                 "--set-string worker.podDisruptionBudget.minAvailable=100%");
+        reject("fail-scrape-twice", "a ServiceMonitor and scrape annotations at once",
+                List.of("metrics.scrapeAnnotations", "metrics.serviceMonitor.enabled"), "metrics.scrapeAnnotations=true",
+                "metrics.serviceMonitor.enabled=true");
+        reject("schema", "a scrape interval that is not a Prometheus duration", List.of("metrics.serviceMonitor.interval"),
+                "metrics.serviceMonitor.interval=30 seconds");
         reject("fail-autoscaling", "autoscaling.minReplicas above maxReplicas", List.of("autoscaling.minReplicas", "autoscaling.maxReplicas"),
                 "autoscaling.enabled=true", "autoscaling.minReplicas=5", "autoscaling.maxReplicas=2");
     }
@@ -487,6 +497,47 @@ final class ChartChecks {
                 Report.expect(pods == 3 - (sc.name.endsWith("init") ? 1 : 0) && containers == 3,
                         "scenario %s: expected the API, worker and migration containers, found %s", sc.name, seen);
             }
+        });
+        check("metrics: serviceMonitor.enabled renders a ServiceMonitor that scrapes /metrics on the API Service's http port", s("service-monitor"), () -> {
+            var objs = s("service-monitor").objs();
+            var sm = one(objs, "ServiceMonitor");
+            Report.expect("monitoring.coreos.com/v1".equals(sm.apiVersion()), "expected apiVersion monitoring.coreos.com/v1, found %s", sm.apiVersion());
+            var sel = Selectors.Selector.of(Yaml.map(sm.body(), "spec.selector"));
+            var picked = Manifests.ofKind(objs, "Service").stream().filter(svc -> sel.matches(svc.labels())).toList();
+            var api = component(objs, "Service", "api");
+            Report.expect(picked.size() == 1 && picked.get(0) == api, "expected the selector %s to pick Service/%s only, it picks %s", sel, api.name(), ids(picked));
+            Report.expect(List.of(NAMESPACE).equals(Yaml.list(sm.body(), "spec.namespaceSelector.matchNames")),
+                    "a ServiceMonitor in namespace %s must look for the Service in %s, found namespaceSelector %s",
+                    Yaml.str(sm.body(), "metadata.namespace"), NAMESPACE, Yaml.at(sm.body(), "spec.namespaceSelector"));
+            var ep = Yaml.maps(sm.body(), "spec.endpoints");
+            var ports = Yaml.maps(api.body(), "spec.ports").stream().map(p -> String.valueOf(p.get("name"))).toList();
+            Report.expect(ep.size() == 1 && ports.contains(Yaml.str(ep.get(0), "port")) && "/metrics".equals(Yaml.str(ep.get(0), "path")),
+                    "expected one endpoint on a port of the Service (%s) with path /metrics, found %s", ports, ep);
+            Report.expect("kube-prometheus-stack".equals(sm.labels().get("release")), "expected the label release=kube-prometheus-stack for Prometheus' selector, found %s", sm.labels());
+            Report.expect("node".equals(Yaml.str(Yaml.maps(ep.get(0), "relabelings").get(0), "targetLabel")), "relabelings missing: %s", ep.get(0));
+            none(s("default").objs(), "ServiceMonitor");
+        });
+        check("Kubernetes API schema: ServiceMonitor is not a core kind and is checked against the fields pinned from its CRD, never skipped",
+                s("service-monitor"), () -> {
+            var sm = one(s("service-monitor").objs(), "ServiceMonitor");
+            String by = KubeSchema.validatedBy(sm);
+            Report.expect(by != null && by.contains("pinned"), "expected the ServiceMonitor to be validated by a pinned CRD structure, found %s", by);
+            var broken = new Manifests.Obj(sm.source(), Yaml.loadMap(Yaml.dump(sm.body()).replace("port: http", "portt: http")));
+            Report.expect(KubeSchema.problem(broken) != null, "the pinned structure accepts a misspelt endpoint field (portt): it checks nothing");
+            Report.expect(KubeSchema.problem(sm) == null, "%s: %s", sm.id(), KubeSchema.problem(sm));
+        });
+        check("metrics: scrapeAnnotations annotate API pods with the http port and /metrics (over podAnnotations)", s("scrape-annotations"), () -> {
+            var api = component(s("scrape-annotations").objs(), "Deployment", "api");
+            var a = Yaml.strings(api.body(), "spec.template.metadata.annotations");
+            Report.expect("true".equals(a.get("prometheus.io/scrape")) && "8000".equals(a.get("prometheus.io/port"))
+                    && "/metrics".equals(a.get("prometheus.io/path")) && "trevor".equals(a.get("team")),
+                    "expected prometheus.io/scrape=true, port=8000, path=/metrics and team=trevor, found %s", a);
+            var worker = component(s("scrape-annotations").objs(), "Deployment", "worker");
+            Report.expect(!Yaml.strings(worker.body(), "spec.template.metadata.annotations").containsKey("prometheus.io/scrape"),
+                    "the worker serves no /metrics but is annotated for scraping");
+            var def = component(s("default").objs(), "Deployment", "api");
+            Report.expect(Yaml.at(def.body(), "spec.template.metadata.annotations") == null, "expected no pod annotations by default, found %s",
+                    Yaml.at(def.body(), "spec.template.metadata.annotations"));
         });
         check("plan 12: PDB only when replicaCount > 1 (replicaCount=1: none)", s("default"),
                 () -> Report.expect(pdbFor(s("default").objs(), "api") == null, "expected no API PDB with one replica, found one"));

@@ -47,11 +47,11 @@ app.kubernetes.io/component: {{ .component }}
 {{- end }}
 
 {{/*
-All labels of one component's objects, as one map: commonLabels first, then the pod
-template's own labels ("podLabels", pod templates only), then the chart's standard and
-selector labels, which win. A standard key in the user's maps can therefore neither
-appear twice nor move a pod out of its selector.
-Usage: include "trevor.labels" (dict "ctx" $ "component" "api" ["podLabels" .Values.podLabels])
+All labels of one component's objects, as one map: commonLabels first, then the object's
+own extra labels ("extraLabels": a pod template's podLabels, a ServiceMonitor's labels),
+then the chart's standard and selector labels, which win. A standard key in the user's
+maps can therefore neither appear twice nor move a pod out of its selector.
+Usage: include "trevor.labels" (dict "ctx" $ "component" "api" ["extraLabels" .Values.podLabels])
 */}}
 {{- define "trevor.labels" -}}
 {{- $labels := dict }}
@@ -62,7 +62,7 @@ Usage: include "trevor.labels" (dict "ctx" $ "component" "api" ["podLabels" .Val
 {{- $_ = set $labels "app.kubernetes.io/version" (.ctx.Values.image.tag | default .ctx.Chart.AppVersion | trunc 63 | trimSuffix "-") }}
 {{- $_ = set $labels "app.kubernetes.io/managed-by" .ctx.Release.Service }}
 {{- $_ = set $labels "app.kubernetes.io/part-of" "trevor" }}
-{{- toYaml (merge $labels (.podLabels | default dict) (.ctx.Values.commonLabels | default dict)) }}
+{{- toYaml (merge $labels (.extraLabels | default dict) (.ctx.Values.commonLabels | default dict)) }}
 {{- end }}
 
 {{- define "trevor.serviceAccountName" -}}
@@ -201,6 +201,9 @@ topologySpreadConstraints:
 {{- end }}
 {{- if and .Values.migrations.hookEnabled (not (has "before-hook-creation" (splitList "," .Values.migrations.hookDeletePolicy))) }}
 {{- fail (printf "values: migrations.hookDeletePolicy (%s) lacks before-hook-creation: a Job left by the previous run would make the next install/upgrade fail with \"already exists\"" .Values.migrations.hookDeletePolicy) }}
+{{- end }}
+{{- if and .Values.metrics.scrapeAnnotations .Values.metrics.serviceMonitor.enabled }}
+{{- fail "values: metrics.scrapeAnnotations and metrics.serviceMonitor.enabled are both true: Prometheus would scrape every API pod twice; choose one" }}
 {{- end }}
 {{- if and .Values.autoscaling.enabled (gt (int .Values.autoscaling.minReplicas) (int .Values.autoscaling.maxReplicas)) }}
 {{- fail (printf "values: autoscaling.minReplicas (%d) is greater than autoscaling.maxReplicas (%d)" (int .Values.autoscaling.minReplicas) (int .Values.autoscaling.maxReplicas)) }}
