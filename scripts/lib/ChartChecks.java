@@ -157,6 +157,7 @@ final class ChartChecks {
                 "metrics.serviceMonitor.relabelings[0].sourceLabels[0]=__meta_kubernetes_pod_node_name");
         scenario("scrape-annotations", "metrics.scrapeAnnotations=true", "podAnnotations.team=trevor",
                 "--set-string podAnnotations.prometheus\\.io/port=9999");
+        scenario("graceful-shutdown", "preStopSleepSeconds=10", "terminationGracePeriodSeconds=40");
         // Standard keys in the user's label maps: the chart's own values must win, once each.
         scenario("label-overrides", "replicaCount=2", "ingress.enabled=true", "networkPolicy.enabled=true",
                 "worker.replicaCount=2",
@@ -217,6 +218,8 @@ final class ChartChecks {
                 "metrics.serviceMonitor.enabled=true");
         reject("schema", "a scrape interval that is not a Prometheus duration", List.of("metrics.serviceMonitor.interval"),
                 "metrics.serviceMonitor.interval=30 seconds");
+        reject("fail-prestop", "a preStop sleep as long as the grace period",
+                List.of("preStopSleepSeconds", "terminationGracePeriodSeconds"), "preStopSleepSeconds=30", "terminationGracePeriodSeconds=30");
         reject("fail-autoscaling", "autoscaling.minReplicas above maxReplicas", List.of("autoscaling.minReplicas", "autoscaling.maxReplicas"),
                 "autoscaling.enabled=true", "autoscaling.minReplicas=5", "autoscaling.maxReplicas=2");
     }
@@ -538,6 +541,18 @@ final class ChartChecks {
             var def = component(s("default").objs(), "Deployment", "api");
             Report.expect(Yaml.at(def.body(), "spec.template.metadata.annotations") == null, "expected no pod annotations by default, found %s",
                     Yaml.at(def.body(), "spec.template.metadata.annotations"));
+        });
+        check("graceful shutdown: the API sleeps in preStop before SIGTERM and its grace period outlasts the sleep", s("graceful-shutdown"), () -> {
+            var api = component(s("graceful-shutdown").objs(), "Deployment", "api");
+            var c = Yaml.maps(api.podSpec(), "containers").get(0);
+            var cmd = Yaml.list(c, "lifecycle.preStop.exec.command").stream().map(String::valueOf).toList();
+            Report.expect(List.of("sleep", "10").equals(cmd), "expected preStop exec [sleep, 10], found %s", Yaml.at(c, "lifecycle"));
+            Report.expect("40".equals(Yaml.str(api.podSpec(), "terminationGracePeriodSeconds")),
+                    "expected terminationGracePeriodSeconds 40, found %s", Yaml.str(api.podSpec(), "terminationGracePeriodSeconds"));
+            var worker = component(s("graceful-shutdown").objs(), "Deployment", "worker");
+            Report.expect(Yaml.maps(worker.podSpec(), "containers").get(0).get("lifecycle") == null, "the worker serves no traffic and needs no preStop pause");
+            var def = Yaml.maps(component(s("default").objs(), "Deployment", "api").podSpec(), "containers").get(0);
+            Report.expect(def.get("lifecycle") == null, "expected no preStop hook by default, found %s", def.get("lifecycle"));
         });
         check("plan 12: PDB only when replicaCount > 1 (replicaCount=1: none)", s("default"),
                 () -> Report.expect(pdbFor(s("default").objs(), "api") == null, "expected no API PDB with one replica, found one"));

@@ -202,6 +202,9 @@ topologySpreadConstraints:
 {{- if and .Values.migrations.hookEnabled (not (has "before-hook-creation" (splitList "," .Values.migrations.hookDeletePolicy))) }}
 {{- fail (printf "values: migrations.hookDeletePolicy (%s) lacks before-hook-creation: a Job left by the previous run would make the next install/upgrade fail with \"already exists\"" .Values.migrations.hookDeletePolicy) }}
 {{- end }}
+{{- if and .Values.preStopSleepSeconds (ge (int .Values.preStopSleepSeconds) (int .Values.terminationGracePeriodSeconds)) }}
+{{- fail (printf "values: preStopSleepSeconds (%d) must be below terminationGracePeriodSeconds (%d): the pod would be killed before uvicorn could finish its requests" (int .Values.preStopSleepSeconds) (int .Values.terminationGracePeriodSeconds)) }}
+{{- end }}
 {{- if and .Values.metrics.scrapeAnnotations .Values.metrics.serviceMonitor.enabled }}
 {{- fail "values: metrics.scrapeAnnotations and metrics.serviceMonitor.enabled are both true: Prometheus would scrape every API pod twice; choose one" }}
 {{- end }}
