@@ -158,6 +158,14 @@ final class ChartChecks {
         scenario("scrape-annotations", "metrics.scrapeAnnotations=true", "podAnnotations.team=trevor",
                 "--set-string podAnnotations.prometheus\\.io/port=9999");
         scenario("graceful-shutdown", "preStopSleepSeconds=10", "terminationGracePeriodSeconds=40");
+        String restricted = "\"securityContext\":{\"allowPrivilegeEscalation\":false,\"capabilities\":{\"drop\":[\"ALL\"]},"
+                + "\"readOnlyRootFilesystem\":true,\"runAsNonRoot\":true},\"resources\":{\"requests\":{\"cpu\":\"10m\",\"memory\":\"32Mi\"},"
+                + "\"limits\":{\"memory\":\"64Mi\"}}";
+        scenario("sidecars", "migrations.enabled=true", "migrations.hookEnabled=false",
+                "--set-json sidecars=[{\"name\":\"log-shipper\",\"image\":\"example/log-shipper:1.0\"," + restricted + "}]",
+                "--set-json extraInitContainers=[{\"name\":\"wait-for-db\",\"image\":\"example/wait:1.0\"," + restricted + "}]",
+                "--set-json worker.sidecars=[{\"name\":\"queue-exporter\",\"image\":\"example/exporter:1.0\"," + restricted + "}]",
+                "--set-json worker.extraInitContainers=[{\"name\":\"wait-for-redis\",\"image\":\"example/wait:1.0\"," + restricted + "}]");
         // Standard keys in the user's label maps: the chart's own values must win, once each.
         scenario("label-overrides", "replicaCount=2", "ingress.enabled=true", "networkPolicy.enabled=true",
                 "worker.replicaCount=2",
@@ -220,6 +228,8 @@ final class ChartChecks {
                 "metrics.serviceMonitor.interval=30 seconds");
         reject("fail-prestop", "a preStop sleep as long as the grace period",
                 List.of("preStopSleepSeconds", "terminationGracePeriodSeconds"), "preStopSleepSeconds=30", "terminationGracePeriodSeconds=30");
+        reject("fail-sidecar-name", "a sidecar named like the chart's container (trevor)", List.of("sidecars", "trevor"),
+                "--set-json sidecars=[{\"name\":\"trevor\",\"image\":\"x\"}]");
         reject("fail-autoscaling", "autoscaling.minReplicas above maxReplicas", List.of("autoscaling.minReplicas", "autoscaling.maxReplicas"),
                 "autoscaling.enabled=true", "autoscaling.minReplicas=5", "autoscaling.maxReplicas=2");
     }
@@ -554,6 +564,22 @@ final class ChartChecks {
             var def = Yaml.maps(component(s("default").objs(), "Deployment", "api").podSpec(), "containers").get(0);
             Report.expect(def.get("lifecycle") == null, "expected no preStop hook by default, found %s", def.get("lifecycle"));
         });
+        check("sidecars and extraInitContainers: API and worker pods run them, extra init containers before migrate", s("sidecars"), () -> {
+            var objs = s("sidecars").objs();
+            var api = component(objs, "Deployment", "api");
+            var worker = component(objs, "Deployment", "worker");
+            Report.expect(List.of("trevor", "log-shipper").equals(names(api.podSpec(), "containers")),
+                    "API containers: expected [trevor, log-shipper], found %s", names(api.podSpec(), "containers"));
+            Report.expect(List.of("wait-for-db", "migrate").equals(names(api.podSpec(), "initContainers")),
+                    "API init containers: expected [wait-for-db, migrate], found %s", names(api.podSpec(), "initContainers"));
+            Report.expect(List.of("worker", "queue-exporter").equals(names(worker.podSpec(), "containers")),
+                    "worker containers: expected [worker, queue-exporter], found %s", names(worker.podSpec(), "containers"));
+            Report.expect(List.of("wait-for-redis").equals(names(worker.podSpec(), "initContainers")),
+                    "worker init containers: expected [wait-for-redis], found %s", names(worker.podSpec(), "initContainers"));
+            var def = component(s("default").objs(), "Deployment", "api");
+            Report.expect(List.of("trevor").equals(names(def.podSpec(), "containers")) && names(def.podSpec(), "initContainers").isEmpty(),
+                    "expected only the trevor container by default, found %s", def.allContainers().stream().map(c -> c.get("name")).toList());
+        });
         check("plan 12: PDB only when replicaCount > 1 (replicaCount=1: none)", s("default"),
                 () -> Report.expect(pdbFor(s("default").objs(), "api") == null, "expected no API PDB with one replica, found one"));
         check("plan 12: PDB only when replicaCount > 1 (replicaCount=3: one)", s("replicas-3"), () -> {
@@ -869,6 +895,10 @@ final class ChartChecks {
         var env = new LinkedHashMap<String, String>();
         for (var e : Yaml.maps(container, "env")) env.put(String.valueOf(e.get("name")), e.get("value") == null ? null : String.valueOf(e.get("value")));
         return env;
+    }
+
+    static List<String> names(Map<String, Object> podSpec, String list) {
+        return Yaml.maps(podSpec, list).stream().map(c -> String.valueOf(c.get("name"))).toList();
     }
 
     static String oneLine(String s) { return s.replaceAll("\\s*\\n\\s*", " ").strip(); }

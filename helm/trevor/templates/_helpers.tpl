@@ -205,6 +205,13 @@ topologySpreadConstraints:
 {{- if and .Values.preStopSleepSeconds (ge (int .Values.preStopSleepSeconds) (int .Values.terminationGracePeriodSeconds)) }}
 {{- fail (printf "values: preStopSleepSeconds (%d) must be below terminationGracePeriodSeconds (%d): the pod would be killed before uvicorn could finish its requests" (int .Values.preStopSleepSeconds) (int .Values.terminationGracePeriodSeconds)) }}
 {{- end }}
+{{- range $key, $list := dict "sidecars" .Values.sidecars "extraInitContainers" .Values.extraInitContainers "worker.sidecars" .Values.worker.sidecars "worker.extraInitContainers" .Values.worker.extraInitContainers }}
+{{- range $list }}
+{{- if has .name (list "trevor" "worker" "migrate") }}
+{{- fail (printf "values: %s has a container named %q, which the chart's own container uses; rename it" $key .name) }}
+{{- end }}
+{{- end }}
+{{- end }}
 {{- if and .Values.metrics.scrapeAnnotations .Values.metrics.serviceMonitor.enabled }}
 {{- fail "values: metrics.scrapeAnnotations and metrics.serviceMonitor.enabled are both true: Prometheus would scrape every API pod twice; choose one" }}
 {{- end }}
