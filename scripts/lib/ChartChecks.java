@@ -166,6 +166,9 @@ final class ChartChecks {
                 "--set-json extraInitContainers=[{\"name\":\"wait-for-db\",\"image\":\"example/wait:1.0\"," + restricted + "}]",
                 "--set-json worker.sidecars=[{\"name\":\"queue-exporter\",\"image\":\"example/exporter:1.0\"," + restricted + "}]",
                 "--set-json worker.extraInitContainers=[{\"name\":\"wait-for-redis\",\"image\":\"example/wait:1.0\"," + restricted + "}]");
+        scenario("opentelemetry", "opentelemetry.enabled=true", "worker.enabled=true");
+        scenario("opentelemetry-init", "opentelemetry.enabled=true", "opentelemetry.serviceName=shop",
+                "migrations.enabled=true", "migrations.hookEnabled=false");
         // Standard keys in the user's label maps: the chart's own values must win, once each.
         scenario("label-overrides", "replicaCount=2", "ingress.enabled=true", "networkPolicy.enabled=true",
                 "worker.replicaCount=2",
@@ -579,6 +582,40 @@ final class ChartChecks {
             var def = component(s("default").objs(), "Deployment", "api");
             Report.expect(List.of("trevor").equals(names(def.podSpec(), "containers")) && names(def.podSpec(), "initContainers").isEmpty(),
                     "expected only the trevor container by default, found %s", def.allContainers().stream().map(c -> c.get("name")).toList());
+        });
+        check("OpenTelemetry: every trevor container gets OTEL_SERVICE_NAME and its namespace and pod name from the downward API",
+                "opentelemetry.enabled=true with the hook Job, and serviceName=shop with init-container migrations", () -> {
+            for (var sc : List.of(s("opentelemetry"), s("opentelemetry-init"))) {
+                String service = sc.name.endsWith("init") ? "shop" : "trevor";
+                int seen = 0;
+                for (var o : sc.objs()) {
+                    for (var c : trevorContainers(o)) {
+                        seen++;
+                        String who = o.id() + " container " + c.get("name") + " (scenario " + sc.name + ")";
+                        var env = Yaml.maps(c, "env");
+                        var names = env.stream().map(e -> String.valueOf(e.get("name"))).toList();
+                        int ns = names.indexOf("K8S_NAMESPACE_NAME"), pod = names.indexOf("K8S_POD_NAME"), attrs = names.indexOf("OTEL_RESOURCE_ATTRIBUTES");
+                        Report.expect(ns >= 0 && "metadata.namespace".equals(Yaml.str(env.get(ns), "valueFrom.fieldRef.fieldPath")),
+                                "%s: expected K8S_NAMESPACE_NAME from fieldRef metadata.namespace, found %s", who, ns < 0 ? "none" : env.get(ns));
+                        Report.expect(pod >= 0 && "metadata.name".equals(Yaml.str(env.get(pod), "valueFrom.fieldRef.fieldPath")),
+                                "%s: expected K8S_POD_NAME from fieldRef metadata.name, found %s", who, pod < 0 ? "none" : env.get(pod));
+                        // Kubernetes expands $(VAR) only from variables defined earlier in the list.
+                        Report.expect(attrs > Math.max(ns, pod), "%s: OTEL_RESOURCE_ATTRIBUTES must come after the variables it references, found order %s", who, names);
+                        String value = envOf(c).get("OTEL_RESOURCE_ATTRIBUTES");
+                        Report.expect(value.contains("k8s.namespace.name=$(K8S_NAMESPACE_NAME)") && value.contains("k8s.pod.name=$(K8S_POD_NAME)"),
+                                "%s: OTEL_RESOURCE_ATTRIBUTES=%s lacks the namespace or pod name", who, value);
+                        String expected = "api".equals(component(o)) && "trevor".equals(c.get("name")) ? service : service + "-" + c.get("name");
+                        Report.expect(expected.equals(envOf(c).get("OTEL_SERVICE_NAME")), "%s: expected OTEL_SERVICE_NAME=%s, found %s",
+                                who, expected, envOf(c).get("OTEL_SERVICE_NAME"));
+                    }
+                }
+                Report.expect(seen == 3, "scenario %s: expected 3 trevor containers (API, worker, migrations), found %d", sc.name, seen);
+            }
+            for (var o : s("default").objs()) {
+                for (var c : o.allContainers()) {
+                    Report.expect(!envOf(c).containsKey("OTEL_SERVICE_NAME"), "%s: OTEL_SERVICE_NAME set although opentelemetry is off", o.id());
+                }
+            }
         });
         check("plan 12: PDB only when replicaCount > 1 (replicaCount=1: none)", s("default"),
                 () -> Report.expect(pdbFor(s("default").objs(), "api") == null, "expected no API PDB with one replica, found one"));

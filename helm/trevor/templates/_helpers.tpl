@@ -105,15 +105,35 @@ replicaCount alone.
 {{- end }}
 
 {{/*
-Environment shared by every trevor container (API, worker, migrations), one list with
-no duplicate names: .Values.env wins over the runtime defaults that a read-only root
-filesystem needs (uv and Python must write their caches under /tmp, and `uv run` must
-not try to sync the baked virtualenv).
+Environment of one trevor container (API, worker, migrations), one list with no duplicate
+names: .Values.env wins over the runtime defaults that a read-only root filesystem needs
+(uv and Python must write their caches under /tmp, and `uv run` must not try to sync the
+baked virtualenv) and over the OpenTelemetry resource variables. The downward-API
+variables come first: Kubernetes expands $(VAR) only from variables defined earlier.
+Usage: include "trevor.env" (dict "ctx" $ "component" "api")
 */}}
 {{- define "trevor.env" -}}
+{{- $component := .component }}
+{{- with .ctx }}
 {{- $runtime := dict "HOME" "/tmp" "XDG_CACHE_HOME" "/tmp/.cache" "UV_CACHE_DIR" "/tmp/.cache/uv" "UV_NO_SYNC" "1" "PYTHONDONTWRITEBYTECODE" "1" "PYTHONUNBUFFERED" "1" }}
+{{- $otel := .Values.opentelemetry }}
+{{- if $otel.enabled }}
+{{- $service := $otel.serviceName | default (include "trevor.fullname" .) }}
+{{- $_ := set $runtime "OTEL_SERVICE_NAME" (ternary $service (printf "%s-%s" $service $component) (eq $component "api")) }}
+{{- $_ = set $runtime "OTEL_RESOURCE_ATTRIBUTES" (printf "k8s.namespace.name=$(K8S_NAMESPACE_NAME),k8s.pod.name=$(K8S_POD_NAME),service.version=%s" (.Values.image.tag | default .Chart.AppVersion)) }}
+{{- end }}
 {{- $env := merge (deepCopy (.Values.env | default dict)) $runtime -}}
 env:
+{{- if $otel.enabled }}
+  - name: K8S_NAMESPACE_NAME
+    valueFrom:
+      fieldRef:
+        fieldPath: metadata.namespace
+  - name: K8S_POD_NAME
+    valueFrom:
+      fieldRef:
+        fieldPath: metadata.name
+{{- end }}
 {{- range $k := keys $env | sortAlpha }}
   - name: {{ $k }}
     value: {{ get $env $k | toString | quote }}
@@ -129,6 +149,7 @@ envFrom:
       {{- if .optional }}
       optional: true
       {{- end }}
+{{- end }}
 {{- end }}
 {{- end }}
 {{- end }}
