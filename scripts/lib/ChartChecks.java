@@ -712,6 +712,33 @@ final class ChartChecks {
                 }
             }
         });
+        check("ephemeral storage: every chart container requests and limits it, and each pod's limit leaves room for /tmp at its sizeLimit",
+                "default values, everything, init-migrations and values/*.yaml", () -> {
+            var scs = new ArrayList<>(List.of(s("default"), s("everything"), s("init-migrations")));
+            scenarios.values().stream().filter(sc -> sc.name.startsWith("values/")).forEach(scs::add);
+            for (var sc : scs) {
+                for (var o : sc.objs()) {
+                    if (o.podSpec() == null) continue;
+                    long podLimit = 0;
+                    for (var c : o.allContainers()) {
+                        String who = o.id() + " container " + c.get("name") + " (scenario " + sc.name + ")";
+                        Object req = Yaml.at(c, "resources.requests.ephemeral-storage"), lim = Yaml.at(c, "resources.limits.ephemeral-storage");
+                        Report.expect(req != null && lim != null, "%s: expected ephemeral-storage requests and limits, found %s", who, c.get("resources"));
+                        Report.expect(bytes(req) <= bytes(lim), "%s: ephemeral-storage request %s is above its limit %s", who, req, lim);
+                        if (Yaml.maps(o.podSpec(), "containers").contains(c)) podLimit += bytes(lim);
+                    }
+                    for (var v : Yaml.maps(o.podSpec(), "volumes")) {
+                        // A disk-backed emptyDir counts against the pod's ephemeral-storage limit.
+                        if (!v.containsKey("emptyDir") || "Memory".equals(Yaml.str(v, "emptyDir.medium"))) continue;
+                        Object size = Yaml.at(v, "emptyDir.sizeLimit");
+                        Report.expect(size != null, "%s volume %s (scenario %s): a disk emptyDir without sizeLimit", o.id(), v.get("name"), sc.name);
+                        Report.expect(podLimit > bytes(size), "%s (scenario %s): its containers' ephemeral-storage limits (%d Mi) leave no room above "
+                                + "the %s emptyDir's sizeLimit %s: the kubelet would evict the pod before /tmp is full", o.id(), sc.name,
+                                podLimit >> 20, v.get("name"), size);
+                    }
+                }
+            }
+        });
         check("read-only root filesystem with a writable /tmp in every container", s("everything"), () -> {
             for (var sc : List.of(s("everything"), s("init-migrations"))) {
                 for (var o : sc.objs()) {
@@ -936,6 +963,21 @@ final class ChartChecks {
 
     static List<String> names(Map<String, Object> podSpec, String list) {
         return Yaml.maps(podSpec, list).stream().map(c -> String.valueOf(c.get("name"))).toList();
+    }
+
+    private static final Pattern QUANTITY = Pattern.compile("^([0-9.]+)(Ki|Mi|Gi|Ti|k|M|G|T)?$");
+
+    /** A Kubernetes quantity of bytes (128Mi, 1G, 1000). */
+    static long bytes(Object quantity) {
+        var m = QUANTITY.matcher(String.valueOf(quantity).strip());
+        Report.expect(m.matches(), "not a byte quantity: %s", quantity);
+        double n = Double.parseDouble(m.group(1));
+        long unit = switch (m.group(2) == null ? "" : m.group(2)) {
+            case "Ki" -> 1L << 10; case "Mi" -> 1L << 20; case "Gi" -> 1L << 30; case "Ti" -> 1L << 40;
+            case "k" -> 1_000L; case "M" -> 1_000_000L; case "G" -> 1_000_000_000L; case "T" -> 1_000_000_000_000L;
+            default -> 1L;
+        };
+        return (long) (n * unit);
     }
 
     static String oneLine(String s) { return s.replaceAll("\\s*\\n\\s*", " ").strip(); }
