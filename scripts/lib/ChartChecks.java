@@ -169,6 +169,8 @@ final class ChartChecks {
         scenario("opentelemetry", "opentelemetry.enabled=true", "worker.enabled=true");
         scenario("opentelemetry-init", "opentelemetry.enabled=true", "opentelemetry.serviceName=shop",
                 "migrations.enabled=true", "migrations.hookEnabled=false");
+        scenario("worker-autoscaling", "worker.autoscaling.enabled=true", "worker.autoscaling.minReplicas=2", "worker.replicaCount=1");
+        scenario("worker-hpa-min-1", "worker.autoscaling.enabled=true", "worker.autoscaling.minReplicas=1", "worker.replicaCount=4");
         // Standard keys in the user's label maps: the chart's own values must win, once each.
         scenario("label-overrides", "replicaCount=2", "ingress.enabled=true", "networkPolicy.enabled=true",
                 "worker.replicaCount=2",
@@ -233,6 +235,12 @@ final class ChartChecks {
                 List.of("preStopSleepSeconds", "terminationGracePeriodSeconds"), "preStopSleepSeconds=30", "terminationGracePeriodSeconds=30");
         reject("fail-sidecar-name", "a sidecar named like the chart's container (trevor)", List.of("sidecars", "trevor"),
                 "--set-json sidecars=[{\"name\":\"trevor\",\"image\":\"x\"}]");
+        reject("fail-pdb-worker-min-hpa", "a worker PDB whose minAvailable reaches worker.autoscaling.minReplicas",
+                List.of("worker.podDisruptionBudget.minAvailable", "worker.autoscaling.minReplicas"), "worker.autoscaling.enabled=true",
+                "worker.autoscaling.minReplicas=2", "worker.podDisruptionBudget.minAvailable=2");
+        reject("fail-worker-autoscaling", "worker.autoscaling.minReplicas above maxReplicas",
+                List.of("worker.autoscaling.minReplicas", "worker.autoscaling.maxReplicas"),
+                "worker.autoscaling.enabled=true", "worker.autoscaling.minReplicas=5", "worker.autoscaling.maxReplicas=2");
         reject("fail-autoscaling", "autoscaling.minReplicas above maxReplicas", List.of("autoscaling.minReplicas", "autoscaling.maxReplicas"),
                 "autoscaling.enabled=true", "autoscaling.minReplicas=5", "autoscaling.maxReplicas=2");
     }
@@ -616,6 +624,25 @@ final class ChartChecks {
                     Report.expect(!envOf(c).containsKey("OTEL_SERVICE_NAME"), "%s: OTEL_SERVICE_NAME set although opentelemetry is off", o.id());
                 }
             }
+        });
+        check("worker autoscaling: an HPA scales the worker Deployment, which then renders no replicas", s("worker-autoscaling"), () -> {
+            var objs = s("worker-autoscaling").objs();
+            var worker = component(objs, "Deployment", "worker");
+            var hpa = component(objs, "HorizontalPodAutoscaler", "worker");
+            Report.expect("Deployment".equals(Yaml.str(hpa.body(), "spec.scaleTargetRef.kind")) && worker.name().equals(Yaml.str(hpa.body(), "spec.scaleTargetRef.name")),
+                    "expected scaleTargetRef Deployment/%s, found %s", worker.name(), Yaml.at(hpa.body(), "spec.scaleTargetRef"));
+            Report.expect("2".equals(Yaml.str(hpa.body(), "spec.minReplicas")), "expected minReplicas 2, found %s", Yaml.str(hpa.body(), "spec.minReplicas"));
+            Report.expect(Yaml.at(worker.body(), "spec.replicas") == null,
+                    "expected no spec.replicas on the worker (an upgrade would reset the HPA's scale), found %s", Yaml.at(worker.body(), "spec.replicas"));
+            Report.expect(Manifests.ofKind(objs, "HorizontalPodAutoscaler").size() == 1, "expected only the worker's HPA, found %s",
+                    ids(Manifests.ofKind(objs, "HorizontalPodAutoscaler")));
+            Report.expect("1".equals(Yaml.str(component(s("default").objs(), "Deployment", "worker").body(), "spec.replicas")),
+                    "expected worker replicas 1 without worker autoscaling");
+        });
+        check("plan 12: the worker PDB follows the worker HPA's minReplicas (min 2, replicaCount 1: PDB; min 1, replicaCount 4: none)",
+                "worker.autoscaling.enabled=true with minReplicas 2, then 1", () -> {
+            Report.expect(pdbFor(s("worker-autoscaling").objs(), "worker") != null, "expected a worker PDB: the HPA keeps at least 2 worker pods");
+            Report.expect(pdbFor(s("worker-hpa-min-1").objs(), "worker") == null, "expected no worker PDB: the HPA may scale the worker to 1 pod");
         });
         check("plan 12: PDB only when replicaCount > 1 (replicaCount=1: none)", s("default"),
                 () -> Report.expect(pdbFor(s("default").objs(), "api") == null, "expected no API PDB with one replica, found one"));

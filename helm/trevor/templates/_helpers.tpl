@@ -104,6 +104,11 @@ replicaCount alone.
 {{- if .Values.autoscaling.enabled }}{{ .Values.autoscaling.minReplicas | int }}{{ else }}{{ .Values.replicaCount | int }}{{ end }}
 {{- end }}
 
+{{/* The same for the worker: worker.autoscaling.minReplicas, or worker.replicaCount. */}}
+{{- define "trevor.workerMinReplicas" -}}
+{{- if .Values.worker.autoscaling.enabled }}{{ .Values.worker.autoscaling.minReplicas | int }}{{ else }}{{ .Values.worker.replicaCount | int }}{{ end }}
+{{- end }}
+
 {{/*
 Environment of one trevor container (API, worker, migrations), one list with no duplicate
 names: .Values.env wins over the runtime defaults that a read-only root filesystem needs
@@ -236,11 +241,13 @@ topologySpreadConstraints:
 {{- if and .Values.metrics.scrapeAnnotations .Values.metrics.serviceMonitor.enabled }}
 {{- fail "values: metrics.scrapeAnnotations and metrics.serviceMonitor.enabled are both true: Prometheus would scrape every API pod twice; choose one" }}
 {{- end }}
-{{- if and .Values.autoscaling.enabled (gt (int .Values.autoscaling.minReplicas) (int .Values.autoscaling.maxReplicas)) }}
-{{- fail (printf "values: autoscaling.minReplicas (%d) is greater than autoscaling.maxReplicas (%d)" (int .Values.autoscaling.minReplicas) (int .Values.autoscaling.maxReplicas)) }}
+{{- range $key, $a := dict "autoscaling" .Values.autoscaling "worker.autoscaling" .Values.worker.autoscaling }}
+{{- if and $a.enabled (gt (int $a.minReplicas) (int $a.maxReplicas)) }}
+{{- fail (printf "values: %s.minReplicas (%d) is greater than %s.maxReplicas (%d)" $key (int $a.minReplicas) $key (int $a.maxReplicas)) }}
 {{- end }}
-{{- if and .Values.autoscaling.enabled (not (or .Values.autoscaling.targetCPUUtilizationPercentage .Values.autoscaling.targetMemoryUtilizationPercentage)) }}
-{{- fail "values: autoscaling.enabled needs autoscaling.targetCPUUtilizationPercentage or autoscaling.targetMemoryUtilizationPercentage" }}
+{{- if and $a.enabled (not (or $a.targetCPUUtilizationPercentage $a.targetMemoryUtilizationPercentage)) }}
+{{- fail (printf "values: %s.enabled needs %s.targetCPUUtilizationPercentage or %s.targetMemoryUtilizationPercentage" $key $key $key) }}
+{{- end }}
 {{- end }}
 {{- range $i, $h := .Values.ingress.hosts }}
 {{- if and $.Values.ingress.enabled (not $h.paths) }}
