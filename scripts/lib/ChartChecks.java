@@ -147,7 +147,7 @@ final class ChartChecks {
                 "worker.enabled=true", "worker.replicaCount=2", "envFromSecrets[0].secretName=trevor-env",
                 "topologySpreadConstraints[0].maxSkew=1", "topologySpreadConstraints[0].topologyKey=kubernetes.io/hostname",
                 "topologySpreadConstraints[0].whenUnsatisfiable=DoNotSchedule", "priorityClassName=high",
-                "nodeSelector.pool=api", "podAnnotations.team=trevor");
+                "nodeSelector.pool=api", "podAnnotations.team=trevor", "tests.enabled=true");
         String dbCaVolume = "--set-json extraVolumes=[{\"name\":\"db-ca\",\"secret\":{\"secretName\":\"trevor-db-ca\"}}]";
         String dbCaMount = "--set-json extraVolumeMounts=[{\"name\":\"db-ca\",\"mountPath\":\"/etc/trevor/db-ca\",\"readOnly\":true}]";
         scenario("extra-volumes", dbCaVolume, dbCaMount);
@@ -171,9 +171,11 @@ final class ChartChecks {
                 "migrations.enabled=true", "migrations.hookEnabled=false");
         scenario("worker-autoscaling", "worker.autoscaling.enabled=true", "worker.autoscaling.minReplicas=2", "worker.replicaCount=1");
         scenario("worker-hpa-min-1", "worker.autoscaling.enabled=true", "worker.autoscaling.minReplicas=1", "worker.replicaCount=4");
+        scenario("tests", "tests.enabled=true");
         // Standard keys in the user's label maps: the chart's own values must win, once each.
         scenario("label-overrides", "replicaCount=2", "ingress.enabled=true", "networkPolicy.enabled=true",
-                "worker.replicaCount=2",
+                "worker.replicaCount=2", "tests.enabled=true", "metrics.serviceMonitor.enabled=true", "autoscaling.enabled=true",
+                "worker.autoscaling.enabled=true", "worker.autoscaling.minReplicas=2",
                 "--set-json commonLabels={\"app.kubernetes.io/name\":\"other\",\"app.kubernetes.io/component\":\"other\",\"app.kubernetes.io/version\":\"9.9\",\"team\":\"payments\"}",
                 "--set-json podLabels={\"app.kubernetes.io/component\":\"other\",\"app.kubernetes.io/instance\":\"other\",\"tier\":\"web\"}",
                 "--set-json worker.podLabels={\"app.kubernetes.io/component\":\"other\",\"tier\":\"jobs\"}",
@@ -643,6 +645,46 @@ final class ChartChecks {
                 "worker.autoscaling.enabled=true with minReplicas 2, then 1", () -> {
             Report.expect(pdbFor(s("worker-autoscaling").objs(), "worker") != null, "expected a worker PDB: the HPA keeps at least 2 worker pods");
             Report.expect(pdbFor(s("worker-hpa-min-1").objs(), "worker") == null, "expected no worker PDB: the HPA may scale the worker to 1 pod");
+        });
+        check("helm test: a test hook Pod checks /health through the API Service with the trevor image, and is deleted on success", s("tests"), () -> {
+            var objs = s("tests").objs();
+            var pod = one(objs, "Pod");
+            var a = pod.annotations();
+            Report.expect("test".equals(a.get("helm.sh/hook")), "expected helm.sh/hook test, found %s", a.get("helm.sh/hook"));
+            Report.expect("before-hook-creation,hook-succeeded".equals(a.get("helm.sh/hook-delete-policy")),
+                    "expected hook-delete-policy before-hook-creation,hook-succeeded, found %s", a.get("helm.sh/hook-delete-policy"));
+            var c = Yaml.maps(pod.podSpec(), "containers");
+            Report.expect(c.size() == 1, "expected one container, found %s", names(pod.podSpec(), "containers"));
+            var api = component(objs, "Deployment", "api");
+            var svc = component(objs, "Service", "api");
+            String image = Yaml.str(Yaml.maps(api.podSpec(), "containers").get(0), "image");
+            Report.expect(image.equals(Yaml.str(c.get(0), "image")), "expected the trevor image %s, found %s", image, Yaml.str(c.get(0), "image"));
+            String cmd = String.join(" ", Yaml.list(c.get(0), "command").stream().map(String::valueOf).toList());
+            String url = "http://" + svc.name() + "." + NAMESPACE + ".svc:" + Yaml.str(Yaml.maps(svc.body(), "spec.ports").get(0), "port") + "/health";
+            Report.expect(cmd.startsWith("python -c") && cmd.contains("urllib.request") && cmd.endsWith(url),
+                    "expected python -c with urllib requesting %s, found: %s", url, cmd);
+            Report.expect("Never".equals(Yaml.str(pod.podSpec(), "restartPolicy")), "expected restartPolicy Never");
+            Report.expect(bytes(Yaml.at(c.get(0), "resources.limits.memory")) <= 128L << 20,
+                    "expected a small memory limit (at most 128Mi), found %s", Yaml.at(c.get(0), "resources.limits"));
+            Report.expect(Manifests.ofKind(s("default").objs(), "Pod").isEmpty(), "expected no test Pod by default");
+        });
+        check("helm test with network policies: the test pod may reach the API's http port, and the API admits it", s("everything"), () -> {
+            var objs = s("everything").objs();
+            var pod = one(objs, "Pod");
+            var api = component(objs, "Deployment", "api");
+            var testPolicy = component(objs, "NetworkPolicy", "test");
+            Report.expect("test".equals(testPolicy.annotations().get("helm.sh/hook")) && weight(testPolicy) < weight(pod),
+                    "expected the test pod's NetworkPolicy to be a test hook created before the pod, found annotations %s", testPolicy.annotations());
+            String port = Yaml.str(Yaml.maps(Yaml.maps(api.podSpec(), "containers").get(0), "ports").get(0), "containerPort");
+            boolean egress = Yaml.maps(testPolicy.body(), "spec.egress").stream().anyMatch(r ->
+                    Yaml.maps(r, "to").stream().anyMatch(p -> p.containsKey("podSelector") && Selectors.Selector.of(Yaml.map(p, "podSelector")).matches(api.podLabels()))
+                            && Yaml.maps(r, "ports").stream().anyMatch(p -> port.equals(Yaml.str(p, "port"))));
+            Report.expect(egress, "the test pod's policy allows no egress to the API pods on port %s: %s", port, Yaml.at(testPolicy.body(), "spec.egress"));
+            var apiPolicy = component(objs, "NetworkPolicy", "api");
+            boolean ingress = Yaml.maps(apiPolicy.body(), "spec.ingress").stream().anyMatch(r ->
+                    Yaml.maps(r, "from").stream().anyMatch(p -> p.containsKey("podSelector") && !p.containsKey("namespaceSelector")
+                            && Selectors.Selector.of(Yaml.map(p, "podSelector")).matches(pod.podLabels())));
+            Report.expect(ingress, "the API's policy admits no traffic from the test pod %s: %s", pod.podLabels(), Yaml.at(apiPolicy.body(), "spec.ingress"));
         });
         check("plan 12: PDB only when replicaCount > 1 (replicaCount=1: none)", s("default"),
                 () -> Report.expect(pdbFor(s("default").objs(), "api") == null, "expected no API PDB with one replica, found one"));

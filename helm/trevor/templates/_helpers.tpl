@@ -285,6 +285,20 @@ Usage: include "trevor.validatePdb" (dict "name" "api" "min" 3 "minKey" "replica
 {{- end }}
 {{- end }}
 
+{{/* Egress to the cluster DNS, which every pod needs to resolve a Service name. */}}
+{{- define "trevor.networkPolicyDnsEgress" -}}
+- to:
+    - namespaceSelector: {}
+      podSelector:
+        matchLabels:
+          {{- toYaml .Values.networkPolicy.dns.podLabels | nindent 10 }}
+  ports:
+    - port: 53
+      protocol: UDP
+    - port: 53
+      protocol: TCP
+{{- end }}
+
 {{- /*
 Egress is the same for every component: the dependencies in networkPolicy.egress, DNS,
 and the escape hatch. A rule without "to" allows that port to any destination, which is
@@ -292,16 +306,7 @@ what external PostgreSQL, S3 or Keycloak need; narrow it with "to" where they ru
 */}}
 {{- define "trevor.networkPolicyEgress" -}}
 {{- $np := .Values.networkPolicy -}}
-- to:
-    - namespaceSelector: {}
-      podSelector:
-        matchLabels:
-          {{- toYaml $np.dns.podLabels | nindent 10 }}
-  ports:
-    - port: 53
-      protocol: UDP
-    - port: 53
-      protocol: TCP
+{{ include "trevor.networkPolicyDnsEgress" . }}
 {{- range $np.egress }}
 - ports:
     {{- range .ports }}
