@@ -20,6 +20,7 @@
 //SOURCES lib/Tools.java
 //SOURCES lib/Archives.java
 //SOURCES lib/Download.java
+//SOURCES lib/Dirs.java
 //SOURCES lib/ChartChecks.java
 
 import java.nio.file.Files;

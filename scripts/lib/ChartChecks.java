@@ -133,6 +133,8 @@ final class ChartChecks {
         scenario("replicas-3", "replicaCount=3");
         scenario("hpa-min-1", "replicaCount=5", "autoscaling.enabled=true", "autoscaling.minReplicas=1");
         scenario("pdb-max-unavailable", "replicaCount=3", "podDisruptionBudget.maxUnavailable=1");
+        scenario("pdb-percent", "replicaCount=3", "--set-string podDisruptionBudget.minAvailable=60%",
+                "worker.replicaCount=2", "--set-string worker.podDisruptionBudget.maxUnavailable=1%");
         scenario("overrides", "probes.liveness.path=/livez", "probes.readiness.path=/readyz",
                 "probes.startup.path=/startz", "probes.startup.failureThreshold=90",
                 "--set-json env={\"HOME\":\"/home/app\",\"DB_POOL_SIZE\":5}", "image.tag=1.2.3",
@@ -145,7 +147,39 @@ final class ChartChecks {
                 "worker.enabled=true", "worker.replicaCount=2", "envFromSecrets[0].secretName=trevor-env",
                 "topologySpreadConstraints[0].maxSkew=1", "topologySpreadConstraints[0].topologyKey=kubernetes.io/hostname",
                 "topologySpreadConstraints[0].whenUnsatisfiable=DoNotSchedule", "priorityClassName=high",
-                "nodeSelector.pool=api", "podAnnotations.team=trevor");
+                "nodeSelector.pool=api", "podAnnotations.team=trevor", "tests.enabled=true");
+        String dbCaVolume = "--set-json extraVolumes=[{\"name\":\"db-ca\",\"secret\":{\"secretName\":\"trevor-db-ca\"}}]";
+        String dbCaMount = "--set-json extraVolumeMounts=[{\"name\":\"db-ca\",\"mountPath\":\"/etc/trevor/db-ca\",\"readOnly\":true}]";
+        scenario("extra-volumes", dbCaVolume, dbCaMount);
+        scenario("extra-volumes-init", dbCaVolume, dbCaMount, "migrations.enabled=true", "migrations.hookEnabled=false");
+        scenario("service-monitor", "metrics.serviceMonitor.enabled=true", "metrics.serviceMonitor.labels.release=kube-prometheus-stack",
+                "metrics.serviceMonitor.namespace=monitoring", "metrics.serviceMonitor.relabelings[0].targetLabel=node",
+                "metrics.serviceMonitor.relabelings[0].sourceLabels[0]=__meta_kubernetes_pod_node_name");
+        scenario("scrape-annotations", "metrics.scrapeAnnotations=true", "podAnnotations.team=trevor",
+                "--set-string podAnnotations.prometheus\\.io/port=9999");
+        scenario("graceful-shutdown", "preStopSleepSeconds=10", "terminationGracePeriodSeconds=40");
+        String restricted = "\"securityContext\":{\"allowPrivilegeEscalation\":false,\"capabilities\":{\"drop\":[\"ALL\"]},"
+                + "\"readOnlyRootFilesystem\":true,\"runAsNonRoot\":true},\"resources\":{\"requests\":{\"cpu\":\"10m\",\"memory\":\"32Mi\"},"
+                + "\"limits\":{\"memory\":\"64Mi\"}}";
+        scenario("sidecars", "migrations.enabled=true", "migrations.hookEnabled=false",
+                "--set-json sidecars=[{\"name\":\"log-shipper\",\"image\":\"example/log-shipper:1.0\"," + restricted + "}]",
+                "--set-json extraInitContainers=[{\"name\":\"wait-for-db\",\"image\":\"example/wait:1.0\"," + restricted + "}]",
+                "--set-json worker.sidecars=[{\"name\":\"queue-exporter\",\"image\":\"example/exporter:1.0\"," + restricted + "}]",
+                "--set-json worker.extraInitContainers=[{\"name\":\"wait-for-redis\",\"image\":\"example/wait:1.0\"," + restricted + "}]");
+        scenario("opentelemetry", "opentelemetry.enabled=true", "worker.enabled=true");
+        scenario("opentelemetry-init", "opentelemetry.enabled=true", "opentelemetry.serviceName=shop",
+                "migrations.enabled=true", "migrations.hookEnabled=false");
+        scenario("worker-autoscaling", "worker.autoscaling.enabled=true", "worker.autoscaling.minReplicas=2", "worker.replicaCount=1");
+        scenario("worker-hpa-min-1", "worker.autoscaling.enabled=true", "worker.autoscaling.minReplicas=1", "worker.replicaCount=4");
+        scenario("tests", "tests.enabled=true");
+        // Standard keys in the user's label maps: the chart's own values must win, once each.
+        scenario("label-overrides", "replicaCount=2", "ingress.enabled=true", "networkPolicy.enabled=true",
+                "worker.replicaCount=2", "tests.enabled=true", "metrics.serviceMonitor.enabled=true", "autoscaling.enabled=true",
+                "worker.autoscaling.enabled=true", "worker.autoscaling.minReplicas=2",
+                "--set-json commonLabels={\"app.kubernetes.io/name\":\"other\",\"app.kubernetes.io/component\":\"other\",\"app.kubernetes.io/version\":\"9.9\",\"team\":\"payments\"}",
+                "--set-json podLabels={\"app.kubernetes.io/component\":\"other\",\"app.kubernetes.io/instance\":\"other\",\"tier\":\"web\"}",
+                "--set-json worker.podLabels={\"app.kubernetes.io/component\":\"other\",\"tier\":\"jobs\"}",
+                "--set-json migrations.podLabels={\"app.kubernetes.io/name\":\"other\",\"tier\":\"migrate\"}");
         for (Path f : valuesFiles()) scenario("values/" + f.getFileName(), RELEASE, List.of(f));
 
         lints.add(new Lint("default values", Helm.Values.none()));
@@ -170,6 +204,45 @@ final class ChartChecks {
         reject("schema-service-type", "an unknown service type (service.type=External)", List.of("service.type"), "service.type=External");
         reject("fail-migrations", "both migration modes at once", List.of("migrations.enabled", "migrations.hookEnabled"),
                 "migrations.enabled=true", "migrations.hookEnabled=true");
+        reject("fail-hook-delete-policy", "a migration hook delete policy without before-hook-creation",
+                List.of("migrations.hookDeletePolicy", "before-hook-creation"), "migrations.hookDeletePolicy=hook-succeeded");
+        // A PDB that allows no eviction blocks node drains for good; each refusal names the values.
+        reject("fail-pdb-api-min", "an API PDB whose minAvailable equals replicaCount",
+                List.of("podDisruptionBudget.minAvailable", "replicaCount"), "replicaCount=3", "podDisruptionBudget.minAvailable=3");
+        reject("fail-pdb-api-min-hpa", "an API PDB whose minAvailable reaches autoscaling.minReplicas",
+                List.of("podDisruptionBudget.minAvailable", "autoscaling.minReplicas"), "autoscaling.enabled=true",
+                "autoscaling.minReplicas=2", "podDisruptionBudget.minAvailable=3");
+        reject("fail-pdb-api-max0", "an API PDB with maxUnavailable 0",
+                List.of("podDisruptionBudget.maxUnavailable"), "replicaCount=3", "podDisruptionBudget.maxUnavailable=0");
+        reject("fail-pdb-api-max0pct", "an API PDB with maxUnavailable 0%",
+                List.of("podDisruptionBudget.maxUnavailable", "0%"), "replicaCount=3", "--set-string podDisruptionBudget.maxUnavailable=0%");
+        reject("fail-pdb-api-min100pct", "an API PDB with minAvailable 100%",
+                List.of("podDisruptionBudget.minAvailable", "100%", "replicaCount"), "replicaCount=3", "--set-string podDisruptionBudget.minAvailable=100%");
+        reject("fail-pdb-api-min67pct", "an API PDB with minAvailable 67% of 3 replicas (rounds up to 3)",
+                List.of("podDisruptionBudget.minAvailable", "67%", "replicaCount"), "replicaCount=3", "--set-string podDisruptionBudget.minAvailable=67%");
+        reject("fail-pdb-worker-min", "a worker PDB whose minAvailable equals worker.replicaCount",
+                List.of("worker.podDisruptionBudget.minAvailable", "worker.replicaCount"), "worker.replicaCount=2",
+                "worker.podDisruptionBudget.minAvailable=2");
+        reject("fail-pdb-worker-max0", "a worker PDB with maxUnavailable 0",
+                List.of("worker.podDisruptionBudget.maxUnavailable"), "worker.replicaCount=2", "worker.podDisruptionBudget.maxUnavailable=0");
+        reject("fail-pdb-worker-min100pct", "a worker PDB with minAvailable 100%",
+                List.of("worker.podDisruptionBudget.minAvailable", "100%"), "worker.replicaCount=2",
+                "--set-string worker.podDisruptionBudget.minAvailable=100%");
+        reject("fail-scrape-twice", "a ServiceMonitor and scrape annotations at once",
+                List.of("metrics.scrapeAnnotations", "metrics.serviceMonitor.enabled"), "metrics.scrapeAnnotations=true",
+                "metrics.serviceMonitor.enabled=true");
+        reject("schema", "a scrape interval that is not a Prometheus duration", List.of("metrics.serviceMonitor.interval"),
+                "metrics.serviceMonitor.interval=30 seconds");
+        reject("fail-prestop", "a preStop sleep as long as the grace period",
+                List.of("preStopSleepSeconds", "terminationGracePeriodSeconds"), "preStopSleepSeconds=30", "terminationGracePeriodSeconds=30");
+        reject("fail-sidecar-name", "a sidecar named like the chart's container (trevor)", List.of("sidecars", "trevor"),
+                "--set-json sidecars=[{\"name\":\"trevor\",\"image\":\"x\"}]");
+        reject("fail-pdb-worker-min-hpa", "a worker PDB whose minAvailable reaches worker.autoscaling.minReplicas",
+                List.of("worker.podDisruptionBudget.minAvailable", "worker.autoscaling.minReplicas"), "worker.autoscaling.enabled=true",
+                "worker.autoscaling.minReplicas=2", "worker.podDisruptionBudget.minAvailable=2");
+        reject("fail-worker-autoscaling", "worker.autoscaling.minReplicas above maxReplicas",
+                List.of("worker.autoscaling.minReplicas", "worker.autoscaling.maxReplicas"),
+                "worker.autoscaling.enabled=true", "worker.autoscaling.minReplicas=5", "worker.autoscaling.maxReplicas=2");
         reject("fail-autoscaling", "autoscaling.minReplicas above maxReplicas", List.of("autoscaling.minReplicas", "autoscaling.maxReplicas"),
                 "autoscaling.enabled=true", "autoscaling.minReplicas=5", "autoscaling.maxReplicas=2");
     }
@@ -213,6 +286,7 @@ final class ChartChecks {
                 .map(c -> CompletableFuture.supplyAsync(() -> Report.evaluate(c.name(), c.context(), c.body()), pool)).toList();
         results.forEach(r -> report.record(r.join()));
         pool.shutdownNow();
+        Dirs.deleteTree(scratch);
         if (timings != null) {
             // Measured, not waited for: -v must not change the schedule it reports on.
             long rendered = scenarios.values().stream().filter(s -> s.objs != null && s.objs.isDone())
@@ -362,8 +436,49 @@ final class ChartChecks {
             Report.expect(String.valueOf(c.get("command")).contains("alembic"), "expected an alembic command, found %s", c.get("command"));
             Report.expect("Never".equals(Yaml.str(job.podSpec(), "restartPolicy")), "expected restartPolicy Never");
         });
+        check("plan 6: the migration Job retries a failed attempt (backoffLimit 3, as the spec says) within activeDeadlineSeconds",
+                "default values and values/prod.yaml", () -> {
+            var scs = new ArrayList<>(List.of(s("default")));
+            if (scenarios.containsKey("values/prod.yaml")) scs.add(s("values/prod.yaml"));
+            for (var sc : scs) {
+                var job = one(sc.objs(), "Job");
+                String backoff = Yaml.str(job.body(), "spec.backoffLimit");
+                Report.expect("3".equals(backoff), "%s (%s): expected backoffLimit 3 (an Alembic upgrade on PostgreSQL is one transaction, "
+                        + "so a retry is safe and rides out a database restart), found %s", job.id(), sc.context(), backoff);
+                Report.expect(Yaml.at(job.body(), "spec.activeDeadlineSeconds") != null,
+                        "%s (%s): expected activeDeadlineSeconds to bound the retries", job.id(), sc.context());
+            }
+        });
         check("plan 6: the hook Job's ServiceAccount exists before the Job on a first install", s("default"),
                 () -> hookServiceAccountExists(s("default").objs()));
+        check("hooks: the default render deletes every hook object once it succeeded (nothing outlives helm uninstall)",
+                "default values; --set networkPolicy.enabled=true", () -> {
+            // Helm deletes hook-succeeded objects only after every hook of the event succeeded,
+            // so the ServiceAccount and NetworkPolicy live as long as the Job needs them.
+            for (var sc : List.of(s("default"), s("network-policy"))) {
+                var hooks = Manifests.where(sc.objs(), Manifests.Obj::isHook);
+                Report.expect(!hooks.isEmpty(), "expected hook objects in scenario %s, found none", sc.name);
+                for (var h : hooks) {
+                    var policy = List.of(h.annotations().getOrDefault("helm.sh/hook-delete-policy", "").split(","));
+                    Report.expect(policy.contains("before-hook-creation") && policy.contains("hook-succeeded"),
+                            "%s (scenario %s): hook-delete-policy is %s; expected before-hook-creation,hook-succeeded, or it outlives helm uninstall",
+                            h.id(), sc.name, h.annotations().get("helm.sh/hook-delete-policy"));
+                }
+            }
+        });
+        check("NOTES: migration logs are offered only while the hook Job is kept", "default values; migrations.hookDeletePolicy=before-hook-creation", () -> {
+            String deleted = notes(Helm.Values.none());
+            Report.expect(deleted.contains("helm -n " + NAMESPACE + " get hooks " + RELEASE),
+                    "with the default hookDeletePolicy the Job is gone after a success; expected NOTES to point at `helm get hooks`, found:%n%s", deleted);
+            Report.expect(!deleted.contains("Migrations ran as hook Job"), "NOTES send the reader to a Job that was deleted:%n%s", deleted);
+            String kept = notes(new Helm.Values(List.of(), List.of("migrations.hookDeletePolicy=before-hook-creation")));
+            Report.expect(kept.contains("kubectl -n " + NAMESPACE + " logs job/trevor-migrate") && !kept.contains("get hooks"),
+                    "with hookDeletePolicy=before-hook-creation the Job is kept; expected its logs command, found:%n%s", kept);
+            String none = notes(new Helm.Values(List.of(), List.of("migrations.hookEnabled=false")));
+            Report.expect(!none.contains("job/"), "without the hook Job NOTES still name one:%n%s", none);
+        });
+        check("plan 6: the hook Job's NetworkPolicy exists before the Job on a first install", s("network-policy"),
+                () -> hookNetworkPolicyExists(s("network-policy").objs()));
         check("plan 6: the hook Job uses a pre-existing ServiceAccount when the chart creates none", s("existing-service-account"), () -> {
             var job = one(s("existing-service-account").objs(), "Job");
             Report.expect("trevor-existing".equals(Yaml.str(job.podSpec(), "serviceAccountName")),
@@ -386,6 +501,195 @@ final class ChartChecks {
                 () -> secretsEverywhere(s("two-secrets").objs(), 3));
         check("plan 7: envFromSecrets reach the migration init container", s("two-secrets-init"),
                 () -> secretsEverywhere(s("two-secrets-init").objs(), 2));
+        check("extraVolumes and extraVolumeMounts reach every trevor pod and container (API, worker, migration Job and init container)",
+                "extraVolumes/extraVolumeMounts (db-ca) with the hook Job, and with init-container migrations", () -> {
+            for (var sc : List.of(s("extra-volumes"), s("extra-volumes-init"))) {
+                int pods = 0, containers = 0;
+                var seen = new ArrayList<String>();
+                for (var o : sc.objs()) {
+                    if (o.podSpec() == null || !TREVOR_COMPONENTS.contains(component(o))) continue;
+                    pods++;
+                    var vols = Yaml.maps(o.podSpec(), "volumes").stream().map(v -> String.valueOf(v.get("name"))).toList();
+                    Report.expect(vols.contains("db-ca"), "%s (scenario %s): extraVolumes missing, volumes are %s", o.id(), sc.name, vols);
+                    for (var c : trevorContainers(o)) {
+                        containers++;
+                        seen.add(o.id() + "/" + c.get("name"));
+                        boolean mounted = Yaml.maps(c, "volumeMounts").stream()
+                                .anyMatch(m -> "db-ca".equals(m.get("name")) && "/etc/trevor/db-ca".equals(m.get("mountPath")));
+                        Report.expect(mounted, "%s container %s (scenario %s): extraVolumeMounts missing, mounts are %s",
+                                o.id(), c.get("name"), sc.name, c.get("volumeMounts"));
+                    }
+                }
+                Report.expect(pods == 3 - (sc.name.endsWith("init") ? 1 : 0) && containers == 3,
+                        "scenario %s: expected the API, worker and migration containers, found %s", sc.name, seen);
+            }
+        });
+        check("metrics: serviceMonitor.enabled renders a ServiceMonitor that scrapes /metrics on the API Service's http port", s("service-monitor"), () -> {
+            var objs = s("service-monitor").objs();
+            var sm = one(objs, "ServiceMonitor");
+            Report.expect("monitoring.coreos.com/v1".equals(sm.apiVersion()), "expected apiVersion monitoring.coreos.com/v1, found %s", sm.apiVersion());
+            var sel = Selectors.Selector.of(Yaml.map(sm.body(), "spec.selector"));
+            var picked = Manifests.ofKind(objs, "Service").stream().filter(svc -> sel.matches(svc.labels())).toList();
+            var api = component(objs, "Service", "api");
+            Report.expect(picked.size() == 1 && picked.get(0) == api, "expected the selector %s to pick Service/%s only, it picks %s", sel, api.name(), ids(picked));
+            Report.expect(List.of(NAMESPACE).equals(Yaml.list(sm.body(), "spec.namespaceSelector.matchNames")),
+                    "a ServiceMonitor in namespace %s must look for the Service in %s, found namespaceSelector %s",
+                    Yaml.str(sm.body(), "metadata.namespace"), NAMESPACE, Yaml.at(sm.body(), "spec.namespaceSelector"));
+            var ep = Yaml.maps(sm.body(), "spec.endpoints");
+            var ports = Yaml.maps(api.body(), "spec.ports").stream().map(p -> String.valueOf(p.get("name"))).toList();
+            Report.expect(ep.size() == 1 && ports.contains(Yaml.str(ep.get(0), "port")) && "/metrics".equals(Yaml.str(ep.get(0), "path")),
+                    "expected one endpoint on a port of the Service (%s) with path /metrics, found %s", ports, ep);
+            Report.expect("kube-prometheus-stack".equals(sm.labels().get("release")), "expected the label release=kube-prometheus-stack for Prometheus' selector, found %s", sm.labels());
+            Report.expect("node".equals(Yaml.str(Yaml.maps(ep.get(0), "relabelings").get(0), "targetLabel")), "relabelings missing: %s", ep.get(0));
+            none(s("default").objs(), "ServiceMonitor");
+        });
+        check("Kubernetes API schema: ServiceMonitor is not a core kind and is checked against the fields pinned from its CRD, never skipped",
+                s("service-monitor"), () -> {
+            var sm = one(s("service-monitor").objs(), "ServiceMonitor");
+            String by = KubeSchema.validatedBy(sm);
+            Report.expect(by != null && by.contains("pinned"), "expected the ServiceMonitor to be validated by a pinned CRD structure, found %s", by);
+            var broken = new Manifests.Obj(sm.source(), Yaml.loadMap(Yaml.dump(sm.body()).replace("port: http", "portt: http")));
+            Report.expect(KubeSchema.problem(broken) != null, "the pinned structure accepts a misspelt endpoint field (portt): it checks nothing");
+            Report.expect(KubeSchema.problem(sm) == null, "%s: %s", sm.id(), KubeSchema.problem(sm));
+        });
+        check("metrics: scrapeAnnotations annotate API pods with the http port and /metrics (over podAnnotations)", s("scrape-annotations"), () -> {
+            var api = component(s("scrape-annotations").objs(), "Deployment", "api");
+            var a = Yaml.strings(api.body(), "spec.template.metadata.annotations");
+            Report.expect("true".equals(a.get("prometheus.io/scrape")) && "8000".equals(a.get("prometheus.io/port"))
+                    && "/metrics".equals(a.get("prometheus.io/path")) && "trevor".equals(a.get("team")),
+                    "expected prometheus.io/scrape=true, port=8000, path=/metrics and team=trevor, found %s", a);
+            var worker = component(s("scrape-annotations").objs(), "Deployment", "worker");
+            Report.expect(!Yaml.strings(worker.body(), "spec.template.metadata.annotations").containsKey("prometheus.io/scrape"),
+                    "the worker serves no /metrics but is annotated for scraping");
+            var def = component(s("default").objs(), "Deployment", "api");
+            Report.expect(Yaml.at(def.body(), "spec.template.metadata.annotations") == null, "expected no pod annotations by default, found %s",
+                    Yaml.at(def.body(), "spec.template.metadata.annotations"));
+        });
+        check("graceful shutdown: the API sleeps in preStop before SIGTERM and its grace period outlasts the sleep", s("graceful-shutdown"), () -> {
+            var api = component(s("graceful-shutdown").objs(), "Deployment", "api");
+            var c = Yaml.maps(api.podSpec(), "containers").get(0);
+            var cmd = Yaml.list(c, "lifecycle.preStop.exec.command").stream().map(String::valueOf).toList();
+            Report.expect(List.of("sleep", "10").equals(cmd), "expected preStop exec [sleep, 10], found %s", Yaml.at(c, "lifecycle"));
+            Report.expect("40".equals(Yaml.str(api.podSpec(), "terminationGracePeriodSeconds")),
+                    "expected terminationGracePeriodSeconds 40, found %s", Yaml.str(api.podSpec(), "terminationGracePeriodSeconds"));
+            var worker = component(s("graceful-shutdown").objs(), "Deployment", "worker");
+            Report.expect(Yaml.maps(worker.podSpec(), "containers").get(0).get("lifecycle") == null, "the worker serves no traffic and needs no preStop pause");
+            var def = Yaml.maps(component(s("default").objs(), "Deployment", "api").podSpec(), "containers").get(0);
+            Report.expect(def.get("lifecycle") == null, "expected no preStop hook by default, found %s", def.get("lifecycle"));
+        });
+        check("sidecars and extraInitContainers: API and worker pods run them, extra init containers before migrate", s("sidecars"), () -> {
+            var objs = s("sidecars").objs();
+            var api = component(objs, "Deployment", "api");
+            var worker = component(objs, "Deployment", "worker");
+            Report.expect(List.of("trevor", "log-shipper").equals(names(api.podSpec(), "containers")),
+                    "API containers: expected [trevor, log-shipper], found %s", names(api.podSpec(), "containers"));
+            Report.expect(List.of("wait-for-db", "migrate").equals(names(api.podSpec(), "initContainers")),
+                    "API init containers: expected [wait-for-db, migrate], found %s", names(api.podSpec(), "initContainers"));
+            Report.expect(List.of("worker", "queue-exporter").equals(names(worker.podSpec(), "containers")),
+                    "worker containers: expected [worker, queue-exporter], found %s", names(worker.podSpec(), "containers"));
+            Report.expect(List.of("wait-for-redis").equals(names(worker.podSpec(), "initContainers")),
+                    "worker init containers: expected [wait-for-redis], found %s", names(worker.podSpec(), "initContainers"));
+            var def = component(s("default").objs(), "Deployment", "api");
+            Report.expect(List.of("trevor").equals(names(def.podSpec(), "containers")) && names(def.podSpec(), "initContainers").isEmpty(),
+                    "expected only the trevor container by default, found %s", def.allContainers().stream().map(c -> c.get("name")).toList());
+        });
+        check("OpenTelemetry: every trevor container gets OTEL_SERVICE_NAME and its namespace and pod name from the downward API",
+                "opentelemetry.enabled=true with the hook Job, and serviceName=shop with init-container migrations", () -> {
+            for (var sc : List.of(s("opentelemetry"), s("opentelemetry-init"))) {
+                String service = sc.name.endsWith("init") ? "shop" : "trevor";
+                int seen = 0;
+                for (var o : sc.objs()) {
+                    for (var c : trevorContainers(o)) {
+                        seen++;
+                        String who = o.id() + " container " + c.get("name") + " (scenario " + sc.name + ")";
+                        var env = Yaml.maps(c, "env");
+                        var names = env.stream().map(e -> String.valueOf(e.get("name"))).toList();
+                        int ns = names.indexOf("K8S_NAMESPACE_NAME"), pod = names.indexOf("K8S_POD_NAME"), attrs = names.indexOf("OTEL_RESOURCE_ATTRIBUTES");
+                        Report.expect(ns >= 0 && "metadata.namespace".equals(Yaml.str(env.get(ns), "valueFrom.fieldRef.fieldPath")),
+                                "%s: expected K8S_NAMESPACE_NAME from fieldRef metadata.namespace, found %s", who, ns < 0 ? "none" : env.get(ns));
+                        Report.expect(pod >= 0 && "metadata.name".equals(Yaml.str(env.get(pod), "valueFrom.fieldRef.fieldPath")),
+                                "%s: expected K8S_POD_NAME from fieldRef metadata.name, found %s", who, pod < 0 ? "none" : env.get(pod));
+                        // Kubernetes expands $(VAR) only from variables defined earlier in the list.
+                        Report.expect(attrs > Math.max(ns, pod), "%s: OTEL_RESOURCE_ATTRIBUTES must come after the variables it references, found order %s", who, names);
+                        String value = envOf(c).get("OTEL_RESOURCE_ATTRIBUTES");
+                        Report.expect(value.contains("k8s.namespace.name=$(K8S_NAMESPACE_NAME)") && value.contains("k8s.pod.name=$(K8S_POD_NAME)"),
+                                "%s: OTEL_RESOURCE_ATTRIBUTES=%s lacks the namespace or pod name", who, value);
+                        String expected = "api".equals(component(o)) && "trevor".equals(c.get("name")) ? service : service + "-" + c.get("name");
+                        Report.expect(expected.equals(envOf(c).get("OTEL_SERVICE_NAME")), "%s: expected OTEL_SERVICE_NAME=%s, found %s",
+                                who, expected, envOf(c).get("OTEL_SERVICE_NAME"));
+                    }
+                }
+                Report.expect(seen == 3, "scenario %s: expected 3 trevor containers (API, worker, migrations), found %d", sc.name, seen);
+            }
+            for (var o : s("default").objs()) {
+                for (var c : o.allContainers()) {
+                    Report.expect(!envOf(c).containsKey("OTEL_SERVICE_NAME"), "%s: OTEL_SERVICE_NAME set although opentelemetry is off", o.id());
+                }
+            }
+        });
+        check("worker autoscaling: an HPA scales the worker Deployment, which then renders no replicas", s("worker-autoscaling"), () -> {
+            var objs = s("worker-autoscaling").objs();
+            var worker = component(objs, "Deployment", "worker");
+            var hpa = component(objs, "HorizontalPodAutoscaler", "worker");
+            Report.expect("Deployment".equals(Yaml.str(hpa.body(), "spec.scaleTargetRef.kind")) && worker.name().equals(Yaml.str(hpa.body(), "spec.scaleTargetRef.name")),
+                    "expected scaleTargetRef Deployment/%s, found %s", worker.name(), Yaml.at(hpa.body(), "spec.scaleTargetRef"));
+            Report.expect("2".equals(Yaml.str(hpa.body(), "spec.minReplicas")), "expected minReplicas 2, found %s", Yaml.str(hpa.body(), "spec.minReplicas"));
+            Report.expect(Yaml.at(worker.body(), "spec.replicas") == null,
+                    "expected no spec.replicas on the worker (an upgrade would reset the HPA's scale), found %s", Yaml.at(worker.body(), "spec.replicas"));
+            Report.expect(Manifests.ofKind(objs, "HorizontalPodAutoscaler").size() == 1, "expected only the worker's HPA, found %s",
+                    ids(Manifests.ofKind(objs, "HorizontalPodAutoscaler")));
+            Report.expect("1".equals(Yaml.str(component(s("default").objs(), "Deployment", "worker").body(), "spec.replicas")),
+                    "expected worker replicas 1 without worker autoscaling");
+        });
+        check("plan 12: the worker PDB follows the worker HPA's minReplicas (min 2, replicaCount 1: PDB; min 1, replicaCount 4: none)",
+                "worker.autoscaling.enabled=true with minReplicas 2, then 1", () -> {
+            Report.expect(pdbFor(s("worker-autoscaling").objs(), "worker") != null, "expected a worker PDB: the HPA keeps at least 2 worker pods");
+            Report.expect(pdbFor(s("worker-hpa-min-1").objs(), "worker") == null, "expected no worker PDB: the HPA may scale the worker to 1 pod");
+        });
+        check("helm test: a test hook Pod checks /health through the API Service with the trevor image, and is deleted on success", s("tests"), () -> {
+            var objs = s("tests").objs();
+            var pod = one(objs, "Pod");
+            var a = pod.annotations();
+            Report.expect("test".equals(a.get("helm.sh/hook")), "expected helm.sh/hook test, found %s", a.get("helm.sh/hook"));
+            Report.expect("before-hook-creation,hook-succeeded".equals(a.get("helm.sh/hook-delete-policy")),
+                    "expected hook-delete-policy before-hook-creation,hook-succeeded, found %s", a.get("helm.sh/hook-delete-policy"));
+            var c = Yaml.maps(pod.podSpec(), "containers");
+            Report.expect(c.size() == 1, "expected one container, found %s", names(pod.podSpec(), "containers"));
+            var api = component(objs, "Deployment", "api");
+            var svc = component(objs, "Service", "api");
+            String image = Yaml.str(Yaml.maps(api.podSpec(), "containers").get(0), "image");
+            Report.expect(image.equals(Yaml.str(c.get(0), "image")), "expected the trevor image %s, found %s", image, Yaml.str(c.get(0), "image"));
+            String cmd = String.join(" ", Yaml.list(c.get(0), "command").stream().map(String::valueOf).toList());
+            String url = "http://" + svc.name() + "." + NAMESPACE + ".svc:" + Yaml.str(Yaml.maps(svc.body(), "spec.ports").get(0), "port") + "/health";
+            Report.expect(cmd.startsWith("python -c") && cmd.contains("urllib.request") && cmd.endsWith(url),
+                    "expected python -c with urllib requesting %s, found: %s", url, cmd);
+            Report.expect("Never".equals(Yaml.str(pod.podSpec(), "restartPolicy")), "expected restartPolicy Never");
+            Report.expect(bytes(Yaml.at(c.get(0), "resources.limits.memory")) <= 128L << 20,
+                    "expected a small memory limit (at most 128Mi), found %s", Yaml.at(c.get(0), "resources.limits"));
+            Report.expect(Manifests.ofKind(s("default").objs(), "Pod").isEmpty(), "expected no test Pod by default");
+        });
+        check("helm test with network policies: the test pod may reach the API's http port, and the API admits it", s("everything"), () -> {
+            var objs = s("everything").objs();
+            var pod = one(objs, "Pod");
+            var api = component(objs, "Deployment", "api");
+            var testPolicy = component(objs, "NetworkPolicy", "test");
+            // A release object exists before any `helm test`; a non-Pod test hook would break
+            // `helm test --logs`, which asks for the logs of every test hook as a Pod.
+            Report.expect(!testPolicy.isHook(), "expected the test pod's NetworkPolicy to be a release object, found hook annotations %s",
+                    testPolicy.annotations());
+            var testHooks = Manifests.where(objs, o -> "test".equals(o.annotations().get("helm.sh/hook"))).stream().map(Manifests.Obj::id).toList();
+            Report.expect(testHooks.equals(List.of(pod.id())), "expected the test Pod to be the only test hook (helm test --logs), found %s", testHooks);
+            String port = Yaml.str(Yaml.maps(Yaml.maps(api.podSpec(), "containers").get(0), "ports").get(0), "containerPort");
+            boolean egress = Yaml.maps(testPolicy.body(), "spec.egress").stream().anyMatch(r ->
+                    Yaml.maps(r, "to").stream().anyMatch(p -> p.containsKey("podSelector") && Selectors.Selector.of(Yaml.map(p, "podSelector")).matches(api.podLabels()))
+                            && Yaml.maps(r, "ports").stream().anyMatch(p -> port.equals(Yaml.str(p, "port"))));
+            Report.expect(egress, "the test pod's policy allows no egress to the API pods on port %s: %s", port, Yaml.at(testPolicy.body(), "spec.egress"));
+            var apiPolicy = component(objs, "NetworkPolicy", "api");
+            boolean ingress = Yaml.maps(apiPolicy.body(), "spec.ingress").stream().anyMatch(r ->
+                    Yaml.maps(r, "from").stream().anyMatch(p -> p.containsKey("podSelector") && !p.containsKey("namespaceSelector")
+                            && Selectors.Selector.of(Yaml.map(p, "podSelector")).matches(pod.podLabels())));
+            Report.expect(ingress, "the API's policy admits no traffic from the test pod %s: %s", pod.podLabels(), Yaml.at(apiPolicy.body(), "spec.ingress"));
+        });
         check("plan 12: PDB only when replicaCount > 1 (replicaCount=1: none)", s("default"),
                 () -> Report.expect(pdbFor(s("default").objs(), "api") == null, "expected no API PDB with one replica, found one"));
         check("plan 12: PDB only when replicaCount > 1 (replicaCount=3: one)", s("replicas-3"), () -> {
@@ -401,6 +705,14 @@ final class ChartChecks {
         check("plan 12: the worker gets its own PDB when it runs more than one replica", s("everything"), () -> {
             Report.expect(pdbFor(s("everything").objs(), "worker") != null, "expected a worker PDB with 2 worker replicas");
             Report.expect(pdbFor(s("default").objs(), "worker") == null, "expected no worker PDB with 1 worker replica");
+        });
+        check("plan 12: percentages that leave a pod to evict render a PDB (minAvailable 60% of 3, maxUnavailable 1% of 2)", s("pdb-percent"), () -> {
+            var api = pdbFor(s("pdb-percent").objs(), "api");
+            var worker = pdbFor(s("pdb-percent").objs(), "worker");
+            Report.expect(api != null && "60%".equals(Yaml.str(api.body(), "spec.minAvailable")), "expected an API PDB with minAvailable 60%%, found %s",
+                    api == null ? "none" : Yaml.at(api.body(), "spec"));
+            Report.expect(worker != null && "1%".equals(Yaml.str(worker.body(), "spec.maxUnavailable")), "expected a worker PDB with maxUnavailable 1%%, found %s",
+                    worker == null ? "none" : Yaml.at(worker.body(), "spec"));
         });
         check("plan 12: maxUnavailable replaces minAvailable, never both", s("pdb-max-unavailable"), () -> {
             var pdb = pdbFor(s("pdb-max-unavailable").objs(), "api");
@@ -469,6 +781,33 @@ final class ChartChecks {
                         Report.expect(!Yaml.map(c, "resources.requests").isEmpty() && !Yaml.map(c, "resources.limits").isEmpty(),
                                 "%s container %s has requests %s, limits %s", o.id(), c.get("name"),
                                 Yaml.at(c, "resources.requests"), Yaml.at(c, "resources.limits"));
+                    }
+                }
+            }
+        });
+        check("ephemeral storage: every chart container requests and limits it, and each pod's limit leaves room for /tmp at its sizeLimit",
+                "default values, everything, init-migrations and values/*.yaml", () -> {
+            var scs = new ArrayList<>(List.of(s("default"), s("everything"), s("init-migrations")));
+            scenarios.values().stream().filter(sc -> sc.name.startsWith("values/")).forEach(scs::add);
+            for (var sc : scs) {
+                for (var o : sc.objs()) {
+                    if (o.podSpec() == null) continue;
+                    long podLimit = 0;
+                    for (var c : o.allContainers()) {
+                        String who = o.id() + " container " + c.get("name") + " (scenario " + sc.name + ")";
+                        Object req = Yaml.at(c, "resources.requests.ephemeral-storage"), lim = Yaml.at(c, "resources.limits.ephemeral-storage");
+                        Report.expect(req != null && lim != null, "%s: expected ephemeral-storage requests and limits, found %s", who, c.get("resources"));
+                        Report.expect(bytes(req) <= bytes(lim), "%s: ephemeral-storage request %s is above its limit %s", who, req, lim);
+                        if (Yaml.maps(o.podSpec(), "containers").contains(c)) podLimit += bytes(lim);
+                    }
+                    for (var v : Yaml.maps(o.podSpec(), "volumes")) {
+                        // A disk-backed emptyDir counts against the pod's ephemeral-storage limit.
+                        if (!v.containsKey("emptyDir") || "Memory".equals(Yaml.str(v, "emptyDir.medium"))) continue;
+                        Object size = Yaml.at(v, "emptyDir.sizeLimit");
+                        Report.expect(size != null, "%s volume %s (scenario %s): a disk emptyDir without sizeLimit", o.id(), v.get("name"), sc.name);
+                        Report.expect(podLimit > bytes(size), "%s (scenario %s): its containers' ephemeral-storage limits (%d Mi) leave no room above "
+                                + "the %s emptyDir's sizeLimit %s: the kubelet would evict the pod before /tmp is full", o.id(), sc.name,
+                                podLimit >> 20, v.get("name"), size);
                     }
                 }
             }
@@ -564,6 +903,31 @@ final class ChartChecks {
                 }
             }
         });
+        check("labels: standard keys in commonLabels/podLabels never override the chart's labels or selectors", s("label-overrides"), () -> {
+            var objs = s("label-overrides").objs();
+            var tiers = Map.of("api", "web", "worker", "jobs", "migrate", "migrate");
+            for (var o : objs) {
+                var l = o.labels();
+                Report.expect("trevor".equals(l.get("app.kubernetes.io/name")) && RELEASE.equals(l.get("app.kubernetes.io/instance")),
+                        "%s: expected name trevor and instance %s, found %s", o.id(), RELEASE, l);
+                Report.expect(!"9.9".equals(l.get("app.kubernetes.io/version")), "%s: commonLabels replaced the chart's version: %s", o.id(), l);
+                // The shared ServiceAccount belongs to no component: there, commonLabels' one stands.
+                boolean shared = "ServiceAccount".equals(o.kind()) && !o.isHook();
+                Report.expect(shared || !"other".equals(l.get("app.kubernetes.io/component")),
+                        "%s: commonLabels replaced the chart's component: %s", o.id(), l);
+                Report.expect("payments".equals(l.get("team")), "%s: commonLabels team=payments missing: %s", o.id(), l);
+                if (o.podSpec() == null) continue;
+                var pl = o.podLabels();
+                Report.expect("trevor".equals(pl.get("app.kubernetes.io/name")) && RELEASE.equals(pl.get("app.kubernetes.io/instance"))
+                                && Objects.equals(component(o), pl.get("app.kubernetes.io/component")),
+                        "%s: pod labels %s lost the chart's name/instance/component", o.id(), pl);
+                String tier = tiers.get(component(o));
+                Report.expect(tier == null || tier.equals(pl.get("tier")), "%s: expected its podLabels tier=%s, found %s", o.id(), tier, pl);
+                var sel = Selectors.podSelectorOf(o);
+                Report.expect(sel == null || sel.matches(pl), "%s: selector %s does not match its pod labels %s", o.id(), sel, pl);
+            }
+            selectOwnComponent(objs);
+        });
         check("no ServiceAccount token is mounted into trevor pods", s("everything"), () -> {
             for (var o : s("everything").objs()) {
                 if (o.podSpec() == null) continue;
@@ -581,6 +945,26 @@ final class ChartChecks {
             var tls = Yaml.maps(ing.body(), "spec.tls");
             Report.expect(tls.size() == 1 && "trevor-tls".equals(tls.get(0).get("secretName"))
                     && Yaml.list(tls.get(0), "hosts").contains("trevor.example.com"), "found tls %s", tls);
+        });
+
+        // As a dependency of a parent chart (condition: trevor.enabled).
+        check("umbrella chart: condition trevor.enabled=true renders trevor, and its schema still applies", "parent chart with trevor under charts/", () -> {
+            var r = helm.template(RELEASE, umbrella(), NAMESPACE, Helm.Values.none());
+            Report.expect(r.ok(), "the parent chart (values trevor.enabled=true) did not render: %s", oneLine(r.said()));
+            var objs = Manifests.parse(r.out());
+            component(objs, "Deployment", "api");
+            component(objs, "Deployment", "worker");
+            one(objs, "Service");
+            var bad = helm.template(RELEASE, umbrella(), NAMESPACE, new Helm.Values(List.of(), List.of("trevor.servce.port=8000")));
+            Report.expect(!bad.ok() && bad.said().contains("servce"),
+                    "expected the subchart's schema to refuse trevor.servce.port, helm said: %s", bad.ok() ? "(rendered)" : oneLine(bad.said()));
+        });
+        check("umbrella chart: condition trevor.enabled=false renders no trevor objects", "parent chart with --set trevor.enabled=false", () -> {
+            var r = helm.template(RELEASE, umbrella(), NAMESPACE, new Helm.Values(List.of(), List.of("trevor.enabled=false")));
+            Report.expect(r.ok(), "the parent chart did not render: %s", oneLine(r.said()));
+            var objs = Manifests.parse(r.out());
+            Report.expect(objs.size() == 1 && UMBRELLA_MARKER.equals(objs.get(0).name()),
+                    "expected only the parent's own ConfigMap/%s, found %s", UMBRELLA_MARKER, ids(objs));
         });
 
         // Values and schema as documents.
@@ -606,6 +990,15 @@ final class ChartChecks {
     // ---------------------------------------------------------------- check helpers
 
     static String component(Manifests.Obj o) { return o.labels().get("app.kubernetes.io/component"); }
+
+    /** Components whose pods run trevor itself (not the helm test probe). */
+    static final List<String> TREVOR_COMPONENTS = List.of("api", "worker", "migrate");
+    /** Names of the chart's own containers; anything else in a pod is the user's (sidecars, extra init containers). */
+    static final List<String> TREVOR_CONTAINERS = List.of("trevor", "worker", "migrate");
+
+    static List<Map<String, Object>> trevorContainers(Manifests.Obj o) {
+        return o.allContainers().stream().filter(c -> TREVOR_CONTAINERS.contains(String.valueOf(c.get("name")))).toList();
+    }
 
     static Manifests.Obj one(List<Manifests.Obj> objs, String kind) {
         var found = Manifests.ofKind(objs, kind);
@@ -641,6 +1034,25 @@ final class ChartChecks {
         return env;
     }
 
+    static List<String> names(Map<String, Object> podSpec, String list) {
+        return Yaml.maps(podSpec, list).stream().map(c -> String.valueOf(c.get("name"))).toList();
+    }
+
+    private static final Pattern QUANTITY = Pattern.compile("^([0-9.]+)(Ki|Mi|Gi|Ti|k|M|G|T)?$");
+
+    /** A Kubernetes quantity of bytes (128Mi, 1G, 1000). */
+    static long bytes(Object quantity) {
+        var m = QUANTITY.matcher(String.valueOf(quantity).strip());
+        Report.expect(m.matches(), "not a byte quantity: %s", quantity);
+        double n = Double.parseDouble(m.group(1));
+        long unit = switch (m.group(2) == null ? "" : m.group(2)) {
+            case "Ki" -> 1L << 10; case "Mi" -> 1L << 20; case "Gi" -> 1L << 30; case "Ti" -> 1L << 40;
+            case "k" -> 1_000L; case "M" -> 1_000_000L; case "G" -> 1_000_000_000L; case "T" -> 1_000_000_000_000L;
+            default -> 1L;
+        };
+        return (long) (n * unit);
+    }
+
     static String oneLine(String s) { return s.replaceAll("\\s*\\n\\s*", " ").strip(); }
 
     private static void secretsEverywhere(List<Manifests.Obj> objs, int expectContainers) {
@@ -674,6 +1086,24 @@ final class ChartChecks {
         Report.expect(weight(hookSa.get()) < jobWeight, "ServiceAccount %s hook weight %d is not below the Job's %d", sa, weight(hookSa.get()), jobWeight);
     }
 
+    /**
+     * In a default-deny namespace the migration pod reaches PostgreSQL only through its own
+     * policy; on a first install an ordinary policy is created after the pre-install hooks.
+     */
+    private static void hookNetworkPolicyExists(List<Manifests.Obj> objs) {
+        var job = one(objs, "Job");
+        var policies = Manifests.ofKind(objs, "NetworkPolicy").stream()
+                .filter(np -> Selectors.podSelectorOf(np).matches(job.podLabels())).toList();
+        Report.expect(!policies.isEmpty(), "no NetworkPolicy selects the migration pods %s: they get no egress in a default-deny namespace", job.podLabels());
+        for (var np : policies) {
+            Report.expect(np.isHook(), "%s is an ordinary release object, created only after the pre-install hooks: "
+                    + "on a first install the migration Job runs without its egress rules", np.id());
+            var a = np.annotations().getOrDefault("helm.sh/hook", "");
+            Report.expect(a.contains("pre-install") && a.contains("pre-upgrade"), "%s hook is %s, expected pre-install,pre-upgrade", np.id(), a);
+            Report.expect(weight(np) < weight(job), "%s hook weight %d is not below the Job's %d", np.id(), weight(np), weight(job));
+        }
+    }
+
     private static int weight(Manifests.Obj o) {
         try {
             return Integer.parseInt(o.annotations().getOrDefault("helm.sh/hook-weight", "0").strip());
@@ -705,6 +1135,90 @@ final class ChartChecks {
             Report.expect(Objects.equals(component(picked.get(0)), component(o)),
                     "%s (component %s) selects the pods of %s (component %s)", o.id(), component(o), picked.get(0).id(), component(picked.get(0)));
         }
+    }
+
+    private Path scratch;
+
+    /** A folder for copies of the chart, removed when the run ends. */
+    private synchronized Path scratch() {
+        if (scratch == null) {
+            try {
+                scratch = Files.createTempDirectory("trevor-verify-");
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return scratch;
+    }
+
+    private Path notesChart;
+    private static final String NOTES_PROBE = "trevor-verify-notes";
+
+    /**
+     * NOTES.txt as Helm prints it after an install. `helm template` leaves NOTES out (and Helm 3
+     * cannot dry-run an install offline), so a copy of the chart gets one more template that
+     * includes NOTES.txt by its template name into a ConfigMap.
+     */
+    private String notes(Helm.Values values) {
+        synchronized (this) {
+            if (notesChart == null) {
+                Path copy = scratch().resolve("notes").resolve("trevor");
+                Dirs.copyTree(chart, copy);
+                try {
+                    Files.writeString(copy.resolve("templates/zz-verify-notes.yaml"), """
+                            apiVersion: v1
+                            kind: ConfigMap
+                            metadata:
+                              name: %s
+                            data:
+                              NOTES: {{ include (printf "%%s/templates/NOTES.txt" .Chart.Name) . | toJson }}
+                            """.formatted(NOTES_PROBE));
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+                notesChart = copy;
+            }
+        }
+        var r = helm.template(RELEASE, notesChart, NAMESPACE, values);
+        Report.expect(r.ok(), "helm template failed: %s", r.said());
+        var cm = Manifests.parse(r.out()).stream().filter(o -> NOTES_PROBE.equals(o.name())).findFirst();
+        Report.expect(cm.isPresent(), "the NOTES probe rendered nothing");
+        return Yaml.str(cm.get().body(), "data.NOTES");
+    }
+
+    private Path umbrella;
+    private static final String UMBRELLA_MARKER = "platform-marker";
+
+    /**
+     * A parent chart holding a copy of this chart under charts/ with `condition: trevor.enabled`,
+     * as a platform repository would (no repository URL, so nothing to download), and one
+     * object of its own so that a render without trevor is not empty.
+     */
+    private synchronized Path umbrella() throws IOException {
+        if (umbrella != null) return umbrella;
+        Path parent = scratch().resolve("umbrella").resolve("platform");
+        Dirs.copyTree(chart, parent.resolve("charts").resolve("trevor"));
+        String version = Yaml.str(Yaml.loadMap(Files.readString(chart.resolve("Chart.yaml"))), "version");
+        Files.writeString(parent.resolve("Chart.yaml"), """
+                apiVersion: v2
+                name: platform
+                version: 1.0.0
+                dependencies:
+                  - name: trevor
+                    version: "%s"
+                    condition: trevor.enabled
+                """.formatted(version));
+        Files.writeString(parent.resolve("values.yaml"), "trevor:\n  enabled: true\n");
+        Files.createDirectories(parent.resolve("templates"));
+        Files.writeString(parent.resolve("templates/marker.yaml"), """
+                apiVersion: v1
+                kind: ConfigMap
+                metadata:
+                  name: %s
+                data: {}
+                """.formatted(UMBRELLA_MARKER));
+        umbrella = parent;
+        return parent;
     }
 
     private String chartAppVersion() {

@@ -29,7 +29,27 @@ final class KubeSchema {
         return "null".equals(v) ? null : v;
     }
 
+    /**
+     * What validates an object of this kind: the client model class, or for the custom
+     * resources the chart renders, a pinned structure. Null: nothing does, and problem()
+     * says so.
+     */
+    static String validatedBy(Manifests.Obj o) {
+        var pinned = PINNED.get(o.apiVersion() + " " + o.kind());
+        if (pinned != null) return pinned.source();
+        try {
+            return validatorFor(o.apiVersion(), o.kind()).getDeclaringClass().getSimpleName() + " of the Kubernetes client model";
+        } catch (ClassNotFoundException e) {
+            return null;
+        }
+    }
+
     private static String check(Manifests.Obj o) {
+        var pinned = PINNED.get(o.apiVersion() + " " + o.kind());
+        if (pinned != null) {
+            String p = pinned.shape().problem("", o.body());
+            return p == null ? null : p + " (" + o.kind() + " is not a core kind: checked against " + pinned.source() + ")";
+        }
         Method validate;
         try {
             validate = validatorFor(o.apiVersion(), o.kind());
@@ -121,6 +141,126 @@ final class KubeSchema {
         VALIDATORS.put(cls, m);
         return m;
     }
+
+    // ---------------------------------------------------------------- custom resources
+
+    /**
+     * The client model knows only core kinds. A custom resource the chart renders is checked
+     * against a structure pinned from its CRD: the fields the chart renders, their types,
+     * patterns and enums, and the CRD's required fields. A field outside the pin is an error,
+     * never a pass: pin it here first (from the CRD of the version named in the source).
+     */
+    record Pinned(String source, Shape shape) {}
+
+    interface Shape { String problem(String path, Object value); }
+
+    private static String at(String path, String field) { return path.isEmpty() ? field : path + "." + field; }
+
+    private static Shape string() {
+        return (p, v) -> v instanceof String ? null : p + ": expected a string, found " + Yaml.typeName(v);
+    }
+
+    private static Shape pattern(String regex) {
+        var re = java.util.regex.Pattern.compile(regex);
+        return (p, v) -> !(v instanceof String s) ? p + ": expected a string, found " + Yaml.typeName(v)
+                : re.matcher(s).find() ? null : p + ": \"" + s + "\" does not match " + regex;
+    }
+
+    private static Shape oneOf(String... values) {
+        var allowed = java.util.List.of(values);
+        return (p, v) -> allowed.contains(v) ? null : p + ": expected one of " + allowed + ", found " + v;
+    }
+
+    private static Shape bool() { return (p, v) -> v instanceof Boolean ? null : p + ": expected a boolean, found " + Yaml.typeName(v); }
+
+    private static Shape integer() { return (p, v) -> v instanceof Integer || v instanceof Long ? null : p + ": expected an integer, found " + Yaml.typeName(v); }
+
+    private static Shape intOrString() {
+        return (p, v) -> v instanceof Integer || v instanceof Long || v instanceof String ? null : p + ": expected an integer or a string, found " + Yaml.typeName(v);
+    }
+
+    private static Shape listOf(Shape item) {
+        return (p, v) -> {
+            if (!(v instanceof java.util.List<?> l)) return p + ": expected a list, found " + Yaml.typeName(v);
+            for (int i = 0; i < l.size(); i++) {
+                String e = item.problem(p + "[" + i + "]", l.get(i));
+                if (e != null) return e;
+            }
+            return null;
+        };
+    }
+
+    private static Shape object(Map<String, Shape> fields, String... required) {
+        return (p, v) -> {
+            if (!(v instanceof Map<?, ?> m)) return p + ": expected an object, found " + Yaml.typeName(v);
+            for (String r : required) if (m.get(r) == null) return at(p, r) + ": required field missing";
+            for (var e : m.entrySet()) {
+                String name = String.valueOf(e.getKey());
+                Shape f = fields.get(name);
+                if (f == null) return at(p, name) + ": unknown field";
+                String err = f.problem(at(p, name), e.getValue());
+                if (err != null) return err;
+            }
+            return null;
+        };
+    }
+
+    /** A nested core type (ObjectMeta, LabelSelector), checked by its client model class. */
+    private static Shape model(String simpleName) {
+        return (p, v) -> {
+            try {
+                var m = Class.forName("io.kubernetes.client.openapi.models." + simpleName).getMethod("validateJsonElement", JsonElement.class);
+                m.invoke(null, GSON.toJsonTree(v));
+                return null;
+            } catch (InvocationTargetException e) {
+                return p + ": " + shorten(Exec.rootMessage(e.getCause()));
+            } catch (ReflectiveOperationException e) {
+                throw new IllegalStateException(e);
+            }
+        };
+    }
+
+    private static final String DURATION = "^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$";
+
+    private static final Shape RELABEL_CONFIG = object(Map.of(
+            "action", oneOf("replace", "Replace", "keep", "Keep", "drop", "Drop", "hashmod", "HashMod", "labelmap", "LabelMap",
+                    "labeldrop", "LabelDrop", "labelkeep", "LabelKeep", "lowercase", "Lowercase", "uppercase", "Uppercase",
+                    "keepequal", "KeepEqual", "dropequal", "DropEqual"),
+            "modulus", integer(),
+            "regex", string(),
+            "replacement", string(),
+            "separator", string(),
+            "sourceLabels", listOf(pattern("^[a-zA-Z_][a-zA-Z0-9_]*$")),
+            "targetLabel", string()));
+
+    private static final Shape SERVICE_MONITOR = object(Map.of(
+            "apiVersion", string(),
+            "kind", string(),
+            "metadata", model("V1ObjectMeta"),
+            "spec", object(Map.of(
+                    "selector", model("V1LabelSelector"),
+                    "namespaceSelector", object(Map.of("any", bool(), "matchNames", listOf(string()))),
+                    "jobLabel", string(),
+                    "targetLabels", listOf(string()),
+                    "podTargetLabels", listOf(string()),
+                    "sampleLimit", integer(),
+                    "endpoints", listOf(object(Map.of(
+                            "port", string(),
+                            "targetPort", intOrString(),
+                            "path", string(),
+                            "scheme", oneOf("http", "https"),
+                            "interval", pattern(DURATION),
+                            "scrapeTimeout", pattern(DURATION),
+                            "honorLabels", bool(),
+                            "honorTimestamps", bool(),
+                            "relabelings", listOf(RELABEL_CONFIG),
+                            "metricRelabelings", listOf(RELABEL_CONFIG))))),
+                    "endpoints", "selector")),
+            "spec");
+
+    private static final Map<String, Pinned> PINNED = Map.of(
+            "monitoring.coreos.com/v1 ServiceMonitor",
+            new Pinned("the ServiceMonitor fields pinned from the prometheus-operator v0.84.1 CRD", SERVICE_MONITOR));
 
     /** The client quotes the whole offending JSON after its message; the message is enough. */
     private static String shorten(String msg) {

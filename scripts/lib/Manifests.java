@@ -18,14 +18,15 @@ final class Manifests {
         Map<String, String> annotations() { return Yaml.strings(body, "metadata.annotations"); }
         boolean isHook() { return annotations().containsKey("helm.sh/hook"); }
 
-        /** The pod spec of a workload (Deployment, Job…), or null for other kinds. */
+        /** The pod spec of a workload (Deployment, Job…) or of a bare Pod (a helm test hook), or null for other kinds. */
         Map<String, Object> podSpec() {
-            Object s = Yaml.at(body, "spec.template.spec");
+            Object s = Yaml.at(body, "Pod".equals(kind()) ? "spec" : "spec.template.spec");
             @SuppressWarnings("unchecked") var m = s instanceof Map ? (Map<String, Object>) s : null;
             return m;
         }
 
-        Map<String, String> podLabels() { return Yaml.strings(body, "spec.template.metadata.labels"); }
+        /** Labels of the pods it runs: a workload's pod template labels, a Pod's own. */
+        Map<String, String> podLabels() { return Yaml.strings(body, "Pod".equals(kind()) ? "metadata.labels" : "spec.template.metadata.labels"); }
 
         /** Containers and init containers of the pod spec, init containers first. */
         List<Map<String, Object>> allContainers() {
@@ -67,7 +68,7 @@ final class Manifests {
 
     static boolean isWorkload(Obj o) {
         return switch (String.valueOf(o.kind())) {
-            case "Deployment", "StatefulSet", "DaemonSet", "Job", "ReplicaSet" -> true;
+            case "Deployment", "StatefulSet", "DaemonSet", "Job", "ReplicaSet", "Pod" -> true;
             default -> false;
         };
     }

@@ -246,10 +246,54 @@ class KubeSchemaTest {
 
     @Test
     void anUnknownKindHasNoSchema() {
-        assertEquals("no schema for monitoring.coreos.com/v1 ServiceMonitor in the Kubernetes client model",
-                KubeSchema.problem(obj("apiVersion: monitoring.coreos.com/v1\nkind: ServiceMonitor\nmetadata: {name: m}\n")));
+        assertEquals("no schema for monitoring.coreos.com/v1 PodMonitor in the Kubernetes client model",
+                KubeSchema.problem(obj("apiVersion: monitoring.coreos.com/v1\nkind: PodMonitor\nmetadata: {name: m}\n")));
         assertEquals("no schema for apps/v1 Frobnicator in the Kubernetes client model",
                 KubeSchema.problem(obj("apiVersion: apps/v1\nkind: Frobnicator\n")));
+        assertNull(KubeSchema.validatedBy(obj("apiVersion: apps/v1\nkind: Frobnicator\n")));
+    }
+
+    static final String SERVICE_MONITOR = """
+            apiVersion: monitoring.coreos.com/v1
+            kind: ServiceMonitor
+            metadata:
+              name: trevor
+              labels: {release: prometheus}
+            spec:
+              selector:
+                matchLabels: {app.kubernetes.io/name: trevor, app.kubernetes.io/component: api}
+              namespaceSelector:
+                matchNames: [trevor]
+              endpoints:
+                - port: http
+                  path: /metrics
+                  interval: 30s
+                  scrapeTimeout: 10s
+                  relabelings:
+                    - {sourceLabels: [__meta_kubernetes_pod_node_name], targetLabel: node, action: replace}
+            """;
+
+    @Test
+    void aServiceMonitorIsCheckedAgainstItsPinnedStructure() {
+        var sm = obj(SERVICE_MONITOR);
+        assertNull(KubeSchema.problem(sm));
+        assertTrue(KubeSchema.validatedBy(sm).contains("prometheus-operator v0.84.1"), KubeSchema.validatedBy(sm));
+        assertTrue(KubeSchema.validatedBy(obj(DEPLOYMENT.replace("PORT", "8000"))).contains("V1Deployment"));
+    }
+
+    @ParameterizedTest(name = "a ServiceMonitor with {0} is refused")
+    @CsvSource(delimiter = '|', value = {
+            "a misspelt endpoint field|port: http|portt: http|spec.endpoints[0].portt: unknown field",
+            "a bad duration|interval: 30s|interval: 30 seconds|spec.endpoints[0].interval: \"30 seconds\" does not match",
+            "an unknown scheme|path: /metrics|scheme: tcp|spec.endpoints[0].scheme: expected one of [http, https], found tcp",
+            "no selector|  selector:|  selectorx:|spec.selector: required field missing",
+            "a bad relabel action|action: replace|action: rewrite|spec.endpoints[0].relabelings[0].action",
+            "a bad selector|matchLabels: {app|matchLabelz: {app|spec.selector: ",
+    })
+    void aBrokenServiceMonitorIsRefused(String what, String find, String replace, String expected) {
+        String p = KubeSchema.problem(obj(SERVICE_MONITOR.replace(find, replace)));
+        assertNotNull(p, what);
+        assertTrue(p.startsWith(expected) && p.contains("not a core kind: checked against") && p.contains("v0.84.1"), p);
     }
 
     @Test

@@ -166,6 +166,22 @@ class ManifestsTest {
     }
 
     @Test
+    void aBarePodIsAWorkloadWithItsOwnSpecAndLabels() {
+        var pod = Manifests.parse("""
+                apiVersion: v1
+                kind: Pod
+                metadata:
+                  name: trevor-test
+                  labels: {app.kubernetes.io/component: test}
+                spec:
+                  containers: [{name: test, image: trevor}]
+                """).get(0);
+        assertTrue(Manifests.isWorkload(pod));
+        assertEquals(Map.of("app.kubernetes.io/component", "test"), pod.podLabels());
+        assertEquals(List.of("test"), pod.allContainers().stream().map(c -> c.get("name")).toList());
+    }
+
+    @Test
     void allContainersListsInitContainersFirst() {
         var dep = Manifests.ofKind(Manifests.parse(RENDERED), "Deployment").get(0);
         assertEquals(List.of("wait-for-db", "migrate", "api", "sidecar"),

@@ -35,32 +35,34 @@ Usage: include "trevor.componentFullname" (dict "ctx" $ "suffix" "worker")
 {{/*
 Selector labels of one component (api, worker, migrate). The component label is what
 keeps the API's Service, PDB, HPA and NetworkPolicy off the worker's pods and back.
+Without "component": the release's labels, for objects all components share.
 Usage: include "trevor.selectorLabels" (dict "ctx" $ "component" "api")
 */}}
 {{- define "trevor.selectorLabels" -}}
 app.kubernetes.io/name: {{ include "trevor.name" .ctx }}
 app.kubernetes.io/instance: {{ .ctx.Release.Name }}
+{{- if .component }}
 app.kubernetes.io/component: {{ .component }}
+{{- end }}
 {{- end }}
 
 {{/*
-All labels of one component's objects. Without "component" (objects that belong to the
-whole release, such as the ServiceAccount) no component label is set.
-Usage: include "trevor.labels" (dict "ctx" $ "component" "api")
+All labels of one component's objects, as one map: commonLabels first, then the object's
+own extra labels ("extraLabels": a pod template's podLabels, a ServiceMonitor's labels),
+then the chart's standard and selector labels, which win. A standard key in the user's
+maps can therefore neither appear twice nor move a pod out of its selector.
+Usage: include "trevor.labels" (dict "ctx" $ "component" "api" ["extraLabels" .Values.podLabels])
 */}}
 {{- define "trevor.labels" -}}
-helm.sh/chart: {{ include "trevor.chart" .ctx }}
-app.kubernetes.io/name: {{ include "trevor.name" .ctx }}
-app.kubernetes.io/instance: {{ .ctx.Release.Name }}
-{{- with .component }}
-app.kubernetes.io/component: {{ . }}
+{{- $labels := dict }}
+{{- range $k, $v := include "trevor.selectorLabels" . | fromYaml }}
+{{- $_ := set $labels $k (toString $v) }}
 {{- end }}
-app.kubernetes.io/version: {{ .ctx.Values.image.tag | default .ctx.Chart.AppVersion | trunc 63 | trimSuffix "-" | quote }}
-app.kubernetes.io/managed-by: {{ .ctx.Release.Service }}
-app.kubernetes.io/part-of: trevor
-{{- with .ctx.Values.commonLabels }}
-{{ toYaml . }}
-{{- end }}
+{{- $_ := set $labels "helm.sh/chart" (include "trevor.chart" .ctx) }}
+{{- $_ = set $labels "app.kubernetes.io/version" (.ctx.Values.image.tag | default .ctx.Chart.AppVersion | trunc 63 | trimSuffix "-") }}
+{{- $_ = set $labels "app.kubernetes.io/managed-by" .ctx.Release.Service }}
+{{- $_ = set $labels "app.kubernetes.io/part-of" "trevor" }}
+{{- toYaml (merge $labels (.extraLabels | default dict) (.ctx.Values.commonLabels | default dict)) }}
 {{- end }}
 
 {{- define "trevor.serviceAccountName" -}}
@@ -102,16 +104,41 @@ replicaCount alone.
 {{- if .Values.autoscaling.enabled }}{{ .Values.autoscaling.minReplicas | int }}{{ else }}{{ .Values.replicaCount | int }}{{ end }}
 {{- end }}
 
+{{/* The same for the worker: worker.autoscaling.minReplicas, or worker.replicaCount. */}}
+{{- define "trevor.workerMinReplicas" -}}
+{{- if .Values.worker.autoscaling.enabled }}{{ .Values.worker.autoscaling.minReplicas | int }}{{ else }}{{ .Values.worker.replicaCount | int }}{{ end }}
+{{- end }}
+
 {{/*
-Environment shared by every trevor container (API, worker, migrations), one list with
-no duplicate names: .Values.env wins over the runtime defaults that a read-only root
-filesystem needs (uv and Python must write their caches under /tmp, and `uv run` must
-not try to sync the baked virtualenv).
+Environment of one trevor container (API, worker, migrations), one list with no duplicate
+names: .Values.env wins over the runtime defaults that a read-only root filesystem needs
+(uv and Python must write their caches under /tmp, and `uv run` must not try to sync the
+baked virtualenv) and over the OpenTelemetry resource variables. The downward-API
+variables come first: Kubernetes expands $(VAR) only from variables defined earlier.
+Usage: include "trevor.env" (dict "ctx" $ "component" "api")
 */}}
 {{- define "trevor.env" -}}
+{{- $component := .component }}
+{{- with .ctx }}
 {{- $runtime := dict "HOME" "/tmp" "XDG_CACHE_HOME" "/tmp/.cache" "UV_CACHE_DIR" "/tmp/.cache/uv" "UV_NO_SYNC" "1" "PYTHONDONTWRITEBYTECODE" "1" "PYTHONUNBUFFERED" "1" }}
+{{- $otel := .Values.opentelemetry }}
+{{- if $otel.enabled }}
+{{- $service := $otel.serviceName | default (include "trevor.fullname" .) }}
+{{- $_ := set $runtime "OTEL_SERVICE_NAME" (ternary $service (printf "%s-%s" $service $component) (eq $component "api")) }}
+{{- $_ = set $runtime "OTEL_RESOURCE_ATTRIBUTES" (printf "k8s.namespace.name=$(K8S_NAMESPACE_NAME),k8s.pod.name=$(K8S_POD_NAME),service.version=%s" (.Values.image.tag | default .Chart.AppVersion)) }}
+{{- end }}
 {{- $env := merge (deepCopy (.Values.env | default dict)) $runtime -}}
 env:
+{{- if $otel.enabled }}
+  - name: K8S_NAMESPACE_NAME
+    valueFrom:
+      fieldRef:
+        fieldPath: metadata.namespace
+  - name: K8S_POD_NAME
+    valueFrom:
+      fieldRef:
+        fieldPath: metadata.name
+{{- end }}
 {{- range $k := keys $env | sortAlpha }}
   - name: {{ $k }}
     value: {{ get $env $k | toString | quote }}
@@ -130,14 +157,23 @@ envFrom:
 {{- end }}
 {{- end }}
 {{- end }}
-
-{{/* Writable scratch space: the root filesystem is read-only. */}}
-{{- define "trevor.tmpVolumeMount" -}}
-- name: tmp
-  mountPath: /tmp
 {{- end }}
 
-{{- define "trevor.tmpVolume" -}}
+{{/*
+Volume mounts of every trevor container (API, worker, migrations in the hook Job or the
+init container): the writable /tmp (the root filesystem is read-only) and extraVolumeMounts,
+so a DB CA bundle mounted for the API is there for Alembic too.
+*/}}
+{{- define "trevor.volumeMounts" -}}
+- name: tmp
+  mountPath: /tmp
+{{- with .Values.extraVolumeMounts }}
+{{ toYaml . }}
+{{- end }}
+{{- end }}
+
+{{/* Volumes of every trevor pod: /tmp and extraVolumes. */}}
+{{- define "trevor.volumes" -}}
 - name: tmp
   emptyDir:
     {{- with .Values.tmpVolume.sizeLimit }}
@@ -146,6 +182,9 @@ envFrom:
     {{- with .Values.tmpVolume.medium }}
     medium: {{ . }}
     {{- end }}
+{{- with .Values.extraVolumes }}
+{{ toYaml . }}
+{{- end }}
 {{- end }}
 
 {{/*
@@ -186,11 +225,29 @@ topologySpreadConstraints:
 {{- if and .Values.migrations.enabled .Values.migrations.hookEnabled }}
 {{- fail "values: migrations.enabled (init container) and migrations.hookEnabled (hook Job) are both true; set one of them to false" }}
 {{- end }}
-{{- if and .Values.autoscaling.enabled (gt (int .Values.autoscaling.minReplicas) (int .Values.autoscaling.maxReplicas)) }}
-{{- fail (printf "values: autoscaling.minReplicas (%d) is greater than autoscaling.maxReplicas (%d)" (int .Values.autoscaling.minReplicas) (int .Values.autoscaling.maxReplicas)) }}
+{{- if and .Values.migrations.hookEnabled (not (has "before-hook-creation" (splitList "," .Values.migrations.hookDeletePolicy))) }}
+{{- fail (printf "values: migrations.hookDeletePolicy (%s) lacks before-hook-creation: a Job left by the previous run would make the next install/upgrade fail with \"already exists\"" .Values.migrations.hookDeletePolicy) }}
 {{- end }}
-{{- if and .Values.autoscaling.enabled (not (or .Values.autoscaling.targetCPUUtilizationPercentage .Values.autoscaling.targetMemoryUtilizationPercentage)) }}
-{{- fail "values: autoscaling.enabled needs autoscaling.targetCPUUtilizationPercentage or autoscaling.targetMemoryUtilizationPercentage" }}
+{{- if and .Values.preStopSleepSeconds (ge (int .Values.preStopSleepSeconds) (int .Values.terminationGracePeriodSeconds)) }}
+{{- fail (printf "values: preStopSleepSeconds (%d) must be below terminationGracePeriodSeconds (%d): the pod would be killed before uvicorn could finish its requests" (int .Values.preStopSleepSeconds) (int .Values.terminationGracePeriodSeconds)) }}
+{{- end }}
+{{- range $key, $list := dict "sidecars" .Values.sidecars "extraInitContainers" .Values.extraInitContainers "worker.sidecars" .Values.worker.sidecars "worker.extraInitContainers" .Values.worker.extraInitContainers }}
+{{- range $list }}
+{{- if has .name (list "trevor" "worker" "migrate") }}
+{{- fail (printf "values: %s has a container named %q, which the chart's own container uses; rename it" $key .name) }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- if and .Values.metrics.scrapeAnnotations .Values.metrics.serviceMonitor.enabled }}
+{{- fail "values: metrics.scrapeAnnotations and metrics.serviceMonitor.enabled are both true: Prometheus would scrape every API pod twice; choose one" }}
+{{- end }}
+{{- range $key, $a := dict "autoscaling" .Values.autoscaling "worker.autoscaling" .Values.worker.autoscaling }}
+{{- if and $a.enabled (gt (int $a.minReplicas) (int $a.maxReplicas)) }}
+{{- fail (printf "values: %s.minReplicas (%d) is greater than %s.maxReplicas (%d)" $key (int $a.minReplicas) $key (int $a.maxReplicas)) }}
+{{- end }}
+{{- if and $a.enabled (not (or $a.targetCPUUtilizationPercentage $a.targetMemoryUtilizationPercentage)) }}
+{{- fail (printf "values: %s.enabled needs %s.targetCPUUtilizationPercentage or %s.targetMemoryUtilizationPercentage" $key $key $key) }}
+{{- end }}
 {{- end }}
 {{- range $i, $h := .Values.ingress.hosts }}
 {{- if and $.Values.ingress.enabled (not $h.paths) }}
@@ -200,22 +257,56 @@ topologySpreadConstraints:
 {{- end }}
 
 {{- /*
+Refuse a PDB that lets no pod of its component be evicted at the component's lowest
+replica count (n). Kubernetes rounds percentages up: minAvailable p% keeps ceil(p·n/100)
+pods, which is all of them when p·n > 100·(n-1); maxUnavailable p% lets ceil(p·n/100) go,
+which is none only when p is 0.
+Usage: include "trevor.validatePdb" (dict "name" "api" "min" 3 "minKey" "replicaCount"
+       "key" "podDisruptionBudget" "pdb" .Values.podDisruptionBudget)
+*/}}
+{{- define "trevor.validatePdb" -}}
+{{- $n := .min | int }}
+{{- $stuck := "so node drains and cluster upgrades would wait forever" }}
+{{- $lower := printf "lower it, use %s.maxUnavailable instead, or set %s.enabled=false" .key .key }}
+{{- if not (kindIs "invalid" .pdb.maxUnavailable) }}
+{{- $v := toString .pdb.maxUnavailable }}
+{{- if eq (trimSuffix "%" $v | int) 0 }}
+{{- fail (printf "values: %s.maxUnavailable (%s) lets no %s pod be evicted, %s: raise it, or set %s.enabled=false" .key $v .name $stuck .key) }}
+{{- end }}
+{{- else }}
+{{- $v := toString .pdb.minAvailable }}
+{{- if hasSuffix "%" $v }}
+{{- if gt (mul (trimSuffix "%" $v | int) $n) (mul 100 (sub $n 1)) }}
+{{- fail (printf "values: %s.minAvailable (%s of %s %d, rounded up) keeps every %s pod, %s: %s" .key $v .minKey $n .name $stuck $lower) }}
+{{- end }}
+{{- else if ge ($v | int) $n }}
+{{- fail (printf "values: %s.minAvailable (%s) is not below %s (%d): no %s pod could be evicted, %s: %s" .key $v .minKey $n .name $stuck $lower) }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/* Egress to the cluster DNS, which every pod needs to resolve a Service name. */}}
+{{- define "trevor.networkPolicyDnsEgress" -}}
+- to:
+    - namespaceSelector: {}
+      podSelector:
+        matchLabels:
+          {{- toYaml .Values.networkPolicy.dns.podLabels | nindent 10 }}
+  ports:
+    - port: 53
+      protocol: UDP
+    - port: 53
+      protocol: TCP
+{{- end }}
+
+{{- /*
 Egress is the same for every component: the dependencies in networkPolicy.egress, DNS,
 and the escape hatch. A rule without "to" allows that port to any destination, which is
 what external PostgreSQL, S3 or Keycloak need; narrow it with "to" where they run in-cluster.
 */}}
 {{- define "trevor.networkPolicyEgress" -}}
 {{- $np := .Values.networkPolicy -}}
-- to:
-    - namespaceSelector: {}
-      podSelector:
-        matchLabels:
-          {{- toYaml $np.dns.podLabels | nindent 10 }}
-  ports:
-    - port: 53
-      protocol: UDP
-    - port: 53
-      protocol: TCP
+{{ include "trevor.networkPolicyDnsEgress" . }}
 {{- range $np.egress }}
 - ports:
     {{- range .ports }}
