@@ -2,9 +2,13 @@
 //JAVA 17+
 //DEPS info.picocli:picocli:4.7.7
 //DEPS org.zeroturnaround:zt-exec:1.12
+//DEPS org.yaml:snakeyaml:2.5
 //DEPS org.slf4j:slf4j-nop:2.0.18
 //SOURCES lib/Repo.java
 //SOURCES lib/Exec.java
+//SOURCES lib/Cli.java
+//SOURCES lib/Yaml.java
+//SOURCES lib/Problem.java
 //SOURCES lib/Interrupts.java
 
 import java.nio.file.Path;
@@ -19,7 +23,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-@Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "bench", mixinStandardHelpOptions = true, versionProvider = Cli.Version.class, sortOptions = false,
         description = "Times `jbang scripts/verify.java` cold (script rebuilt) and warm (cached), with per-stage timings.")
 public class bench implements Callable<Integer> {
 

@@ -7,6 +7,7 @@
 //DEPS org.slf4j:slf4j-nop:2.0.18
 //SOURCES lib/Repo.java
 //SOURCES lib/Exec.java
+//SOURCES lib/Problem.java
 //SOURCES lib/Interrupts.java
 //SOURCES lib/Yaml.java
 //SOURCES lib/Manifests.java
@@ -25,6 +26,7 @@
 //SOURCES lib/Cli.java
 //SOURCES lib/Dirs.java
 //SOURCES lib/ControlPlane.java
+//SOURCES lib/BuildLock.java
 //SOURCES lib/KwokCluster.java
 //SOURCES lib/ClusterLock.java
 //SOURCES lib/K3dCluster.java
@@ -36,7 +38,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.ScopeType;
 
-@Command(name = "cluster", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "cluster", mixinStandardHelpOptions = true, versionProvider = Cli.Version.class, sortOptions = false,
         description = "A local cluster for trevor: k3d (real pods, needs Docker) or kwok (real control plane, simulated kubelet, no Docker).",
         subcommands = {cluster.Up.class, cluster.Down.class, cluster.Status.class},
         exitCodeListHeading = "%nExit codes:%n",
@@ -93,7 +95,7 @@ public class cluster implements Callable<Integer> {
         return kwok ? "kwok" : k3d ? "k3d" : null;
     }
 
-    @Command(name = "up", mixinStandardHelpOptions = true, description = "Create the cluster, or reuse it when it runs.")
+    @Command(name = "up", mixinStandardHelpOptions = true, versionProvider = Cli.Version.class, description = "Create the cluster, or reuse it when it runs.")
     static class Up implements Callable<Integer> {
         @ParentCommand cluster parent;
 
@@ -131,7 +133,7 @@ public class cluster implements Callable<Integer> {
         }
     }
 
-    @Command(name = "down", mixinStandardHelpOptions = true, description = "Remove the cluster: no process, port or state folder stays.")
+    @Command(name = "down", mixinStandardHelpOptions = true, versionProvider = Cli.Version.class, description = "Remove the cluster: no process, port or state folder stays.")
     static class Down implements Callable<Integer> {
         @ParentCommand cluster parent;
 
@@ -161,7 +163,7 @@ public class cluster implements Callable<Integer> {
         }
     }
 
-    @Command(name = "status", mixinStandardHelpOptions = true, description = "Say whether the cluster runs, is whole and answers (exit 0 only then).")
+    @Command(name = "status", mixinStandardHelpOptions = true, versionProvider = Cli.Version.class, description = "Say whether the cluster runs, is whole and answers (exit 0 only then).")
     static class Status implements Callable<Integer> {
         @ParentCommand cluster parent;
 

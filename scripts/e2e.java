@@ -8,6 +8,7 @@
 //SOURCES lib/Repo.java
 //SOURCES lib/Dirs.java
 //SOURCES lib/Exec.java
+//SOURCES lib/Problem.java
 //SOURCES lib/Interrupts.java
 //SOURCES lib/Yaml.java
 //SOURCES lib/Manifests.java
@@ -28,8 +29,13 @@
 //SOURCES lib/LiveChecks.java
 //SOURCES lib/ManifestDiff.java
 //SOURCES lib/Upgrader.java
+//SOURCES lib/ImmutableFields.java
+//SOURCES lib/Selectors.java
 //SOURCES lib/Migrator.java
+//SOURCES lib/Rollback.java
+//SOURCES lib/PreviousChart.java
 //SOURCES lib/ControlPlane.java
+//SOURCES lib/BuildLock.java
 //SOURCES lib/KwokCluster.java
 //SOURCES lib/ClusterLock.java
 
@@ -45,7 +51,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-@Command(name = "e2e", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "e2e", mixinStandardHelpOptions = true, versionProvider = Cli.Version.class, sortOptions = false,
         description = "The chart's whole life on a local kwok cluster (real kube-apiserver, controllers and scheduler; simulated kubelet): "
                 + "up, bad-input refusals, first install with hook migrations, live checks, on-demand migration, upgrade with "
                 + "ordering proof, failing migration rolled back, drain against the PDB, the hook-ServiceAccount defect, uninstall, down.",
@@ -63,6 +69,10 @@ public class e2e implements Callable<Integer> {
 
     @Option(names = "--diagnostics", paramLabel = "DIR", description = "Where a failure's diagnostics go (default: build/e2e-diagnostics).")
     Path diagnostics;
+
+    @Option(names = "--upgrade-from", paramLabel = "GIT-REF", description = "Chart to upgrade from in the previous-release test: a tag or commit "
+            + "(default: the newest commit whose helm/trevor/Chart.yaml has another version than the working tree's).")
+    String upgradeFrom;
 
     @Option(names = "--keep", description = "Leave the cluster running at the end (for a look around).")
     boolean keep;
@@ -166,18 +176,143 @@ public class e2e implements Callable<Integer> {
         stopIfFailed("live checks after upgrade", failedBefore);
 
         faults();
+        upgradesAndRollback();
+        previousReleases();
 
-        stage("uninstall removes the release's workloads", false, () -> {
+        stage("uninstall leaves nothing of the release: no workload, hook Job, ServiceAccount, policy, budget or lock", false, () -> {
             var r = rel.uninstall(Duration.ofMinutes(2));
             Report.expect(r.ok(), "helm uninstall failed: %s", r.said());
-            Kube.waitFor("pods to go", Duration.ofSeconds(60), () -> {
-                var pods = kube.list(NAMESPACE, "pods", "app.kubernetes.io/instance=" + RELEASE + ",app.kubernetes.io/component in (api,worker)");
-                return pods.isEmpty() ? null : pods.size() + " pods left";
-            });
-            Report.expect(kube.list(NAMESPACE, "deployments", "app.kubernetes.io/instance=" + RELEASE).isEmpty(), "Deployments left behind");
+            String[] left = {""};
+            try {
+                Kube.waitFor("the release's objects to go", Duration.ofSeconds(60), () -> {
+                    var out = kube.run("get", "deployments,replicasets,pods,services,jobs,serviceaccounts,networkpolicies,poddisruptionbudgets,"
+                            + "horizontalpodautoscalers,ingresses,leases,configmaps", "-n", NAMESPACE, "-l", "app.kubernetes.io/instance=" + RELEASE,
+                            "-o", "name");
+                    left[0] = out.ok() ? out.out().strip() : out.said();
+                    return left[0].isEmpty() ? null : left[0];
+                });
+            } catch (IllegalStateException e) {
+                Report.fail("left behind after helm uninstall: %s", left[0].replace('\n', ' '));
+            }
             return null;
         });
         cleanup();
+    }
+
+    /** Upgrades that do not roll the API, numeric tags, and going back. */
+    private void upgradesAndRollback() {
+        stage("upgrade.java by values alone (worker.replicaCount=3) succeeds: no new API pods, so no order to prove", false, () -> {
+            var out = Upgrader.upgrade(rel, options(List.of("worker.replicaCount=3"), Duration.ofMinutes(3)), progress);
+            Report.expect(!out.rolled(), "the API Deployment rolled: %s", out.ordering());
+            Report.expect(out.ordering().contains("no migration-before-pods order to prove"), "the upgrade says: %s", out.ordering());
+            Report.expect(rel.kube.list(NAMESPACE, "pods", rel.selector("worker")).stream().filter(LiveChecks::ready).count() == 3,
+                    "expected 3 ready worker pods");
+            return null;
+        });
+        stage("upgrade.java --tag 20240101: a numeric tag stays a string, and migrations run before the new pods", false, () -> {
+            var out = Upgrader.upgrade(rel, options(List.of(), Duration.ofMinutes(3)).withTag("20240101"), progress);
+            Report.expect(out.rolled(), "the API did not roll to the new tag: %s", out.ordering());
+            Report.expect(out.diff().contains("image: trevor:20240101"), "the diff does not show the new image:\n%s", out.diff());
+            Report.expect(out.ordering().startsWith("migration Job"), "no ordering proof: %s", out.ordering());
+            Object tag = Yaml.at(rel.deployedValues(), "image.tag");
+            Report.expect("20240101".equals(tag), "image.tag is %s (%s), expected the string 20240101", tag, Yaml.typeName(tag));
+            return null;
+        });
+        stage("rollback.java returns to the previous revision and says which migrations stay applied", false, () -> {
+            var out = Rollback.run(rel, null, Duration.ofMinutes(2), progress);
+            Report.expect(out.imageBefore().endsWith(":20240101") && out.imageAfter().endsWith(":2.0.0"), "rolled back from %s to %s",
+                    out.imageBefore(), out.imageAfter());
+            Report.expect(out.migrations().contains("not rolled back") && out.migrations().contains("trevor:20240101"),
+                    "the rollback does not say the 20240101 migrations stay: %s", out.migrations());
+            var api = rel.kube.list(NAMESPACE, "deployments", rel.selector("api")).get(0);
+            String image = Yaml.str(Yaml.maps(Yaml.at(api, "spec.template.spec"), "containers").get(0), "image");
+            Report.expect(image.endsWith(":2.0.0"), "the API Deployment runs %s after the rollback", image);
+            Report.expect("deployed".equals(rel.state().last().status()), "the release is %s", rel.state().describe());
+            return null;
+        });
+        stage("rollback.java refuses a revision that does not exist, changing nothing", false, () -> {
+            int before = rel.state().last().number();
+            try {
+                Rollback.run(rel, 99, Duration.ofMinutes(1), progress);
+                Report.fail("rolled back to revision 99");
+            } catch (Target.Invalid e) {
+                Report.expect(e.getMessage().contains("no revision 99"), "the refusal does not name the revision: %s", e.getMessage());
+            }
+            Report.expect(rel.state().last().number() == before, "a revision was added: %s", rel.state().describe());
+            return null;
+        });
+    }
+
+    /**
+     * Upgrades from charts users already run: the previous chart release from git history
+     * (chart-testing's upgrade test), and the spec's old chart, whose API selector lacks the
+     * component label and so cannot be upgraded in place.
+     */
+    private void previousReleases() throws IOException {
+        var kube = rel.kube;
+        Path tmp = Files.createTempDirectory("trevor-previous");
+        try {
+            String[] from = {null};
+            Path previous = stage("find the previous chart release in git history", false, () -> {
+                var found = PreviousChart.extract(repo, upgradeFrom, tmp.resolve("previous"));
+                from[0] = found.describe();
+                progress.info("previous release: " + from[0]);
+                return found.chart();
+            });
+            if (previous != null) {
+                stage("upgrade from the previous chart release (" + from[0] + ") to this chart keeps the release serving", false, () -> {
+                    var old = new Release(rel.helm, kube, RELEASE, "trevor-previous", previous);
+                    Installer.install(old, options(List.of(), Duration.ofMinutes(3)).withTag("1.0.0"), progress);
+                    var now = new Release(rel.helm, kube, RELEASE, "trevor-previous", repo.resolve("helm/trevor"));
+                    var out = Upgrader.upgrade(now, options(List.of(), Duration.ofMinutes(3)).withTag("2.0.0"), progress);
+                    Report.expect(out.revisionAfter() == 2 && "deployed".equals(now.state().last().status()), "the release is %s", now.state().describe());
+                    var ready = kube.list("trevor-previous", "pods", now.selector("api")).stream().filter(LiveChecks::ready).count();
+                    Report.expect(ready > 0, "no ready API pod after the upgrade");
+                    now.uninstall(Duration.ofMinutes(1));
+                    return null;
+                });
+            }
+            var fixture = repo.resolve("scripts/tests/fixtures/trevor-chart-0.10.0");
+            var old = new Release(rel.helm, kube, RELEASE, "trevor-old", fixture);
+            var now = new Release(rel.helm, kube, RELEASE, "trevor-old", repo.resolve("helm/trevor"));
+            stage("upgrading from the 0.10.0 chart is refused before any change, naming the selector and the way out", false, () -> {
+                Installer.install(old, Installer.Options.of(List.of(), List.of(), Duration.ofMinutes(2)).withTag("1.0.0"), progress);
+                try {
+                    Upgrader.upgrade(now, Installer.Options.of(List.of(), List.of(), Duration.ofMinutes(2)).withTag("2.0.0"), progress);
+                    Report.fail("the upgrade from 0.10.0 went ahead");
+                } catch (Target.Invalid e) {
+                    Report.expect(e.getMessage().contains("Deployment/trevor: spec.selector") && e.getMessage().contains("--cascade=orphan"),
+                            "the refusal does not name the selector and the way out: %s", e.getMessage());
+                }
+                Report.expect(now.state().last().number() == 1, "a revision was added: %s", now.state().describe());
+                Report.expect(kube.list("trevor-old", "jobs", null).isEmpty(), "a migration Job ran although the upgrade was refused");
+                return null;
+            });
+            stage("the README's way out of the 0.10.0 selector change works: orphan, upgrade, clean up", false, () -> {
+                // Exactly the commands README gives, with this release's names.
+                String sel = "app.kubernetes.io/instance=" + RELEASE + ",app.kubernetes.io/name=trevor,!app.kubernetes.io/component";
+                for (var args : List.of(
+                        List.of("label", "pods", "-n", "trevor-old", "-l", sel, "app.kubernetes.io/component=api"),
+                        List.of("delete", "deployment", "trevor", "-n", "trevor-old", "--cascade=orphan"))) {
+                    var r = kube.run(args.toArray(String[]::new));
+                    Report.expect(r.ok(), "kubectl %s: %s", String.join(" ", args), r.said());
+                }
+                var out = Upgrader.upgrade(now, Installer.Options.of(List.of(), List.of(), Duration.ofMinutes(2)).withTag("2.0.0"), progress);
+                Report.expect("deployed".equals(now.state().last().status()), "the upgrade after orphaning: %s (%s)", now.state().describe(), out.ordering());
+                var r = kube.run("delete", "replicaset", "-n", "trevor-old", "-l", sel);
+                Report.expect(r.ok(), "deleting the orphaned ReplicaSet: %s", r.said());
+                Kube.waitFor("only the new API pods", Duration.ofSeconds(60), () -> {
+                    var pods = kube.list("trevor-old", "pods", now.selector("api")).stream().filter(pd -> Yaml.at(pd, "metadata.deletionTimestamp") == null).toList();
+                    boolean allNew = !pods.isEmpty() && pods.stream().allMatch(pd -> Yaml.str(Yaml.maps(Yaml.at(pd, "spec"), "containers").get(0), "image").endsWith(":2.0.0"));
+                    return allNew && pods.stream().allMatch(LiveChecks::ready) ? null : pods.size() + " API pods, not all new and ready";
+                });
+                now.uninstall(Duration.ofMinutes(1));
+                return null;
+            });
+        } finally {
+            Dirs.deleteTree(tmp);
+            kube.run("delete", "namespace", "trevor-previous", "trevor-old", "--wait=false", "--ignore-not-found");
+        }
     }
 
     /** Bad input is refused with exit code 2, a message naming the fix, and no change to the cluster. */
@@ -194,6 +329,8 @@ public class e2e implements Callable<Integer> {
             var cases = List.of(
                     new Refusal("refuses a bad values file, naming the key", concat(local, "-f", badValues.toString()), Map.of(), "replicaCount"),
                     new Refusal("refuses a missing Secret, naming it and the fix", concat(local, "--no-dev-secrets"), Map.of(), "Secret trevor-env"),
+                    new Refusal("refuses what the API server refuses (server-side dry run), before any change",
+                            concat(local, "--set-string", "podLabels.team=-bad-"), Map.of(), "the API server refuses this release"),
                     new Refusal("refuses a missing tool, naming the variable to set", local,
                             Map.of("TREVOR_HELM" + rel.helm.major, "/nonexistent/helm"), "TREVOR_HELM"),
                     new Refusal("refuses a cluster it was not pointed at deliberately (current context prod-eks)",
@@ -268,6 +405,8 @@ public class e2e implements Callable<Integer> {
             var out = Migrator.run(rel, List.of(KwokCluster.FAIL_LABEL_SET, "migrations.backoffLimit=0"), Duration.ofSeconds(90), progress);
             Report.expect(!out.succeeded(), "the failing migration Job %s succeeded", out.job());
             Report.expect(out.explanation().contains("Failed"), "the explanation does not show the failure:\n%s", out.explanation());
+            // A failed run's Job is kept for a day for a look; this test has looked.
+            rel.kube.run("delete", "job", out.job(), "-n", NAMESPACE, "--wait=false");
             return null;
         });
 

@@ -7,6 +7,7 @@
 //DEPS org.slf4j:slf4j-nop:2.0.18
 //SOURCES lib/Repo.java
 //SOURCES lib/Exec.java
+//SOURCES lib/Problem.java
 //SOURCES lib/Yaml.java
 //SOURCES lib/Manifests.java
 //SOURCES lib/Tools.java
@@ -33,7 +34,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-@Command(name = "install", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "install", mixinStandardHelpOptions = true, versionProvider = Cli.Version.class, sortOptions = false,
         description = "Installs or upgrades trevor: namespace with Pod Security \"restricted\", the Secrets envFromSecrets names, "
                 + "then helm upgrade --install --wait. Checks everything before the first change.",
         exitCodeListHeading = "%nExit codes:%n",

@@ -7,6 +7,7 @@
 //DEPS org.slf4j:slf4j-nop:2.0.18
 //SOURCES lib/Repo.java
 //SOURCES lib/Exec.java
+//SOURCES lib/Problem.java
 //SOURCES lib/Yaml.java
 //SOURCES lib/Manifests.java
 //SOURCES lib/Tools.java
@@ -35,7 +36,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-@Command(name = "migrate", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "migrate", mixinStandardHelpOptions = true, versionProvider = Cli.Version.class, sortOptions = false,
         description = "Runs the Alembic migrations now, as the chart's migration Job with the release's values, "
                 + "and reports the Job's status and logs.",
         exitCodeListHeading = "%nExit codes:%n",

@@ -8,6 +8,7 @@
 //SOURCES lib/Repo.java
 //SOURCES lib/Dirs.java
 //SOURCES lib/Exec.java
+//SOURCES lib/Problem.java
 //SOURCES lib/Interrupts.java
 //SOURCES lib/Yaml.java
 //SOURCES lib/Manifests.java
@@ -26,6 +27,7 @@
 //SOURCES lib/Cli.java
 //SOURCES lib/Report.java
 //SOURCES lib/ControlPlane.java
+//SOURCES lib/BuildLock.java
 //SOURCES lib/KwokCluster.java
 //SOURCES lib/ClusterLock.java
 
@@ -54,7 +56,7 @@ import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-@Command(name = "safety", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "safety", mixinStandardHelpOptions = true, versionProvider = Cli.Version.class, sortOptions = false,
         description = "The trust guarantees, tried the way real users and bad inputs try them, on a kwok cluster of its own: "
                 + "no cluster lost, no secret leaked or ignored, nothing touched that was not named, every interruption recoverable.",
         exitCodeListHeading = "%nExit codes:%n",

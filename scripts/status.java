@@ -7,6 +7,7 @@
 //DEPS org.slf4j:slf4j-nop:2.0.18
 //SOURCES lib/Repo.java
 //SOURCES lib/Exec.java
+//SOURCES lib/Problem.java
 //SOURCES lib/Interrupts.java
 //SOURCES lib/Yaml.java
 //SOURCES lib/Manifests.java
@@ -32,7 +33,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-@Command(name = "status", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "status", mixinStandardHelpOptions = true, versionProvider = Cli.Version.class, sortOptions = false,
         description = "Live checks of a deployed release (spec test plan steps 8-12): server-side dry run, pods Running and Ready, "
                 + "migration Job, PDB and disruption controller, HPA, NetworkPolicies, Service endpoints, NOTES.",
         exitCodeListHeading = "%nExit codes:%n",

@@ -33,7 +33,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-@Command(name = "test", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "test", mixinStandardHelpOptions = true, versionProvider = Cli.Version.class, sortOptions = false,
         description = "Runs every test of this repository: unit tests of scripts/lib, verify under Helm 3 and Helm 4, "
                 + "and the whole chart lifecycle on a local kwok cluster.",
         exitCodeListHeading = "%nExit codes:%n",
@@ -41,7 +41,7 @@ import picocli.CommandLine.Option;
 public class test implements Callable<Integer> {
 
     @Option(names = "--stage", paramLabel = "NAME", split = ",",
-            description = "Run only these stages: unit, verify-helm3, verify-helm4, e2e-helm4, e2e-helm3 (default: all).")
+            description = "Run only these stages: unit, verify-helm3, verify-helm4, e2e-helm4, e2e-helm3, safety (default: all).")
     List<String> stages;
 
     @Option(names = "--unit-class", paramLabel = "NAME", split = ",",
@@ -52,7 +52,7 @@ public class test implements Callable<Integer> {
             description = "Where JUnit XML and diagnostics go (default: ${DEFAULT-VALUE}).")
     Path results;
 
-    static final List<String> ALL_STAGES = List.of("unit", "verify-helm3", "verify-helm4", "e2e-helm4", "e2e-helm3");
+    static final List<String> ALL_STAGES = List.of("unit", "verify-helm3", "verify-helm4", "e2e-helm4", "e2e-helm3", "safety");
     private static final Pattern SUMMARY = Pattern.compile("^(\\d+) passed, (\\d+) failed(?:, (\\d+) skipped)?$");
 
     private int passed, failed, skipped;
@@ -86,11 +86,13 @@ public class test implements Callable<Integer> {
             long t0 = System.nanoTime();
             System.out.println("== " + stage);
             switch (stage) {
-                case "unit" -> unit(repo);
+                case "unit" -> unit(repo, out.resolve("unit.xml"));
                 case "verify-helm3", "verify-helm4" -> script(repo, "verify.java", List.of("--helm-major", stage.substring(stage.length() - 1),
                         "--junit", out.resolve(stage + ".xml").toString()));
                 case "e2e-helm4", "e2e-helm3" -> script(repo, "e2e.java", List.of("--helm-major", stage.substring(stage.length() - 1),
                         "--junit", out.resolve(stage + ".xml").toString(), "--diagnostics", out.resolve(stage + "-diagnostics").toString()));
+                case "safety" -> script(repo, "safety.java", List.of("--junit", out.resolve("safety.xml").toString(),
+                        "--diagnostics", out.resolve("safety-diagnostics").toString()));
                 default -> throw new IllegalStateException(stage);
             }
             timings.add(String.format("%-14s %6.1f s", stage, (System.nanoTime() - t0) / 1e9));
@@ -102,8 +104,8 @@ public class test implements Callable<Integer> {
         return failed > 0 ? 1 : 0;
     }
 
-    /** JUnit tests under scripts/tests (one class per *Test.java file), in this JVM. */
-    private void unit(Path repo) {
+    /** JUnit tests under scripts/tests (one class per *Test.java file), in this JVM; results also as JUnit XML. */
+    private void unit(Path repo, Path xml) {
         List<DiscoverySelector> classes;
         try (var files = Files.list(repo.resolve("scripts/tests"))) {
             classes = files.map(f -> f.getFileName().toString()).filter(n -> n.endsWith("Test.java"))
@@ -113,35 +115,36 @@ public class test implements Callable<Integer> {
             throw new UncheckedIOException(e);
         }
         var request = LauncherDiscoveryRequestBuilder.request().selectors(classes).build();
-        int before = passed + failed;
+        var report = new Report("unit", System.out, null, false);
+        long t0 = System.nanoTime();
+        var started = new java.util.concurrent.ConcurrentHashMap<String, Long>();
         var launcher = LauncherFactory.create();
         launcher.execute(request, new TestExecutionListener() {
+            @Override public void executionStarted(TestIdentifier id) { started.put(id.getUniqueId(), System.nanoTime()); }
+
             @Override public void executionSkipped(TestIdentifier id, String reason) {
-                if (!id.isTest()) return;
-                skipped++;
-                System.out.println("SKIP  " + name(id) + " — " + reason);
+                if (id.isTest()) report.record(new Report.Result(name(id), Report.Status.SKIP, reason, "", 0));
             }
 
             @Override public void executionFinished(TestIdentifier id, TestExecutionResult r) {
-                if (!id.isTest()) {
-                    if (r.getStatus() != TestExecutionResult.Status.SUCCESSFUL) {
-                        failed++;
-                        System.out.println("FAIL  " + id.getDisplayName() + " — " + r.getThrowable().map(Exec::rootMessage).orElse(""));
-                    }
-                    return;
-                }
-                if (r.getStatus() == TestExecutionResult.Status.SUCCESSFUL) {
-                    passed++;
-                    System.out.println("PASS  " + name(id));
-                } else {
-                    failed++;
-                    System.out.println("FAIL  " + name(id) + " — " + r.getThrowable().map(t -> String.valueOf(t.getMessage())).orElse(""));
-                }
+                long ms = (System.nanoTime() - started.getOrDefault(id.getUniqueId(), System.nanoTime())) / 1_000_000;
+                boolean ok = r.getStatus() == TestExecutionResult.Status.SUCCESSFUL;
+                // A container (a class) fails only when it could not run its tests at all.
+                if (!id.isTest() && ok) return;
+                String detail = ok ? "" : r.getThrowable().map(t -> id.isTest() ? String.valueOf(t.getMessage()) : Exec.rootMessage(t)).orElse("");
+                report.record(new Report.Result(id.isTest() ? name(id) : id.getDisplayName(), ok ? Report.Status.PASS : Report.Status.FAIL,
+                        detail, "", ms));
             }
         });
-        if (passed + failed == before) {
+        if (report.results().isEmpty()) report.record(new Report.Result("unit tests", Report.Status.FAIL, "none found in scripts/tests", "", 0));
+        passed += (int) report.count(Report.Status.PASS);
+        failed += (int) report.count(Report.Status.FAIL);
+        skipped += (int) report.count(Report.Status.SKIP);
+        try {
+            report.writeJunit(xml, (System.nanoTime() - t0) / 1_000_000);
+        } catch (IOException e) {
             failed++;
-            System.out.println("FAIL  unit tests — none found in scripts/tests");
+            System.out.println("FAIL  unit tests — could not write " + xml + ": " + e.getMessage());
         }
     }
 

@@ -1,6 +1,7 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
 //JAVA 17+
 //SOURCES lib/Tools.java
+//SOURCES lib/Problem.java
 //SOURCES lib/Archives.java
 //SOURCES lib/Download.java
 

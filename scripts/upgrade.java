@@ -7,6 +7,7 @@
 //DEPS org.slf4j:slf4j-nop:2.0.18
 //SOURCES lib/Repo.java
 //SOURCES lib/Exec.java
+//SOURCES lib/Problem.java
 //SOURCES lib/Yaml.java
 //SOURCES lib/Manifests.java
 //SOURCES lib/Tools.java
@@ -27,6 +28,8 @@
 //SOURCES lib/LiveChecks.java
 //SOURCES lib/ManifestDiff.java
 //SOURCES lib/Upgrader.java
+//SOURCES lib/ImmutableFields.java
+//SOURCES lib/Selectors.java
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -36,7 +39,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-@Command(name = "upgrade", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "upgrade", mixinStandardHelpOptions = true, versionProvider = Cli.Version.class, sortOptions = false,
         description = "Upgrades a deployed release to a new image tag and/or values: shows the rendered diff, upgrades with "
                 + "rollback on failure, then proves from the cluster that the migration Job finished before new API pods.",
         exitCodeListHeading = "%nExit codes:%n",

@@ -9,6 +9,7 @@
 //DEPS org.slf4j:slf4j-nop:2.0.18
 //SOURCES lib/Repo.java
 //SOURCES lib/Exec.java
+//SOURCES lib/Problem.java
 //SOURCES lib/Interrupts.java
 //SOURCES lib/Yaml.java
 //SOURCES lib/Manifests.java
@@ -16,6 +17,7 @@
 //SOURCES lib/PodSecurity.java
 //SOURCES lib/KubeSchema.java
 //SOURCES lib/Report.java
+//SOURCES lib/Cli.java
 //SOURCES lib/Helm.java
 //SOURCES lib/Tools.java
 //SOURCES lib/Archives.java
@@ -30,7 +32,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-@Command(name = "verify", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "verify", mixinStandardHelpOptions = true, versionProvider = Cli.Version.class, sortOptions = false,
         description = "Proves the trevor chart: renders every scenario of the spec's test plan, "
                 + "lints every values file, validates every object against the Kubernetes API schema, "
                 + "and checks selectors, Pod Security, hooks, PDB and HPA behaviour.",

@@ -1,3 +1,6 @@
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.regex.Pattern;
@@ -7,7 +10,11 @@ import picocli.CommandLine;
 final class Cli {
     private Cli() {}
 
-    /** Runs a picocli command; usage errors are one line and exit code 2. */
+    /**
+     * Runs a picocli command. Usage errors are one line and exit code 2; an exception that
+     * escapes a command is mapped by {@link #exitCode} and printed as one line, never as a
+     * stack trace.
+     */
     static int execute(Object command, String[] args) {
         var cmd = new CommandLine(command);
         String name = cmd.getCommandName();
@@ -16,7 +23,36 @@ final class Cli {
             System.err.println("Run '" + name + " --help' for the options.");
             return 2;
         });
+        cmd.setExecutionExceptionHandler((ex, c, parsed) -> {
+            System.err.println(name + ": " + message(ex));
+            return exitCode(ex);
+        });
         return cmd.execute(args);
+    }
+
+    /** A Problem says its exit code; anything else is a failure on the way (1). */
+    static int exitCode(Throwable e) { return e instanceof Problem p ? p.exitCode : Problem.FAILED; }
+
+    private static String message(Throwable e) {
+        return e instanceof Problem ? e.getMessage() : e.getClass().getSimpleName() + ": " + Exec.rootMessage(e);
+    }
+
+    /** What --version prints: this repository's chart, so a bug report says which chart the scripts drove. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override public String[] getVersion() {
+            Path repo = Repo.root();
+            String chart = "chart unknown (not run from inside the repository)";
+            if (repo != null) {
+                try {
+                    var c = Yaml.loadMap(Files.readString(repo.resolve("helm/trevor/Chart.yaml")));
+                    chart = "chart " + c.get("name") + " " + c.get("version") + " (appVersion " + c.get("appVersion") + ") at " + repo.resolve("helm/trevor");
+                } catch (IOException | RuntimeException e) {
+                    chart = "chart unreadable: " + e.getMessage();
+                }
+            }
+            return new String[] {"trevor chart ops " + "${COMMAND-NAME}", chart,
+                    "Java " + System.getProperty("java.version") + " (" + System.getProperty("java.vm.name") + ")"};
+        }
     }
 
     /**
@@ -26,15 +62,9 @@ final class Cli {
     static int guard(String name, Callable<Integer> body) {
         try {
             return body.call();
-        } catch (Target.Invalid | Kube.Refused | Exec.ToolMissing | Tools.ToolException e) {
-            System.err.println(name + ": " + e.getMessage());
-            return 2;
-        } catch (Installer.Failed e) {
-            System.err.println(name + ": " + e.getMessage());
-            return 1;
         } catch (Exception e) {
-            System.err.println(name + ": " + e.getClass().getSimpleName() + ": " + Exec.rootMessage(e));
-            return 1;
+            System.err.println(name + ": " + message(e));
+            return exitCode(e);
         }
     }
 
@@ -44,7 +74,7 @@ final class Cli {
     /** "90s", "5m", "1h" → Duration, from 1 s to 24 h; anything else names the option. */
     static Duration duration(String option, String text) {
         var m = DURATION.matcher(text.strip());
-        if (!m.matches()) throw new Target.Invalid(option + " '" + text + "' is not a duration like 90s, 5m or 1h");
+        if (!m.matches()) throw new Problem(Problem.NOTHING_CHANGED, option + " '" + text + "' is not a duration like 90s, 5m or 1h");
         long n = Long.parseLong(m.group(1));
         Duration d = switch (m.group(2)) {
             case "ms" -> Duration.ofMillis(n);
@@ -53,7 +83,7 @@ final class Cli {
             default -> Duration.ofHours(n);
         };
         if (d.compareTo(Duration.ofSeconds(1)) < 0 || d.compareTo(MAX_DURATION) > 0) {
-            throw new Target.Invalid(option + " '" + text + "' is out of range: give between 1s and 24h");
+            throw new Problem(Problem.NOTHING_CHANGED, option + " '" + text + "' is out of range: give between 1s and 24h");
         }
         return d;
     }

@@ -52,15 +52,22 @@ final class ControlPlane {
 
     static boolean built() { return Files.isRegularFile(home().resolve("complete")); }
 
-    /** Builds what is missing (minutes the first time, on 2 cores) and returns the bin folder. */
+    /**
+     * Builds what is missing (minutes the first time, on 2 cores) and returns the bin folder.
+     * One build at a time (BuildLock); a killed build's staging folder is removed by the next.
+     */
     static Path ensureBuilt(Path repo, Consumer<String> progress) {
-        if (built()) return home().resolve("bin");
+        BuildLock.once(home().getParent(), "control-plane-" + KUBE_VERSION, "build-control-plane-", ControlPlane::built, () -> build(repo, progress), progress);
+        return home().resolve("bin");
+    }
+
+    private static void build(Path repo, Consumer<String> progress) {
         Path go = Tools.go(progress); // on PATH when it fits, else the pinned toolchain from the Go module proxy
         Path src = repo.resolve("scripts/controlplane");
         Path staging;
         try {
             Files.createDirectories(home().getParent());
-            staging = Files.createTempDirectory(home().getParent(), "build-");
+            staging = Files.createTempDirectory(home().getParent(), "build-control-plane-");
             Files.createDirectories(staging.resolve("bin"));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -105,7 +112,6 @@ final class ControlPlane {
         } finally {
             Dirs.deleteTree(staging);
         }
-        return home().resolve("bin");
     }
 
     /** -X flags so the binaries report their real version (kwokctl and clients check it). */

@@ -27,8 +27,8 @@ final class Exec {
     }
 
     /** A tool could not be started at all (not installed, not executable). */
-    static final class ToolMissing extends RuntimeException {
-        ToolMissing(String msg) { super(msg); }
+    static final class ToolMissing extends Problem {
+        ToolMissing(String msg) { super(NOTHING_CHANGED, msg); }
     }
 
     static Result run(List<String> cmd) { return run(cmd, null, Map.of(), Duration.ofMinutes(5), null); }

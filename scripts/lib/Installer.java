@@ -87,8 +87,8 @@ final class Installer {
     }
 
     /** The release did not reach its desired state; the message says why, from the cluster. */
-    static final class Failed extends RuntimeException {
-        Failed(String msg) { super(msg); }
+    static final class Failed extends Problem {
+        Failed(String msg) { super(FAILED, msg); }
     }
 
     /**
@@ -267,9 +267,11 @@ final class Installer {
             }
         } catch (Target.Invalid | Kube.Refused e) {
             if (createdNamespace && !changedMore) {
-                // The namespace was this run's first change; leave the cluster as it found it.
-                rel.kube.run("delete", "namespace", rel.namespace, "--wait=false");
-                p.info("removed namespace " + rel.namespace + " again: nothing was installed");
+                // The namespace was this run's only change (the API server judges objects only in a namespace
+                // that exists): leave the cluster as it was found, and wait until it is so.
+                var r = rel.kube.run(Duration.ofSeconds(90), "delete", "namespace", rel.namespace, "--wait=true", "--timeout=60s");
+                p.info(r.ok() ? "removed namespace " + rel.namespace + " again: nothing was installed"
+                        : "could not remove namespace " + rel.namespace + " again (" + Kube.firstLine(r.said()) + "); it holds nothing");
             }
             throw e;
         }

@@ -27,8 +27,8 @@ final class Kube {
     }
 
     /** A cluster the scripts must not touch, or cannot reach: exit code 2 material. */
-    static final class Refused extends RuntimeException {
-        Refused(String msg) { super(msg); }
+    static final class Refused extends Problem {
+        Refused(String msg) { super(NOTHING_CHANGED, msg); }
     }
 
     /**

@@ -225,7 +225,7 @@ final class KwokCluster {
         labels.put("kubernetes.io/hostname", name);
         labels.put("topology.kubernetes.io/zone", "zone-" + name.substring(name.length() - 1));
         labels.put("type", "kwok");
-        var resources = Map.of("cpu", "32", "memory", "256Gi", "pods", "110");
+        var resources = Map.of("cpu", "32", "memory", "256Gi", "ephemeral-storage", "1Ti", "pods", "110");
         return Map.of("apiVersion", "v1", "kind", "Node",
                 "metadata", Map.of("name", name, "labels", labels,
                         "annotations", Map.of("kwok.x-k8s.io/node", "fake", "node.alpha.kubernetes.io/ttl", "0")),

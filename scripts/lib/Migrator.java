@@ -98,9 +98,7 @@ final class Migrator {
         var job = Manifests.ofKind(Manifests.parse(render.out()), "Job").stream().filter(Manifests.Obj::isHook).findFirst()
                 .orElseThrow(() -> new Installer.Failed("the chart rendered no migration Job"));
 
-        // Unique to the run, with the year, and short enough for the job-name pod label (63).
-        String run = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + "-"
-                + HexFormat.of().formatHex(randomBytes(2));
+        String run = runId(LocalDateTime.now());
         String base = job.name().length() > 42 ? job.name().substring(0, 42) : job.name();
         var body = new LinkedHashMap<>(job.body());
         var meta = new LinkedHashMap<String, Object>(Yaml.map(body, "metadata"));
@@ -142,11 +140,14 @@ final class Migrator {
                 .map(Manifests.Obj::body).findFirst().orElse(null);
     }
 
-    private static byte[] randomBytes(int n) {
-        var b = new byte[n];
-        new SecureRandom().nextBytes(b);
-        return b;
+    /** Unique to the run, with the year, and short enough for the job-name pod label (63): 20261127-141512-3fa9. */
+    static String runId(LocalDateTime now) {
+        var b = new byte[2];
+        RANDOM.nextBytes(b);
+        return now.format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + "-" + HexFormat.of().formatHex(b);
     }
+
+    private static final SecureRandom RANDOM = new SecureRandom();
 
     private static String image(Map<String, Object> job) {
         return Yaml.str(Yaml.maps(Yaml.at(job, "spec.template.spec"), "containers").get(0), "image");

@@ -72,8 +72,12 @@ final class Release {
     Exec.Result status() { return Exec.run(helmCmd("status", name), Duration.ofMinutes(1)); }
 
     /** The release as Helm stores it (info, hooks with their last run, values), or null when there is none. */
-    Map<String, Object> statusJson() {
-        var r = Exec.run(helmCmd("status", name, "-o", "json"), Duration.ofMinutes(1));
+    Map<String, Object> statusJson() { return statusJson(null); }
+
+    Map<String, Object> statusJson(Integer revision) {
+        var cmd = helmCmd("status", name, "-o", "json");
+        if (revision != null) cmd.addAll(List.of("--revision", String.valueOf(revision)));
+        var r = Exec.run(cmd, Duration.ofMinutes(1));
         if (!r.ok()) {
             if (r.said().contains("not found")) return null;
             throw new IllegalStateException("helm status " + name + ": " + Kube.firstLine(r.said()));
@@ -88,8 +92,11 @@ final class Release {
      * The latest revision's hooks with their last runs. Helm keeps this record whether or not
      * the hook's objects are deleted afterwards (hook-delete-policy hook-succeeded).
      */
-    List<HookRun> hookRuns() {
-        var st = statusJson();
+    List<HookRun> hookRuns() { return hookRuns(null); }
+
+    /** The hooks of one revision (null: the latest) with their last runs. */
+    List<HookRun> hookRuns(Integer revision) {
+        var st = statusJson(revision);
         var out = new ArrayList<HookRun>();
         if (st == null) return out;
         for (var h : Yaml.maps(st, "hooks")) {

@@ -37,7 +37,11 @@ final class Report {
     Report(String suite, PrintStream out, String onlyPattern, boolean verbose) {
         this.suite = suite;
         this.out = out;
-        this.only = onlyPattern == null ? null : Pattern.compile(onlyPattern, Pattern.CASE_INSENSITIVE);
+        try {
+            this.only = onlyPattern == null ? null : Pattern.compile(onlyPattern, Pattern.CASE_INSENSITIVE);
+        } catch (java.util.regex.PatternSyntaxException e) {
+            throw new Problem(Problem.NOTHING_CHANGED, "--only '" + onlyPattern + "' is not a valid regular expression: " + e.getDescription());
+        }
         this.verbose = verbose;
     }
 

@@ -30,8 +30,8 @@ final class Target {
     int helmMajor;
 
     /** Bad input in the target options: exit code 2. */
-    static final class Invalid extends RuntimeException {
-        Invalid(String msg) { super(msg); }
+    static final class Invalid extends Problem {
+        Invalid(String msg) { super(NOTHING_CHANGED, msg); }
     }
 
     /**

@@ -54,10 +54,10 @@ import java.util.stream.Stream;
 public final class Tools {
 
     /** A tool could not be resolved; the message names the tool, the source and the fix. */
-    public static final class ToolException extends RuntimeException {
+    public static final class ToolException extends Problem {
         private static final long serialVersionUID = 1L;
-        public ToolException(String message) { super(message); }
-        public ToolException(String message, Throwable cause) { super(message, cause); }
+        public ToolException(String message) { super(NOTHING_CHANGED, message); }
+        public ToolException(String message, Throwable cause) { super(NOTHING_CHANGED, message, cause); }
     }
 
     /** What {@link #locate} found. {@code source} is one of "env", "PATH", "cache", "downloaded". */

@@ -26,6 +26,15 @@ final class Upgrader {
             var hooks = rel.hooks();
             var next = rel.render(merged.values());
             if (!next.ok()) throw new Target.Invalid("the chart refuses these values (" + merged.values().describe() + "):\n" + next.said());
+            // A field Kubernetes refuses to change would fail the upgrade after its migration ran: say so first.
+            // Only objects that still exist matter: one deleted by hand (--cascade=orphan) is created anew.
+            var immutable = ImmutableFields.changes(Manifests.parse(now.ok() ? now.out() : ""), Manifests.parse(next.out()), rel.namespace)
+                    .stream().filter(c -> rel.kube.exists(rel.namespace, c.object().substring(0, c.object().indexOf('/')).toLowerCase(),
+                            c.object().substring(c.object().indexOf('/') + 1))).toList();
+            if (!immutable.isEmpty()) {
+                throw new Target.Invalid("this upgrade changes fields Kubernetes refuses to change in place; nothing was changed:\n"
+                        + String.join("\n", immutable.stream().map(ImmutableFields.Change::message).toList()));
+            }
             return ManifestDiff.diff((now.ok() ? now.out() : "") + "\n---\n" + (hooks.ok() ? hooks.out() : ""), next.out());
         });
         p.info(diff.isEmpty() ? "no rendered object changes" : "changes:\n" + diff.strip());

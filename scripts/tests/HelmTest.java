@@ -25,6 +25,21 @@ class HelmTest {
                 "--set", "a=b"), v.args());
     }
 
+    /** A flag spelled with '=' ends at that '=', not at the first space of a JSON value. */
+    @Test
+    void setJsonWithASpaceStaysOneArgument() {
+        var v = new Helm.Values(List.of(), List.of("--set-json=resources={\"limits\": {\"cpu\": 1}}", "--set-string=podAnnotations.note=two words"));
+        assertEquals(List.of("--set-json", "resources={\"limits\": {\"cpu\": 1}}", "--set-string", "podAnnotations.note=two words"), v.args());
+    }
+
+    /** The deployed values go to helm's stdin, first, so that every file and --set lands on top of them. */
+    @Test
+    void deployedValuesComeFirstFromStdin() {
+        var v = new Helm.Values(List.of(Path.of("more.yaml")), List.of("a=b"), "image:\n  tag: \"1.0\"\n");
+        assertEquals(List.of("-f", "-", "-f", "more.yaml", "--set", "a=b"), v.args());
+        assertEquals("the release's deployed values -f more.yaml --set a=b", v.describe());
+    }
+
     @Test
     void valuesDescribe() {
         var v = new Helm.Values(List.of(Path.of("values/dev.yaml")), List.of("image.tag=1.2", "--set-json a=[1]"));

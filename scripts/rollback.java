@@ -1,0 +1,65 @@
+///usr/bin/env jbang "$0" "$@" ; exit $?
+//JAVA 17+
+//JAVA_OPTIONS -XX:+UseSerialGC -XX:TieredStopAtLevel=1
+//DEPS info.picocli:picocli:4.7.7
+//DEPS org.zeroturnaround:zt-exec:1.12
+//DEPS org.yaml:snakeyaml:2.5
+//DEPS org.slf4j:slf4j-nop:2.0.18
+//SOURCES lib/Repo.java
+//SOURCES lib/Exec.java
+//SOURCES lib/Problem.java
+//SOURCES lib/Yaml.java
+//SOURCES lib/Manifests.java
+//SOURCES lib/Tools.java
+//SOURCES lib/Archives.java
+//SOURCES lib/Download.java
+//SOURCES lib/Helm.java
+//SOURCES lib/Kube.java
+//SOURCES lib/Release.java
+//SOURCES lib/Target.java
+//SOURCES lib/Progress.java
+//SOURCES lib/Diagnostics.java
+//SOURCES lib/Installer.java
+//SOURCES lib/Cli.java
+//SOURCES lib/Rollback.java
+//SOURCES lib/ReleaseLock.java
+//SOURCES lib/Interrupts.java
+//SOURCES lib/EnvFile.java
+
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "rollback", mixinStandardHelpOptions = true, versionProvider = Cli.Version.class, sortOptions = false,
+        description = "Rolls the release back to an earlier revision (default: the one deployed before the current one), "
+                + "and says which schema migrations stay applied: a rollback never downgrades the database.",
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:rolled back and ready", "1:the rollback failed (the release's state is shown)",
+                "2:bad input (no such revision), busy or stuck release, missing tool, refused cluster: nothing was changed"})
+public class rollback implements Callable<Integer> {
+    @Mixin Target target;
+
+    @Option(names = "--revision", paramLabel = "N", description = "Revision to return to (helm history lists them). Default: the deployed revision before the current one.")
+    Integer revision;
+
+    @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "5m", description = "How long to wait for the pods, 1s to 24h (default: ${DEFAULT-VALUE}).")
+    String timeout;
+
+    public static void main(String[] args) { System.exit(Cli.execute(new rollback(), args)); }
+
+    @Override
+    public Integer call() {
+        var p = new Progress("rollback", System.out);
+        return Cli.guard("rollback", () -> {
+            var wait = Cli.duration("--timeout", timeout);
+            if (revision != null && revision < 1) throw new Target.Invalid("--revision must be 1 or more, not " + revision);
+            var rel = target.resolve(p::info);
+            var out = Rollback.run(rel, revision, wait, p);
+            p.info("rolled back from revision " + out.from() + " (" + out.imageBefore() + ") to revision " + out.target() + " (" + out.imageAfter()
+                    + "), recorded as revision " + out.now());
+            p.printTimings();
+            return 0;
+        });
+    }
+}

@@ -1,0 +1,54 @@
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * cluster.java down and status on a Docker host, with docker and k3d stand-ins on PATH: the
+ * provider follows the cluster that exists, and k3d's failures are the script's failures.
+ */
+class ClusterProviderTest {
+    @TempDir Path bin;
+
+    private Map<String, String> path(String k3dBody) throws IOException {
+        write("docker", "if [ \"$1\" = info ]; then echo 28.2.2; exit 0; fi; exit 1");
+        write("k3d", k3dBody);
+        return Map.of("PATH", bin + ":" + System.getenv("PATH"));
+    }
+
+    private void write(String name, String body) throws IOException {
+        Path p = bin.resolve(name);
+        Files.writeString(p, "#!/bin/sh\n" + body + "\n");
+        Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwxr-xr-x"));
+    }
+
+    @Test
+    void downRemovesTheKwokClusterThatExistsThoughDockerAnswers() throws IOException {
+        String name = "prov-test-" + ProcessHandle.current().pid();
+        Path dir = Files.createDirectories(KwokCluster.clusterDir(name));
+        var env = path("case \"$1 $2\" in 'version ') exit 0;; 'cluster get') echo \"no cluster $3\" >&2; exit 1;; *) echo \"unexpected: $*\" >&2; exit 1;; esac");
+        var r = ScriptsCliTest.script("cluster.java", env, "down", "--name", name);
+        Dirs.deleteTree(dir);
+        assertEquals(0, r.exit(), r.said());
+        assertTrue(r.out().contains("provider kwok"), "down did not pick kwok: " + r.out());
+        assertFalse(r.out().contains("k3d cluster delete"), "down ran k3d: " + r.out());
+    }
+
+    @Test
+    void aFailedK3dDownOrStatusExits1() throws IOException {
+        var env = path("case \"$1 $2\" in 'version ') exit 0;; 'cluster get') exit 0;; 'cluster delete') echo boom >&2; exit 1;;"
+                + " 'cluster list') echo boom >&2; exit 1;; *) exit 1;; esac");
+        var down = ScriptsCliTest.script("cluster.java", env, "down", "--name", "prov-k3d", "--provider", "k3d");
+        assertEquals(1, down.exit(), "down: " + down.said());
+        assertTrue(down.err().contains("k3d cluster delete prov-k3d failed: boom"), down.err());
+        var status = ScriptsCliTest.script("cluster.java", env, "status", "--name", "prov-k3d", "--provider", "k3d");
+        assertEquals(1, status.exit(), "status: " + status.said());
+    }
+}
