@@ -1,3 +1,4 @@
+//SOURCES RealNode.java
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -107,6 +108,8 @@ final class KwokCluster {
         config.put("apiVersion", "config.kwok.x-k8s.io/v1alpha1");
         config.put("kind", "KwokctlConfiguration");
         config.put("options", options);
+        // What a real node needs of the control plane (RealNode); the fake nodes do not notice.
+        config.put("componentsPatches", NodeConfigs.controlPlanePatches(clusterDir(name)));
         try {
             Files.createDirectories(workdir());
             Path f = workdir().resolve(name + ".config.yaml");
@@ -135,6 +138,8 @@ final class KwokCluster {
     /** Stops every process of the cluster and removes its state; returns what it held. */
     static Footprint down(String name, Path kubeconfig, Consumer<String> progress) {
         checkName(name);
+        // A real node goes first, while the API answers: its kubelet stops the pods.
+        var realNode = RealNode.down(name, progress);
         var footprint = footprint(name);
         if (!Files.isDirectory(clusterDir(name))) {
             progress.accept("no kwok cluster " + name + "; nothing to do");
@@ -154,6 +159,7 @@ final class KwokCluster {
         long end = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         while (System.nanoTime() < end && footprint.ports().stream().anyMatch(Net.listeningPorts()::contains)) Kube.sleep(100);
         Dirs.deleteTree(clusterDir(name));
+        RealNode.leftovers(realNode).forEach(l -> progress.accept("real node left behind: " + l));
         return footprint;
     }
 
