@@ -94,6 +94,9 @@ final class NodeConfigs {
     /**
      * One bridge of the node's own; host-local addresses with their leases under the node's
      * folder; no masquerading (pods talk only to each other, the node and the Services).
+     * isGateway is false because with it the bridge plugin sets the machine-wide
+     * net.ipv4.ip_forward=1; the bridge already has the gateway address (NodeHost makes
+     * it, with forwarding on that bridge only), and the default route names it.
      */
     static String cniConflist(Settings s) {
         return """
@@ -104,20 +107,20 @@ final class NodeConfigs {
                     {
                       "type": "bridge",
                       "bridge": %s,
-                      "isGateway": true,
+                      "isGateway": false,
                       "ipMasq": false,
                       "hairpinMode": true,
                       "ipam": {
                         "type": "host-local",
                         "dataDir": %s,
                         "ranges": [[{"subnet": %s, "gateway": %s}]],
-                        "routes": [{"dst": "0.0.0.0/0"}]
+                        "routes": [{"dst": "0.0.0.0/0", "gw": %s}]
                       }
                     },
                     {"type": "portmap", "capabilities": {"portMappings": true}}
                   ]
                 }
-                """.formatted(json(NETWORK), json(s.bridge()), json(s.ipamDir().toString()), json(s.subnet()), json(s.gateway()));
+                """.formatted(json(NETWORK), json(s.bridge()), json(s.ipamDir().toString()), json(s.subnet()), json(s.gateway()), json(s.gateway()));
     }
 
     /** The kubelet's KubeletConfiguration (its flags are in {@link #kubeletArgs}). */

@@ -97,9 +97,16 @@ final class NodeHost {
 
     static Path sysctlPath(String key) { return Path.of("/proc/sys", key.replace('.', '/')); }
 
+    /**
+     * One read(2) of the whole value: /proc/sys answers a read at a non-zero offset with
+     * EOF, so a reader that starts with a small buffer (Files.readString on a file whose
+     * size is 0) gets only the first byte ("25000000" read as "2").
+     */
     static String sysctl(String key) {
-        try {
-            return Files.readString(sysctlPath(key)).strip();
+        try (var in = Files.newInputStream(sysctlPath(key))) {
+            byte[] buf = new byte[4096];
+            int n = in.read(buf);
+            return n <= 0 ? "" : new String(buf, 0, n, java.nio.charset.StandardCharsets.US_ASCII).strip();
         } catch (IOException e) {
             return null;
         }
@@ -340,12 +347,15 @@ final class NodeHost {
 
     /**
      * Removes the node's files from the fixed host folders (links into its folder, libcni
-     * results of its network), then each folder that did not exist before `up` and is now
+     * results of its containers), then each folder that did not exist before `up` and is now
      * empty. Returns the host folders that exist now and did not before.
      */
-    static List<Path> cleanHostDirs(Baseline b, Path nodeDir) {
+    static List<Path> cleanHostDirs(Baseline b, Path nodeDir, Set<String> containerIds) {
         removeOurLinks(Path.of("/var/log/containers"), nodeDir);
-        removeMatching(Path.of("/var/lib/cni/results"), n -> n.startsWith(NodeConfigs.NETWORK + "-"));
+        // libcni caches each ADD as NETWORK-CONTAINERID-IFNAME (our bridge network, and
+        // containerd's built-in cni-loopback); a DEL removes it, a crashed kubelet does not.
+        removeMatching(Path.of("/var/lib/cni/results"), n -> n.startsWith(NodeConfigs.NETWORK + "-")
+                || containerIds.stream().anyMatch(id -> n.contains("-" + id + "-")));
         removeMatching(Path.of("/var/lib/cni/networks"), n -> n.equals(NodeConfigs.NETWORK));
         var left = new ArrayList<Path>();
         for (Path d : HOST_DIRS) {

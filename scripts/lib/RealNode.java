@@ -457,6 +457,7 @@ final class RealNode {
         }
         var footprint = new Footprint(cluster, d, pidSet, NodeHost.mountsUnder(d), interfaces, cgroupRoot(cluster), baseline);
 
+        Set<String> containerIds = containerIds(cluster);
         boolean containerd = Daemons.alive(pids(cluster).resolve("containerd.pid")).isPresent();
         boolean kubelet = Daemons.alive(pids(cluster).resolve("kubelet.pid")).isPresent();
         if (kubelet && containerd) deletePods(cluster, progress);
@@ -480,10 +481,24 @@ final class RealNode {
             if (!restored.isEmpty()) progress.accept("restored kernel settings: " + String.join(", ", restored));
         }
         problems.addAll(NodeHost.removeCgroups(cgroupRoot(cluster)));
-        if (baseline != null) NodeHost.cleanHostDirs(baseline, d);
+        if (baseline != null) NodeHost.cleanHostDirs(baseline, d, containerIds);
         if (problems.isEmpty()) Dirs.deleteTree(d);
         else progress.accept("kept " + d + " because of: " + String.join("; ", problems));
         return footprint;
+    }
+
+    /** The ids of every sandbox and container the node's containerd knows (its CRI state on disk). */
+    static Set<String> containerIds(String cluster) {
+        var ids = new LinkedHashSet<String>();
+        Path cri = settings(cluster, null).containerdRoot().resolve("io.containerd.grpc.v1.cri");
+        for (String kind : List.of("sandboxes", "containers")) {
+            try (var s = Files.list(cri.resolve(kind))) {
+                s.forEach(p -> ids.add(p.getFileName().toString()));
+            } catch (IOException e) {
+                // none of that kind
+            }
+        }
+        return ids;
     }
 
     /** containerd-shim processes serving this node's containerd. */

@@ -49,7 +49,8 @@ class NodeConfigsTest {
         var bridge = plugins.get(0);
         assertEquals("trevor-rn0", bridge.get("bridge"));
         assertEquals(false, bridge.get("ipMasq"));
-        assertEquals(true, bridge.get("isGateway"));
+        assertEquals(false, bridge.get("isGateway"), "isGateway makes the plugin set net.ipv4.ip_forward=1 machine-wide");
+        assertEquals(List.of(Map.of("dst", "0.0.0.0/0", "gw", "10.244.0.1")), Yaml.list(bridge, "ipam.routes"));
         assertEquals("host-local", Yaml.str(bridge, "ipam.type"));
         assertEquals("/cache/kwok/home/clusters/dev/rn/cni/ipam", Yaml.str(bridge, "ipam.dataDir"), "leases not in /var/lib/cni");
         assertTrue(NodeConfigs.cniConflist(S).contains("\"subnet\": \"10.244.0.0/24\", \"gateway\": \"10.244.0.1\""));
