@@ -106,8 +106,12 @@ final class RealNode {
      */
     static Info up(Path repo, String cluster, List<Path> archives, Consumer<String> progress) {
         KwokCluster.checkName(cluster);
-        checkMachine(cluster);
+        if (!System.getProperty("os.name", "").toLowerCase().contains("linux")) {
+            throw new Target.Invalid("a real node runs only on Linux (this is " + System.getProperty("os.name") + ")");
+        }
+        // First, so that anywhere they are missing and cannot be installed the one message names them all.
         HostPackages.ensure("the real node", PACKAGES, progress);
+        checkMachine(cluster);
         Path bin = NodeBinaries.ensureBuilt(repo, progress);
         var kube = kube(cluster);
         checkControlPlane(cluster, kube);
@@ -174,11 +178,8 @@ final class RealNode {
         return new Info(NODE_NAME, dir(cluster), settings(cluster, null).socket(), KwokCluster.context(cluster));
     }
 
-    /** Root, Linux, a short enough state path, and no other real node on this machine. */
+    /** Root, a short enough state path, and no other real node on this machine. */
     static void checkMachine(String cluster) {
-        if (!System.getProperty("os.name", "").toLowerCase().contains("linux")) {
-            throw new Target.Invalid("a real node runs only on Linux (this is " + System.getProperty("os.name") + ")");
-        }
         if (!"0".equals(HostPackages.uid())) {
             throw new Target.Invalid("a real node needs root: it starts containerd and a kubelet, and makes a bridge (this runs as uid "
                     + HostPackages.uid() + ")");
