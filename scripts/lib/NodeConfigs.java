@@ -314,7 +314,6 @@ final class NodeConfigs {
     static List<Path> sockets(Settings s) {
         var out = new ArrayList<Path>();
         out.add(Path.of(s.socket() + ".ttrpc"));
-        out.add(s.kubeletRoot().resolve("device-plugins/kubelet.sock"));
         out.add(s.kubeletRoot().resolve("pod-resources/kubelet.sock"));
         out.add(s.kubeletRoot().resolve("plugins_registry"));
         return out;

@@ -254,6 +254,31 @@ final class NodeHost {
         return out;
     }
 
+    /**
+     * Processes still inside the node's cgroups once containerd and its shims are gone: the
+     * containers of a node whose containerd was killed. They are this node's, so they are
+     * killed (SIGKILL) before the cgroups are removed. Returns how many there were.
+     */
+    static int killCgroupProcesses(String root) {
+        var pids = new LinkedHashSet<Long>();
+        for (Path top : cgroupDirs(root)) {
+            try (Stream<Path> walk = Files.walk(top)) {
+                for (Path procs : walk.filter(p -> p.getFileName().toString().equals("cgroup.procs")).toList()) {
+                    try {
+                        for (String l : Files.readAllLines(procs)) if (!l.isBlank()) pids.add(Long.parseLong(l.strip()));
+                    } catch (IOException | NumberFormatException ignored) {
+                        // cgroup removed meanwhile
+                    }
+                }
+            } catch (IOException ignored) {
+                // hierarchy gone meanwhile
+            }
+        }
+        for (long pid : pids) ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+        for (long pid : pids) Daemons.awaitGone(pid, Duration.ofSeconds(10));
+        return pids.size();
+    }
+
     /** rmdir of every cgroup under the root, deepest first; returns what could not go. */
     static List<String> removeCgroups(String root) {
         var left = new ArrayList<String>();
@@ -350,8 +375,26 @@ final class NodeHost {
      * results of its containers), then each folder that did not exist before `up` and is now
      * empty. Returns the host folders that exist now and did not before.
      */
-    static List<Path> cleanHostDirs(Baseline b, Path nodeDir, Set<String> containerIds) {
+    static List<Path> cleanHostDirs(Baseline b, Path nodeDir, Path socket, Set<String> containerIds) {
         removeOurLinks(Path.of("/var/log/containers"), nodeDir);
+        // containerd 1.6 puts each shim's socket at /run/containerd/s/sha256(ADDRESS/NAMESPACE/ID);
+        // a shim that was killed leaves it behind.
+        for (String id : containerIds) {
+            try {
+                Files.deleteIfExists(Path.of("/run/containerd/s", shimSocketName(socket, RealNode.K8S_NAMESPACE, id)));
+            } catch (IOException ignored) {
+                // leftovers reports the folder
+            }
+        }
+        // The device manager's socket is at a fixed place whatever --root-dir says; when the
+        // folder is ours (it did not exist before `up`), so is the socket.
+        if (!b.existingDirs().contains(Path.of("/var/lib/kubelet"))) {
+            try {
+                Files.deleteIfExists(Path.of("/var/lib/kubelet/device-plugins/kubelet.sock"));
+            } catch (IOException ignored) {
+                // leftovers reports the folder
+            }
+        }
         // libcni caches each ADD as NETWORK-CONTAINERID-IFNAME (our bridge network, and
         // containerd's built-in cni-loopback); a DEL removes it, a crashed kubelet does not.
         removeMatching(Path.of("/var/lib/cni/results"), n -> n.startsWith(NodeConfigs.NETWORK + "-")
@@ -364,6 +407,17 @@ final class NodeHost {
             if (Files.exists(d)) left.add(d);
         }
         return left;
+    }
+
+    /** The file name of a containerd 1.6 shim socket under /run/containerd/s. */
+    static String shimSocketName(Path containerdSocket, String namespace, String id) {
+        try {
+            var md = java.security.MessageDigest.getInstance("SHA-256");
+            byte[] d = md.digest((containerdSocket + "/" + namespace + "/" + id).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return java.util.HexFormat.of().formatHex(d);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     static List<Path> createdHostDirs(Baseline b) {

@@ -472,6 +472,8 @@ final class RealNode {
         if (containerd) removeContainers(cluster);
         stop(cluster, "containerd", progress);
         for (long pid : shims(socket)) Daemons.stop(pid, Duration.ofSeconds(5));
+        int orphans = NodeHost.killCgroupProcesses(cgroupRoot(cluster));
+        if (orphans > 0) progress.accept("killed " + orphans + " container processes that no runtime managed any more");
 
         var problems = new ArrayList<String>(NodeHost.unmountUnder(d));
         for (String i : interfaces) NodeHost.deleteInterface(i);
@@ -482,7 +484,7 @@ final class RealNode {
             if (!restored.isEmpty()) progress.accept("restored kernel settings: " + String.join(", ", restored));
         }
         problems.addAll(NodeHost.removeCgroups(cgroupRoot(cluster)));
-        if (baseline != null) NodeHost.cleanHostDirs(baseline, d, containerIds);
+        if (baseline != null) NodeHost.cleanHostDirs(baseline, d, settings(cluster, null).socket(), containerIds);
         if (problems.isEmpty()) Dirs.deleteTree(d);
         else progress.accept("kept " + d + " because of: " + String.join("; ", problems));
         return footprint;

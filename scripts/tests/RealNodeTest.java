@@ -59,6 +59,14 @@ class RealNodeTest {
     }
 
     @Test
+    void shimSocketNamesAreContainerdsHash() {
+        // Seen on this machine: the shim of sandbox d4b9… of a node's containerd listened on /run/containerd/s/cbd8….
+        assertEquals("cbd8354e1abd91ac2744590696c9ca0306ff20e1f67a10af368e5f4b7b2cf5ae", NodeHost.shimSocketName(
+                Path.of("/root/.cache/trevor-chart-ops/kwok/home/clusters/rn-a/rn/run/containerd.sock"), "k8s.io",
+                "d4b95a0f6305600eb9883249d3953131b63e4434fc2b670b66e27deda813c8f7"));
+    }
+
+    @Test
     void packagesArePinned() {
         assertEquals(List.of("containerd=1.6.20~ds1-1+deb12u3", "runc=1.1.5+ds1-1+deb12u1",
                 "containernetworking-plugins=1.1.1+ds1-3+b5", "iptables=1.8.9-2"),
