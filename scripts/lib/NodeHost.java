@@ -371,40 +371,79 @@ final class NodeHost {
     // ------------------------------------------------------------------ host folders
 
     /**
-     * Removes the node's files from the fixed host folders (links into its folder, libcni
-     * results of its containers), then each folder that did not exist before `up` and is now
-     * empty. Returns the host folders that exist now and did not before.
+     * Which files in the fixed host folders are the node's: links into its folder
+     * (/var/log/containers), its shims' sockets (containerd 1.6 puts each at
+     * /run/containerd/s/sha256(ADDRESS/NAMESPACE/ID) and a killed shim leaves it), libcni's
+     * results of its containers (NETWORK-ID-IFNAME, for its bridge network and containerd's
+     * cni-loopback; a DEL removes them, a crashed kubelet does not), and the kubelet's
+     * device-plugin socket, which is at /var/lib/kubelet whatever --root-dir says (the node's
+     * when that folder did not exist before `up`). Anything else there is someone else's.
      */
-    static List<Path> cleanHostDirs(Baseline b, Path nodeDir, Path socket, Set<String> containerIds) {
-        removeOurLinks(Path.of("/var/log/containers"), nodeDir);
-        // containerd 1.6 puts each shim's socket at /run/containerd/s/sha256(ADDRESS/NAMESPACE/ID);
-        // a shim that was killed leaves it behind.
-        for (String id : containerIds) {
+    record HostFiles(Path nodeDir, Path socket, Set<String> containerIds, boolean kubeletDirOurs) {
+        boolean ours(Path f) {
             try {
-                Files.deleteIfExists(Path.of("/run/containerd/s", shimSocketName(socket, RealNode.K8S_NAMESPACE, id)));
-            } catch (IOException ignored) {
-                // leftovers reports the folder
+                if (Files.isSymbolicLink(f) && Files.readSymbolicLink(f).startsWith(nodeDir)) return true;
+            } catch (IOException e) {
+                return false;
+            }
+            String name = f.getFileName().toString();
+            Path parent = f.getParent();
+            if (parent.equals(Path.of("/run/containerd/s"))) {
+                return containerIds.stream().anyMatch(id -> shimSocketName(socket, RealNode.K8S_NAMESPACE, id).equals(name));
+            }
+            if (parent.equals(Path.of("/var/lib/cni/results"))) {
+                return name.startsWith(NodeConfigs.NETWORK + "-") || containerIds.stream().anyMatch(id -> name.contains("-" + id + "-"));
+            }
+            if (f.startsWith(Path.of("/var/lib/cni/networks", NodeConfigs.NETWORK))) return true;
+            return kubeletDirOurs && f.equals(Path.of("/var/lib/kubelet/device-plugins/kubelet.sock"));
+        }
+    }
+
+    static HostFiles hostFiles(Baseline b, Path nodeDir, Path socket, Set<String> containerIds) {
+        return new HostFiles(nodeDir, socket, containerIds, !b.existingDirs().contains(Path.of("/var/lib/kubelet")));
+    }
+
+    /** The node's files that are in the fixed host folders now. */
+    static List<Path> ourHostFiles(HostFiles h) {
+        var out = new ArrayList<Path>();
+        for (Path d : HOST_DIRS) {
+            if (!Files.isDirectory(d, java.nio.file.LinkOption.NOFOLLOW_LINKS)) continue;
+            try (Stream<Path> walk = Files.walk(d)) {
+                walk.filter(p -> !Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)).filter(h::ours).forEach(out::add);
+            } catch (IOException | UncheckedIOException ignored) {
+                // changed meanwhile
             }
         }
-        // The device manager's socket is at a fixed place whatever --root-dir says; when the
-        // folder is ours (it did not exist before `up`), so is the socket.
-        if (!b.existingDirs().contains(Path.of("/var/lib/kubelet"))) {
+        return out;
+    }
+
+    /** Removes the node's host files, then each host folder that did not exist before `up` and is now empty. */
+    static void cleanHostDirs(Baseline b, HostFiles h) {
+        for (Path f : ourHostFiles(h)) {
             try {
-                Files.deleteIfExists(Path.of("/var/lib/kubelet/device-plugins/kubelet.sock"));
+                Files.deleteIfExists(f);
             } catch (IOException ignored) {
-                // leftovers reports the folder
+                // hostLeftovers reports it
             }
         }
-        // libcni caches each ADD as NETWORK-CONTAINERID-IFNAME (our bridge network, and
-        // containerd's built-in cni-loopback); a DEL removes it, a crashed kubelet does not.
-        removeMatching(Path.of("/var/lib/cni/results"), n -> n.startsWith(NodeConfigs.NETWORK + "-")
-                || containerIds.stream().anyMatch(id -> n.contains("-" + id + "-")));
-        removeMatching(Path.of("/var/lib/cni/networks"), n -> n.equals(NodeConfigs.NETWORK));
-        var left = new ArrayList<Path>();
+        for (Path d : HOST_DIRS) if (!b.existingDirs().contains(d) && Files.exists(d)) removeEmptyDirs(d);
+    }
+
+    /**
+     * The node's host files still there, and the host folders it created that are still
+     * there holding nothing (a folder that did not exist before `up` but now holds files of
+     * someone else, e.g. another containerd's /run/containerd, is theirs).
+     */
+    static List<String> hostLeftovers(Baseline b, HostFiles h) {
+        var left = new ArrayList<String>();
+        for (Path f : ourHostFiles(h)) left.add("host file " + f);
         for (Path d : HOST_DIRS) {
             if (b.existingDirs().contains(d) || !Files.exists(d)) continue;
-            removeEmptyDirs(d);
-            if (Files.exists(d)) left.add(d);
+            try (Stream<Path> walk = Files.walk(d)) {
+                if (walk.allMatch(p -> Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS))) left.add("host folder " + d);
+            } catch (IOException | UncheckedIOException e) {
+                left.add("host folder " + d);
+            }
         }
         return left;
     }
@@ -417,30 +456,6 @@ final class NodeHost {
             return java.util.HexFormat.of().formatHex(d);
         } catch (java.security.NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
-        }
-    }
-
-    static List<Path> createdHostDirs(Baseline b) {
-        return HOST_DIRS.stream().filter(d -> !b.existingDirs().contains(d) && Files.exists(d)).toList();
-    }
-
-    private static void removeOurLinks(Path dir, Path nodeDir) {
-        if (!Files.isDirectory(dir)) return;
-        try (Stream<Path> s = Files.list(dir)) {
-            for (Path p : s.toList()) {
-                if (Files.isSymbolicLink(p) && Files.readSymbolicLink(p).startsWith(nodeDir)) Files.deleteIfExists(p);
-            }
-        } catch (IOException ignored) {
-            // best effort; leftovers reports what stayed
-        }
-    }
-
-    private static void removeMatching(Path dir, java.util.function.Predicate<String> name) {
-        if (!Files.isDirectory(dir)) return;
-        try (Stream<Path> s = Files.list(dir)) {
-            for (Path p : s.toList()) if (name.test(p.getFileName().toString())) Dirs.deleteTree(p);
-        } catch (IOException ignored) {
-            // best effort
         }
     }
 

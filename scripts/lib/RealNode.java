@@ -73,8 +73,10 @@ final class RealNode {
 
     /** What a real node held on this machine, to prove that `down` removed all of it. */
     record Footprint(String cluster, Path dir, Set<Long> pids, List<Path> mounts, List<String> interfaces, String cgroupRoot,
-                     NodeHost.Baseline baseline) {
-        static Footprint none(String cluster) { return new Footprint(cluster, RealNode.dir(cluster), Set.of(), List.of(), List.of(), RealNode.cgroupRoot(cluster), null); }
+                     Set<String> containerIds, NodeHost.Baseline baseline) {
+        static Footprint none(String cluster) {
+            return new Footprint(cluster, RealNode.dir(cluster), Set.of(), List.of(), List.of(), RealNode.cgroupRoot(cluster), Set.of(), null);
+        }
     }
 
     static Path dir(String cluster) { return KwokCluster.clusterDir(cluster).resolve("rn"); }
@@ -456,9 +458,9 @@ final class RealNode {
             interfaces.add(BRIDGE);
             interfaces.addAll(NodeHost.bridgePorts(BRIDGE));
         }
-        var footprint = new Footprint(cluster, d, pidSet, NodeHost.mountsUnder(d), interfaces, cgroupRoot(cluster), baseline);
-
         Set<String> containerIds = containerIds(cluster);
+        var footprint = new Footprint(cluster, d, pidSet, NodeHost.mountsUnder(d), interfaces, cgroupRoot(cluster), containerIds, baseline);
+
         boolean containerd = Daemons.alive(pids(cluster).resolve("containerd.pid")).isPresent();
         boolean kubelet = Daemons.alive(pids(cluster).resolve("kubelet.pid")).isPresent();
         if (kubelet && containerd) deletePods(cluster, progress);
@@ -484,7 +486,7 @@ final class RealNode {
             if (!restored.isEmpty()) progress.accept("restored kernel settings: " + String.join(", ", restored));
         }
         problems.addAll(NodeHost.removeCgroups(cgroupRoot(cluster)));
-        if (baseline != null) NodeHost.cleanHostDirs(baseline, d, settings(cluster, null).socket(), containerIds);
+        if (baseline != null) NodeHost.cleanHostDirs(baseline, NodeHost.hostFiles(baseline, d, settings(cluster, null).socket(), containerIds));
         if (problems.isEmpty()) Dirs.deleteTree(d);
         else progress.accept("kept " + d + " because of: " + String.join("; ", problems));
         return footprint;
@@ -556,7 +558,8 @@ final class RealNode {
                 String now = NodeHost.sysctl(k);
                 if (now != null && !now.equals(v)) left.add("kernel setting " + k + " = " + now + " (was " + v + ")");
             });
-            for (Path h : NodeHost.createdHostDirs(f.baseline())) left.add("host folder " + h);
+            left.addAll(NodeHost.hostLeftovers(f.baseline(),
+                    NodeHost.hostFiles(f.baseline(), f.dir(), settings(f.cluster(), null).socket(), f.containerIds())));
         }
         if (Files.exists(f.dir())) left.add("folder " + f.dir());
         return left;

@@ -67,6 +67,21 @@ class RealNodeTest {
     }
 
     @Test
+    void hostFilesOfTheNodeAreToldFromOthers() {
+        var sock = Path.of("/c/rn/run/containerd.sock");
+        var h = new NodeHost.HostFiles(Path.of("/c/rn"), sock, java.util.Set.of("abc123"), true);
+        assertTrue(h.ours(Path.of("/run/containerd/s", NodeHost.shimSocketName(sock, "k8s.io", "abc123"))));
+        assertFalse(h.ours(Path.of("/run/containerd/s", NodeHost.shimSocketName(sock, "k8s.io", "other"))), "another containerd's shim");
+        assertTrue(h.ours(Path.of("/var/lib/cni/results/trevor-rn-abc123-eth0")));
+        assertTrue(h.ours(Path.of("/var/lib/cni/results/cni-loopback-abc123-lo")));
+        assertFalse(h.ours(Path.of("/var/lib/cni/results/cni-loopback-zzz999-lo")));
+        assertFalse(h.ours(Path.of("/var/lib/cni/results/podman-def456-eth0")));
+        assertTrue(h.ours(Path.of("/var/lib/kubelet/device-plugins/kubelet.sock")));
+        assertFalse(new NodeHost.HostFiles(Path.of("/c/rn"), sock, java.util.Set.of(), false)
+                .ours(Path.of("/var/lib/kubelet/device-plugins/kubelet.sock")), "a kubelet folder that was there before is not ours");
+    }
+
+    @Test
     void packagesArePinned() {
         assertEquals(List.of("containerd=1.6.20~ds1-1+deb12u3", "runc=1.1.5+ds1-1+deb12u1",
                 "containernetworking-plugins=1.1.1+ds1-3+b5", "iptables=1.8.9-2"),
