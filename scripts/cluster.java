@@ -109,11 +109,19 @@ public class cluster implements Callable<Integer> {
                 + "(without it, up never deletes anything).")
         boolean recreate;
 
+        @Option(names = "--real-node", description = "kwok: add a real node (kubelet, containerd, runc, CNI, kube-proxy, CoreDNS) where real containers run; needs root.")
+        boolean realNode;
+
+        @Option(names = "--image-archive", paramLabel = "TAR", description = "With --real-node: docker-archive to import into the node's containerd (repeatable), e.g. the pause image.")
+        java.util.List<Path> imageArchives = new java.util.ArrayList<>();
+
         @Override public Integer call() {
             var p = new Progress("cluster", System.out);
             return Cli.guard("cluster", () -> {
                 KwokCluster.checkName(parent.name);
+                if (!realNode && !imageArchives.isEmpty()) throw new Target.Invalid("--image-archive goes with --real-node");
                 if (parent.provider(p).equals("k3d")) {
+                    if (realNode) throw new Target.Invalid("--real-node is for kwok (--provider kwok); k3d's nodes run real containers already");
                     if (!parent.dryRun) K3dCluster.requireK3d();
                     boolean exists = !parent.dryRun && K3dCluster.exists(parent.name);
                     if (exists) p.info("k3d cluster " + parent.name + " exists; reusing it");
@@ -125,6 +133,7 @@ public class cluster implements Callable<Integer> {
                     Path repo = Repo.root();
                     if (repo == null) throw new Target.Invalid("run me from inside the trevor repository");
                     var info = p.step("kwok cluster " + parent.name, () -> KwokCluster.up(repo, parent.name, parent.kubeconfig, recreate, p::info));
+                    if (realNode) p.step("real node", () -> RealNode.up(repo, parent.name, imageArchives, p::info));
                     p.info("context " + info.context() + "; next: jbang scripts/install.java");
                 }
                 p.printTimings();
@@ -151,13 +160,16 @@ public class cluster implements Callable<Integer> {
                     K3dCluster.run(K3dCluster.downCommands(parent.name, parent.dryRun), parent.dryRun, p::info);
                     return 0;
                 }
+                var node = RealNode.exists(parent.name) ? p.step("remove real node", () -> RealNode.down(parent.name, p::info)) : null;
                 var footprint = p.step("remove kwok cluster " + parent.name, () -> KwokCluster.down(parent.name, parent.kubeconfig, p::info));
-                var left = KwokCluster.leftovers(footprint);
+                var left = new java.util.ArrayList<>(KwokCluster.leftovers(footprint));
+                if (node != null) left.addAll(RealNode.leftovers(node));
                 if (!left.isEmpty()) {
                     System.err.println("cluster: left behind: " + String.join("; ", left));
                     return 1;
                 }
                 p.info("nothing left behind (" + footprint.pids().size() + " processes, ports " + footprint.ports() + ")");
+                if (node != null) p.info("real node: nothing left behind (" + RealNode.describe(node) + ")");
                 return 0;
             });
         }
@@ -182,6 +194,7 @@ public class cluster implements Callable<Integer> {
                 }
                 String s = KwokCluster.status(parent.name);
                 System.out.println(s);
+                if (RealNode.exists(parent.name)) System.out.println(RealNode.status(parent.name));
                 return s.contains(": running") ? 0 : 1;
             });
         }

@@ -115,7 +115,7 @@ final class ControlPlane {
     }
 
     /** -X flags so the binaries report their real version (kwokctl and clients check it). */
-    private static String versionLdflags() {
+    static String versionLdflags() {
         String minor = KUBE_VERSION.split("\\.")[1];
         var sb = new StringBuilder("-s -w");
         for (String p : List.of("k8s.io/component-base/version", "k8s.io/client-go/pkg/version")) {
@@ -143,7 +143,7 @@ final class ControlPlane {
      * GOROOT of the go that builds: set explicitly, so a GOROOT exported in the user's shell
      * for another Go cannot mix two toolchains.
      */
-    private static String gorootOf(Path go) {
+    static String gorootOf(Path go) {
         try {
             return go.toRealPath().getParent().getParent().toString();
         } catch (IOException e) {

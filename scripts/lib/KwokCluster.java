@@ -1,3 +1,4 @@
+//SOURCES RealNode.java
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -208,6 +209,8 @@ final class KwokCluster {
         config.put("apiVersion", "config.kwok.x-k8s.io/v1alpha1");
         config.put("kind", "KwokctlConfiguration");
         config.put("options", options);
+        // What a real node needs of the control plane (RealNode); the fake nodes do not notice.
+        config.put("componentsPatches", NodeConfigs.controlPlanePatches(clusterDir(name)));
         try {
             Files.createDirectories(workdir());
             Path f = Files.createTempFile(workdir(), name + ".config-", ".yaml");
@@ -242,6 +245,8 @@ final class KwokCluster {
     }
 
     private static Footprint downLocked(String name, Path kubeconfig, Consumer<String> progress) {
+        // A real node goes first, while the API answers: its kubelet stops the pods.
+        var realNode = RealNode.down(name, progress);
         var footprint = footprint(name);
         deleteStaleConfigs(name);
         if (!Files.isDirectory(clusterDir(name))) {
@@ -262,6 +267,7 @@ final class KwokCluster {
         long end = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         while (System.nanoTime() < end && footprint.ports().stream().anyMatch(Net.listeningPorts()::contains)) Kube.sleep(100);
         Dirs.deleteTree(clusterDir(name));
+        RealNode.leftovers(realNode).forEach(l -> progress.accept("real node left behind: " + l));
         return footprint;
     }
 

@@ -1,0 +1,107 @@
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * The real node's own binaries, built from pinned Go modules the way {@link ControlPlane}
+ * builds the control plane: the kubelet and kube-proxy from the same k8s wrapper module
+ * (scripts/controlplane/k8s), CoreDNS from scripts/controlplane/coredns. Cached by version
+ * under the tool cache; a build goes to a temporary folder that gets its `complete` marker
+ * last and is then renamed into place, under a file lock, so two builds never race and a
+ * killed build never leaves a folder that looks complete.
+ *
+ * <p>Why the kubelet is 1.36 (the control plane's own minor), on this machine: it runs on
+ * cgroup v1 once its KubeletConfiguration says failCgroupV1: false, and it runs pods with
+ * Debian 12's containerd 1.6.20 although Kubernetes 1.36 officially wants containerd 2.0:
+ * containerd 1.6 serves the CRI v1 API, which is all this kubelet calls; the one RPC 1.6
+ * lacks (RuntimeConfig) only makes the kubelet keep its configured cgroup driver, and both
+ * sides are set to cgroupfs. One version for the whole cluster means one module and no
+ * version skew to reason about. If a later pairing breaks, the fallbacks are a 1.35 kubelet
+ * (a new wrapper module at v1.35.x; kubelets may be three minors older than the apiserver)
+ * or containerd v2 built from github.com/containerd/containerd/v2.
+ */
+final class NodeBinaries {
+    private NodeBinaries() {}
+
+    static final String KUBE_VERSION = ControlPlane.KUBE_VERSION;
+    static final String COREDNS_VERSION = "v1.15.0";
+
+    static final List<ControlPlane.Binary> BINARIES = List.of(
+            new ControlPlane.Binary("kubelet", "k8s", "k8s.io/kubernetes/cmd/kubelet"),
+            new ControlPlane.Binary("kube-proxy", "k8s", "k8s.io/kubernetes/cmd/kube-proxy"),
+            new ControlPlane.Binary("coredns", "coredns", "."));
+
+    static Path home() {
+        return Tools.cacheDir().resolve("kwok").resolve("node-k8s-" + KUBE_VERSION + "-coredns-" + COREDNS_VERSION);
+    }
+
+    static Path bin(String name) { return home().resolve("bin").resolve(name); }
+
+    static boolean built() { return Files.isRegularFile(home().resolve("complete")); }
+
+    /** Builds what is missing (a few minutes the first time) and returns the bin folder. */
+    static Path ensureBuilt(Path repo, Consumer<String> progress) {
+        if (built()) return home().resolve("bin");
+        Path lockFile = home().resolveSibling(home().getFileName() + ".lock");
+        try {
+            Files.createDirectories(home().getParent());
+            try (var ch = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+                var lock = ch.tryLock();
+                if (lock == null) {
+                    progress.accept("another process is building the node binaries into " + home() + "; waiting for it");
+                    lock = ch.lock();
+                }
+                try {
+                    if (!built()) build(repo, progress);
+                } finally {
+                    lock.release();
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return home().resolve("bin");
+    }
+
+    private static void build(Path repo, Consumer<String> progress) throws IOException {
+        Path go = Tools.go(progress);
+        Path src = repo.resolve("scripts/controlplane");
+        // Leftovers of a build that was killed: never complete, never renamed into place.
+        try (var old = Files.list(home().getParent())) {
+            for (Path p : old.filter(p -> p.getFileName().toString().startsWith("node-build-")).toList()) Dirs.deleteTree(p);
+        }
+        Path staging = Files.createTempDirectory(home().getParent(), "node-build-");
+        try {
+            Files.createDirectories(staging.resolve("bin"));
+            progress.accept("building the real node's binaries (kubelet and kube-proxy " + KUBE_VERSION + ", CoreDNS " + COREDNS_VERSION
+                    + ") from Go modules into " + home() + "; a few minutes the first time on 2 cores, later none");
+            for (var b : BINARIES) {
+                long t0 = System.nanoTime();
+                progress.accept("go build " + b.name() + " …");
+                var cmd = new ArrayList<>(List.of(go.toString(), "build", "-mod=readonly", "-trimpath",
+                        "-ldflags=" + (b.module().equals("k8s") ? ControlPlane.versionLdflags() : "-s -w"),
+                        "-o", staging.resolve("bin").resolve(b.name()).toString(), b.pkg()));
+                var r = Exec.run(cmd, src.resolve(b.module()), Map.of("CGO_ENABLED", "0", "GOFLAGS", "-mod=readonly -buildvcs=false",
+                        "GOROOT", ControlPlane.gorootOf(go), "GOTOOLCHAIN", "local"), Duration.ofMinutes(60), null);
+                if (!r.ok()) {
+                    throw new Tools.ToolException("go build " + b.pkg() + " failed (" + r.said().lines().reduce((a, c) -> c).orElse("")
+                            + "); the module proxy must serve the versions pinned in " + src.resolve(b.module()).resolve("go.mod"));
+                }
+                progress.accept(String.format("go build %s: %.0f s", b.name(), (System.nanoTime() - t0) / 1e9));
+            }
+            Files.writeString(staging.resolve("complete"), KUBE_VERSION + " " + COREDNS_VERSION + "\n");
+            Files.move(staging, home(), StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Dirs.deleteTree(staging);
+        }
+    }
+}

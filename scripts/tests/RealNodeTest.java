@@ -1,0 +1,90 @@
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The parts of the real node that need neither root nor a cluster. */
+class RealNodeTest {
+    @Test
+    void importedImageNamesComeFromCtrOutput() {
+        String out = """
+                unpacking localhost/trevor-dev/pause:1 (sha256:c10f7d23b2f396641cae7cd78d0d49d6f0bb505e7551b16775b72f1917909d28)...done
+                unpacking sha256:0e3e4839b13cc54f0f376144eca84e031d0bf18fb513dc9995f089f6e226316a (sha256:c10f7d23b2f396641cae7cd78d0d49d6f0bb505e7551b16775b72f1917909d28)...done
+                unpacking trevor:1.2.0 (sha256:743bfebda1e1a6d22b44b326abaf4ad64a45fc2592be6356bffeccf125b089c8)...done
+                """;
+        assertEquals(List.of("localhost/trevor-dev/pause:1", "trevor:1.2.0"), RealNode.importedRefs(out));
+        assertTrue(RealNode.importedRefs("").isEmpty());
+    }
+
+    @Test
+    void serviceRangeCheck() {
+        assertTrue(RealNode.inCidr("10.0.0.1", "10.0.0.0/24"));
+        assertTrue(RealNode.inCidr("10.0.0.255", "10.0.0.0/24"));
+        assertFalse(RealNode.inCidr("10.0.1.1", "10.0.0.0/24"));
+        assertFalse(RealNode.inCidr("10.96.0.1", "10.0.0.0/24"));
+        assertFalse(RealNode.inCidr("not-an-ip", "10.0.0.0/24"));
+    }
+
+    @Test
+    void statFieldsSurviveCommandsWithSpacesAndParentheses() {
+        String stat = "4242 (kube (proxy) x) S 1 4242 4242 0 -1 4194560 1 0 0 0 0 0 0 0 20 0 9 0 123456 0 0";
+        assertEquals("4242", Daemons.statField(stat, 1));
+        assertEquals("kube (proxy) x", Daemons.statField(stat, 2));
+        assertEquals("S", Daemons.statField(stat, 3));
+        assertEquals("123456", Daemons.statField(stat, 22));
+        assertNull(Daemons.statField(stat, 60));
+    }
+
+    @Test
+    void mountinfoLinesGiveMountPointAndType() {
+        var m = NodeHost.parseMountinfo("812 30 0:55 / /root/.cache/x/rn/run/io.containerd.grpc.v1.cri/netns/cni-8c6b rw shared:405 - nsfs nsfs rw");
+        assertEquals(Path.of("/root/.cache/x/rn/run/io.containerd.grpc.v1.cri/netns/cni-8c6b"), m.point());
+        assertEquals("nsfs", m.fstype());
+        var spaced = NodeHost.parseMountinfo("1 2 0:1 / /tmp/a\\040b rw - overlay overlay rw");
+        assertEquals(Path.of("/tmp/a b"), spaced.point());
+        assertNull(NodeHost.parseMountinfo("garbage"));
+    }
+
+    @Test
+    void layoutIsUnderTheClustersStateFolder() {
+        assertEquals(KwokCluster.clusterDir("dev").resolve("rn"), RealNode.dir("dev"));
+        assertEquals("trevor-rn-dev", RealNode.cgroupRoot("dev"));
+        var s = RealNode.settings("dev", null);
+        assertTrue(s.socket().startsWith(RealNode.dir("dev")));
+        assertTrue(s.kubeletRoot().startsWith(RealNode.dir("dev")));
+    }
+
+    @Test
+    void shimSocketNamesAreContainerdsHash() {
+        // Seen on this machine: the shim of sandbox d4b9… of a node's containerd listened on /run/containerd/s/cbd8….
+        assertEquals("cbd8354e1abd91ac2744590696c9ca0306ff20e1f67a10af368e5f4b7b2cf5ae", NodeHost.shimSocketName(
+                Path.of("/root/.cache/trevor-chart-ops/kwok/home/clusters/rn-a/rn/run/containerd.sock"), "k8s.io",
+                "d4b95a0f6305600eb9883249d3953131b63e4434fc2b670b66e27deda813c8f7"));
+    }
+
+    @Test
+    void hostFilesOfTheNodeAreToldFromOthers() {
+        var sock = Path.of("/c/rn/run/containerd.sock");
+        var h = new NodeHost.HostFiles(Path.of("/c/rn"), sock, java.util.Set.of("abc123"), true);
+        assertTrue(h.ours(Path.of("/run/containerd/s", NodeHost.shimSocketName(sock, "k8s.io", "abc123"))));
+        assertFalse(h.ours(Path.of("/run/containerd/s", NodeHost.shimSocketName(sock, "k8s.io", "other"))), "another containerd's shim");
+        assertTrue(h.ours(Path.of("/var/lib/cni/results/trevor-rn-abc123-eth0")));
+        assertTrue(h.ours(Path.of("/var/lib/cni/results/cni-loopback-abc123-lo")));
+        assertFalse(h.ours(Path.of("/var/lib/cni/results/cni-loopback-zzz999-lo")));
+        assertFalse(h.ours(Path.of("/var/lib/cni/results/podman-def456-eth0")));
+        assertTrue(h.ours(Path.of("/var/lib/kubelet/device-plugins/kubelet.sock")));
+        assertFalse(new NodeHost.HostFiles(Path.of("/c/rn"), sock, java.util.Set.of(), false)
+                .ours(Path.of("/var/lib/kubelet/device-plugins/kubelet.sock")), "a kubelet folder that was there before is not ours");
+    }
+
+    @Test
+    void packagesArePinned() {
+        assertEquals(List.of("containerd=1.6.20~ds1-1+deb12u3", "runc=1.1.5+ds1-1+deb12u1",
+                "containernetworking-plugins=1.1.1+ds1-3+b5", "iptables=1.8.9-2"),
+                RealNode.PACKAGES.stream().map(HostPackages.Pkg::pinned).toList());
+    }
+}
