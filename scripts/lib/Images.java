@@ -234,17 +234,14 @@ final class Images {
 
     // ---------------------------------------------------------------- cache
 
-    /** {@code Tools.cacheDir()/images}; $TREVOR_IMAGES_CACHE replaces it (tests). */
-    static Path cacheDir() {
-        String c = System.getenv("TREVOR_IMAGES_CACHE");
-        return c != null && !c.isBlank() ? Path.of(c).toAbsolutePath() : Tools.cacheDir().resolve("images");
-    }
+    /** {@code Tools.cacheDir()/images} (TREVOR_CACHE moves it with the other tools). */
+    static Path cacheDir() { return Tools.cacheDir().resolve("images"); }
 
     /** One image's cache state, for {@code images.java list}. */
     record Status(Image image, String key, Path archive, boolean cached) {}
 
     static List<Status> status(Path repo, List<String> names) {
-        var keys = new Keys(repo);
+        var keys = new Keys(repo, cacheDir());
         var out = new ArrayList<Status>();
         for (Image img : select(names)) {
             Path a = keys.archive(img);
@@ -256,10 +253,14 @@ final class Images {
     /** Content keys, computed once per run from the repository's files. */
     static final class Keys {
         final Path repo;
+        final Path cache;
         private final Map<Layer, String> layerKeys = new HashMap<>();
         private DebianRootfs.Lock debian;
 
-        Keys(Path repo) { this.repo = repo; }
+        Keys(Path repo, Path cache) {
+            this.repo = repo;
+            this.cache = cache;
+        }
 
         DebianRootfs.Lock debian() {
             if (debian == null) debian = DebianRootfs.readLock(repo.resolve(DEBIAN_LOCK));
@@ -326,7 +327,7 @@ final class Images {
         }
 
         Path archive(Image img) {
-            return cacheDir().resolve("archives").resolve(img.name() + "-" + image(img).substring(0, 16) + ".tar");
+            return cache.resolve("archives").resolve(img.name() + "-" + image(img).substring(0, 16) + ".tar");
         }
     }
 
@@ -342,8 +343,13 @@ final class Images {
      * time across processes. Building a Debian layer or the venv needs root; progress lines go to
      * {@code progress}. Failures are {@link Tools.ToolException}s that say what to do.
      */
-    static synchronized Map<String, Path> build(Path repo, List<String> names, Consumer<String> progress) {
-        var keys = new Keys(repo);
+    static Map<String, Path> build(Path repo, List<String> names, Consumer<String> progress) {
+        return build(repo, names, progress, cacheDir());
+    }
+
+    /** As {@link #build(Path, List, Consumer)}, with the cache in {@code cache}. */
+    static synchronized Map<String, Path> build(Path repo, List<String> names, Consumer<String> progress, Path cache) {
+        var keys = new Keys(repo, cache);
         var images = select(names);
         var out = new LinkedHashMap<String, Path>();
         var todo = new ArrayList<Image>();
@@ -353,7 +359,6 @@ final class Images {
             if (!Files.isRegularFile(a)) todo.add(img);
         }
         if (todo.isEmpty()) return out;
-        Path cache = cacheDir();
         locked(cache, progress, () -> {
             var builder = new Builder(keys, cache, progress);
             for (Image img : todo) {
@@ -597,8 +602,10 @@ final class Images {
     }
 
     /** Layers and archives no current image uses, plus leftovers of killed builds. Returns what was removed. */
-    static List<Path> clean(Path repo, Consumer<String> progress) {
-        var keys = new Keys(repo);
+    static List<Path> clean(Path repo, Consumer<String> progress) { return clean(repo, progress, cacheDir()); }
+
+    static List<Path> clean(Path repo, Consumer<String> progress, Path cache) {
+        var keys = new Keys(repo, cache);
         Set<String> layerKeys = new java.util.HashSet<>();
         Set<Path> archives = new java.util.HashSet<>();
         for (Image img : ALL) {
@@ -606,7 +613,6 @@ final class Images {
             archives.add(keys.archive(img));
         }
         var removed = new ArrayList<Path>();
-        Path cache = cacheDir();
         locked(cache, progress, () -> {
             for (String sub : List.of("layers", "archives")) {
                 Path d = cache.resolve(sub);
