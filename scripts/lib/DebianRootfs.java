@@ -175,9 +175,10 @@ final class DebianRootfs {
                     + " re-pin with `./jbang scripts/images.java lock --debian` (then review and commit images/debian.lock),"
                     + " or set TREVOR_APT_SOURCES to a file naming a snapshot mirror that still has these versions.";
         }
-        var lines = all.strip().lines().filter(l -> l.startsWith("E:") || l.contains("rror")).toList();
-        String tail = String.join("\n", (lines.isEmpty() ? all.strip().lines().toList() : lines).stream()
-                .skip(Math.max(0, (lines.isEmpty() ? all.strip().lines().count() : lines.size()) - 8)).toList());
+        var lines = all.strip().lines().toList();
+        var errors = lines.stream().filter(l -> l.startsWith("E:")).toList();
+        var show = errors.isEmpty() ? lines : errors;
+        String tail = String.join("\n", show.subList(Math.max(0, show.size() - 8), show.size()));
         return "mmdebstrap failed for the '" + name + "' root filesystem (exit " + r.exit() + "):\n" + tail;
     }
 

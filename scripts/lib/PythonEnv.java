@@ -227,8 +227,9 @@ final class PythonEnv {
         String env = System.getenv("PIP_INDEX_URL");
         if (env != null && !env.isBlank()) return env.strip();
         var r = Exec.run(List.of(hostPython(), "-m", "pip", "config", "list"), Duration.ofSeconds(60));
-        Matcher m = Pattern.compile("(?m)^[^\\s=]*index-url='([^']+)'").matcher(r.out());
-        if (r.ok() && m.find() && !m.group(0).contains("extra-index-url")) return m.group(1);
+        // "global.index-url='…'" or ":env:.index-url='…'", never extra-index-url
+        Matcher m = Pattern.compile("(?m)^[^\\s=]*\\.index-url='([^']+)'").matcher(r.out());
+        if (r.ok() && m.find()) return m.group(1);
         var d = Exec.run(List.of(hostPython(), "-c", "from pip._internal.models.index import PyPI; print(PyPI.simple_url)"), Duration.ofSeconds(60));
         if (!d.ok() || d.out().isBlank()) throw new Tools.ToolException("cannot ask " + hostPython() + "'s pip for its index: " + d.said());
         return d.out().strip();
