@@ -40,6 +40,10 @@ final class ImageSmoke {
     private static final String NS = "trevor-images-smoke";
     private static final String DB_URL = "postgresql+asyncpg://trevor:trevor-dev@127.0.0.1:5432/trevor";
     private static final String REDIS_URL = "redis://127.0.0.1:6379/0";
+    /** containerd's default capabilities (ctr takes no "ALL"): all dropped, as with drop: [ALL]. */
+    private static final List<String> DEFAULT_CAPS = List.of("CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FSETID", "CAP_FOWNER", "CAP_MKNOD",
+            "CAP_NET_RAW", "CAP_SETGID", "CAP_SETUID", "CAP_SETFCAP", "CAP_SETPCAP", "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT", "CAP_KILL",
+            "CAP_AUDIT_WRITE");
     /** The chart's migration command (helm/trevor values.yaml, migrations.command). */
     private static final List<String> MIGRATE = List.of("uv", "run", "alembic", "upgrade", "head");
 
@@ -162,8 +166,10 @@ final class ImageSmoke {
      * in the sandbox's network namespace (unless this is the sandbox). Detached runs log to a file.
      */
     private List<String> runArgs(String id, boolean detach, List<String> mounts, String netnsPid, List<String> env) {
-        var a = new ArrayList<>(List.of("run", "--read-only", "--cgroup", "/" + NS + "/" + id, "--runc-root", dir.resolve("runc").toString(),
-                "--fifo-dir", dir.resolve("fifo").toString()));
+        // what Pod Security "restricted" asks of a pod: read-only root, no capabilities, the default seccomp profile
+        var a = new ArrayList<>(List.of("run", "--read-only", "--seccomp", "--cgroup", "/" + NS + "/" + id,
+                "--runc-root", dir.resolve("runc").toString(), "--fifo-dir", dir.resolve("fifo").toString()));
+        for (String cap : DEFAULT_CAPS) a.addAll(List.of("--cap-drop", cap));
         if (detach) a.addAll(List.of("-d", "--log-uri", "file://" + dir.resolve(id + ".log")));
         else a.add("--rm");
         if (netnsPid != null) a.addAll(List.of("--with-ns", "network:/proc/" + netnsPid + "/ns/net"));
@@ -265,8 +271,11 @@ final class ImageSmoke {
         expect(!write.ok() && write.said().contains("Read-only file system"), "a write outside /tmp to fail", write);
         var tmpWrite = exec("api", "touch", "/tmp/written-by-smoke");
         expect(tmpWrite.ok(), "a write under /tmp to succeed", tmpWrite);
+        var status = exec("api", "cat", "/proc/self/status");
+        expect(status.out().contains("CapBnd:\t0000000000000000") && status.out().matches("(?s).*Seccomp:\t2.*"),
+                "no capabilities (empty bounding set) and a seccomp filter", status);
         say.accept("smoke: API /health " + health.out().strip() + "; /metrics ok; uid 1000; /app read-only ("
-                + Kube.firstLine(write.said()) + "); /tmp writable");
+                + Kube.firstLine(write.said()) + "); /tmp writable; no capabilities, seccomp filtered");
 
         runDetached("worker", Images.TREVOR_2, List.of(bind(volume("worker-tmp", 1000, 01777), "/tmp")), net,
                 List.of("REDIS_URL=" + REDIS_URL), List.of("uv", "run", "arq", "trevor.worker.WorkerSettings"));
