@@ -204,15 +204,26 @@ final class ImageSmoke {
         return ctr(Duration.ofMinutes(2), a.toArray(String[]::new));
     }
 
+    /** The PID of a running task; anything else fails the proof with the task's log. */
     private String taskPid(String id) {
+        String[] f = task(id);
+        if (f == null) throw new Failed("no task " + id + "; its log:\n" + log(id));
+        if (!f[2].equals("RUNNING")) throw new Failed(id + " is " + f[2] + ", not RUNNING; its log:\n" + log(id));
+        return f[1];
+    }
+
+    private String taskStatus(String id) {
+        String[] f = task(id);
+        return f == null ? "" : f[2];
+    }
+
+    /** The task's line of `ctr task ls` (TASK PID STATUS), or null. */
+    private String[] task(String id) {
         for (String line : ctr("task", "ls").out().lines().skip(1).toList()) {
             String[] f = line.trim().split("\\s+");
-            if (f.length >= 3 && f[0].equals(id)) {
-                if (!f[2].equals("RUNNING")) throw new Failed(id + " is " + f[2] + ", not RUNNING; its log:\n" + log(id));
-                return f[1];
-            }
+            if (f.length >= 3 && f[0].equals(id)) return f;
         }
-        throw new Failed("no task " + id + "; its log:\n" + log(id));
+        return null;
     }
 
     private String log(String id) {
@@ -331,14 +342,6 @@ final class ImageSmoke {
         if (!stopped) return -1;
         var m = java.util.regex.Pattern.compile("non-zero exit code (\\d+)").matcher(d.out() + d.err());
         return m.find() ? Integer.parseInt(m.group(1)) : 0;
-    }
-
-    private String taskStatus(String id) {
-        for (String line : ctr("task", "ls").out().lines().skip(1).toList()) {
-            String[] f = line.trim().split("\\s+");
-            if (f.length >= 3 && f[0].equals(id)) return f[2];
-        }
-        return "";
     }
 
     private static void sleep(long millis) {

@@ -134,28 +134,38 @@ final class PythonEnv {
 
     private static void pipDownload(List<Pin> pins, Path dir) {
         try {
-            Files.createDirectories(dir);
             Path req = Files.createTempFile("trevor-pins", ".txt");
             try {
                 var sb = new StringBuilder();
                 pins.forEach(p -> sb.append(p.name()).append("==").append(p.version()).append(" --hash=sha256:").append(p.sha256()).append('\n'));
                 Files.writeString(req, sb);
-                var cmd = new ArrayList<>(List.of(hostPython(), "-m", "pip", "download", "--no-deps", "--require-hashes",
-                        "--disable-pip-version-check", "--no-input", "-q", "-d", dir.toString(), "-r", req.toString()));
-                cmd.addAll(TARGET);
-                var r = Exec.run(cmd, null, Map.of(), Duration.ofMinutes(15), null);
-                if (!r.ok()) {
-                    throw new Tools.ToolException("pip download (the host's pip, its own index configuration) failed: " + tail(r.said())
-                            + "\nCheck that `" + hostPython() + " -m pip download` can reach your Python package index, or set"
-                            + " TREVOR_PYTHON to an interpreter whose pip can.");
-                }
+                pipDownload(req, dir);
             } finally {
                 Files.deleteIfExists(req);
             }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** pip download of a hash-pinned requirements file into dir, for the image's platform. */
+    private static void pipDownload(Path requirements, Path dir) {
+        var cmd = new ArrayList<>(List.of(hostPython(), "-m", "pip", "download", "--no-deps", "--require-hashes",
+                "--disable-pip-version-check", "--no-input", "-q", "-d", dir.toString(), "-r", requirements.toString()));
+        cmd.addAll(TARGET);
+        Exec.Result r;
+        try {
+            Files.createDirectories(dir);
+            r = Exec.run(cmd, null, Map.of(), Duration.ofMinutes(15), null);
         } catch (Exec.ToolMissing e) {
             throw new Tools.ToolException("no " + hostPython() + " to run pip with: install python3-pip, or set TREVOR_PYTHON to an interpreter that has pip");
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+        if (!r.ok()) {
+            throw new Tools.ToolException("pip download (the host's pip, its own index configuration) failed: " + tail(r.said())
+                    + "\nCheck that `" + hostPython() + " -m pip download` can reach your Python package index, or set"
+                    + " TREVOR_PYTHON to an interpreter whose pip can.");
         }
     }
 
@@ -267,7 +277,7 @@ final class PythonEnv {
                         work, env, Duration.ofMinutes(10), null);
                 if (!r.ok()) throw new Tools.ToolException("uv pip compile failed: " + tail(r.said()));
                 var candidatePins = parseCandidates(Files.readString(candidates));
-                pipDownloadCandidates(candidates, wheels);
+                pipDownload(candidates, wheels);
                 var chosen = new ArrayList<Pin>();
                 var files = byHash(wheels);
                 for (var c : candidatePins.entrySet()) {
@@ -314,14 +324,6 @@ final class PythonEnv {
             out.put(m.group(1) + "==" + m.group(2), hashes);
         }
         return out;
-    }
-
-    private static void pipDownloadCandidates(Path requirements, Path dir) {
-        var cmd = new ArrayList<>(List.of(hostPython(), "-m", "pip", "download", "--no-deps", "--require-hashes",
-                "--disable-pip-version-check", "--no-input", "-q", "-d", dir.toString(), "-r", requirements.toString()));
-        cmd.addAll(TARGET);
-        var r = Exec.run(cmd, null, Map.of(), Duration.ofMinutes(15), null);
-        if (!r.ok()) throw new Tools.ToolException("pip download failed: " + tail(r.said()));
     }
 
     static String tail(String s) {
