@@ -24,6 +24,7 @@
 //SOURCES lib/Download.java
 //SOURCES lib/Dirs.java
 //SOURCES lib/ChartChecks.java
+//SOURCES lib/DevDepsChecks.java
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -126,12 +127,17 @@ public class verify implements Callable<Integer> {
         }
         var report = new Report("verify (" + helm.version + ")", System.out, only, verbose);
         var checks = new ChartChecks(helm, chartDir, valuesFolder, report, verbose ? System.err : null);
+        // helm/trevor-dev-deps too, unless --chart points elsewhere
+        var deps = chart == null ? new DevDepsChecks(helm, repo.resolve("helm/trevor-dev-deps"), report) : null;
         if (list) {
             checks.names().forEach(System.out::println);
+            if (deps != null) deps.names().forEach(System.out::println);
             return 0;
         }
         System.out.println("verify: " + chartDir + " with " + helm);
+        if (deps != null) deps.start();
         checks.run();
+        if (deps != null) deps.run();
         long millis = (System.nanoTime() - t0) / 1_000_000;
         if (junit != null) report.writeJunit(junit, millis);
         if (verbose) System.err.printf("verify: stage total-in-jvm %d ms%n", millis);

@@ -1,0 +1,53 @@
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * trevor's dev dependencies (helm/trevor-dev-deps: PostgreSQL, Redis and, where their images
+ * can run, SeaweedFS, Keycloak and an OpenTelemetry collector) installed next to trevor on a
+ * local cluster, so that values/dev.yaml and the dev Secret point at Services that exist.
+ */
+final class DevDeps {
+    private DevDeps() {}
+
+    static final String RELEASE = "trevor-dev-deps";
+    static final String CHART = "helm/trevor-dev-deps";
+    /** Inside the chart folder: the images scripts/images.java builds, for the real node. */
+    static final String REAL_NODE_VALUES = "values-real-node.yaml";
+
+    static Path chart(Path repo) { return repo.resolve(CHART); }
+
+    /** Default values (official images), or the real node's locally built images. */
+    static Helm.Values values(Path repo, boolean localImages) {
+        return localImages ? new Helm.Values(List.of(chart(repo).resolve(REAL_NODE_VALUES)), List.of()) : Helm.Values.none();
+    }
+
+    /**
+     * helm upgrade --install of the chart into {@code namespace} (created with Pod Security
+     * "restricted" when missing), waiting until every dependency is Ready and the bucket Job has
+     * run. Local clusters only (k3d-*, kwok-* contexts): the chart holds development passwords.
+     * A failure is an {@link Installer.Failed} that shows helm's error and the pods.
+     */
+    static void install(Helm helm, Kube kube, String namespace, boolean localImages, Duration timeout, Progress p) {
+        Path repo = Repo.root();
+        if (repo == null || !Files.isRegularFile(chart(repo).resolve("Chart.yaml"))) {
+            throw new Target.Invalid("no " + CHART + " chart: run me from inside the trevor repository");
+        }
+        if (!Kube.LOCAL_CONTEXT.matcher(kube.context).matches()) {
+            throw new Target.Invalid("the dev dependencies are for local clusters (k3d-*, kwok-* contexts), not " + kube.context
+                    + ": they run with development passwords");
+        }
+        var values = values(repo, localImages);
+        var rel = new Release(helm, kube, RELEASE, namespace, chart(repo));
+        p.step("namespace " + namespace + " (Pod Security restricted)", () -> Installer.ensureNamespace(kube, namespace));
+        p.step("dev dependencies (" + CHART + (localImages ? " with " + REAL_NODE_VALUES : "") + ")", () -> {
+            var r = rel.upgradeInstall(values, timeout, false, null);
+            if (!r.ok()) {
+                var pods = kube.run("-n", namespace, "get", "pods", "-l", "app.kubernetes.io/part-of=" + RELEASE, "-o", "wide");
+                throw new Installer.Failed("helm upgrade --install " + RELEASE + " failed: " + r.said() + "\n\npods:\n"
+                        + (pods.ok() ? pods.out() : pods.said()));
+            }
+        });
+    }
+}
