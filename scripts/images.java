@@ -7,6 +7,8 @@
 //DEPS org.slf4j:slf4j-nop:2.0.18
 //SOURCES lib/Repo.java
 //SOURCES lib/Exec.java
+//SOURCES lib/Interrupts.java
+//SOURCES lib/Problem.java
 //SOURCES lib/Yaml.java
 //SOURCES lib/Kube.java
 //SOURCES lib/Tools.java

@@ -26,7 +26,8 @@ final class DevDeps {
     /**
      * helm upgrade --install of the chart into {@code namespace} (created with Pod Security
      * "restricted" when missing), waiting until every dependency is Ready and the bucket Job has
-     * run. Local clusters only (k3d-*, kwok-* contexts): the chart holds development passwords.
+     * run, under the lock of its own release. Local dev clusters only (name and server, as
+     * Kube.isLocal): the chart holds development passwords.
      * A failure is an {@link Installer.Failed} that shows helm's error and the pods.
      */
     static void install(Helm helm, Kube kube, String namespace, boolean localImages, Duration timeout, Progress p) {
@@ -34,20 +35,27 @@ final class DevDeps {
         if (repo == null || !Files.isRegularFile(chart(repo).resolve("Chart.yaml"))) {
             throw new Target.Invalid("no " + CHART + " chart: run me from inside the trevor repository");
         }
-        if (!Kube.LOCAL_CONTEXT.matcher(kube.context).matches()) {
-            throw new Target.Invalid("the dev dependencies are for local clusters (k3d-*, kwok-* contexts), not " + kube.context
-                    + ": they run with development passwords");
+        if (!kube.isLocal()) {
+            throw new Target.Invalid("the dev dependencies are for local dev clusters only, and " + kube.context + " is not one ("
+                    + kube.localProblem() + "): they run with development passwords");
+        }
+        if (Installer.SYSTEM_NAMESPACES.contains(namespace)) {
+            throw new Target.Invalid("namespace " + namespace + " belongs to the cluster itself; pick a namespace of its own, e.g. -n trevor");
         }
         var values = values(repo, localImages);
         var rel = new Release(helm, kube, RELEASE, namespace, chart(repo));
-        p.step("namespace " + namespace + " (Pod Security restricted)", () -> Installer.ensureNamespace(kube, namespace));
-        p.step("dev dependencies (" + CHART + (localImages ? " with " + REAL_NODE_VALUES : "") + ")", () -> {
-            var r = rel.upgradeInstall(values, timeout, false, null);
-            if (!r.ok()) {
-                var pods = kube.run("-n", namespace, "get", "pods", "-l", "app.kubernetes.io/part-of=" + RELEASE, "-o", "wide");
-                throw new Installer.Failed("helm upgrade --install " + RELEASE + " failed: " + r.said() + "\n\npods:\n"
-                        + (pods.ok() ? pods.out() : pods.said()));
-            }
-        });
+        if (kube.get(null, "namespace", namespace) == null) {
+            p.step("namespace " + namespace + " (Pod Security restricted)", () -> Installer.createNamespace(kube, namespace));
+        }
+        try (var lock = ReleaseLock.acquire(kube, namespace, RELEASE, "install.java --with-deps")) {
+            p.step("dev dependencies (" + CHART + (localImages ? " with " + REAL_NODE_VALUES : "") + ")", () -> {
+                var r = rel.upgradeInstall(values, timeout, false, null);
+                if (!r.ok()) {
+                    var pods = kube.run("-n", namespace, "get", "pods", "-l", "app.kubernetes.io/part-of=" + RELEASE, "-o", "wide");
+                    throw new Installer.Failed("helm upgrade --install " + RELEASE + " failed: " + r.said() + "\n\npods:\n"
+                            + (pods.ok() ? pods.out() : pods.said()));
+                }
+            });
+        }
     }
 }
