@@ -21,6 +21,7 @@
 //SOURCES lib/Progress.java
 //SOURCES lib/Diagnostics.java
 //SOURCES lib/Installer.java
+//SOURCES lib/HookLogs.java
 //SOURCES lib/ReleaseLock.java
 //SOURCES lib/EnvFile.java
 //SOURCES lib/Cli.java

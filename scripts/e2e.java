@@ -22,6 +22,7 @@
 //SOURCES lib/Progress.java
 //SOURCES lib/Diagnostics.java
 //SOURCES lib/Installer.java
+//SOURCES lib/HookLogs.java
 //SOURCES lib/ReleaseLock.java
 //SOURCES lib/EnvFile.java
 //SOURCES lib/Cli.java
@@ -37,6 +38,12 @@
 //SOURCES lib/ControlPlane.java
 //SOURCES lib/BuildLock.java
 //SOURCES lib/KwokCluster.java
+//SOURCES lib/E2e.java
+//SOURCES lib/KwokE2e.java
+//SOURCES lib/RealE2e.java
+//SOURCES lib/RealNode.java
+//SOURCES lib/Images.java
+//SOURCES lib/DevDeps.java
 //SOURCES lib/ClusterLock.java
 
 import java.io.IOException;
@@ -61,7 +68,11 @@ public class e2e implements Callable<Integer> {
     @Option(names = "--helm-major", paramLabel = "3|4", defaultValue = "4", description = "Helm to run the lifecycle with (default: ${DEFAULT-VALUE}).")
     int helmMajor;
 
-    @Option(names = "--name", defaultValue = "trevor-e2e", description = "kwok cluster name (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--real", description = "The lifecycle on a real node (kubelet, containerd, runc): real containers from images built here, "
+            + "PostgreSQL and Redis beside them, real migrations. Needs root on Debian/Ubuntu (see README).")
+    boolean real;
+
+    @Option(names = "--name", description = "kwok cluster name (default: trevor-e2e, or trevor-real with --real).")
     String name;
 
     @Option(names = "--junit", paramLabel = "FILE", description = "Also write the results as JUnit XML to FILE.")
@@ -80,479 +91,28 @@ public class e2e implements Callable<Integer> {
     @Option(names = "--only", paramLabel = "PATTERN", description = "Report only the checks matching this regular expression (the lifecycle still runs in order).")
     String only;
 
-    static final String NAMESPACE = "trevor-e2e";
-    static final String RELEASE = "trevor";
-
-    private Report report;
-    private Progress progress;
-    private Path repo;
-    private Path diagDir;
-    private final AtomicBoolean cleaned = new AtomicBoolean();
-
     public static void main(String[] args) { System.exit(Cli.execute(new e2e(), args)); }
 
     @Override
     public Integer call() throws Exception {
         long t0 = System.nanoTime();
-        repo = Repo.root();
-        if (repo == null) {
-            System.err.println("e2e: run me from inside the trevor repository");
-            return 2;
-        }
-        if (helmMajor != 3 && helmMajor != 4) {
-            System.err.println("e2e: --helm-major must be 3 or 4");
-            return 2;
-        }
-        diagDir = (diagnostics != null ? diagnostics : repo.resolve("build/e2e-diagnostics")).toAbsolutePath();
-        progress = new Progress("e2e", System.out);
-        report = new Report("e2e (helm " + helmMajor + ")", System.out, only, false);
-        Helm helm;
-        Path kubectl;
-        try {
-            helm = Helm.resolve(null, helmMajor, progress::info);
-            kubectl = Tools.kubectl(progress::info);
-        } catch (Tools.ToolException | Exec.ToolMissing e) {
-            System.err.println("e2e: " + e.getMessage());
-            return 2;
-        }
-        // Ctrl-C or a crash must not leave a control plane running.
-        Runtime.getRuntime().addShutdownHook(new Thread(this::cleanup, "e2e-cleanup"));
-        try {
-            lifecycle(helm, kubectl);
-        } catch (Stop e) {
-            // a stage failed and said so; diagnostics are written
-        } finally {
-            cleanup();
-        }
+        Path repo = Repo.root();
+        if (repo == null) throw new Target.Invalid("run me from inside the trevor repository");
+        if (helmMajor != 3 && helmMajor != 4) throw new Target.Invalid("--helm-major must be 3 or 4");
+        String cluster = name != null ? name : real ? "trevor-real" : "trevor-e2e";
+        KwokCluster.checkName(cluster);
+        Path diagDir = (diagnostics != null ? diagnostics : repo.resolve(real ? "build/e2e-real-diagnostics" : "build/e2e-diagnostics")).toAbsolutePath();
+        var progress = new Progress("e2e", System.out);
+        var report = new Report("e2e" + (real ? " --real" : "") + " (helm " + helmMajor + ")", System.out, only, false);
+        var helm = Helm.resolve(null, helmMajor, progress::info);
+        var kubectl = Tools.kubectl(progress::info);
+        E2e lifecycle = real ? new RealE2e(repo, helm, kubectl, cluster, report, progress, diagDir, keep)
+                : new KwokE2e(repo, helm, kubectl, cluster, report, progress, diagDir, keep, upgradeFrom);
+        lifecycle.run();
         progress.printTimings();
         if (junit != null) report.writeJunit(junit, (System.nanoTime() - t0) / 1_000_000);
         System.out.printf("e2e: total %.1f s%n", (System.nanoTime() - t0) / 1e9);
         System.out.println(report.summary());
         return report.failed() ? 1 : 0;
-    }
-
-    /** A failed stage after which the lifecycle cannot go on. */
-    static final class Stop extends RuntimeException {
-        Stop() { super(null, null, false, false); }
-    }
-
-    private Release rel;
-    private Helm.Values installValues;
-    private Path kubeconfig;
-
-    private void lifecycle(Helm helm, Path kubectl) throws IOException {
-        kubeconfig = Files.createTempDirectory("trevor-e2e-kube").resolve("kubeconfig");
-        // Always a new cluster: one left by an interrupted run would hold its old release.
-        KwokCluster.down(name, null, progress::info);
-        var cluster = stage("cluster up (kwok, real control plane built from Go modules)", true,
-                () -> KwokCluster.up(repo, name, kubeconfig, false, progress::info));
-        var kube = new Kube(kubectl, cluster.context(), cluster.kubeconfig());
-        rel = new Release(helm, kube, RELEASE, NAMESPACE, repo.resolve("helm/trevor"));
-        installValues = new Helm.Values(List.of(repo.resolve("values/prod.yaml")), List.of("image.tag=1.0.0"));
-
-        refusals(cluster);
-
-        stage("plan 9/10: first install with values/prod.yaml runs the pre-install migration hook", true, () -> {
-            Installer.install(rel, options(List.of("image.tag=1.0.0"), Duration.ofMinutes(3)), progress);
-            return null;
-        });
-        long failedBefore = report.count(Report.Status.FAIL);
-        new LiveChecks(rel, report, "after install").run();
-        stopIfFailed("live checks after install", failedBefore);
-
-        stage("migrate.java: on-demand migration Job succeeds", false, () -> {
-            var out = Migrator.run(rel, List.of(), Duration.ofMinutes(2), progress);
-            Report.expect(out.succeeded(), "Job %s did not succeed:\n%s", out.job(), out.explanation());
-            return null;
-        });
-        stage("plan 11: upgrade to a new tag runs the migration Job before new API pods", true, () -> {
-            var out = Upgrader.upgrade(rel, options(List.of(), Duration.ofMinutes(3)).withTag("2.0.0"), progress);
-            Report.expect(out.revisionAfter() == out.revisionBefore() + 1, "revision %d → %d", out.revisionBefore(), out.revisionAfter());
-            Report.expect(out.diff().contains("image: trevor:2.0.0"), "the shown diff does not contain the new image:\n%s", out.diff());
-            return null;
-        });
-        failedBefore = report.count(Report.Status.FAIL);
-        new LiveChecks(rel, report, "after upgrade").run();
-        stopIfFailed("live checks after upgrade", failedBefore);
-
-        faults();
-        upgradesAndRollback();
-        previousReleases();
-
-        stage("uninstall leaves nothing of the release: no workload, hook Job, ServiceAccount, policy, budget or lock", false, () -> {
-            var r = rel.uninstall(Duration.ofMinutes(2));
-            Report.expect(r.ok(), "helm uninstall failed: %s", r.said());
-            String[] left = {""};
-            try {
-                Kube.waitFor("the release's objects to go", Duration.ofSeconds(60), () -> {
-                    var out = kube.run("get", "deployments,replicasets,pods,services,jobs,serviceaccounts,networkpolicies,poddisruptionbudgets,"
-                            + "horizontalpodautoscalers,ingresses,leases,configmaps", "-n", NAMESPACE, "-l", "app.kubernetes.io/instance=" + RELEASE,
-                            "-o", "name");
-                    left[0] = out.ok() ? out.out().strip() : out.said();
-                    return left[0].isEmpty() ? null : left[0];
-                });
-            } catch (IllegalStateException e) {
-                Report.fail("left behind after helm uninstall: %s", left[0].replace('\n', ' '));
-            }
-            return null;
-        });
-        cleanup();
-    }
-
-    /** Upgrades that do not roll the API, numeric tags, and going back. */
-    private void upgradesAndRollback() {
-        stage("upgrade.java by values alone (worker.replicaCount=3) succeeds: no new API pods, so no order to prove", false, () -> {
-            var out = Upgrader.upgrade(rel, options(List.of("worker.replicaCount=3"), Duration.ofMinutes(3)), progress);
-            Report.expect(!out.rolled(), "the API Deployment rolled: %s", out.ordering());
-            Report.expect(out.ordering().contains("no migration-before-pods order to prove"), "the upgrade says: %s", out.ordering());
-            Report.expect(rel.kube.list(NAMESPACE, "pods", rel.selector("worker")).stream().filter(LiveChecks::ready).count() == 3,
-                    "expected 3 ready worker pods");
-            return null;
-        });
-        stage("upgrade.java --tag 20240101: a numeric tag stays a string, and migrations run before the new pods", false, () -> {
-            var out = Upgrader.upgrade(rel, options(List.of(), Duration.ofMinutes(3)).withTag("20240101"), progress);
-            Report.expect(out.rolled(), "the API did not roll to the new tag: %s", out.ordering());
-            Report.expect(out.diff().contains("image: trevor:20240101"), "the diff does not show the new image:\n%s", out.diff());
-            Report.expect(out.ordering().startsWith("migration Job"), "no ordering proof: %s", out.ordering());
-            Object tag = Yaml.at(rel.deployedValues(), "image.tag");
-            Report.expect("20240101".equals(tag), "image.tag is %s (%s), expected the string 20240101", tag, Yaml.typeName(tag));
-            return null;
-        });
-        stage("rollback.java returns to the previous revision and says which migrations stay applied", false, () -> {
-            var out = Rollback.run(rel, null, Duration.ofMinutes(2), progress);
-            Report.expect(out.imageBefore().endsWith(":20240101") && out.imageAfter().endsWith(":2.0.0"), "rolled back from %s to %s",
-                    out.imageBefore(), out.imageAfter());
-            Report.expect(out.migrations().contains("not rolled back") && out.migrations().contains("trevor:20240101"),
-                    "the rollback does not say the 20240101 migrations stay: %s", out.migrations());
-            var api = rel.kube.list(NAMESPACE, "deployments", rel.selector("api")).get(0);
-            String image = Yaml.str(Yaml.maps(Yaml.at(api, "spec.template.spec"), "containers").get(0), "image");
-            Report.expect(image.endsWith(":2.0.0"), "the API Deployment runs %s after the rollback", image);
-            Report.expect("deployed".equals(rel.state().last().status()), "the release is %s", rel.state().describe());
-            return null;
-        });
-        stage("rollback.java refuses a revision that does not exist, changing nothing", false, () -> {
-            int before = rel.state().last().number();
-            try {
-                Rollback.run(rel, 99, Duration.ofMinutes(1), progress);
-                Report.fail("rolled back to revision 99");
-            } catch (Target.Invalid e) {
-                Report.expect(e.getMessage().contains("no revision 99"), "the refusal does not name the revision: %s", e.getMessage());
-            }
-            Report.expect(rel.state().last().number() == before, "a revision was added: %s", rel.state().describe());
-            return null;
-        });
-    }
-
-    /**
-     * Upgrades from charts users already run: the previous chart release from git history
-     * (chart-testing's upgrade test), and the spec's old chart, whose API selector lacks the
-     * component label and so cannot be upgraded in place.
-     */
-    private void previousReleases() throws IOException {
-        var kube = rel.kube;
-        Path tmp = Files.createTempDirectory("trevor-previous");
-        try {
-            String[] from = {null};
-            Path previous = stage("find the previous chart release in git history", false, () -> {
-                var found = PreviousChart.extract(repo, upgradeFrom, tmp.resolve("previous"));
-                from[0] = found.describe();
-                progress.info("previous release: " + from[0]);
-                return found.chart();
-            });
-            if (previous != null) {
-                stage("upgrade from the previous chart release (" + from[0] + ") to this chart keeps the release serving", false, () -> {
-                    var old = new Release(rel.helm, kube, RELEASE, "trevor-previous", previous);
-                    Installer.install(old, options(List.of(), Duration.ofMinutes(3)).withTag("1.0.0"), progress);
-                    var now = new Release(rel.helm, kube, RELEASE, "trevor-previous", repo.resolve("helm/trevor"));
-                    var out = Upgrader.upgrade(now, options(List.of(), Duration.ofMinutes(3)).withTag("2.0.0"), progress);
-                    Report.expect(out.revisionAfter() == 2 && "deployed".equals(now.state().last().status()), "the release is %s", now.state().describe());
-                    var ready = kube.list("trevor-previous", "pods", now.selector("api")).stream().filter(LiveChecks::ready).count();
-                    Report.expect(ready > 0, "no ready API pod after the upgrade");
-                    now.uninstall(Duration.ofMinutes(1));
-                    return null;
-                });
-            }
-            var fixture = repo.resolve("scripts/tests/fixtures/trevor-chart-0.10.0");
-            var old = new Release(rel.helm, kube, RELEASE, "trevor-old", fixture);
-            var now = new Release(rel.helm, kube, RELEASE, "trevor-old", repo.resolve("helm/trevor"));
-            stage("upgrading from the 0.10.0 chart is refused before any change, naming the selector and the way out", false, () -> {
-                Installer.install(old, Installer.Options.of(List.of(), List.of(), Duration.ofMinutes(2)).withTag("1.0.0"), progress);
-                try {
-                    Upgrader.upgrade(now, Installer.Options.of(List.of(), List.of(), Duration.ofMinutes(2)).withTag("2.0.0"), progress);
-                    Report.fail("the upgrade from 0.10.0 went ahead");
-                } catch (Target.Invalid e) {
-                    Report.expect(e.getMessage().contains("Deployment/trevor: spec.selector") && e.getMessage().contains("--cascade=orphan"),
-                            "the refusal does not name the selector and the way out: %s", e.getMessage());
-                }
-                Report.expect(now.state().last().number() == 1, "a revision was added: %s", now.state().describe());
-                Report.expect(kube.list("trevor-old", "jobs", null).isEmpty(), "a migration Job ran although the upgrade was refused");
-                return null;
-            });
-            stage("the README's way out of the 0.10.0 selector change works: orphan, upgrade, clean up", false, () -> {
-                // Exactly the commands README gives, with this release's names.
-                String sel = "app.kubernetes.io/instance=" + RELEASE + ",app.kubernetes.io/name=trevor,!app.kubernetes.io/component";
-                for (var args : List.of(
-                        List.of("label", "pods", "-n", "trevor-old", "-l", sel, "app.kubernetes.io/component=api"),
-                        List.of("delete", "deployment", "trevor", "-n", "trevor-old", "--cascade=orphan"))) {
-                    var r = kube.run(args.toArray(String[]::new));
-                    Report.expect(r.ok(), "kubectl %s: %s", String.join(" ", args), r.said());
-                }
-                var out = Upgrader.upgrade(now, Installer.Options.of(List.of(), List.of(), Duration.ofMinutes(2)).withTag("2.0.0"), progress);
-                Report.expect("deployed".equals(now.state().last().status()), "the upgrade after orphaning: %s (%s)", now.state().describe(), out.ordering());
-                var r = kube.run("delete", "replicaset", "-n", "trevor-old", "-l", sel);
-                Report.expect(r.ok(), "deleting the orphaned ReplicaSet: %s", r.said());
-                Kube.waitFor("only the new API pods", Duration.ofSeconds(60), () -> {
-                    var pods = kube.list("trevor-old", "pods", now.selector("api")).stream().filter(pd -> Yaml.at(pd, "metadata.deletionTimestamp") == null).toList();
-                    boolean allNew = !pods.isEmpty() && pods.stream().allMatch(pd -> Yaml.str(Yaml.maps(Yaml.at(pd, "spec"), "containers").get(0), "image").endsWith(":2.0.0"));
-                    return allNew && pods.stream().allMatch(LiveChecks::ready) ? null : pods.size() + " API pods, not all new and ready";
-                });
-                now.uninstall(Duration.ofMinutes(1));
-                return null;
-            });
-        } finally {
-            Dirs.deleteTree(tmp);
-            kube.run("delete", "namespace", "trevor-previous", "trevor-old", "--wait=false", "--ignore-not-found");
-        }
-    }
-
-    /** Bad input is refused with exit code 2, a message naming the fix, and no change to the cluster. */
-    private void refusals(KwokCluster.Info cluster) throws IOException {
-        Path work = Files.createTempDirectory("trevor-e2e");
-        try {
-            Path badValues = work.resolve("bad.yaml");
-            Files.writeString(badValues, "replicaCount: three\nservce:\n  port: 1\n");
-            // A kubeconfig whose current context is not a local dev cluster.
-            Path prodConfig = work.resolve("prod-kubeconfig");
-            Files.writeString(prodConfig, foreignKubeconfig("prod-eks", "https://127.0.0.1:1"));
-            var local = new ArrayList<String>(List.of("--context", cluster.context()));
-            if (cluster.kubeconfig() != null) local.addAll(List.of("--kubeconfig", cluster.kubeconfig().toString()));
-            var cases = List.of(
-                    new Refusal("refuses a bad values file, naming the key", concat(local, "-f", badValues.toString()), Map.of(), "replicaCount"),
-                    new Refusal("refuses a missing Secret, naming it and the fix", concat(local, "--no-dev-secrets"), Map.of(), "Secret trevor-env"),
-                    new Refusal("refuses what the API server refuses (server-side dry run), before any change",
-                            concat(local, "--set-string", "podLabels.team=-bad-"), Map.of(), "the API server refuses this release"),
-                    new Refusal("refuses a missing tool, naming the variable to set", local,
-                            Map.of("TREVOR_HELM" + rel.helm.major, "/nonexistent/helm"), "TREVOR_HELM"),
-                    new Refusal("refuses a cluster it was not pointed at deliberately (current context prod-eks)",
-                            List.of("--kubeconfig", prodConfig.toString()), Map.of(), "not a local dev cluster"),
-                    new Refusal("refuses an unreachable cluster, naming the context",
-                            List.of("--kubeconfig", prodConfig.toString(), "--context", "prod-eks"), Map.of(), "does not answer"));
-            // Each case is a JVM of its own: run them side by side, report them in order. JBang's
-            // build cache is not safe against parallel first builds, so build install.java once.
-            var build = Exec.run(List.of(repo.resolve("jbang").toString(), "build", repo.resolve("scripts/install.java").toString()),
-                    repo, Map.of(), Duration.ofMinutes(5), null);
-            if (!build.ok()) progress.info("jbang build scripts/install.java: " + build.said());
-            var runs = cases.stream().map(c -> java.util.concurrent.CompletableFuture.supplyAsync(() -> runInstall(c))).toList();
-            for (int i = 0; i < cases.size(); i++) {
-                var c = cases.get(i);
-                var r = runs.get(i).join();
-                stage(c.check(), false, () -> {
-                    Report.expect(r.exit() == 2, "expected exit code 2, got %d: %s", r.exit(), r.said());
-                    Report.expect(r.err().contains(c.mustSay()), "the message does not say '%s': %s", c.mustSay(), r.said());
-                    Report.expect(!r.err().contains("\tat "), "a stack trace was printed: %s", r.said());
-                    Report.expect(!rel.kube.exists(null, "namespace", NAMESPACE), "namespace %s was created: the refusal was half-applied", NAMESPACE);
-                    return null;
-                });
-            }
-        } finally {
-            Dirs.deleteTree(work);
-        }
-    }
-
-    record Refusal(String check, List<String> args, Map<String, String> env, String mustSay) {}
-
-    private Exec.Result runInstall(Refusal c) {
-        var cmd = new ArrayList<String>(List.of(repo.resolve("jbang").toString(), repo.resolve("scripts/install.java").toString(),
-                "-n", NAMESPACE, "--helm-major", String.valueOf(rel.helm.major), "-f", repo.resolve("values/prod.yaml").toString()));
-        cmd.addAll(c.args());
-        return Exec.run(cmd, repo, c.env(), Duration.ofMinutes(3), null);
-    }
-
-    private static List<String> concat(List<String> a, String... more) {
-        var out = new ArrayList<>(a);
-        out.addAll(List.of(more));
-        return out;
-    }
-
-    private void faults() throws IOException {
-        stage("a failing migration fails the upgrade, shows the Job, and rolls back", false, () -> {
-            try {
-                Upgrader.upgrade(rel, options(List.of(KwokCluster.FAIL_LABEL_SET, "migrations.backoffLimit=0"), Duration.ofSeconds(90))
-                        .withTag("3.0.0"), progress);
-                Report.fail("the upgrade with a failing migration succeeded");
-            } catch (Installer.Failed e) {
-                Report.expect(e.getMessage().contains("migration Job"), "the failure does not explain the migration Job: %s", e.getMessage());
-                progress.info("refused as expected: " + Kube.firstLine(e.getMessage()));
-            }
-            var values = rel.deployedValues();
-            Report.expect("2.0.0".equals(Yaml.str(values, "image.tag")), "after the rollback the release has image.tag %s, expected 2.0.0",
-                    Yaml.str(values, "image.tag"));
-            var last = rel.state().last();
-            Report.expect("deployed".equals(last.status()), "last revision is %s", rel.state().describe());
-            var api = rel.kube.list(NAMESPACE, "deployments", rel.selector("api")).get(0);
-            String image = String.valueOf(Yaml.maps(Yaml.at(api, "spec.template.spec"), "containers").get(0).get("image"));
-            Report.expect(image.endsWith(":2.0.0"), "the API Deployment runs %s after the rollback", image);
-            // The previous release keeps serving: every API pod ready, all behind the Service.
-            Report.expect(String.valueOf(Yaml.at(api, "status.replicas")).equals(String.valueOf(Yaml.at(api, "status.readyReplicas"))),
-                    "API Deployment: %s of %s replicas ready", Yaml.at(api, "status.readyReplicas"), Yaml.at(api, "status.replicas"));
-            var ready = rel.kube.list(NAMESPACE, "pods", rel.selector("api")).stream().filter(LiveChecks::ready).toList();
-            Report.expect(!ready.isEmpty() && ready.stream().allMatch(pod -> String.valueOf(Yaml.maps(Yaml.at(pod, "spec"), "containers")
-                    .get(0).get("image")).endsWith(":2.0.0")), "ready API pods do not all run 2.0.0");
-            return null;
-        });
-
-        stage("migrate.java: a failing migration reports failure with the Job's status", false, () -> {
-            var out = Migrator.run(rel, List.of(KwokCluster.FAIL_LABEL_SET, "migrations.backoffLimit=0"), Duration.ofSeconds(90), progress);
-            Report.expect(!out.succeeded(), "the failing migration Job %s succeeded", out.job());
-            Report.expect(out.explanation().contains("Failed"), "the explanation does not show the failure:\n%s", out.explanation());
-            // A failed run's Job is kept for a day for a look; this test has looked.
-            rel.kube.run("delete", "job", out.job(), "-n", NAMESPACE, "--wait=false");
-            return null;
-        });
-
-        stage("draining a node respects the PDB (the eviction API refuses)", false, () -> {
-            drainAgainstPdb();
-            return null;
-        });
-
-        stage("the spec's hook-ServiceAccount defect fails the first install, naming the ServiceAccount", false, () -> {
-            Path tmp = Files.createTempDirectory("trevor-defect");
-            try {
-                Path chart = tmp.resolve("trevor");
-                Dirs.copyTree(repo.resolve("helm/trevor"), chart);
-                Path job = chart.resolve("templates/migration-job.yaml");
-                String text = Files.readString(job);
-                String fixed = "serviceAccountName: {{ include \"trevor.migrationServiceAccountName\" . }}";
-                Report.expect(text.contains(fixed), "the chart no longer has the fixed line; update this check");
-                Files.writeString(job, text.replace(fixed, "serviceAccountName: {{ include \"trevor.serviceAccountName\" . }}"));
-                var defective = new Release(rel.helm, rel.kube, "defect", "trevor-defect", chart);
-                try {
-                    Installer.install(defective, options(List.of("image.tag=1.0.0"), Duration.ofSeconds(15)), progress);
-                    Report.fail("the first install with the defect succeeded");
-                } catch (Installer.Failed e) {
-                    Report.expect(e.getMessage().contains("serviceaccount") && e.getMessage().contains("not found"),
-                            "the failure does not name the missing ServiceAccount:\n%s", e.getMessage());
-                    progress.info("failed as expected; the cause, from the cluster: " + causeLine(e.getMessage()));
-                }
-                rel.kube.run("delete", "namespace", "trevor-defect", "--wait=false");
-            } finally {
-                Dirs.deleteTree(tmp);
-            }
-            return null;
-        });
-    }
-
-    private static String causeLine(String msg) {
-        return msg.lines().filter(l -> l.contains("serviceaccount")).findFirst().orElse("").strip();
-    }
-
-    /**
-     * Cordons every node so no replacement pod can start, then drains the node holding the
-     * most API pods: the first eviction is allowed, the next would break minAvailable and the
-     * eviction API refuses it.
-     */
-    private void drainAgainstPdb() {
-        var kube = rel.kube;
-        var pods = kube.list(NAMESPACE, "pods", rel.selector("api"));
-        var byNode = new java.util.HashMap<String, Integer>();
-        for (var p : pods) byNode.merge(Yaml.str(p, "spec.nodeName"), 1, Integer::sum);
-        var node = byNode.entrySet().stream().max(Map.Entry.comparingByValue()).orElseThrow().getKey();
-        var pdb = kube.list(NAMESPACE, "poddisruptionbudgets", rel.selector("api"));
-        Report.expect(!pdb.isEmpty(), "no API PDB to drain against");
-        int allowed = LiveChecks.intOf(Yaml.at(pdb.get(0), "status.disruptionsAllowed"));
-        Report.expect(byNode.get(node) > allowed, "node %s holds %d API pods, the PDB allows %d disruptions: nothing to refuse",
-                node, byNode.get(node), allowed);
-        var nodes = kube.list(null, "nodes", null).stream().map(n -> Yaml.str(n, "metadata.name")).toList();
-        try {
-            for (String n : nodes) kube.run("cordon", n);
-            var r = kube.run(Duration.ofSeconds(60), "drain", node, "--ignore-daemonsets", "--delete-emptydir-data",
-                    "--pod-selector=" + rel.selector("api"), "--timeout=5s");
-            Report.expect(!r.ok(), "the drain of %s succeeded although the PDB allows only %d disruption(s)", node, allowed);
-            Report.expect((r.out() + r.err()).contains("disruption budget"), "the drain failed, but not because of the PDB: %s", r.said());
-            var ready = kube.list(NAMESPACE, "pods", rel.selector("api")).stream()
-                    .filter(p -> Yaml.at(p, "metadata.deletionTimestamp") == null && LiveChecks.ready(p)).count();
-            int minAvailable = LiveChecks.intOf(Yaml.at(pdb.get(0), "spec.minAvailable"));
-            Report.expect(ready >= minAvailable, "only %d API pods ready during the drain, minAvailable is %d", ready, minAvailable);
-        } finally {
-            for (String n : nodes) kube.run("uncordon", n);
-        }
-        Kube.waitFor("API pods back", Duration.ofSeconds(60), () -> {
-            var now = kube.list(NAMESPACE, "pods", rel.selector("api"));
-            long ready = now.stream().filter(LiveChecks::ready).count();
-            return ready >= pods.size() ? null : ready + "/" + pods.size() + " ready";
-        });
-    }
-
-    private Installer.Options options(List<String> sets, Duration timeout) {
-        return Installer.Options.of(List.of(repo.resolve("values/prod.yaml")), sets, timeout);
-    }
-
-    interface StageBody<T> { T run() throws Exception; }
-
-    /**
-     * Runs one lifecycle stage as a named check. A failed stage writes diagnostics; a fatal
-     * one stops the lifecycle (what follows would only fail for the same reason).
-     */
-    private <T> T stage(String check, boolean fatal, StageBody<T> body) {
-        Object[] out = {null};
-        var result = Report.evaluate(check, rel == null ? "" : "release " + RELEASE + " in " + NAMESPACE, () -> {
-            out[0] = progress.step(check, () -> {
-                try {
-                    return body.run();
-                } catch (RuntimeException e) {
-                    throw e;
-                } catch (Exception e) {
-                    throw new IllegalStateException(e);
-                }
-            });
-        });
-        if (report.selected(check)) report.record(result);
-        if (result.status() == Report.Status.FAIL) {
-            diagnose(check);
-            if (fatal) throw new Stop();
-        }
-        @SuppressWarnings("unchecked") T t = (T) out[0];
-        return t;
-    }
-
-    /** Stops when checks failed since `failedBefore`: what follows builds on them. */
-    private void stopIfFailed(String what, long failedBefore) {
-        if (report.count(Report.Status.FAIL) > failedBefore) {
-            diagnose(what);
-            throw new Stop();
-        }
-    }
-
-    private void diagnose(String why) {
-        if (rel == null) return;
-        Path dir = diagDir.resolve(why.replaceAll("[^A-Za-z0-9]+", "-").replaceAll("^-|-$", ""));
-        Diagnostics.collect(dir, rel, installValues, why);
-        System.out.println("e2e: diagnostics for '" + why + "' in " + dir);
-    }
-
-    private void cleanup() {
-        if (!cleaned.compareAndSet(false, true)) return;
-        if (keep) {
-            System.out.println("e2e: --keep: cluster " + name + " left running; 'jbang scripts/cluster.java down --name " + name + "' removes it");
-            return;
-        }
-        var t0 = System.nanoTime();
-        try {
-            var footprint = KwokCluster.down(name, kubeconfig, progress::info);
-            var left = KwokCluster.leftovers(footprint);
-            if (kubeconfig != null) Dirs.deleteTree(kubeconfig.getParent());
-            report.record(new Report.Result("cluster down leaves no process, port or folder behind",
-                    left.isEmpty() ? Report.Status.PASS : Report.Status.FAIL, String.join("; ", left), "cluster " + name,
-                    (System.nanoTime() - t0) / 1_000_000));
-        } catch (RuntimeException e) {
-            report.record(new Report.Result("cluster down leaves no process, port or folder behind", Report.Status.FAIL,
-                    Exec.rootMessage(e), "cluster " + name, (System.nanoTime() - t0) / 1_000_000));
-        }
-    }
-
-    static String foreignKubeconfig(String context, String server) {
-        return "apiVersion: v1\nkind: Config\ncurrent-context: " + context + "\nclusters:\n- name: " + context + "\n  cluster:\n    server: "
-                + server + "\ncontexts:\n- name: " + context + "\n  context:\n    cluster: " + context + "\n    user: " + context
-                + "\nusers:\n- name: " + context + "\n  user:\n    token: not-a-real-token\n";
     }
 }

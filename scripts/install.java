@@ -20,6 +20,8 @@
 //SOURCES lib/Progress.java
 //SOURCES lib/Diagnostics.java
 //SOURCES lib/Installer.java
+//SOURCES lib/DevDeps.java
+//SOURCES lib/HookLogs.java
 //SOURCES lib/EnvFile.java
 //SOURCES lib/ReleaseLock.java
 //SOURCES lib/Interrupts.java
@@ -82,6 +84,10 @@ public class install implements Callable<Integer> {
     @Option(names = "--keep-namespace-labels", description = "Install into an existing namespace without changing its Pod Security labels.")
     boolean keepNamespaceLabels;
 
+    @Option(names = "--with-deps", description = "First install trevor's dev dependencies (helm/trevor-dev-deps: PostgreSQL, Redis…) into the "
+            + "namespace; local dev clusters only. On a cluster with a real node, with the images scripts/images.java builds.")
+    boolean withDeps;
+
     @Option(names = "--recover", description = "If an interrupted run left the release pending, roll it back to the last deployed revision "
             + "(or uninstall a first install that never finished), then carry on.")
     boolean recover;
@@ -100,6 +106,13 @@ public class install implements Callable<Integer> {
                     !noRollback, relabelNamespace ? Installer.NamespaceLabels.RELABEL : keepNamespaceLabels ? Installer.NamespaceLabels.KEEP
                     : Installer.NamespaceLabels.REFUSE, recover, null);
             p.info("release " + rel.name + " → namespace " + rel.namespace + " on " + rel.kube.context + " with " + rel.helm);
+            if (withDeps) {
+                // Everything about trevor's own input is checked before the dependencies change anything.
+                Installer.preflight(rel, opts);
+                boolean realNode = !rel.kube.list(null, "nodes", "trevor.dev/node=real").isEmpty();
+                p.info("dev dependencies with " + (realNode ? "the locally built images (the cluster has a real node)" : "the official images"));
+                DevDeps.install(rel.helm, rel.kube, rel.namespace, realNode, wait, p);
+            }
             Installer.install(rel, opts, p);
             p.info("ready. " + "Next: jbang scripts/status.java --context " + rel.kube.context + " -n " + rel.namespace);
             p.printTimings();

@@ -20,6 +20,7 @@
 //SOURCES lib/Progress.java
 //SOURCES lib/Diagnostics.java
 //SOURCES lib/Installer.java
+//SOURCES lib/HookLogs.java
 //SOURCES lib/Cli.java
 //SOURCES lib/Report.java
 //SOURCES lib/LiveChecks.java
@@ -58,6 +59,9 @@ public class migrate implements Callable<Integer> {
         return all;
     }
 
+    @Option(names = "--tag", paramLabel = "TAG", description = "Run the migrations of this image tag (default: the image of the last deployed revision).")
+    String tag;
+
     @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "10m", description = "How long to wait for the Job, 1s to 24h (default: ${DEFAULT-VALUE}).")
     String timeout;
 
@@ -69,7 +73,12 @@ public class migrate implements Callable<Integer> {
         return Cli.guard("migrate", () -> {
             Duration wait = Cli.duration("--timeout", timeout);
             var rel = target.resolve(p::info);
-            var out = Migrator.run(rel, allSets(), wait, p);
+            var extra = allSets();
+            if (tag != null) {
+                if (!tag.matches("[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")) throw new Target.Invalid("--tag '" + tag + "' is not a valid image tag");
+                extra.add("--set-string image.tag=" + tag);
+            }
+            var out = Migrator.run(rel, extra, wait, p);
             System.out.println(out.explanation());
             if (out.running()) {
                 System.err.println("migrate: Job " + out.job() + " has not finished in " + wait.toSeconds() + " s; it is still running (see above)");

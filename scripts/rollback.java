@@ -20,6 +20,7 @@
 //SOURCES lib/Progress.java
 //SOURCES lib/Diagnostics.java
 //SOURCES lib/Installer.java
+//SOURCES lib/HookLogs.java
 //SOURCES lib/Cli.java
 //SOURCES lib/Rollback.java
 //SOURCES lib/ReleaseLock.java

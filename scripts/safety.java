@@ -22,6 +22,7 @@
 //SOURCES lib/Progress.java
 //SOURCES lib/Diagnostics.java
 //SOURCES lib/Installer.java
+//SOURCES lib/HookLogs.java
 //SOURCES lib/EnvFile.java
 //SOURCES lib/ReleaseLock.java
 //SOURCES lib/Cli.java

@@ -1,3 +1,8 @@
+//SOURCES ImageArchive.java
+//SOURCES DebianRootfs.java
+//SOURCES AptSources.java
+//SOURCES PythonEnv.java
+//SOURCES HostPackages.java
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;

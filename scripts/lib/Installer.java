@@ -231,8 +231,11 @@ final class Installer {
                 + "holds the release's lock now. Run again with --recover: " + way;
     }
 
+    /** What an install did: the migration hook's output (empty where no container runs, or without a hook). */
+    record Outcome(List<String> migrationLog) {}
+
     /** Preflight, prerequisites, then helm upgrade --install; a failure explains itself from the cluster. */
-    static void install(Release rel, Options o, Progress p) {
+    static Outcome install(Release rel, Options o, Progress p) {
         var plan = p.step("preflight (values, env files, render, namespace, release state, secrets)", () -> preflight(rel, o));
         boolean createdNamespace = false;
         boolean changedMore = false;
@@ -263,7 +266,7 @@ final class Installer {
                     p.info("Secret " + s.name() + ": " + what);
                 }
                 changedMore = true;
-                helm(rel, o, state, p);
+                return new Outcome(helm(rel, o, state, p));
             }
         } catch (Target.Invalid | Kube.Refused e) {
             if (createdNamespace && !changedMore) {
@@ -277,10 +280,13 @@ final class Installer {
         }
     }
 
-    private static void helm(Release rel, Options o, Release.State before, Progress p) {
+    /** What Helm ran: the migration hook's output, as its pods wrote it (none on a cluster without containers). */
+    private static List<String> helm(Release rel, Options o, Release.State before, Progress p) {
         boolean upgrade = before.exists() && before.lastDeployed() != null;
         Exec.Result r;
-        try (var stop = Interrupts.onStop("stop the migration Job that Helm left running", () -> {
+        List<String> migrationLog;
+        try (var logs = HookLogs.follow(rel, line -> p.info("  " + line));
+             var stop = Interrupts.onStop("stop the migration Job that Helm left running", () -> {
             stopHookJobs(rel, System.err::println);
             var after = rel.state();
             System.err.println("stopping: release " + rel.name + " is now " + after.describe()
@@ -288,8 +294,10 @@ final class Installer {
         })) {
             r = p.step((upgrade ? "helm upgrade " : "helm install ") + rel.name + " (" + rel.helm.version + ", wait " + o.timeout().toSeconds() + " s)",
                     () -> rel.upgradeInstall(o.values(), o.timeout(), o.rollback(), line -> p.info("  helm: " + line)));
+            logs.close();
+            migrationLog = logs.lines();
         }
-        if (r.ok()) return;
+        if (r.ok()) return migrationLog;
         var after = rel.state();
         String outcome;
         if (!after.exists()) {
@@ -301,6 +309,7 @@ final class Installer {
         }
         throw new Failed((upgrade ? "upgrade" : "install") + " of " + rel.name + " failed: " + r.said()
                 + "\n\nmigration Job, from the cluster:\n" + Diagnostics.explainJob(rel.kube, rel.namespace, rel.selector("migrate"))
+                + (migrationLog.isEmpty() ? "" : "\n\nmigration output, as it ran:\n" + String.join("\n", migrationLog).indent(2))
                 + "\n\n" + outcome);
     }
 

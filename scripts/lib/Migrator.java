@@ -10,7 +10,8 @@ import java.util.Map;
 
 /**
  * Runs the migrations now, outside an install: the chart's own migration Job, rendered with
- * the values of the last deployed revision and running that revision's image, under a
+ * the values of the last deployed revision and running that revision's image (unless the
+ * caller names another, e.g. migrate.java --tag), under a
  * unique name and without Helm's hook annotations. One at a time: never beside another
  * migration Job, and under the release's lock.
  */
@@ -114,8 +115,11 @@ final class Migrator {
         var podSpec = new LinkedHashMap<String, Object>(Yaml.map(template, "spec"));
         // The hook's own ServiceAccount exists only around hooks; the release's always does.
         var api = apiDeployment(rel, deployed);
+        boolean imageAsked = extraSets.stream().anyMatch(s -> s.replaceFirst("^--set(-string)?[ =]", "").startsWith("image."));
         if (api != null) {
             podSpec.put("serviceAccountName", Yaml.str(api, "spec.template.spec.serviceAccountName"));
+        }
+        if (api != null && !imageAsked) {
             // The code that is deployed, whatever the chart in this checkout would default to.
             String image = Yaml.str(Yaml.maps(Yaml.at(api, "spec.template.spec"), "containers").get(0), "image");
             var containers = new ArrayList<Map<String, Object>>();

@@ -1,3 +1,4 @@
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -9,7 +10,7 @@ final class Upgrader {
     private Upgrader() {}
 
     /** rolled: whether the upgrade replaced the API pods (the Deployment's revision moved). */
-    record Outcome(String diff, String ordering, int revisionBefore, int revisionAfter, boolean rolled) {}
+    record Outcome(String diff, String ordering, int revisionBefore, int revisionAfter, boolean rolled, List<String> migrationLog) {}
 
     static Outcome upgrade(Release rel, Installer.Options o, Progress p) {
         var state = rel.state();
@@ -40,7 +41,7 @@ final class Upgrader {
         p.info(diff.isEmpty() ? "no rendered object changes" : "changes:\n" + diff.strip());
         int before = state.last() == null ? 0 : state.last().number();
         int apiBefore = apiRevision(rel);
-        Installer.install(rel, merged, p);
+        var installed = Installer.install(rel, merged, p);
         var after = rel.state().last();
         int apiAfter = apiRevision(rel);
         boolean rolled = apiAfter != apiBefore;
@@ -55,7 +56,7 @@ final class Upgrader {
             ordering = p.step("prove the migration finished before new API pods", () -> LiveChecks.migrationBeforeRollout(rel));
         }
         p.info(ordering);
-        return new Outcome(diff, ordering, before, after.number(), rolled);
+        return new Outcome(diff, ordering, before, after.number(), rolled, installed.migrationLog());
     }
 
     /** The API Deployment's rollout revision (0 when there is none): it moves only when its pods are replaced. */

@@ -1,0 +1,199 @@
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The chart's life on a real node: containers from images built here run under Pod Security
+ * "restricted", PostgreSQL and Redis beside them, Alembic migrating for real. What the kwok
+ * lifecycle can only claim (test plan steps 9-11), shown by the containers themselves:
+ * container IDs, real probes, real logs, rows in the database.
+ */
+final class RealE2e extends E2e {
+    static final String NAMESPACE = "trevor-real";
+
+    RealE2e(Path repo, Helm helm, Path kubectl, String name, Report report, Progress progress, Path diagDir, boolean keep) {
+        super(repo, helm, kubectl, name, NAMESPACE, report, progress, diagDir, keep);
+    }
+
+    private Kube kube;
+
+    @Override
+    void lifecycle() throws IOException {
+        kubeconfig = Files.createTempDirectory("trevor-e2e-real-kube").resolve("kubeconfig");
+        Files.writeString(kubeconfig, "");
+        // Always a new cluster: one left by an interrupted run would hold its old releases.
+        KwokCluster.down(name, null, progress::info);
+        var archives = stage("images built from pinned Debian and PyPI packages (cached by content)", true,
+                () -> new ArrayList<>(Images.build(repo, List.of(), progress::info).values()));
+        stage("cluster up with a real node (kubelet, containerd, runc), the images imported", true, () -> {
+            KwokCluster.up(repo, name, kubeconfig, false, progress::info);
+            return RealNode.up(repo, name, archives, progress::info);
+        });
+        kube = new Kube(kubectl, KwokCluster.context(name), kubeconfig);
+        rel = new Release(helm, kube, RELEASE, NAMESPACE, repo.resolve("helm/trevor"));
+        installValues = new Helm.Values(List.of(repo.resolve("values/real-node.yaml")), List.of("--set-string image.tag=1.0.0"));
+
+        stage("dev dependencies: PostgreSQL and Redis run on the real node (install.java --with-deps)", true, () -> {
+            DevDeps.install(helm, kube, NAMESPACE, true, Duration.ofMinutes(3), progress);
+            for (var pod : kube.list(NAMESPACE, "pods", "app.kubernetes.io/instance=" + DevDeps.RELEASE)) realAndReady(pod);
+            return null;
+        });
+
+        List<String> firstMigration = stage("plan 9/10: first install, the hook migration running Alembic against PostgreSQL", true,
+                () -> Installer.install(rel, real(List.of(), Duration.ofMinutes(4)).withTag("1.0.0"), progress).migrationLog());
+        long failedBefore = report.count(Report.Status.FAIL);
+        stage("plan 9: every trevor pod runs on the real node: Ready by its own probes, a containerd container, no restarts", false, () -> {
+            var pods = kube.list(NAMESPACE, "pods", "app.kubernetes.io/instance=" + RELEASE + ",app.kubernetes.io/component in (api,worker)");
+            Report.expect(pods.size() == 3, "expected 2 API pods and 1 worker pod, found %d", pods.size());
+            for (var pod : pods) realAndReady(pod);
+            return null;
+        });
+        stage("plan 10: the migration's own log shows Alembic upgrading to head", false, () -> {
+            Report.expect(firstMigration.stream().anyMatch(l -> l.contains("Running upgrade  -> 0001")),
+                    "no 'Running upgrade  -> 0001' in the migration pod's log:\n%s", String.join("\n", firstMigration));
+            return null;
+        });
+        stage("plan 10: PostgreSQL holds the migration's revision (alembic_version 0001)", false, () -> {
+            Report.expect("0001".equals(alembicVersion()), "alembic_version is %s", alembicVersion());
+            return null;
+        });
+        stage("/health and /metrics answer through the API Service", false, () -> {
+            String health = serviceGet("/health");
+            Report.expect(health.contains("\"ok\"") && health.contains("1.0.0"), "/health answered: %s", health);
+            Report.expect(serviceGet("/metrics").contains("# TYPE"), "/metrics does not look like Prometheus text");
+            return null;
+        });
+        stage("the restricted context is real: the app runs as uid 1000 and cannot write outside /tmp", false, () -> {
+            String pod = Yaml.str(kube.list(NAMESPACE, "pods", rel.selector("api")).get(0), "metadata.name");
+            var id = exec(pod, "/app/.venv/bin/python", "-c", "import os; print(os.getuid(), os.getgid())");
+            Report.expect(id.ok() && id.out().strip().equals("1000 1000"), "uid/gid in the container: %s", id.said());
+            var write = exec(pod, "/app/.venv/bin/python", "-c", "open('/app/written-by-e2e', 'w')");
+            Report.expect(!write.ok() && write.said().contains("Read-only file system"), "writing /app: %s", write.said());
+            var tmp = exec(pod, "/app/.venv/bin/python", "-c", "open('/tmp/written-by-e2e', 'w').write('ok')");
+            Report.expect(tmp.ok(), "writing /tmp failed: %s", tmp.said());
+            return null;
+        });
+        new LiveChecks(rel, report, "real node").run();
+        stopIfFailed("checks after the first install", failedBefore);
+
+        stage("plan 11: upgrade to 2.0.0: its migration finished before any new API container started", true, () -> {
+            var out = Upgrader.upgrade(rel, real(List.of(), Duration.ofMinutes(4)).withTag("2.0.0"), progress);
+            Report.expect(out.rolled() && out.ordering().startsWith("migration Job"), "no ordering proof: %s", out.ordering());
+            Report.expect(out.ordering().contains("first container started"), "the proof does not use container start times: %s", out.ordering());
+            Report.expect(out.migrationLog().stream().anyMatch(l -> l.contains("Running upgrade 0001 -> 0002")),
+                    "no 'Running upgrade 0001 -> 0002' in the migration log:\n%s", String.join("\n", out.migrationLog()));
+            Report.expect("0002".equals(alembicVersion()), "alembic_version is %s after the upgrade", alembicVersion());
+            return null;
+        });
+        faults();
+        stage("uninstall removes the release's pods from the real node", false, () -> {
+            var r = rel.uninstall(Duration.ofMinutes(2));
+            Report.expect(r.ok(), "helm uninstall failed: %s", r.said());
+            Kube.waitFor("the release's pods to go", Duration.ofSeconds(90), () -> {
+                var pods = kube.list(NAMESPACE, "pods", "app.kubernetes.io/instance=" + RELEASE + ",app.kubernetes.io/component in (api,worker)");
+                return pods.isEmpty() ? null : pods.size() + " pods left";
+            });
+            return null;
+        });
+    }
+
+    /** What the simulation cannot show: failures the containers themselves report. */
+    private void faults() throws IOException {
+        stage("a failing migration (3.0.0-broken) exits non-zero for real; the upgrade rolls back and 2.0.0 keeps serving", false, () -> {
+            try {
+                Upgrader.upgrade(rel, real(List.of("migrations.backoffLimit=0"), Duration.ofMinutes(3)).withTag("3.0.0-broken"), progress);
+                Report.fail("the upgrade to 3.0.0-broken succeeded");
+            } catch (Installer.Failed e) {
+                Report.expect(e.getMessage().contains("invalid input syntax"), "the failure does not show PostgreSQL's own error:\n%s", e.getMessage());
+                Report.expect(e.getMessage().contains("rolled back to revision"), "not rolled back:\n%s", e.getMessage());
+            }
+            Report.expect("0002".equals(alembicVersion()), "alembic_version is %s after the failed migration", alembicVersion());
+            String health = serviceGet("/health");
+            Report.expect(health.contains("2.0.0"), "after the rollback /health says: %s", health);
+            return null;
+        });
+        stage("migrate.java: a failing migration prints the container's own log lines and exits non-zero", false, () -> {
+            var out = Migrator.run(rel, List.of("--set-string image.tag=3.0.0-broken", "migrations.backoffLimit=0"), Duration.ofMinutes(2), progress);
+            Report.expect(!out.succeeded() && !out.running(), "the broken migration Job %s did not fail", out.job());
+            Report.expect(out.explanation().contains("invalid input syntax") && out.explanation().contains("Running upgrade 0002 -> 0003"),
+                    "the explanation does not show Alembic's and PostgreSQL's own lines:\n%s", out.explanation());
+            kube.run("delete", "job", out.job(), "-n", NAMESPACE, "--wait=false");
+            return null;
+        });
+        stage("the chart without its /tmp emptyDir fails on the real node with the container's own error", false, () -> {
+            Path tmp = Files.createTempDirectory("trevor-no-tmp");
+            try {
+                Path chart = chartWithoutTmpMount(tmp);
+                var defective = new Release(helm, kube, "notmp", "trevor-real-notmp", chart);
+                try {
+                    Installer.install(defective, real(List.of("migrations.backoffLimit=0"), Duration.ofSeconds(90)).withTag("2.0.0"), progress);
+                    Report.fail("the chart without /tmp installed and ran");
+                } catch (Installer.Failed e) {
+                    Report.expect(e.getMessage().contains("Read-only file system"), "the failure does not show the container's own error:\n%s",
+                            e.getMessage());
+                    progress.info("failed as expected, in the container's words: "
+                            + e.getMessage().lines().filter(l -> l.contains("Read-only file system")).findFirst().orElse("").strip());
+                }
+            } finally {
+                Dirs.deleteTree(tmp);
+                kube.run("delete", "namespace", "trevor-real-notmp", "--wait=false");
+            }
+            return null;
+        });
+    }
+
+    /** values/real-node.yaml plus these. */
+    private Installer.Options real(List<String> sets, Duration timeout) {
+        return options(repo.resolve("values/real-node.yaml"), sets, timeout);
+    }
+
+    /** A pod runs on the real node, in a container containerd started, Ready by its probes, never restarted. */
+    private static void realAndReady(Map<String, Object> pod) {
+        String name = Yaml.str(pod, "metadata.name");
+        Report.expect(RealNode.NODE_NAME.equals(Yaml.str(pod, "spec.nodeName")), "%s runs on %s", name, Yaml.str(pod, "spec.nodeName"));
+        Report.expect(LiveChecks.ready(pod), "%s is not Ready: %s", name, Yaml.at(pod, "status.conditions"));
+        for (var c : Yaml.maps(pod, "status.containerStatuses")) {
+            Report.expect(String.valueOf(Yaml.str(c, "containerID")).startsWith("containerd://"), "%s/%s: container ID %s", name,
+                    Yaml.str(c, "name"), Yaml.str(c, "containerID"));
+            Report.expect(Boolean.TRUE.equals(Yaml.at(c, "started")) && Boolean.TRUE.equals(Yaml.at(c, "ready")), "%s/%s: started %s, ready %s",
+                    name, Yaml.str(c, "name"), Yaml.at(c, "started"), Yaml.at(c, "ready"));
+            Report.expect("0".equals(Yaml.str(c, "restartCount")), "%s/%s restarted %s times", name, Yaml.str(c, "name"), Yaml.str(c, "restartCount"));
+        }
+    }
+
+    /** GET through the API Service, by the API server's service proxy (no port on this machine opens). */
+    private String serviceGet(String path) {
+        var svc = kube.list(NAMESPACE, "services", rel.selector("api")).get(0);
+        var r = kube.run("get", "--raw", "/api/v1/namespaces/" + NAMESPACE + "/services/" + Yaml.str(svc, "metadata.name") + ":http/proxy" + path);
+        Report.expect(r.ok(), "GET %s through the Service: %s", path, r.said());
+        return r.out();
+    }
+
+    private Exec.Result exec(String pod, String... cmd) {
+        var args = new ArrayList<>(List.of("exec", pod, "-n", NAMESPACE, "--"));
+        args.addAll(List.of(cmd));
+        return kube.run(args.toArray(String[]::new));
+    }
+
+    /** What Alembic recorded in the database, asked inside the PostgreSQL pod. */
+    private String alembicVersion() {
+        var pg = kube.list(NAMESPACE, "pods", "app.kubernetes.io/instance=" + DevDeps.RELEASE + ",app.kubernetes.io/name=postgres");
+        Report.expect(!pg.isEmpty(), "no PostgreSQL pod");
+        var r = kube.run("exec", Yaml.str(pg.get(0), "metadata.name"), "-n", NAMESPACE, "--", "psql", "-h", "/run/postgresql", "-U", "trevor",
+                "-d", "trevor", "-tAc", "select version_num from alembic_version");
+        Report.expect(r.ok(), "psql: %s", r.said());
+        return r.out().strip();
+    }
+
+    @Override
+    java.util.List<String> down() {
+        var node = RealNode.down(name, progress::info);
+        var left = new ArrayList<>(RealNode.leftovers(node));
+        left.addAll(super.down());
+        return left;
+    }
+}
