@@ -116,6 +116,6 @@ class ToolsCli {
                 "Resolution: $TREVOR_<TOOL> override, else a fitting tool on PATH (unless TREVOR_TOOLS_NO_PATH=1),",
                 "else the pinned download in $TREVOR_CACHE (default ${XDG_CACHE_HOME:-~/.cache}/trevor-chart-ops).",
                 "go: go >= 1.26 from PATH, $GOROOT/bin or /usr/local/go/bin, else the pinned toolchain from the Go",
-                "module proxy ($TREVOR_GOPROXY, else the first URL in $GOPROXY, else https://proxy.golang.org).");
+                "module proxy ($TREVOR_GOPROXY, else the first URL in $GOPROXY or in `go env GOPROXY`).");
     }
 }

