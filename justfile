@@ -24,7 +24,7 @@ lint:
 bench runs="5":
     {{jbang}} scripts/bench.java --runs {{runs}}
 
-# Start the local cluster (k3d with Docker, else kwok)
+# Start the local cluster (k3d with Docker, else kwok; add --real-node for real containers)
 up *args="":
     {{jbang}} scripts/cluster.java up {{args}}
 
@@ -48,9 +48,25 @@ migrate *args="":
 upgrade tag *args="":
     {{jbang}} scripts/upgrade.java --tag {{tag}} {{args}}
 
+# Roll back to the previous revision (or --revision N); says which migrations stay applied
+rollback *args="":
+    {{jbang}} scripts/rollback.java {{args}}
+
 # The whole lifecycle on kwok: up, install, checks, upgrade, checks, uninstall, down
 e2e helm="4" *args="":
     {{jbang}} scripts/e2e.java --helm-major {{helm}} {{args}}
+
+# The lifecycle on a real node: real containers, PostgreSQL, Alembic (root, Debian/Ubuntu)
+e2e-real *args="":
+    {{jbang}} scripts/e2e.java --real {{args}}
+
+# The trust guarantees: locks, interrupts, secrets, what counts as local
+safety *args="":
+    {{jbang}} scripts/safety.java {{args}}
+
+# Build the local images (pause, PostgreSQL, Redis, the trevor stand-in) without Docker
+images *args="build":
+    {{jbang}} scripts/images.java {{args}}
 
 # Fetch every pinned tool into the cache (helm 3 and 4, kubectl, just, go)
 tools:

@@ -29,6 +29,7 @@
 //SOURCES lib/ControlPlane.java
 //SOURCES lib/BuildLock.java
 //SOURCES lib/KwokCluster.java
+//SOURCES lib/Images.java
 //SOURCES lib/ClusterLock.java
 //SOURCES lib/K3dCluster.java
 
@@ -113,7 +114,8 @@ public class cluster implements Callable<Integer> {
         @Option(names = "--real-node", description = "kwok: add a real node (kubelet, containerd, runc, CNI, kube-proxy, CoreDNS) where real containers run; needs root.")
         boolean realNode;
 
-        @Option(names = "--image-archive", paramLabel = "TAR", description = "With --real-node: docker-archive to import into the node's containerd (repeatable), e.g. the pause image.")
+        @Option(names = "--image-archive", paramLabel = "TAR", description = "With --real-node: docker-archive to import into the node's containerd "
+                + "(repeatable). Default: every image scripts/images.java builds (pause, PostgreSQL, Redis, the trevor stand-in), built or taken from its cache.")
         java.util.List<Path> imageArchives = new java.util.ArrayList<>();
 
         @Override public Integer call() {
@@ -134,7 +136,12 @@ public class cluster implements Callable<Integer> {
                     Path repo = Repo.root();
                     if (repo == null) throw new Target.Invalid("run me from inside the trevor repository");
                     var info = p.step("kwok cluster " + parent.name, () -> KwokCluster.up(repo, parent.name, parent.kubeconfig, recreate, p::info));
-                    if (realNode) p.step("real node", () -> RealNode.up(repo, parent.name, imageArchives, p::info));
+                    if (realNode) {
+                        var archives = imageArchives.isEmpty()
+                                ? p.step("images (scripts/images.java build)", () -> new java.util.ArrayList<>(Images.build(repo, java.util.List.of(), p::info).values()))
+                                : imageArchives;
+                        p.step("real node", () -> RealNode.up(repo, parent.name, archives, p::info));
+                    }
                     p.info("context " + info.context() + "; next: jbang scripts/install.java");
                 }
                 p.printTimings();

@@ -61,6 +61,7 @@ final class KwokE2e extends E2e {
         upgradesAndRollback();
         previousReleases();
 
+        if (keep) return; // --keep: the release stays, to look at
         stage("uninstall leaves nothing of the release: no workload, hook Job, ServiceAccount, policy, budget or lock", false, () -> {
             var r = rel.uninstall(Duration.ofMinutes(2));
             Report.expect(r.ok(), "helm uninstall failed: %s", r.said());
