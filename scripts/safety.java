@@ -232,12 +232,13 @@ public class safety implements Callable<Integer> {
         check("row 6: status reports a failed last revision and exits 1", () -> {
             var ok = install("safety-failed", List.of("-f", repo.resolve("values/prod.yaml").toString()));
             Report.expect(ok.ok(), "install: exit %d: %s", ok.exit(), tail(ok));
-            var bad = install("safety-failed", List.of("-f", repo.resolve("values/prod.yaml").toString(), "--tag", "9.9.9", "--no-rollback",
-                    "--timeout", "60s", "--set-string", "migrations.podLabels.trevor\\.test/fail=true", "--set", "migrations.backoffLimit=0"));
+            var bad = install("safety-failed", concat(List.of("-f", repo.resolve("values/prod.yaml").toString(), "--tag", "9.9.9", "--no-rollback",
+                    "--timeout", "60s", "--set", "migrations.backoffLimit=0"), testLabel("fail")));
             Report.expect(bad.exit() == 1, "the failing upgrade: expected exit 1, got %d: %s", bad.exit(), tail(bad));
             var st = script("status.java", target("safety-failed"), Map.of());
             Report.expect(st.exit() == 1, "status exited %d on a failed release: %s", st.exit(), tail(st));
-            Report.expect(st.out().contains("failed"), "status does not show the failed revision: %s", tail(st));
+            Report.expect(st.out().contains("FAIL  release: Helm reports the last revision deployed") && st.out().contains(" is failed: "),
+                    "status does not report the failed revision: %s", tail(st));
         });
 
         check("row 7: migrate runs the last deployed revision's image, not the failed one's", () -> {
@@ -248,8 +249,7 @@ public class safety implements Callable<Integer> {
         });
 
         check("row 7: a migrate that times out says the Job still runs and how to stop it; a second one is refused meanwhile", () -> {
-            var slow = script("migrate.java", concat(target("safety-failed"), "--timeout", "5s", "--set-string",
-                    "migrations.podLabels.trevor\\.test/hang=true"), Map.of());
+            var slow = script("migrate.java", concat(concat(target("safety-failed"), "--timeout", "5s"), testLabel("hang")), Map.of());
             Report.expect(slow.exit() == 1 && (slow.out() + slow.err()).contains("still running") && slow.out().contains("delete job"),
                     "expected exit 1 saying the Job still runs and how to stop it, got %d: %s", slow.exit(), tail(slow));
             var second = script("migrate.java", concat(target("safety-failed"), "--timeout", "30s"), Map.of());
@@ -259,9 +259,9 @@ public class safety implements Callable<Integer> {
         });
 
         check("row 8: a hang-up during the pre-install hook stops helm cleanly and the hook Job with it", () -> {
-            var p = start("install.java", concat(target("safety-hup"), "-f", repo.resolve("values/prod.yaml").toString(), "--timeout", "120s",
-                    "--set-string", "migrations.podLabels.trevor\\.test/hang=true"));
-            awaitJob("safety-hup", Duration.ofSeconds(60));
+            var p = start("install.java", concat(concat(target("safety-hup"), "-f", repo.resolve("values/prod.yaml").toString(), "--timeout", "120s"),
+                    testLabel("hang")));
+            awaitJob("safety-hup", Duration.ofSeconds(60), p);
             signal(p, "HUP");
             var r = p.await(Duration.ofMinutes(3));
             Report.expect(r.exit() != 0, "the interrupted install exited 0");
@@ -275,9 +275,8 @@ public class safety implements Callable<Integer> {
         });
 
         check("row 8: a release left pending by a killed run is named as stuck, and --recover gets it out", () -> {
-            var p = start("upgrade.java", concat(target("safety-hup"), "--tag", "2.0.0", "--timeout", "120s", "--set-string",
-                    "migrations.podLabels.trevor\\.test/hang=true"));
-            awaitJob("safety-hup", Duration.ofSeconds(60));
+            var p = start("upgrade.java", concat(concat(target("safety-hup"), "--tag", "2.0.0", "--timeout", "120s"), testLabel("hang")));
+            awaitJob("safety-hup", Duration.ofSeconds(60), p);
             // The hard way: the script and its helm die at once, as in a power cut.
             var helmPids = descendants(p.pid());
             signal(p, "KILL");
@@ -298,9 +297,8 @@ public class safety implements Callable<Integer> {
 
         check("rows 8, 13: Ctrl-C during an upgrade's hook rolls back, stops the hook Job and leaves no values file", () -> {
             var before = tempValuesFiles();
-            var p = start("upgrade.java", concat(target("safety-hup"), "--tag", "3.0.0", "--timeout", "120s", "--set-string",
-                    "migrations.podLabels.trevor\\.test/hang=true"));
-            awaitJob("safety-hup", Duration.ofSeconds(60));
+            var p = start("upgrade.java", concat(concat(target("safety-hup"), "--tag", "3.0.0", "--timeout", "120s"), testLabel("hang")));
+            awaitJob("safety-hup", Duration.ofSeconds(60), p);
             signal(p, "INT");
             var r = p.await(Duration.ofMinutes(3));
             Report.expect(r.exit() != 0, "the interrupted upgrade exited 0");
@@ -419,6 +417,15 @@ public class safety implements Callable<Integer> {
         }
     }
 
+    /**
+     * The kwok Stage label that makes migration pods fail or hang, as --set-string arguments;
+     * scripts before --set-string existed took the flag inside --set.
+     */
+    private String[] testLabel(String stage) {
+        String value = "migrations.podLabels.trevor\\.test/" + stage + "=true";
+        return scriptsFrom == null ? new String[] {"--set-string", value} : new String[] {"--set", "--set-string " + value};
+    }
+
     private List<String> target(String namespace) {
         return List.of("--kubeconfig", kubeconfig.toString(), "--context", kube.context, "-n", namespace, "--helm-major", String.valueOf(helmMajor));
     }
@@ -505,9 +512,17 @@ public class safety implements Callable<Integer> {
         return ProcessHandle.of(pid).map(h -> h.descendants().map(ProcessHandle::pid).toList()).orElse(List.of());
     }
 
-    private void awaitJob(String namespace, Duration max) {
-        Kube.waitFor("a migration Job running in " + namespace, max,
-                () -> activeMigrationJobs(namespace).isEmpty() ? "none yet" : null);
+    /** Waits for the script's migration Job to run; if none comes, stops the script and says what it printed. */
+    private void awaitJob(String namespace, Duration max, Started p) throws InterruptedException {
+        try {
+            Kube.waitFor("a migration Job running in " + namespace, max, () -> {
+                if (!p.process.isAlive()) throw new IllegalStateException("the script ended with exit " + p.process.exitValue());
+                return activeMigrationJobs(namespace).isEmpty() ? "none yet" : null;
+            });
+        } catch (IllegalStateException e) {
+            var r = p.await(Duration.ofSeconds(30));
+            Report.fail("no migration Job ran in %s (%s); the script said: %s", namespace, e.getMessage(), tail(r));
+        }
     }
 
     private List<String> activeMigrationJobs(String namespace) {

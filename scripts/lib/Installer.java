@@ -238,45 +238,39 @@ final class Installer {
     static Outcome install(Release rel, Options o, Progress p) {
         var plan = p.step("preflight (values, env files, render, namespace, release state, secrets)", () -> preflight(rel, o));
         boolean createdNamespace = false;
-        boolean changedMore = false;
-        try {
-            if (plan.createNamespace()) {
-                createdNamespace = p.step("namespace " + rel.namespace + " (Pod Security restricted)", () -> createNamespace(rel.kube, rel.namespace));
-            } else if (!plan.relabel().isEmpty()) {
-                p.step("namespace " + rel.namespace + ": set " + plan.relabel() + " (--relabel-namespace)", () -> relabel(rel.kube, rel.namespace, plan.relabel()));
-                changedMore = true;
-            }
-            try (var lock = p.step("take the release's lock (Lease " + ReleaseLock.leaseName(rel.name) + ")",
-                    () -> ReleaseLock.acquire(rel.kube, rel.namespace, rel.name, "install.java/upgrade.java " + rel.name))) {
-                var state = rel.state();
-                if (state.last() != null && state.last().pending()) {
-                    if (!o.recover()) throw new Kube.Refused(stuckMessage(rel, state));
-                    changedMore = true;
-                    recover(rel, state, o.timeout(), p);
-                }
+        if (plan.createNamespace()) {
+            createdNamespace = p.step("namespace " + rel.namespace + " (Pod Security restricted)", () -> createNamespace(rel.kube, rel.namespace));
+        } else if (!plan.relabel().isEmpty()) {
+            p.step("namespace " + rel.namespace + ": set " + plan.relabel() + " (--relabel-namespace)", () -> relabel(rel.kube, rel.namespace, plan.relabel()));
+        }
+        try (var lock = p.step("take the release's lock (Lease " + ReleaseLock.leaseName(rel.name) + ")",
+                () -> ReleaseLock.acquire(rel.kube, rel.namespace, rel.name, "install.java/upgrade.java " + rel.name))) {
+            var state = rel.state();
+            try {
+                if (state.last() != null && state.last().pending() && !o.recover()) throw new Kube.Refused(stuckMessage(rel, state));
                 p.step("server-side dry run (the API server validates and admits every object; nothing is stored)",
                         () -> dryRun(rel, plan.objects()));
-                for (var s : plan.secrets()) {
-                    if (s.keep()) {
-                        p.info("Secret " + s.name() + " " + s.source());
-                        continue;
-                    }
-                    changedMore = true;
-                    String what = p.step("Secret " + s.name() + " " + s.source(), () -> applySecret(rel.kube, rel.namespace, s.name(), s.data()));
-                    p.info("Secret " + s.name() + ": " + what);
+            } catch (Target.Invalid | Kube.Refused e) {
+                // Refused while holding the lock, with the namespace as this run's only change (the API server judges
+                // objects only in a namespace that exists): leave the cluster as it was found, and wait until it is so.
+                // A run refused the lock never deletes: the namespace is the holder's now.
+                if (createdNamespace) {
+                    var r = rel.kube.run(Duration.ofSeconds(90), "delete", "namespace", rel.namespace, "--wait=true", "--timeout=60s");
+                    p.info(r.ok() ? "removed namespace " + rel.namespace + " again: nothing was installed"
+                            : "could not remove namespace " + rel.namespace + " again (" + Kube.firstLine(r.said()) + "); it holds nothing");
                 }
-                changedMore = true;
-                return new Outcome(helm(rel, o, state, p));
+                throw e;
             }
-        } catch (Target.Invalid | Kube.Refused e) {
-            if (createdNamespace && !changedMore) {
-                // The namespace was this run's only change (the API server judges objects only in a namespace
-                // that exists): leave the cluster as it was found, and wait until it is so.
-                var r = rel.kube.run(Duration.ofSeconds(90), "delete", "namespace", rel.namespace, "--wait=true", "--timeout=60s");
-                p.info(r.ok() ? "removed namespace " + rel.namespace + " again: nothing was installed"
-                        : "could not remove namespace " + rel.namespace + " again (" + Kube.firstLine(r.said()) + "); it holds nothing");
+            if (state.last() != null && state.last().pending()) recover(rel, state, o.timeout(), p);
+            for (var s : plan.secrets()) {
+                if (s.keep()) {
+                    p.info("Secret " + s.name() + " " + s.source());
+                    continue;
+                }
+                String what = p.step("Secret " + s.name() + " " + s.source(), () -> applySecret(rel.kube, rel.namespace, s.name(), s.data()));
+                p.info("Secret " + s.name() + ": " + what);
             }
-            throw e;
+            return new Outcome(helm(rel, o, state, p));
         }
     }
 

@@ -56,13 +56,19 @@ final class Migrator {
             boolean[] done = {false};
             try (var stop = Interrupts.onStop("name the migration Job", () -> System.err.println(
                     "stopping: migration Job " + name + " goes on running in the cluster; " + follow))) {
-                p.step("wait for Job " + name + " (up to " + timeout.toSeconds() + " s)", () -> Kube.waitFor("Job " + name, timeout, () -> {
-                    var j = rel.kube.get(rel.namespace, "job", name);
-                    if (j == null) { done[0] = true; return null; }
-                    if (Kube.conditionTrue(j, "Complete")) { ok[0] = true; done[0] = true; return null; }
-                    if (Kube.conditionTrue(j, "Failed")) { done[0] = true; return null; }
-                    return "active=" + Yaml.str(j, "status.active") + " failed=" + Yaml.str(j, "status.failed");
-                }));
+                p.step("wait for Job " + name + " (up to " + timeout.toSeconds() + " s)", () -> {
+                    // A watch, not a poll: a Job's first condition that turns True comes with its end
+                    // (Complete or Failed, or SuccessCriteriaMet/FailureTarget just before them).
+                    var w = rel.kube.run(timeout.plusSeconds(30), "wait", "job/" + name, "-n", rel.namespace,
+                            "--for=jsonpath={.status.conditions[?(@.status==\"True\")].type}", "--timeout=" + timeout.toSeconds() + "s");
+                    Kube.waitFor("Job " + name + " to be Complete or Failed", Duration.ofSeconds(w.ok() ? 15 : 1), () -> {
+                        var j = rel.kube.get(rel.namespace, "job", name);
+                        if (j == null) { done[0] = true; return null; }
+                        if (Kube.conditionTrue(j, "Complete")) { ok[0] = true; done[0] = true; return null; }
+                        if (Kube.conditionTrue(j, "Failed")) { done[0] = true; return null; }
+                        return "active=" + Yaml.str(j, "status.active") + " failed=" + Yaml.str(j, "status.failed");
+                    });
+                });
             } catch (IllegalStateException e) {
                 p.info(e.getMessage());
             }
