@@ -80,8 +80,8 @@ class ToolsCli {
             }
             case "list": {
                 for (String id : Tools.ids()) {
-                    System.out.printf("%-8s %-8s override: %-15s pinned from: %s%n", id, Tools.pinnedVersion(id),
-                            Tools.envVar(id), Tools.pinnedSource(id));
+                    System.out.printf("%-8s %-8s override: %-15s pinned from: %s%n", id, ToolPins.pinnedVersion(id),
+                            Tools.envVar(id), ToolPins.pinnedSource(id));
                 }
                 System.out.println("cache: " + Tools.toolsDir());
                 return 0;

@@ -16,7 +16,7 @@ import org.apache.commons.compress.archivers.zip.ZipFile;
 
 /**
  * Unpacking with Apache Commons Compress (tar, zip): walks over the files of a .tgz or a zip stream, and
- * the Go toolchain zip extractor that keeps Unix modes. {@link Tools} installs the pinned downloads with these.
+ * the Go toolchain zip extractor that keeps Unix modes. {@link ToolInstaller} installs the pinned downloads with these.
  */
 final class Archives {
     private Archives() {}

