@@ -22,7 +22,7 @@ import java.util.function.Consumer;
 /**
  * HTTP downloads of pinned artifacts: GET (through {@code HTTPS_PROXY} unless {@code NO_PROXY} says
  * otherwise), up to three attempts, a size cap, and the digests that pins are checked against: npm's
- * {@code sha512-<base64>} integrity or a hex SHA-256. Only JDK classes are used; {@link Tools} fetches its
+ * {@code sha512-<base64>} integrity or a hex SHA-256. Only JDK classes are used; {@link ToolInstaller} fetches the
  * pinned tools with these.
  */
 final class Download {

@@ -1,10 +1,17 @@
+//DEPS io.github.java-diff-utils:java-diff-utils:4.15
+
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
+import com.github.difflib.DiffUtils;
+import com.github.difflib.UnifiedDiffUtils;
 
-/** What an upgrade changes: the deployed manifests against the new render, object by object. */
+/**
+ * What an upgrade changes: the deployed manifests against the new render, object by object, each changed
+ * one as a unified diff (java-diff-utils).
+ */
 final class ManifestDiff {
     private ManifestDiff() {}
 
@@ -33,45 +40,22 @@ final class ManifestDiff {
         return all;
     }
 
-    /** Objects by "Kind/name", as normalised YAML (key order and formatting do not count). */
+    /** Objects by "Kind/name", as re-dumped YAML (formatting does not count; key order does). */
     static Map<String, String> byId(String multiDoc) {
         var out = new LinkedHashMap<String, String>();
         for (var o : Manifests.parse(multiDoc)) out.put(o.id(), Yaml.dump(o.body()));
         return out;
     }
 
-    /** Changed lines with `context` lines around them: "-" before, "+" after. */
+    /**
+     * The changed lines of one object in unified format, with {@code context} lines around them: an
+     * "@@ -l,n +l,n @@" header per hunk, then " " kept, "-" before, "+" after.
+     */
     static String lines(List<String> a, List<String> b, int context) {
-        int n = a.size(), m = b.size();
-        int[][] lcs = new int[n + 1][m + 1];
-        for (int i = n - 1; i >= 0; i--) {
-            for (int j = m - 1; j >= 0; j--) {
-                lcs[i][j] = a.get(i).equals(b.get(j)) ? lcs[i + 1][j + 1] + 1 : Math.max(lcs[i + 1][j], lcs[i][j + 1]);
-            }
-        }
-        var ops = new ArrayList<String>();
-        int i = 0, j = 0;
-        while (i < n || j < m) {
-            if (i < n && j < m && a.get(i).equals(b.get(j))) { ops.add("  " + a.get(i)); i++; j++; }
-            else if (j < m && (i == n || lcs[i][j + 1] >= lcs[i + 1][j])) { ops.add("+ " + b.get(j)); j++; }
-            else { ops.add("- " + a.get(i)); i++; }
-        }
-        var keep = new boolean[ops.size()];
-        for (int k = 0; k < ops.size(); k++) {
-            if (ops.get(k).startsWith("  ")) continue;
-            for (int c = Math.max(0, k - context); c <= Math.min(ops.size() - 1, k + context); c++) keep[c] = true;
-        }
+        var unified = UnifiedDiffUtils.generateUnifiedDiff("before", "after", a, DiffUtils.diff(a, b), context);
         var out = new StringBuilder();
-        boolean gap = false;
-        for (int k = 0; k < ops.size(); k++) {
-            if (keep[k]) {
-                if (gap) out.append("  …\n");
-                out.append(ops.get(k)).append("\n");
-                gap = false;
-            } else {
-                gap = true;
-            }
-        }
+        // the first two lines are the "--- before" / "+++ after" file header: the object's header says that
+        for (String line : unified.subList(Math.min(2, unified.size()), unified.size())) out.append(line).append('\n');
         return out.toString();
     }
 }
