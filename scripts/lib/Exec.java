@@ -1,3 +1,6 @@
+//SOURCES Interrupts.java
+//SOURCES Problem.java
+
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
