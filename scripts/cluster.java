@@ -30,6 +30,7 @@
 //SOURCES lib/BuildLock.java
 //SOURCES lib/KwokCluster.java
 //SOURCES lib/Images.java
+//SOURCES lib/ImageBuild.java
 //SOURCES lib/ClusterLock.java
 //SOURCES lib/K3dCluster.java
 
@@ -138,7 +139,7 @@ public class cluster implements Callable<Integer> {
                     var info = p.step("kwok cluster " + parent.name, () -> KwokCluster.up(repo, parent.name, parent.kubeconfig, recreate, p::info));
                     if (realNode) {
                         var archives = imageArchives.isEmpty()
-                                ? p.step("images (scripts/images.java build)", () -> new java.util.ArrayList<>(Images.build(repo, java.util.List.of(), p::info).values()))
+                                ? p.step("images (scripts/images.java build)", () -> new java.util.ArrayList<>(ImageBuild.build(repo, java.util.List.of(), p::info).values()))
                                 : imageArchives;
                         p.step("real node", () -> RealNode.up(repo, parent.name, archives, p::info));
                     }

@@ -78,7 +78,7 @@ final class ImageSmoke {
         } finally {
             smoke.cleanUp(runContainerdExisted);
             if (keep) say.accept("smoke: logs kept in " + dir);
-            else Images.deleteTree(dir);
+            else Dirs.deleteTreeOrFail(dir);
         }
     }
 
