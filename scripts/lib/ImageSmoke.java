@@ -86,7 +86,8 @@ final class ImageSmoke {
         say.accept("smoke: PostgreSQL accepts a password login over TCP: " + login.out().strip());
 
         ctd.runDetached("redis", Images.REDIS, List.of(bind(ctd.volume("redis-data", 999, 0755), "/data")), net, List.of(), List.of());
-        waitFor(say, "Redis to answer PING", Duration.ofSeconds(30), () -> ctd.exec("redis", "redis-cli", "-h", "127.0.0.1", "ping").out().contains("PONG"));
+        waitFor(say, "Redis to answer PING", Duration.ofSeconds(30),
+                () -> ctd.exec("redis", "redis-cli", "-h", "127.0.0.1", "ping").out().contains("PONG"));
         say.accept("smoke: Redis answers PING");
 
         migrate(Images.TREVOR_1, "migrate-1", net, "Running upgrade  -> 0001", "0001");
@@ -150,7 +151,8 @@ final class ImageSmoke {
     }
 
     private void expectRevision(String revision) {
-        var v = ctd.exec("postgres", "psql", "-h", "/run/postgresql", "-U", "trevor", "-d", "trevor", "-Atc", "select version_num from alembic_version");
+        var v = ctd.exec("postgres", "psql", "-h", "/run/postgresql", "-U", "trevor", "-d", "trevor", "-Atc",
+                "select version_num from alembic_version");
         expect(v.ok() && v.out().strip().equals(revision), "alembic_version to hold " + revision, v);
         say.accept("smoke: PostgreSQL alembic_version = " + v.out().strip());
     }

@@ -197,8 +197,8 @@ final class RealE2e extends E2e {
 
     @Override
     java.util.List<String> down() {
-        var node = RealNode.down(name, progress::info);
-        var left = new ArrayList<>(RealNode.leftovers(node));
+        var node = RealNodeDown.down(name, progress::info);
+        var left = new ArrayList<>(RealNodeDown.leftovers(node));
         left.addAll(super.down());
         return left;
     }
