@@ -20,7 +20,7 @@ import java.util.Map;
  */
 final class ImageKeys {
     final Path repo;
-    final Path cache;
+    private final Path cache;
     private final Map<Images.Layer, String> layerKeys = new HashMap<>();
     private DebianRootfs.Lock debian;
 
@@ -48,7 +48,7 @@ final class ImageKeys {
      * each first line is the recipe's version: bump it when the way a kind of layer is made
      * changes, so the cached ones are rebuilt.
      */
-    String describe(Images.Layer l) {
+    private String describe(Images.Layer l) {
         var sb = new StringBuilder();
         if (l instanceof Images.DebianLayer d) {
             var lock = debian();

@@ -1,8 +1,8 @@
-//SOURCES NodeNetwork.java
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashSet;
@@ -54,7 +54,7 @@ final class NodeHost {
             }
             var dirs = new LinkedHashSet<Path>();
             for (Path d : HOST_DIRS) if (Files.exists(d)) dirs.add(d);
-            return new Baseline(sysctls, dirs, NodeNetwork.save("iptables-save"), NodeNetwork.save("ip6tables-save"));
+            return new Baseline(sysctls, dirs, save("iptables-save"), save("ip6tables-save"));
         }
 
         void write(Path dir) {
@@ -88,6 +88,16 @@ final class NodeHost {
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
+        }
+    }
+
+    /** What iptables-save (or ip6tables-save) prints; empty when it fails or is not installed. */
+    static String save(String tool) {
+        try {
+            var r = Exec.run(List.of(tool), Duration.ofSeconds(30));
+            return r.ok() ? r.out() : "";
+        } catch (Exec.ToolMissing e) {
+            return "";
         }
     }
 

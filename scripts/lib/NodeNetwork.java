@@ -1,4 +1,5 @@
 //SOURCES IptablesRules.java
+//SOURCES NodeHost.java
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -66,20 +67,11 @@ final class NodeNetwork {
         if (!r.ok()) throw new Installer.Failed(String.join(" ", cmd) + " failed: " + r.said());
     }
 
-    static String save(String tool) {
-        try {
-            var r = Exec.run(List.of(tool), Duration.ofSeconds(30));
-            return r.ok() ? r.out() : "";
-        } catch (Exec.ToolMissing e) {
-            return "";
-        }
-    }
-
     /** The iptables chains and rules a node added since the baseline, per family. */
     static Map<String, List<IptablesRules.Added>> iptablesAdded(NodeHost.Baseline b) {
         var out = new LinkedHashMap<String, List<IptablesRules.Added>>();
-        out.put("iptables", IptablesRules.added(IptablesRules.parse(b.iptables4()), IptablesRules.parse(save("iptables-save"))));
-        out.put("ip6tables", IptablesRules.added(IptablesRules.parse(b.iptables6()), IptablesRules.parse(save("ip6tables-save"))));
+        out.put("iptables", IptablesRules.added(IptablesRules.parse(b.iptables4()), IptablesRules.parse(NodeHost.save("iptables-save"))));
+        out.put("ip6tables", IptablesRules.added(IptablesRules.parse(b.iptables6()), IptablesRules.parse(NodeHost.save("ip6tables-save"))));
         return out;
     }
 
