@@ -41,7 +41,7 @@ final class ClusterChecks {
         return kube;
     }
 
-    /** Runs a check; it is reported only when --only selects it. */
+    /** Runs a check; only one that --only selects is reported (the others still run). */
     void check(String check, Report.Body body) {
         var r = Report.evaluate(check, context(), () -> progress.step(check, () -> {
             try {
