@@ -30,6 +30,7 @@
 //SOURCES lib/BuildLock.java
 //SOURCES lib/KwokCluster.java
 //SOURCES lib/Images.java
+//SOURCES lib/ImageBuild.java
 //SOURCES lib/ClusterLock.java
 //SOURCES lib/K3dCluster.java
 
@@ -138,7 +139,7 @@ public class cluster implements Callable<Integer> {
                     var info = p.step("kwok cluster " + parent.name, () -> KwokCluster.up(repo, parent.name, parent.kubeconfig, recreate, p::info));
                     if (realNode) {
                         var archives = imageArchives.isEmpty()
-                                ? p.step("images (scripts/images.java build)", () -> new java.util.ArrayList<>(Images.build(repo, java.util.List.of(), p::info).values()))
+                                ? p.step("images (scripts/images.java build)", () -> new java.util.ArrayList<>(ImageBuild.build(repo, java.util.List.of(), p::info).values()))
                                 : imageArchives;
                         p.step("real node", () -> RealNode.up(repo, parent.name, archives, p::info));
                     }
@@ -168,16 +169,16 @@ public class cluster implements Callable<Integer> {
                     K3dCluster.run(K3dCluster.downCommands(parent.name, parent.dryRun), parent.dryRun, p::info);
                     return 0;
                 }
-                var node = RealNode.exists(parent.name) ? p.step("remove real node", () -> RealNode.down(parent.name, p::info)) : null;
+                var node = RealNode.exists(parent.name) ? p.step("remove real node", () -> RealNodeDown.down(parent.name, p::info)) : null;
                 var footprint = p.step("remove kwok cluster " + parent.name, () -> KwokCluster.down(parent.name, parent.kubeconfig, p::info));
                 var left = new java.util.ArrayList<>(KwokCluster.leftovers(footprint));
-                if (node != null) left.addAll(RealNode.leftovers(node));
+                if (node != null) left.addAll(RealNodeDown.leftovers(node));
                 if (!left.isEmpty()) {
                     System.err.println("cluster: left behind: " + String.join("; ", left));
                     return 1;
                 }
                 p.info("nothing left behind (" + footprint.pids().size() + " processes, ports " + footprint.ports() + ")");
-                if (node != null) p.info("real node: nothing left behind (" + RealNode.describe(node) + ")");
+                if (node != null) p.info("real node: nothing left behind (" + RealNodeDown.describe(node) + ")");
                 return 0;
             });
         }

@@ -20,6 +20,7 @@
 //SOURCES lib/PythonEnv.java
 //SOURCES lib/ImageArchive.java
 //SOURCES lib/Images.java
+//SOURCES lib/ImageBuild.java
 //SOURCES lib/ImageSmoke.java
 
 import java.nio.file.Files;
@@ -91,7 +92,7 @@ public class images implements Callable<Integer> {
         @Override public Integer call() {
             return guard(() -> {
                 long t0 = System.nanoTime();
-                var built = Images.build(repo(), names, images::say);
+                var built = ImageBuild.build(repo(), names, images::say);
                 built.forEach((ref, archive) -> System.out.printf(Locale.ROOT, "%-36s %s%n", ref, archive));
                 say(String.format(Locale.ROOT, "%d image(s) ready in %.1f s", built.size(), (System.nanoTime() - t0) / 1e9));
                 return 0;
@@ -107,7 +108,7 @@ public class images implements Callable<Integer> {
         @Override public Integer call() {
             return guard(() -> {
                 System.out.printf(Locale.ROOT, "%-20s %-34s %-16s %-8s %s%n", "NAME", "REFERENCE", "HASH", "CACHED", "ARCHIVE");
-                for (var s : Images.status(repo(), names)) {
+                for (var s : ImageBuild.status(repo(), names)) {
                     System.out.printf(Locale.ROOT, "%-20s %-34s %-16s %-8s %s%n", s.image().name(), s.image().ref(),
                             s.key().substring(0, 16), s.cached() ? "yes" : "no", s.archive());
                 }
@@ -160,7 +161,7 @@ public class images implements Callable<Integer> {
             String deb = lock.sections().get(Images.PYTHON_ROOTFS.rootfs()).pins().get("python3.11");
             if (deb == null) throw new Tools.ToolException("images/debian.lock pins no python3.11; run lock --debian first");
             String pythonVersion = deb.replaceFirst("^\\d+:", "").replaceFirst("-.*$", ""); // 3.11.2-6+deb12u9 → 3.11.2
-            Path cache = Images.cacheDir();
+            Path cache = ImageBuild.cacheDir();
             Path uv = PythonEnv.uv(cache.resolve("uv"), images::say);
             PythonEnv.lock(repo.resolve(Images.STAND_IN), pythonVersion, uv, cache.resolve("wheels"), cache.resolve("uv-cache"), images::say);
         }
@@ -170,7 +171,7 @@ public class images implements Callable<Integer> {
     static class Clean implements Callable<Integer> {
         @Override public Integer call() {
             return guard(() -> {
-                say("removed " + Images.clean(repo(), images::say).size() + " cached item(s)");
+                say("removed " + ImageBuild.clean(repo(), images::say).size() + " cached item(s)");
                 return 0;
             });
         }
@@ -186,7 +187,7 @@ public class images implements Callable<Integer> {
 
         @Override public Integer call() {
             return guard(() -> {
-                var archives = Images.build(repo(), List.of(), images::say);
+                var archives = ImageBuild.build(repo(), List.of(), images::say);
                 ImageSmoke.run(archives, keep, images::say);
                 return 0;
             });

@@ -1,3 +1,4 @@
+//SOURCES Dirs.java
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -156,8 +157,8 @@ final class DebianRootfs {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } finally {
-            Images.deleteTree(in);
-            Images.deleteTree(out);
+            Dirs.deleteTreeOrFail(in);
+            Dirs.deleteTreeOrFail(out);
         }
     }
 
@@ -200,7 +201,7 @@ final class DebianRootfs {
             if (!r.ok()) throw new Tools.ToolException("mmdebstrap --simulate for " + wants + " failed: " + Kube.firstLine(r.said()));
             return parseSimulation(r.out() + "\n" + r.err());
         } finally {
-            Images.deleteTree(tmp);
+            Dirs.deleteTreeOrFail(tmp);
         }
     }
 

@@ -1,12 +1,13 @@
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Comparator;
 import java.util.stream.Stream;
 
-/** Whole folders: copy one (a chart to mutate), delete one (scratch space, a cluster's state). */
+/** Whole folders: copy one (a chart to mutate), delete one (scratch space, a cluster's state, a build's staging). */
 final class Dirs {
     private Dirs() {}
 
@@ -29,6 +30,19 @@ final class Dirs {
             walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         } catch (IOException ignored) {
             // see above
+        }
+    }
+
+    /**
+     * For builds: a folder that cannot be removed is an error, so that a build never goes on
+     * beside what it meant to clear. Symlinks are removed, never followed; absent is fine.
+     */
+    static void deleteTreeOrFail(Path p) {
+        if (p == null || !Files.exists(p, LinkOption.NOFOLLOW_LINKS)) return;
+        try (Stream<Path> s = Files.walk(p)) {
+            for (Path x : s.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(x);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot remove " + p + ": " + e.getMessage(), e);
         }
     }
 }

@@ -246,7 +246,7 @@ final class KwokCluster {
 
     private static Footprint downLocked(String name, Path kubeconfig, Consumer<String> progress) {
         // A real node goes first, while the API answers: its kubelet stops the pods.
-        var realNode = RealNode.down(name, progress);
+        var realNode = RealNodeDown.down(name, progress);
         var footprint = footprint(name);
         deleteStaleConfigs(name);
         if (!Files.isDirectory(clusterDir(name))) {
@@ -267,7 +267,7 @@ final class KwokCluster {
         long end = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         while (System.nanoTime() < end && footprint.ports().stream().anyMatch(Net.listeningPorts()::contains)) Kube.sleep(100);
         Dirs.deleteTree(clusterDir(name));
-        RealNode.leftovers(realNode).forEach(l -> progress.accept("real node left behind: " + l));
+        RealNodeDown.leftovers(realNode).forEach(l -> progress.accept("real node left behind: " + l));
         return footprint;
     }
 

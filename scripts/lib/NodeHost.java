@@ -5,21 +5,19 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 /**
- * What a real node changes on the machine outside its own processes, how `up` makes those
- * changes and how `down` undoes them: the bridge and its routes, iptables chains, kernel
- * settings, cgroups, mounts, and the few host folders that containerd, libcni and the
- * kubelet create at fixed places. `up` first records a {@link Baseline} of the machine as it
- * was; `down` restores it and {@link #leftovers} compares against it.
+ * The machine as it was before a real node's `up` changed it ({@link Baseline}), and putting
+ * it back: the kernel settings, and the few host folders that containerd, libcni and the
+ * kubelet create at fixed places whatever their configuration says. `down` restores the
+ * baseline and {@link RealNodeDown#leftovers} compares against it. The node's other marks on
+ * the machine are {@link NodeNetwork}, {@link NodeCgroups} and {@link NodeMounts}.
  */
 final class NodeHost {
     private NodeHost() {}
@@ -93,9 +91,19 @@ final class NodeHost {
         }
     }
 
+    /** What iptables-save (or ip6tables-save) prints; empty when it fails or is not installed. */
+    static String save(String tool) {
+        try {
+            var r = Exec.run(List.of(tool), Duration.ofSeconds(30));
+            return r.ok() ? r.out() : "";
+        } catch (Exec.ToolMissing e) {
+            return "";
+        }
+    }
+
     // ------------------------------------------------------------------ kernel settings
 
-    static Path sysctlPath(String key) { return Path.of("/proc/sys", key.replace('.', '/')); }
+    private static Path sysctlPath(String key) { return Path.of("/proc/sys", key.replace('.', '/')); }
 
     /**
      * One read(2) of the whole value: /proc/sys answers a read at a non-zero offset with
@@ -131,241 +139,6 @@ final class NodeHost {
             }
         });
         return changed;
-    }
-
-    // ------------------------------------------------------------------ network
-
-    /**
-     * The node's bridge with the gateway address (the node's InternalIP, the cluster DNS,
-     * the kubelet's serving address), forwarding on that bridge only (not the machine-wide
-     * net.ipv4.ip_forward), the Service range routed onto the bridge (so a ClusterIP packet
-     * that kube-proxy did not rewrite dies there instead of leaving by the default route),
-     * and a FORWARD rule that rejects anything from the pods to any other interface.
-     */
-    static void createNetwork(String bridge, String gatewayCidr, String serviceCidr) {
-        ip("link", "add", bridge, "type", "bridge");
-        ip("addr", "add", gatewayCidr, "dev", bridge);
-        ip("link", "set", bridge, "up");
-        setSysctl("net.ipv4.conf." + bridge + ".forwarding", "1");
-        ip("route", "add", serviceCidr, "dev", bridge);
-        var script = "*filter\n:" + FORWARD_CHAIN + " - [0:0]\n"
-                + "-A " + FORWARD_CHAIN + " -i " + bridge + " ! -o " + bridge
-                + " -m comment --comment \"trevor real node: pods reach only the node and each other\" -j REJECT\n"
-                + "-I FORWARD 1 -j " + FORWARD_CHAIN + "\nCOMMIT\n";
-        var r = Exec.run(List.of("iptables-restore", "--noflush"), null, Map.of(), Duration.ofSeconds(30), null, script);
-        if (!r.ok()) throw new Installer.Failed("iptables-restore (the node's FORWARD rule) failed: " + r.said());
-    }
-
-    static final String FORWARD_CHAIN = "TREVOR-RN-FORWARD";
-
-    static boolean interfaceExists(String name) { return Files.exists(Path.of("/sys/class/net", name)); }
-
-    /** The interfaces enslaved to a bridge (the pods' host-side veths). */
-    static List<String> bridgePorts(String bridge) {
-        Path brif = Path.of("/sys/class/net", bridge, "brif");
-        if (!Files.isDirectory(brif)) return List.of();
-        try (Stream<Path> s = Files.list(brif)) {
-            return s.map(p -> p.getFileName().toString()).sorted().toList();
-        } catch (IOException e) {
-            return List.of();
-        }
-    }
-
-    static void deleteInterface(String name) {
-        if (interfaceExists(name)) Exec.run(List.of("ip", "link", "delete", name), Duration.ofSeconds(30));
-    }
-
-    private static void ip(String... args) {
-        var cmd = new ArrayList<String>();
-        cmd.add("ip");
-        cmd.addAll(List.of(args));
-        var r = Exec.run(cmd, Duration.ofSeconds(30));
-        if (!r.ok()) throw new Installer.Failed(String.join(" ", cmd) + " failed: " + r.said());
-    }
-
-    static String save(String tool) {
-        try {
-            var r = Exec.run(List.of(tool), Duration.ofSeconds(30));
-            return r.ok() ? r.out() : "";
-        } catch (Exec.ToolMissing e) {
-            return "";
-        }
-    }
-
-    /** The iptables chains and rules a node added since the baseline, per family. */
-    static Map<String, List<IptablesRules.Added>> iptablesAdded(Baseline b) {
-        var out = new LinkedHashMap<String, List<IptablesRules.Added>>();
-        out.put("iptables", IptablesRules.added(IptablesRules.parse(b.iptables4()), IptablesRules.parse(save("iptables-save"))));
-        out.put("ip6tables", IptablesRules.added(IptablesRules.parse(b.iptables6()), IptablesRules.parse(save("ip6tables-save"))));
-        return out;
-    }
-
-    /** Removes what the node added to iptables and ip6tables; returns one line per removed item. */
-    static List<String> removeIptablesAdded(Baseline b, Consumer<String> progress) {
-        var removed = new ArrayList<String>();
-        for (var e : iptablesAdded(b).entrySet()) {
-            String script = IptablesRules.removalScript(e.getValue());
-            if (script.isEmpty()) continue;
-            String restore = e.getKey().equals("iptables") ? "iptables-restore" : "ip6tables-restore";
-            var r = Exec.run(List.of(restore, "--noflush"), null, Map.of(), Duration.ofSeconds(30), null, script);
-            if (!r.ok()) progress.accept(restore + " could not remove the node's rules: " + r.said());
-            else removed.addAll(IptablesRules.describe(e.getKey(), e.getValue()));
-        }
-        return removed;
-    }
-
-    // ------------------------------------------------------------------ cgroups
-
-    /** Mount points of the cgroup hierarchies: each v1 controller (hybrid layout) or the one v2. */
-    static List<Path> cgroupHierarchies() {
-        var out = new ArrayList<Path>();
-        for (var m : mounts()) {
-            if (m.fstype().equals("cgroup") || m.fstype().equals("cgroup2")) out.add(m.point());
-        }
-        return out;
-    }
-
-    /**
-     * Creates the kubelet's cgroupRoot in each v1 hierarchy (the kubelet checks it exists);
-     * cpuset needs its cpus and mems copied from the parent before anything can join it.
-     */
-    static void createCgroupRoot(String root) {
-        for (Path h : cgroupHierarchies()) {
-            boolean unifiedInHybrid = h.getFileName().toString().equals("unified");
-            if (unifiedInHybrid) continue; // runc creates what it needs there
-            Path dir = h.resolve(root);
-            try {
-                Files.createDirectories(dir);
-                for (String f : List.of("cpuset.cpus", "cpuset.mems")) {
-                    if (Files.exists(dir.resolve(f)) && Files.readString(dir.resolve(f)).isBlank()) {
-                        Files.writeString(dir.resolve(f), Files.readString(h.resolve(f)).strip());
-                    }
-                }
-            } catch (IOException e) {
-                throw new UncheckedIOException("could not create cgroup " + dir + ": " + e.getMessage(), e);
-            }
-        }
-    }
-
-    /** The node's cgroups that exist, in every hierarchy. */
-    static List<Path> cgroupDirs(String root) {
-        var out = new ArrayList<Path>();
-        for (Path h : cgroupHierarchies()) if (Files.isDirectory(h.resolve(root))) out.add(h.resolve(root));
-        return out;
-    }
-
-    /**
-     * Processes still inside the node's cgroups once containerd and its shims are gone: the
-     * containers of a node whose containerd was killed. They are this node's, so they are
-     * killed (SIGKILL) before the cgroups are removed. Returns how many there were.
-     */
-    static int killCgroupProcesses(String root) {
-        var pids = new LinkedHashSet<Long>();
-        for (Path top : cgroupDirs(root)) {
-            try (Stream<Path> walk = Files.walk(top)) {
-                for (Path procs : walk.filter(p -> p.getFileName().toString().equals("cgroup.procs")).toList()) {
-                    try {
-                        for (String l : Files.readAllLines(procs)) if (!l.isBlank()) pids.add(Long.parseLong(l.strip()));
-                    } catch (IOException | NumberFormatException ignored) {
-                        // cgroup removed meanwhile
-                    }
-                }
-            } catch (IOException ignored) {
-                // hierarchy gone meanwhile
-            }
-        }
-        for (long pid : pids) ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
-        for (long pid : pids) Daemons.awaitGone(pid, Duration.ofSeconds(10));
-        return pids.size();
-    }
-
-    /** rmdir of every cgroup under the root, deepest first; returns what could not go. */
-    static List<String> removeCgroups(String root) {
-        var left = new ArrayList<String>();
-        for (Path top : cgroupDirs(root)) {
-            List<Path> dirs;
-            try (Stream<Path> walk = Files.walk(top)) {
-                dirs = walk.filter(Files::isDirectory).sorted(Comparator.comparingInt(Path::getNameCount).reversed()).toList();
-            } catch (IOException e) {
-                left.add(top + ": " + e.getMessage());
-                continue;
-            }
-            for (Path d : dirs) {
-                try {
-                    Files.delete(d);
-                } catch (IOException e) {
-                    String procs = "";
-                    try {
-                        procs = Files.readString(d.resolve("cgroup.procs")).strip().replace('\n', ' ');
-                    } catch (IOException ignored) {
-                        // gone meanwhile
-                    }
-                    if (Files.exists(d)) left.add("cgroup " + d + (procs.isEmpty() ? "" : " (processes " + procs + ")"));
-                }
-            }
-        }
-        return left;
-    }
-
-    // ------------------------------------------------------------------ mounts
-
-    record Mount(Path point, String fstype) {}
-
-    static List<Mount> mounts() {
-        var out = new ArrayList<Mount>();
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
-                var m = parseMountinfo(line);
-                if (m != null) out.add(m);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return out;
-    }
-
-    /** One /proc/self/mountinfo line: field 5 is the mount point, the first after " - " the type. */
-    static Mount parseMountinfo(String line) {
-        String[] f = line.split(" ");
-        int dash = List.of(f).indexOf("-");
-        if (f.length < 5 || dash < 0 || dash + 1 >= f.length) return null;
-        return new Mount(Path.of(unescape(f[4])), f[dash + 1]);
-    }
-
-    /** mountinfo escapes space, tab, newline and backslash as \ooo. */
-    static String unescape(String s) {
-        var sb = new StringBuilder();
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c == '\\' && i + 3 < s.length() && s.substring(i + 1, i + 4).matches("[0-7]{3}")) {
-                sb.append((char) Integer.parseInt(s.substring(i + 1, i + 4), 8));
-                i += 3;
-            } else {
-                sb.append(c);
-            }
-        }
-        return sb.toString();
-    }
-
-    /** Mount points at or under dir, deepest first (the order to unmount them in). */
-    static List<Path> mountsUnder(Path dir) {
-        var out = new ArrayList<Path>();
-        for (var m : mounts()) if (m.point().startsWith(dir) && !out.contains(m.point())) out.add(m.point());
-        out.sort(Comparator.comparingInt(Path::getNameCount).reversed());
-        return out;
-    }
-
-    /** Unmounts everything under dir (a mount may have been mounted twice: repeat). */
-    static List<String> unmountUnder(Path dir) {
-        for (int round = 0; round < 5; round++) {
-            var points = mountsUnder(dir);
-            if (points.isEmpty()) return List.of();
-            for (Path p : points) {
-                var r = Exec.run(List.of("umount", p.toString()), Duration.ofSeconds(30));
-                if (!r.ok()) Exec.run(List.of("umount", "-l", p.toString()), Duration.ofSeconds(30));
-            }
-        }
-        return mountsUnder(dir).stream().map(p -> "mount " + p).toList();
     }
 
     // ------------------------------------------------------------------ host folders
@@ -404,7 +177,7 @@ final class NodeHost {
     }
 
     /** The node's files that are in the fixed host folders now. */
-    static List<Path> ourHostFiles(HostFiles h) {
+    private static List<Path> ourHostFiles(HostFiles h) {
         var out = new ArrayList<Path>();
         for (Path d : HOST_DIRS) {
             if (!Files.isDirectory(d, java.nio.file.LinkOption.NOFOLLOW_LINKS)) continue;

@@ -1,3 +1,4 @@
+//SOURCES Dirs.java
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -188,9 +189,9 @@ final class PythonEnv {
             Files.setPosixFilePermissions(tmp.resolve("uv"), PosixFilePermissions.fromString("rwxr-xr-x"));
             Files.move(tmp, bin.getParent(), StandardCopyOption.ATOMIC_MOVE);
         } catch (java.nio.file.FileAlreadyExistsException | java.nio.file.DirectoryNotEmptyException raced) {
-            Images.deleteTree(tmp); // another build put it there first
+            Dirs.deleteTreeOrFail(tmp); // another build put it there first
         } catch (IOException e) {
-            Images.deleteTree(tmp);
+            Dirs.deleteTreeOrFail(tmp);
             throw new UncheckedIOException(e);
         }
         return bin;
@@ -304,7 +305,7 @@ final class PythonEnv {
                 Files.copy(src.resolve("uv.lock"), project.resolve("uv.lock"), StandardCopyOption.REPLACE_EXISTING);
                 progress.accept("pinned " + chosen.size() + " packages in " + project.resolve("requirements.lock") + " and uv.lock");
             } finally {
-                Images.deleteTree(work);
+                Dirs.deleteTreeOrFail(work);
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -1,3 +1,4 @@
+//SOURCES ImageBuild.java
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,7 +29,7 @@ final class RealE2e extends E2e {
         // Always a new cluster: one left by an interrupted run would hold its old releases.
         KwokCluster.down(name, null, progress::info);
         var archives = stage("images built from pinned Debian and PyPI packages (cached by content)", true,
-                () -> new ArrayList<>(Images.build(repo, List.of(), progress::info).values()));
+                () -> new ArrayList<>(ImageBuild.build(repo, List.of(), progress::info).values()));
         stage("cluster up with a real node (kubelet, containerd, runc), the images imported", true, () -> {
             KwokCluster.up(repo, name, kubeconfig, false, progress::info);
             return RealNode.up(repo, name, archives, progress::info);
@@ -196,8 +197,8 @@ final class RealE2e extends E2e {
 
     @Override
     java.util.List<String> down() {
-        var node = RealNode.down(name, progress::info);
-        var left = new ArrayList<>(RealNode.leftovers(node));
+        var node = RealNodeDown.down(name, progress::info);
+        var left = new ArrayList<>(RealNodeDown.leftovers(node));
         left.addAll(super.down());
         return left;
     }

@@ -43,7 +43,7 @@ class ImagesTest {
     record Snapshot(Map<String, String> layers, Map<String, String> images) {}
 
     Snapshot keys() {
-        var k = new Images.Keys(repo, cache);
+        var k = new ImageKeys(repo, cache);
         var layers = new HashMap<String, String>();
         var images = new HashMap<String, String>();
         for (var img : Images.ALL) {
@@ -148,14 +148,14 @@ class ImagesTest {
 
     @Test
     void aWarmBuildReturnsTheCachedArchivesWithoutBuilding() throws IOException {
-        var k = new Images.Keys(repo, cache);
+        var k = new ImageKeys(repo, cache);
         for (var img : Images.ALL) {
             Files.createDirectories(k.archive(img).getParent());
             Files.writeString(k.archive(img), "cached");
         }
         var said = new ArrayList<String>();
         long t0 = System.nanoTime();
-        var built = Images.build(repo, List.of(), said::add, cache);
+        var built = ImageBuild.build(repo, List.of(), said::add, cache);
         assertTrue((System.nanoTime() - t0) / 1_000_000 < 2_000, "a warm build only computes keys");
         assertEquals(Images.ALL.stream().map(Images.Image::ref).toList(), List.copyOf(built.keySet()));
         for (var img : Images.ALL) assertEquals(k.archive(img), built.get(img.ref()));
@@ -164,7 +164,7 @@ class ImagesTest {
 
     @Test
     void cleanRemovesWhatAKilledBuildLeftAndWhatNoImageUses() throws IOException {
-        var k = new Images.Keys(repo, cache);
+        var k = new ImageKeys(repo, cache);
         Path current = k.archive(Images.ALL.get(0));
         Files.createDirectories(current.getParent());
         Files.writeString(current, "cached");
@@ -174,7 +174,7 @@ class ImagesTest {
         Files.writeString(old, "an older build");
         Path layerTmp = cache.resolve("layers/.tmp-abc-12345/tree");
         Files.createDirectories(layerTmp);
-        var removed = Images.clean(repo, s -> {}, cache);
+        var removed = ImageBuild.clean(repo, s -> {}, cache);
         assertTrue(Files.exists(current));
         assertFalse(Files.exists(half));
         assertFalse(Files.exists(old));

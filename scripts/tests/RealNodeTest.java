@@ -16,8 +16,8 @@ class RealNodeTest {
                 unpacking sha256:0e3e4839b13cc54f0f376144eca84e031d0bf18fb513dc9995f089f6e226316a (sha256:c10f7d23b2f396641cae7cd78d0d49d6f0bb505e7551b16775b72f1917909d28)...done
                 unpacking trevor:1.2.0 (sha256:743bfebda1e1a6d22b44b326abaf4ad64a45fc2592be6356bffeccf125b089c8)...done
                 """;
-        assertEquals(List.of("localhost/trevor-dev/pause:1", "trevor:1.2.0"), RealNode.importedRefs(out));
-        assertTrue(RealNode.importedRefs("").isEmpty());
+        assertEquals(List.of("localhost/trevor-dev/pause:1", "trevor:1.2.0"), RealNodeImages.importedRefs(out));
+        assertTrue(RealNodeImages.importedRefs("").isEmpty());
     }
 
     @Test
@@ -41,12 +41,12 @@ class RealNodeTest {
 
     @Test
     void mountinfoLinesGiveMountPointAndType() {
-        var m = NodeHost.parseMountinfo("812 30 0:55 / /root/.cache/x/rn/run/io.containerd.grpc.v1.cri/netns/cni-8c6b rw shared:405 - nsfs nsfs rw");
+        var m = NodeMounts.parseMountinfo("812 30 0:55 / /root/.cache/x/rn/run/io.containerd.grpc.v1.cri/netns/cni-8c6b rw shared:405 - nsfs nsfs rw");
         assertEquals(Path.of("/root/.cache/x/rn/run/io.containerd.grpc.v1.cri/netns/cni-8c6b"), m.point());
         assertEquals("nsfs", m.fstype());
-        var spaced = NodeHost.parseMountinfo("1 2 0:1 / /tmp/a\\040b rw - overlay overlay rw");
+        var spaced = NodeMounts.parseMountinfo("1 2 0:1 / /tmp/a\\040b rw - overlay overlay rw");
         assertEquals(Path.of("/tmp/a b"), spaced.point());
-        assertNull(NodeHost.parseMountinfo("garbage"));
+        assertNull(NodeMounts.parseMountinfo("garbage"));
     }
 
     @Test

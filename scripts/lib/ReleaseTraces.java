@@ -1,0 +1,71 @@
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Stream;
+
+/**
+ * What a lifecycle run leaves behind that a check looks at, with the run's own eyes rather
+ * than its word: the env Secret's decoded data, migration Jobs still running, and Helm values
+ * files left in the temp folder.
+ */
+final class ReleaseTraces {
+    private final Kube kube;
+
+    ReleaseTraces(Kube kube) { this.kube = kube; }
+
+    /** A Secret's data, decoded; empty when there is no such Secret. */
+    Map<String, String> secretData(String namespace, String secret) {
+        var s = kube.get(namespace, "secret", secret);
+        var out = new LinkedHashMap<String, String>();
+        if (s == null) return out;
+        Yaml.map(s, "data").forEach((k, v) -> out.put(k, new String(Base64.getDecoder().decode(String.valueOf(v)), StandardCharsets.UTF_8)));
+        return out;
+    }
+
+    /** The names of the migration Jobs in namespace that have neither completed nor failed, nor are being deleted. */
+    List<String> activeMigrationJobs(String namespace) {
+        var out = new ArrayList<String>();
+        for (var j : kube.list(namespace, "jobs", "app.kubernetes.io/component=migrate")) {
+            if (Yaml.at(j, "metadata.deletionTimestamp") != null) continue;
+            if (Kube.conditionTrue(j, "Complete") || Kube.conditionTrue(j, "Failed")) continue;
+            out.add(Yaml.str(j, "metadata.name"));
+        }
+        return out;
+    }
+
+    /**
+     * Waits until the run's migration Job runs in namespace: the moment to interrupt it mid-hook.
+     * If none comes, or the run ends first, the check fails with what the run printed.
+     */
+    void awaitMigrationJob(String namespace, Duration max, ScriptRunner.Started run) throws InterruptedException {
+        try {
+            Kube.waitFor("a migration Job running in " + namespace, max, () -> {
+                if (!run.alive()) throw new IllegalStateException("the script ended with exit " + run.exitValue());
+                return activeMigrationJobs(namespace).isEmpty() ? "none yet" : null;
+            });
+        } catch (IllegalStateException e) {
+            var r = run.await(Duration.ofSeconds(30));
+            var lines = (r.out() + "\n" + r.err()).strip().lines().toList();
+            Report.fail("no migration Job ran in %s (%s); the script said: %s", namespace, e.getMessage(),
+                    String.join(" | ", lines.subList(Math.max(0, lines.size() - 6), lines.size())));
+        }
+    }
+
+    /** The names of the deployed-values files in the temp folder. */
+    static Set<String> tempValuesFiles() {
+        try (Stream<Path> s = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
+            return new HashSet<>(s.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("trevor-deployed-values")).toList());
+        } catch (IOException e) {
+            return new HashSet<>();
+        }
+    }
+}

@@ -1,0 +1,117 @@
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A checkout's scripts, run the way a user runs them: each through the repository's jbang
+ * wrapper in a JVM of its own, either to its end or started in the background to be signalled
+ * (a hang-up, Ctrl-C, a kill). Everything they print goes into one transcript, so that a
+ * check can show it with its diagnostics and search it for what must never be printed.
+ */
+final class ScriptRunner {
+    private final Path jbang;
+    private final Path checkout;
+    private final StringBuffer transcript = new StringBuffer();
+
+    /** Scripts of checkout (scripts/NAME), run with repo's jbang wrapper from inside checkout. */
+    ScriptRunner(Path repo, Path checkout) {
+        this.jbang = repo.resolve("jbang");
+        this.checkout = checkout;
+    }
+
+    /** Everything the scripts run so far printed, each run after its command line. */
+    String transcript() { return transcript.toString(); }
+
+    /** Runs a script to its end (at most 6 minutes). */
+    Exec.Result run(String script, List<String> args) {
+        var cmd = command(script, args);
+        var r = Exec.run(cmd, checkout, Map.of(), Duration.ofMinutes(6), null);
+        log(cmd, r.out(), r.err());
+        return r;
+    }
+
+    /** Starts a script in the background, to be signalled. */
+    Started start(String script, List<String> args) throws IOException {
+        var cmd = command(script, args);
+        // Built first, so the signal reaches the script's own JVM and not JBang building it.
+        Exec.run(List.of(jbang.toString(), "build", path(script)), checkout, Map.of(), Duration.ofMinutes(5), null);
+        return new Started(cmd);
+    }
+
+    /** kill -SIG of a started script; a kill that fails fails the check. */
+    void signal(Started p, String sig) {
+        var r = Exec.run(List.of("kill", "-" + sig, String.valueOf(p.pid())), Duration.ofSeconds(10));
+        Report.expect(r.ok(), "kill -%s %d: %s", sig, p.pid(), r.said());
+    }
+
+    /** Processes started below pid (helm runs in a session of its own, so not by process group). */
+    static List<Long> descendants(long pid) {
+        return ProcessHandle.of(pid).map(h -> h.descendants().map(ProcessHandle::pid).toList()).orElse(List.of());
+    }
+
+    private String path(String script) { return checkout.resolve("scripts").resolve(script).toString(); }
+
+    private List<String> command(String script, List<String> args) {
+        var cmd = new ArrayList<>(List.of(jbang.toString(), path(script)));
+        cmd.addAll(args);
+        return cmd;
+    }
+
+    private void log(List<String> cmd, CharSequence out, CharSequence err) {
+        transcript.append("$ ").append(String.join(" ", cmd)).append("\n").append(out).append(err).append("\n");
+    }
+
+    /** A script running in the background. */
+    final class Started {
+        private final Process process;
+        private final StringBuffer out = new StringBuffer();
+        private final StringBuffer err = new StringBuffer();
+        private final List<String> cmd;
+        private final long t0 = System.nanoTime();
+
+        private Started(List<String> cmd) throws IOException {
+            this.cmd = cmd;
+            this.process = new ProcessBuilder(cmd).directory(checkout.toFile())
+                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+            pump(process.getInputStream(), out);
+            pump(process.getErrorStream(), err);
+        }
+
+        long pid() { return process.pid(); }
+
+        boolean alive() { return process.isAlive(); }
+
+        int exitValue() { return process.exitValue(); }
+
+        /** Waits for its end; after max it is killed. */
+        Exec.Result await(Duration max) throws InterruptedException {
+            if (!process.waitFor(max.toMillis(), TimeUnit.MILLISECONDS)) {
+                process.destroyForcibly();
+                process.waitFor();
+            }
+            Thread.sleep(200); // the pumps drain
+            log(cmd, out, err);
+            return new Exec.Result(cmd, process.exitValue(), out.toString(), err.toString(), (System.nanoTime() - t0) / 1_000_000);
+        }
+
+        private void pump(InputStream in, StringBuffer sink) {
+            var t = new Thread(() -> {
+                try (var r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+                    for (String line; (line = r.readLine()) != null; ) sink.append(line).append('\n');
+                } catch (IOException ignored) {
+                    // closed with the process
+                }
+            });
+            t.setDaemon(true);
+            t.start();
+        }
+    }
+}
