@@ -2,12 +2,10 @@
 //JAVA 17+
 //JAVA_OPTIONS -XX:+UseSerialGC -XX:TieredStopAtLevel=1
 //DEPS info.picocli:picocli:4.7.7
-//DEPS org.zeroturnaround:zt-exec:1.12
-//DEPS org.yaml:snakeyaml:2.5
-//DEPS org.slf4j:slf4j-nop:2.0.18
-//SOURCES lib/Repo.java
-//SOURCES lib/Cli.java
 //SOURCES lib/ChartDocs.java
+//SOURCES lib/Cli.java
+//SOURCES lib/Problem.java
+//SOURCES lib/Repo.java
 
 import java.nio.file.Files;
 import java.nio.file.Path;

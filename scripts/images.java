@@ -2,26 +2,15 @@
 //JAVA 17+
 //JAVA_OPTIONS -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:CICompilerCount=1 -XX:-UsePerfData
 //DEPS info.picocli:picocli:4.7.7
-//DEPS org.zeroturnaround:zt-exec:1.12
-//DEPS org.yaml:snakeyaml:2.5
-//DEPS org.slf4j:slf4j-nop:2.0.18
-//SOURCES lib/Repo.java
-//SOURCES lib/Exec.java
-//SOURCES lib/Interrupts.java
-//SOURCES lib/Problem.java
-//SOURCES lib/Yaml.java
-//SOURCES lib/Kube.java
-//SOURCES lib/Tools.java
-//SOURCES lib/Archives.java
-//SOURCES lib/Download.java
-//SOURCES lib/HostPackages.java
 //SOURCES lib/AptSources.java
 //SOURCES lib/DebianRootfs.java
-//SOURCES lib/PythonEnv.java
-//SOURCES lib/ImageArchive.java
-//SOURCES lib/Images.java
+//SOURCES lib/Exec.java
 //SOURCES lib/ImageBuild.java
 //SOURCES lib/ImageSmoke.java
+//SOURCES lib/Images.java
+//SOURCES lib/PythonEnv.java
+//SOURCES lib/Repo.java
+//SOURCES lib/Tools.java
 
 import java.nio.file.Files;
 import java.nio.file.Path;

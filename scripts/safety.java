@@ -2,40 +2,23 @@
 //JAVA 17+
 //JAVA_OPTIONS -XX:+UseSerialGC -XX:TieredStopAtLevel=1
 //DEPS info.picocli:picocli:4.7.7
-//DEPS org.zeroturnaround:zt-exec:1.12
-//DEPS org.yaml:snakeyaml:2.5
-//DEPS org.slf4j:slf4j-nop:2.0.18
-//SOURCES lib/Repo.java
+//SOURCES lib/Cli.java
+//SOURCES lib/ClusterChecks.java
 //SOURCES lib/Dirs.java
 //SOURCES lib/Exec.java
-//SOURCES lib/Problem.java
-//SOURCES lib/Interrupts.java
-//SOURCES lib/Yaml.java
-//SOURCES lib/Manifests.java
-//SOURCES lib/Tools.java
-//SOURCES lib/Archives.java
-//SOURCES lib/Download.java
 //SOURCES lib/Helm.java
 //SOURCES lib/Kube.java
-//SOURCES lib/Release.java
-//SOURCES lib/Target.java
-//SOURCES lib/Progress.java
-//SOURCES lib/Diagnostics.java
-//SOURCES lib/Installer.java
-//SOURCES lib/HookLogs.java
-//SOURCES lib/EnvFile.java
-//SOURCES lib/ReleaseLock.java
-//SOURCES lib/Cli.java
-//SOURCES lib/Report.java
-//SOURCES lib/ControlPlane.java
-//SOURCES lib/BuildLock.java
 //SOURCES lib/KwokCluster.java
-//SOURCES lib/ClusterLock.java
-//SOURCES lib/ScriptRunner.java
-//SOURCES lib/RemoteServer.java
-//SOURCES lib/SecretMarker.java
+//SOURCES lib/Progress.java
+//SOURCES lib/Release.java
+//SOURCES lib/ReleaseLock.java
 //SOURCES lib/ReleaseTraces.java
-//SOURCES lib/ClusterChecks.java
+//SOURCES lib/RemoteServer.java
+//SOURCES lib/Repo.java
+//SOURCES lib/Report.java
+//SOURCES lib/ScriptRunner.java
+//SOURCES lib/SecretMarker.java
+//SOURCES lib/Yaml.java
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -259,8 +242,8 @@ public class safety implements Callable<Integer> {
         });
 
         checks.check("row 8: a hang-up during the pre-install hook stops helm cleanly and the hook Job with it", () -> {
-            var p = runner.start("install.java", concat(concat(target("safety-hup"), "-f", repo.resolve("values/prod.yaml").toString(), "--timeout", "120s"),
-                    testLabel("hang")));
+            var p = runner.start("install.java", concat(concat(target("safety-hup"), "-f", repo.resolve("values/prod.yaml").toString(), "--timeout", "120s",
+                    "--env-file", secrets.env("plain1.env").toString()), testLabel("hang")));
             traces.awaitMigrationJob("safety-hup", Duration.ofSeconds(60), p);
             runner.signal(p, "HUP");
             var r = p.await(Duration.ofMinutes(3));

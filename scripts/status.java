@@ -2,31 +2,11 @@
 //JAVA 17+
 //JAVA_OPTIONS -XX:+UseSerialGC -XX:TieredStopAtLevel=1
 //DEPS info.picocli:picocli:4.7.7
-//DEPS org.zeroturnaround:zt-exec:1.12
-//DEPS org.yaml:snakeyaml:2.5
-//DEPS org.slf4j:slf4j-nop:2.0.18
-//SOURCES lib/Repo.java
-//SOURCES lib/Exec.java
-//SOURCES lib/Problem.java
-//SOURCES lib/Interrupts.java
-//SOURCES lib/Yaml.java
-//SOURCES lib/Manifests.java
-//SOURCES lib/Tools.java
-//SOURCES lib/Archives.java
-//SOURCES lib/Download.java
-//SOURCES lib/Helm.java
-//SOURCES lib/Kube.java
-//SOURCES lib/Release.java
-//SOURCES lib/Target.java
-//SOURCES lib/Progress.java
-//SOURCES lib/Diagnostics.java
-//SOURCES lib/Installer.java
-//SOURCES lib/HookLogs.java
-//SOURCES lib/ReleaseLock.java
-//SOURCES lib/EnvFile.java
 //SOURCES lib/Cli.java
-//SOURCES lib/Report.java
 //SOURCES lib/LiveChecks.java
+//SOURCES lib/Progress.java
+//SOURCES lib/Report.java
+//SOURCES lib/Target.java
 
 import java.nio.file.Path;
 import java.util.concurrent.Callable;

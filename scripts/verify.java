@@ -3,28 +3,14 @@
 //JAVA_OPTIONS -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:CICompilerCount=1 -XX:-UsePerfData -Xlog:cds=off -Xlog:cds+dynamic=off
 //CDS
 //DEPS info.picocli:picocli:4.7.7
-//DEPS org.zeroturnaround:zt-exec:1.12
-//DEPS org.yaml:snakeyaml:2.5
-//DEPS io.kubernetes:client-java-api:27.0.0
-//DEPS org.slf4j:slf4j-nop:2.0.18
-//SOURCES lib/Repo.java
-//SOURCES lib/Exec.java
-//SOURCES lib/Problem.java
-//SOURCES lib/Interrupts.java
-//SOURCES lib/Yaml.java
-//SOURCES lib/Manifests.java
-//SOURCES lib/Selectors.java
-//SOURCES lib/PodSecurity.java
-//SOURCES lib/KubeSchema.java
-//SOURCES lib/Report.java
-//SOURCES lib/Cli.java
-//SOURCES lib/Helm.java
-//SOURCES lib/Tools.java
-//SOURCES lib/Archives.java
-//SOURCES lib/Download.java
-//SOURCES lib/Dirs.java
 //SOURCES lib/ChartChecks.java
+//SOURCES lib/Cli.java
 //SOURCES lib/DevDepsChecks.java
+//SOURCES lib/Exec.java
+//SOURCES lib/Helm.java
+//SOURCES lib/Repo.java
+//SOURCES lib/Report.java
+//SOURCES lib/Tools.java
 
 import java.nio.file.Files;
 import java.nio.file.Path;

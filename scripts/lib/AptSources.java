@@ -1,3 +1,5 @@
+//SOURCES Tools.java
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

@@ -1,3 +1,5 @@
+//SOURCES Dirs.java
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;

@@ -1,3 +1,13 @@
+//SOURCES Dirs.java
+//SOURCES Exec.java
+//SOURCES Helm.java
+//SOURCES KubeSchema.java
+//SOURCES Manifests.java
+//SOURCES PodSecurity.java
+//SOURCES Report.java
+//SOURCES Selectors.java
+//SOURCES Yaml.java
+
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;

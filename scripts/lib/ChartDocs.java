@@ -1,6 +1,8 @@
-//SOURCES GoTool.java
-//SOURCES Yaml.java
 //SOURCES Dirs.java
+//SOURCES Exec.java
+//SOURCES GoTool.java
+//SOURCES Problem.java
+//SOURCES Yaml.java
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -1,3 +1,9 @@
+//DEPS info.picocli:picocli:4.7.7
+//SOURCES Exec.java
+//SOURCES Problem.java
+//SOURCES Repo.java
+//SOURCES Yaml.java
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

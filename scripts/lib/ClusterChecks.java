@@ -1,3 +1,10 @@
+//SOURCES Exec.java
+//SOURCES Kube.java
+//SOURCES KwokCluster.java
+//SOURCES Progress.java
+//SOURCES Report.java
+//SOURCES Tools.java
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,3 +1,6 @@
+//SOURCES Kube.java
+//SOURCES KwokCluster.java
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;

@@ -1,3 +1,8 @@
+//SOURCES BuildLock.java
+//SOURCES Dirs.java
+//SOURCES Exec.java
+//SOURCES Tools.java
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

@@ -1,3 +1,5 @@
+//SOURCES Kube.java
+
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -1,4 +1,10 @@
+//SOURCES AptSources.java
 //SOURCES Dirs.java
+//SOURCES Exec.java
+//SOURCES HostPackages.java
+//SOURCES Kube.java
+//SOURCES Tools.java
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

@@ -1,3 +1,12 @@
+//SOURCES Helm.java
+//SOURCES Installer.java
+//SOURCES Kube.java
+//SOURCES Progress.java
+//SOURCES Release.java
+//SOURCES ReleaseLock.java
+//SOURCES Repo.java
+//SOURCES Target.java
+
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

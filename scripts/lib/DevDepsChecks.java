@@ -1,3 +1,11 @@
+//SOURCES Exec.java
+//SOURCES Helm.java
+//SOURCES KubeSchema.java
+//SOURCES Manifests.java
+//SOURCES PodSecurity.java
+//SOURCES Report.java
+//SOURCES Yaml.java
+
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

@@ -1,3 +1,9 @@
+//SOURCES Exec.java
+//SOURCES Helm.java
+//SOURCES Kube.java
+//SOURCES Release.java
+//SOURCES Yaml.java
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

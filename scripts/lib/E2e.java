@@ -1,3 +1,14 @@
+//SOURCES Diagnostics.java
+//SOURCES Dirs.java
+//SOURCES Exec.java
+//SOURCES Helm.java
+//SOURCES Installer.java
+//SOURCES Interrupts.java
+//SOURCES KwokCluster.java
+//SOURCES Progress.java
+//SOURCES Release.java
+//SOURCES Report.java
+
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicBoolean;

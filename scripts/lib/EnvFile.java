@@ -1,3 +1,5 @@
+//SOURCES Target.java
+
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;

@@ -1,3 +1,5 @@
+//DEPS org.zeroturnaround:zt-exec:1.12
+//DEPS org.slf4j:slf4j-nop:2.0.18
 //SOURCES Interrupts.java
 //SOURCES Problem.java
 

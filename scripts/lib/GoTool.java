@@ -1,7 +1,7 @@
-//SOURCES Tools.java
 //SOURCES BuildLock.java
-//SOURCES Exec.java
 //SOURCES Dirs.java
+//SOURCES Exec.java
+//SOURCES Tools.java
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -1,3 +1,6 @@
+//SOURCES Exec.java
+//SOURCES Tools.java
+
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -1,3 +1,7 @@
+//SOURCES Kube.java
+//SOURCES Release.java
+//SOURCES Yaml.java
+
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;

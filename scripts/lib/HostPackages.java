@@ -1,3 +1,7 @@
+//SOURCES Exec.java
+//SOURCES Kube.java
+//SOURCES Tools.java
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,11 +1,14 @@
-//SOURCES Images.java
-//SOURCES ImageKeys.java
-//SOURCES ImageArchive.java
-//SOURCES DebianRootfs.java
 //SOURCES AptSources.java
-//SOURCES PythonEnv.java
-//SOURCES HostPackages.java
+//SOURCES DebianRootfs.java
 //SOURCES Dirs.java
+//SOURCES Exec.java
+//SOURCES HostPackages.java
+//SOURCES ImageArchive.java
+//SOURCES ImageKeys.java
+//SOURCES Images.java
+//SOURCES PythonEnv.java
+//SOURCES Tools.java
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;

@@ -1,7 +1,8 @@
-//SOURCES Images.java
-//SOURCES ImageArchive.java
 //SOURCES DebianRootfs.java
+//SOURCES ImageArchive.java
+//SOURCES Images.java
 //SOURCES PythonEnv.java
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;

@@ -1,6 +1,12 @@
-//SOURCES PrivateContainerd.java
-//SOURCES HostPackages.java
 //SOURCES Dirs.java
+//SOURCES Exec.java
+//SOURCES HostPackages.java
+//SOURCES Images.java
+//SOURCES Kube.java
+//SOURCES PrivateContainerd.java
+//SOURCES PythonEnv.java
+//SOURCES Tools.java
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

@@ -1,5 +1,6 @@
 //SOURCES ImageArchive.java
 //SOURCES PythonEnv.java
+
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;

@@ -1,3 +1,7 @@
+//SOURCES Manifests.java
+//SOURCES Selectors.java
+//SOURCES Yaml.java
+
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

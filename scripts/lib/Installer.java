@@ -1,3 +1,18 @@
+//SOURCES Diagnostics.java
+//SOURCES EnvFile.java
+//SOURCES Exec.java
+//SOURCES Helm.java
+//SOURCES HookLogs.java
+//SOURCES Interrupts.java
+//SOURCES Kube.java
+//SOURCES Manifests.java
+//SOURCES Problem.java
+//SOURCES Progress.java
+//SOURCES Release.java
+//SOURCES ReleaseLock.java
+//SOURCES Target.java
+//SOURCES Yaml.java
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

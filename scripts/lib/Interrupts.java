@@ -1,3 +1,5 @@
+//SOURCES Exec.java
+
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.concurrent.TimeUnit;

@@ -1,3 +1,7 @@
+//SOURCES Exec.java
+//SOURCES Installer.java
+//SOURCES Kube.java
+
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

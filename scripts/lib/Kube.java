@@ -1,3 +1,7 @@
+//SOURCES Exec.java
+//SOURCES Problem.java
+//SOURCES Yaml.java
+
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;

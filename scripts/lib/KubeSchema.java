@@ -1,3 +1,8 @@
+//DEPS io.kubernetes:client-java-api:27.0.0
+//SOURCES Exec.java
+//SOURCES Manifests.java
+//SOURCES Yaml.java
+
 import com.google.gson.Gson;
 import com.google.gson.JsonElement;
 import java.lang.reflect.InvocationTargetException;

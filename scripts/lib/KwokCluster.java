@@ -1,4 +1,16 @@
-//SOURCES RealNode.java
+//SOURCES ClusterLock.java
+//SOURCES ControlPlane.java
+//SOURCES Dirs.java
+//SOURCES Exec.java
+//SOURCES Installer.java
+//SOURCES Interrupts.java
+//SOURCES Kube.java
+//SOURCES NodeConfigs.java
+//SOURCES RealNodeDown.java
+//SOURCES Target.java
+//SOURCES Tools.java
+//SOURCES Yaml.java
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

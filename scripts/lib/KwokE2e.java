@@ -1,3 +1,21 @@
+//SOURCES Dirs.java
+//SOURCES E2e.java
+//SOURCES Exec.java
+//SOURCES Helm.java
+//SOURCES Installer.java
+//SOURCES Kube.java
+//SOURCES KwokCluster.java
+//SOURCES LiveChecks.java
+//SOURCES Migrator.java
+//SOURCES PreviousChart.java
+//SOURCES Progress.java
+//SOURCES Release.java
+//SOURCES Report.java
+//SOURCES Rollback.java
+//SOURCES Target.java
+//SOURCES Upgrader.java
+//SOURCES Yaml.java
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -65,18 +83,14 @@ final class KwokE2e extends E2e {
         stage("uninstall leaves nothing of the release: no workload, hook Job, ServiceAccount, policy, budget or lock", false, () -> {
             var r = rel.uninstall(Duration.ofMinutes(2));
             Report.expect(r.ok(), "helm uninstall failed: %s", r.said());
-            String[] left = {""};
-            try {
-                Kube.waitFor("the release's objects to go", Duration.ofSeconds(60), () -> {
-                    var out = kube.run("get", "deployments,replicasets,pods,services,jobs,serviceaccounts,networkpolicies,poddisruptionbudgets,"
-                            + "horizontalpodautoscalers,ingresses,leases,configmaps", "-n", NAMESPACE, "-l", "app.kubernetes.io/instance=" + RELEASE,
-                            "-o", "name");
-                    left[0] = out.ok() ? out.out().strip() : out.said();
-                    return left[0].isEmpty() ? null : left[0];
-                });
-            } catch (IllegalStateException e) {
-                Report.fail("left behind after helm uninstall: %s", left[0].replace('\n', ' '));
-            }
+            String kinds = "deployments,replicasets,pods,services,jobs,serviceaccounts,networkpolicies,poddisruptionbudgets,"
+                    + "horizontalpodautoscalers,ingresses,leases,configmaps";
+            String sel = "app.kubernetes.io/instance=" + RELEASE;
+            // The API server says when they are gone (a watch per object), then what is left is listed.
+            kube.run(Duration.ofSeconds(90), "wait", "--for=delete", kinds, "-n", NAMESPACE, "-l", sel, "--timeout=60s");
+            var left = kube.run("get", kinds, "-n", NAMESPACE, "-l", sel, "-o", "name");
+            Report.expect(left.ok() && left.out().isBlank(), "left behind after helm uninstall: %s",
+                    (left.ok() ? left.out() : left.said()).strip().replace('\n', ' '));
             return null;
         });
     }
@@ -374,11 +388,10 @@ final class KwokE2e extends E2e {
         } finally {
             for (String n : nodes) kube.run("uncordon", n);
         }
-        Kube.waitFor("API pods back", Duration.ofSeconds(60), () -> {
-            var now = kube.list(NAMESPACE, "pods", rel.selector("api"));
-            long ready = now.stream().filter(LiveChecks::ready).count();
-            return ready >= pods.size() ? null : ready + "/" + pods.size() + " ready";
-        });
+        String api = Yaml.str(kube.list(NAMESPACE, "deployments", rel.selector("api")).get(0), "metadata.name");
+        var back = kube.run(Duration.ofSeconds(90), "wait", "deployment/" + api, "-n", NAMESPACE,
+                "--for=jsonpath={.status.readyReplicas}=" + pods.size(), "--timeout=60s");
+        Report.expect(back.ok(), "the API pods did not all come back after the drain: %s", back.said());
     }
 
     private Installer.Options options(List<String> sets, Duration timeout) {

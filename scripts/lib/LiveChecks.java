@@ -1,3 +1,9 @@
+//SOURCES Helm.java
+//SOURCES Kube.java
+//SOURCES Release.java
+//SOURCES Report.java
+//SOURCES Yaml.java
+
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;

@@ -1,3 +1,5 @@
+//SOURCES Yaml.java
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

@@ -1,3 +1,15 @@
+//SOURCES Diagnostics.java
+//SOURCES Helm.java
+//SOURCES Installer.java
+//SOURCES Interrupts.java
+//SOURCES Kube.java
+//SOURCES Manifests.java
+//SOURCES Progress.java
+//SOURCES Release.java
+//SOURCES ReleaseLock.java
+//SOURCES Target.java
+//SOURCES Yaml.java
+
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.LocalDateTime;

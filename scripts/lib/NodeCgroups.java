@@ -1,4 +1,6 @@
+//SOURCES Daemons.java
 //SOURCES NodeMounts.java
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

@@ -1,3 +1,6 @@
+//SOURCES KwokCluster.java
+//SOURCES RealNode.java
+
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

@@ -1,3 +1,7 @@
+//SOURCES Exec.java
+//SOURCES NodeConfigs.java
+//SOURCES RealNode.java
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

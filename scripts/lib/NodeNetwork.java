@@ -1,5 +1,8 @@
+//SOURCES Exec.java
+//SOURCES Installer.java
 //SOURCES IptablesRules.java
 //SOURCES NodeHost.java
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,3 +1,9 @@
+//SOURCES Exec.java
+//SOURCES Kube.java
+//SOURCES Report.java
+//SOURCES Target.java
+//SOURCES Yaml.java
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

@@ -1,3 +1,8 @@
+//SOURCES Exec.java
+//SOURCES ImageSmoke.java
+//SOURCES PythonEnv.java
+//SOURCES Tools.java
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

@@ -1,4 +1,8 @@
 //SOURCES Dirs.java
+//SOURCES Exec.java
+//SOURCES ImageArchive.java
+//SOURCES Tools.java
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;

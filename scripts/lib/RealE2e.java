@@ -1,4 +1,22 @@
+//SOURCES DevDeps.java
+//SOURCES Dirs.java
+//SOURCES E2e.java
+//SOURCES Exec.java
+//SOURCES Helm.java
 //SOURCES ImageBuild.java
+//SOURCES Installer.java
+//SOURCES Kube.java
+//SOURCES KwokCluster.java
+//SOURCES LiveChecks.java
+//SOURCES Migrator.java
+//SOURCES Progress.java
+//SOURCES RealNode.java
+//SOURCES RealNodeDown.java
+//SOURCES Release.java
+//SOURCES Report.java
+//SOURCES Upgrader.java
+//SOURCES Yaml.java
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -97,10 +115,9 @@ final class RealE2e extends E2e {
         stage("uninstall removes the release's pods from the real node", false, () -> {
             var r = rel.uninstall(Duration.ofMinutes(2));
             Report.expect(r.ok(), "helm uninstall failed: %s", r.said());
-            Kube.waitFor("the release's pods to go", Duration.ofSeconds(90), () -> {
-                var pods = kube.list(NAMESPACE, "pods", "app.kubernetes.io/instance=" + RELEASE + ",app.kubernetes.io/component in (api,worker)");
-                return pods.isEmpty() ? null : pods.size() + " pods left";
-            });
+            var gone = kube.run(Duration.ofMinutes(2), "wait", "--for=delete", "pods", "-n", NAMESPACE, "-l",
+                    "app.kubernetes.io/instance=" + RELEASE + ",app.kubernetes.io/component in (api,worker)", "--timeout=90s");
+            Report.expect(gone.ok() || gone.said().contains("no matching resources"), "the release's pods did not go: %s", gone.said());
             return null;
         });
     }

@@ -1,12 +1,20 @@
+//SOURCES Daemons.java
+//SOURCES Exec.java
 //SOURCES HostPackages.java
+//SOURCES Installer.java
+//SOURCES Kube.java
+//SOURCES KwokCluster.java
 //SOURCES NodeBinaries.java
+//SOURCES NodeCgroups.java
 //SOURCES NodeConfigs.java
 //SOURCES NodeHost.java
 //SOURCES NodeNetwork.java
-//SOURCES NodeCgroups.java
-//SOURCES Daemons.java
-//SOURCES RealNodeImages.java
 //SOURCES RealNodeDown.java
+//SOURCES RealNodeImages.java
+//SOURCES Target.java
+//SOURCES Tools.java
+//SOURCES Yaml.java
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;

@@ -1,7 +1,16 @@
+//SOURCES Daemons.java
+//SOURCES Dirs.java
+//SOURCES Exec.java
 //SOURCES IptablesRules.java
+//SOURCES Kube.java
+//SOURCES KwokCluster.java
+//SOURCES NodeBinaries.java
+//SOURCES NodeCgroups.java
+//SOURCES NodeHost.java
 //SOURCES NodeMounts.java
 //SOURCES NodeNetwork.java
-//SOURCES NodeCgroups.java
+//SOURCES RealNode.java
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

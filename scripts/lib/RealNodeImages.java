@@ -1,3 +1,8 @@
+//SOURCES Daemons.java
+//SOURCES Installer.java
+//SOURCES RealNode.java
+//SOURCES Target.java
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;

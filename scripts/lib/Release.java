@@ -1,3 +1,8 @@
+//SOURCES Exec.java
+//SOURCES Helm.java
+//SOURCES Kube.java
+//SOURCES Yaml.java
+
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -1,3 +1,7 @@
+//SOURCES Interrupts.java
+//SOURCES Kube.java
+//SOURCES Yaml.java
+
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;

@@ -1,3 +1,8 @@
+//SOURCES Kube.java
+//SOURCES Report.java
+//SOURCES ScriptRunner.java
+//SOURCES Yaml.java
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -1,3 +1,5 @@
+//SOURCES Yaml.java
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;

@@ -1,3 +1,6 @@
+//SOURCES Exec.java
+//SOURCES Problem.java
+
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;

@@ -1,3 +1,12 @@
+//SOURCES Installer.java
+//SOURCES Kube.java
+//SOURCES Manifests.java
+//SOURCES Progress.java
+//SOURCES Release.java
+//SOURCES ReleaseLock.java
+//SOURCES Target.java
+//SOURCES Yaml.java
+
 import java.time.Duration;
 
 /**

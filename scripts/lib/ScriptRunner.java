@@ -1,3 +1,6 @@
+//SOURCES Exec.java
+//SOURCES Report.java
+
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;

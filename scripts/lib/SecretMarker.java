@@ -1,3 +1,5 @@
+//SOURCES Report.java
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

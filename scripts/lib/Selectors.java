@@ -1,3 +1,6 @@
+//SOURCES Manifests.java
+//SOURCES Yaml.java
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

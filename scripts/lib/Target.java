@@ -1,3 +1,11 @@
+//DEPS info.picocli:picocli:4.7.7
+//SOURCES Helm.java
+//SOURCES Kube.java
+//SOURCES Problem.java
+//SOURCES Release.java
+//SOURCES Repo.java
+//SOURCES Tools.java
+
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.function.Consumer;

@@ -1,3 +1,9 @@
+//SOURCES Archives.java
+//SOURCES Dirs.java
+//SOURCES Download.java
+//SOURCES ToolPins.java
+//SOURCES Tools.java
+
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.channels.FileChannel;

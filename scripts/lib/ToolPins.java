@@ -1,3 +1,5 @@
+//SOURCES Tools.java
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;

@@ -1,9 +1,6 @@
-//SOURCES ToolPins.java
-//SOURCES ToolInstaller.java
-//SOURCES Archives.java
-//SOURCES Download.java
-//SOURCES Dirs.java
 //SOURCES Problem.java
+//SOURCES ToolInstaller.java
+//SOURCES ToolPins.java
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

@@ -1,3 +1,13 @@
+//SOURCES ImmutableFields.java
+//SOURCES Installer.java
+//SOURCES LiveChecks.java
+//SOURCES ManifestDiff.java
+//SOURCES Manifests.java
+//SOURCES Progress.java
+//SOURCES Release.java
+//SOURCES Target.java
+//SOURCES Yaml.java
+
 import java.util.List;
 import java.util.Map;
 

@@ -1,3 +1,4 @@
+//DEPS org.yaml:snakeyaml:2.5
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
