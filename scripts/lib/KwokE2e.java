@@ -239,9 +239,12 @@ final class KwokE2e extends E2e {
                     repo, Map.of(), Duration.ofMinutes(5), null);
             if (!build.ok()) progress.info("jbang build scripts/install.java: " + build.said());
             var runs = cases.stream().map(c -> java.util.concurrent.CompletableFuture.supplyAsync(() -> runInstall(c))).toList();
+            // Every case ends before any is judged: one that creates the namespace and removes it again
+            // (the dry-run refusal) must not be seen half-way by another's "no namespace left" check.
+            var results = runs.stream().map(java.util.concurrent.CompletableFuture::join).toList();
             for (int i = 0; i < cases.size(); i++) {
                 var c = cases.get(i);
-                var r = runs.get(i).join();
+                var r = results.get(i);
                 stage(c.check(), false, () -> {
                     Report.expect(r.exit() == 2, "expected exit code 2, got %d: %s", r.exit(), r.said());
                     Report.expect(r.err().contains(c.mustSay()), "the message does not say '%s': %s", c.mustSay(), r.said());
