@@ -4,7 +4,7 @@
 //DEPS info.picocli:picocli:4.7.7
 //SOURCES lib/Cli.java
 //SOURCES lib/E2e.java
-//SOURCES lib/Helm.java
+//SOURCES lib/HelmOptions.java
 //SOURCES lib/KwokCluster.java
 //SOURCES lib/KwokE2e.java
 //SOURCES lib/Progress.java
@@ -14,16 +14,10 @@
 //SOURCES lib/Target.java
 //SOURCES lib/Tools.java
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.atomic.AtomicBoolean;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "e2e", mixinStandardHelpOptions = true, versionProvider = Cli.Version.class, sortOptions = false,
@@ -33,8 +27,7 @@ import picocli.CommandLine.Option;
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:every check passed", "1:a check failed (diagnostics folder printed)", "2:bad option or missing tool"})
 public class e2e implements Callable<Integer> {
-    @Option(names = "--helm-major", paramLabel = "3|4", defaultValue = "4", description = "Helm to run the lifecycle with (default: ${DEFAULT-VALUE}).")
-    int helmMajor;
+    @Mixin HelmOptions helmOptions;
 
     @Option(names = "--real", description = "The lifecycle on a real node (kubelet, containerd, runc): real containers from images built here, "
             + "PostgreSQL and Redis beside them, real migrations. Needs root on Debian/Ubuntu (see README).")
@@ -66,13 +59,12 @@ public class e2e implements Callable<Integer> {
         long t0 = System.nanoTime();
         Path repo = Repo.root();
         if (repo == null) throw new Target.Invalid("run me from inside the trevor repository");
-        if (helmMajor != 3 && helmMajor != 4) throw new Target.Invalid("--helm-major must be 3 or 4");
         String cluster = name != null ? name : real ? "trevor-real" : "trevor-e2e";
         KwokCluster.checkName(cluster);
         Path diagDir = (diagnostics != null ? diagnostics : repo.resolve(real ? "build/e2e-real-diagnostics" : "build/e2e-diagnostics")).toAbsolutePath();
         var progress = new Progress("e2e", System.out);
-        var report = new Report("e2e" + (real ? " --real" : "") + " (helm " + helmMajor + ")", System.out, only, false);
-        var helm = Helm.resolve(null, helmMajor, progress::info);
+        var helm = helmOptions.resolve(progress::info);
+        var report = new Report("e2e" + (real ? " --real" : "") + " (helm " + helm.major + ")", System.out, only, false);
         var kubectl = Tools.kubectl(progress::info);
         E2e lifecycle = real ? new RealE2e(repo, helm, kubectl, cluster, report, progress, diagDir, keep)
                 : new KwokE2e(repo, helm, kubectl, cluster, report, progress, diagDir, keep, upgradeFrom);

@@ -7,6 +7,7 @@
 //SOURCES lib/Dirs.java
 //SOURCES lib/Exec.java
 //SOURCES lib/Helm.java
+//SOURCES lib/HelmOptions.java
 //SOURCES lib/Kube.java
 //SOURCES lib/KwokCluster.java
 //SOURCES lib/Progress.java
@@ -33,6 +34,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "safety", mixinStandardHelpOptions = true, versionProvider = Cli.Version.class, sortOptions = false,
@@ -41,8 +43,7 @@ import picocli.CommandLine.Option;
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:every check passed", "1:a check failed (diagnostics folder printed)", "2:bad option or missing tool"})
 public class safety implements Callable<Integer> {
-    @Option(names = "--helm-major", paramLabel = "3|4", defaultValue = "4", description = "Helm the scripts run with (default: ${DEFAULT-VALUE}).")
-    int helmMajor;
+    @Mixin HelmOptions helmOptions;
 
     @Option(names = "--name", defaultValue = "trevor-safety", description = "kwok cluster name (default: ${DEFAULT-VALUE}); NAME-int is used too.")
     String name;
@@ -72,6 +73,7 @@ public class safety implements Callable<Integer> {
     private ReleaseTraces traces;
     private ClusterChecks checks;
     private Path diagDir;
+    private Helm helm;
 
     public static void main(String[] args) { System.exit(Cli.execute(new safety(), args)); }
 
@@ -83,18 +85,11 @@ public class safety implements Callable<Integer> {
             System.err.println("safety: run me from inside the trevor repository");
             return 2;
         }
-        if (only != null) {
-            try {
-                java.util.regex.Pattern.compile(only);
-            } catch (java.util.regex.PatternSyntaxException e) {
-                System.err.println("safety: --only is not a valid regular expression: " + e.getDescription());
-                return 2;
-            }
-        }
         scripts = (scriptsFrom != null ? scriptsFrom : repo).toAbsolutePath().normalize();
         diagDir = (diagnostics != null ? diagnostics : repo.resolve("build/safety-diagnostics")).toAbsolutePath();
         progress = new Progress("safety", System.out);
-        report = new Report("safety (helm " + helmMajor + ")", System.out, only, false);
+        helm = helmOptions.resolve(progress::info);
+        report = new Report("safety (helm " + helm.major + ")", System.out, only, false);
         work = Files.createTempDirectory("trevor-safety");
         secrets = new SecretMarker(work);
         runner = new ScriptRunner(repo, scripts);
@@ -145,12 +140,12 @@ public class safety implements Callable<Integer> {
                 Path remote = work.resolve("remote-kubeconfig");
                 Files.writeString(remote, RemoteServer.kubeconfig("kwok-prod", "https://" + host.getHostAddress() + ":" + fwd.port(),
                         KwokCluster.ownKubeconfig(name)));
-                var implicit = runner.run("install.java", List.of("--kubeconfig", remote.toString(), "-n", "safety-remote", "--helm-major",
-                        String.valueOf(helmMajor), "-f", repo.resolve("values/dev.yaml").toString()));
+                var implicit = runner.run("install.java", concat(concat(List.of("--kubeconfig", remote.toString(), "-n", "safety-remote"),
+                        "-f", repo.resolve("values/dev.yaml").toString()), helmOptions.args().toArray(String[]::new)));
                 Report.expect(implicit.exit() == 2 && implicit.err().contains("not a local dev cluster"),
                         "as the current context: expected exit 2 saying it is not a local dev cluster, got %d: %s", implicit.exit(), tail(implicit));
-                var named = runner.run("install.java", List.of("--kubeconfig", remote.toString(), "--context", "kwok-prod", "-n", "safety-remote",
-                        "--helm-major", String.valueOf(helmMajor), "-f", repo.resolve("values/dev.yaml").toString()));
+                var named = runner.run("install.java", concat(concat(List.of("--kubeconfig", remote.toString(), "--context", "kwok-prod",
+                        "-n", "safety-remote", "-f", repo.resolve("values/dev.yaml").toString()), helmOptions.args().toArray(String[]::new))));
                 Report.expect(named.exit() == 2 && named.err().contains("dev defaults are only for local dev clusters"),
                         "with --context: expected exit 2 refusing dev Secrets, got %d: %s", named.exit(), tail(named));
                 Report.expect(!kube.exists(null, "namespace", "safety-remote"), "namespace safety-remote was created on the 'remote' cluster");
@@ -386,7 +381,7 @@ public class safety implements Callable<Integer> {
     }
 
     private List<String> target(String namespace) {
-        return List.of("--kubeconfig", kubeconfig.toString(), "--context", kube.context, "-n", namespace, "--helm-major", String.valueOf(helmMajor));
+        return concat(List.of("--kubeconfig", kubeconfig.toString(), "--context", kube.context, "-n", namespace), helmOptions.args().toArray(String[]::new));
     }
 
     private Exec.Result install(String namespace, List<String> more) {
@@ -399,7 +394,6 @@ public class safety implements Callable<Integer> {
     }
 
     private Release release(String namespace) {
-        var helm = Helm.resolve(null, helmMajor, progress::info);
         return new Release(helm, kube, "trevor", namespace, repo.resolve("helm/trevor"));
     }
 

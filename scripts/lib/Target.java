@@ -1,5 +1,6 @@
 //DEPS info.picocli:picocli:4.7.7
 //SOURCES Helm.java
+//SOURCES HelmOptions.java
 //SOURCES Kube.java
 //SOURCES Problem.java
 //SOURCES Release.java
@@ -9,6 +10,7 @@
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.function.Consumer;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -31,11 +33,7 @@ final class Target {
     @Option(names = "--chart", paramLabel = "DIR", description = "Chart folder (default: helm/trevor of this repository).")
     Path chart;
 
-    @Option(names = "--helm", paramLabel = "PATH", description = "helm binary (Helm 3.14+ or 4). Default: `helm` on PATH when it fits, else the pinned Helm of --helm-major.")
-    Path helmPath;
-
-    @Option(names = "--helm-major", paramLabel = "3|4", defaultValue = "4", description = "Pinned Helm to use without --helm (default: ${DEFAULT-VALUE}).")
-    int helmMajor;
+    @Mixin HelmOptions helm = new HelmOptions();
 
     /** Bad input in the target options: exit code 2. */
     static final class Invalid extends Problem {
@@ -61,8 +59,7 @@ final class Target {
         }
         if (!Files.isRegularFile(chartDir.resolve("Chart.yaml"))) throw new Invalid("no chart at " + chartDir + " (Chart.yaml missing)");
         if (kubeconfig != null && !Files.isRegularFile(kubeconfig)) throw new Invalid("--kubeconfig " + kubeconfig + " does not exist");
-        if (helmPath == null && helmMajor != 3 && helmMajor != 4) throw new Invalid("--helm-major must be 3 or 4, not " + helmMajor);
-        Helm helm = Helm.resolve(helmPath, helmMajor, progress);
+        Helm helm = this.helm.resolve(progress);
         Path kubectl = Tools.kubectl(progress);
         String ctx = Kube.chooseContext(kubectl, kubeconfig, context);
         var kube = new Kube(kubectl, ctx, kubeconfig);
