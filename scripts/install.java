@@ -8,9 +8,9 @@
 //SOURCES lib/Progress.java
 //SOURCES lib/Repo.java
 //SOURCES lib/Target.java
+//SOURCES lib/ValueOptions.java
 
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -30,21 +30,7 @@ public class install implements Callable<Integer> {
     @Option(names = {"-f", "--values"}, paramLabel = "FILE", description = "Values file(s), in order (default: values/dev.yaml).")
     List<Path> values;
 
-    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Extra values, as helm --set.")
-    List<String> sets = new ArrayList<>();
-
-    @Option(names = "--set-string", paramLabel = "KEY=VALUE", description = "Values kept as strings, as helm --set-string (e.g. a label value \"true\").")
-    List<String> setStrings = new ArrayList<>();
-
-    /** --set then --set-string entries, in the form Helm.Values takes. */
-    List<String> allSets() {
-        var all = new ArrayList<>(sets);
-        setStrings.forEach(s -> all.add("--set-string " + s));
-        return all;
-    }
-
-    @Option(names = "--tag", paramLabel = "TAG", description = "Image tag (sets image.tag, always as a string).")
-    String tag;
+    @Mixin ValueOptions chartValues;
 
     @Option(names = "--env-file", paramLabel = "[SECRET=]FILE", description = "KEY=VALUE lines (read as kubectl create secret --from-env-file reads them) "
             + "that the Secret is made to hold exactly: keys added, changed and removed are listed by name, never by value. "
@@ -84,7 +70,7 @@ public class install implements Callable<Integer> {
             var wait = Cli.duration("--timeout", timeout);
             var rel = target.resolve(p::info);
             var files = values != null ? values : List.of(Repo.root() == null ? Path.of("values/dev.yaml") : Repo.root().resolve("values/dev.yaml"));
-            var opts = new Installer.Options(files, allSets(), tag, envFiles.stream().map(Installer.EnvSource::parse).toList(), !noDevSecrets, wait,
+            var opts = new Installer.Options(files, chartValues.sets(), chartValues.tag(), envFiles.stream().map(Installer.EnvSource::parse).toList(), !noDevSecrets, wait,
                     !noRollback, relabelNamespace ? Installer.NamespaceLabels.RELABEL : keepNamespaceLabels ? Installer.NamespaceLabels.KEEP
                     : Installer.NamespaceLabels.REFUSE, recover, null);
             p.info("release " + rel.name + " → namespace " + rel.namespace + " on " + rel.kube.context + " with " + rel.helm);

@@ -6,17 +6,17 @@
 //SOURCES lib/Migrator.java
 //SOURCES lib/Progress.java
 //SOURCES lib/Target.java
+//SOURCES lib/ValueOptions.java
 
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "migrate", mixinStandardHelpOptions = true, versionProvider = Cli.Version.class, sortOptions = false,
-        description = "Runs the Alembic migrations now, as the chart's migration Job with the release's values, "
+        description = "Runs the Alembic migrations now, as the chart's migration Job with the values and image of the last deployed revision "
+                + "(--tag: another image's migrations), "
                 + "and reports the Job's status and logs.",
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:migrations succeeded", "1:the migration failed (Job status, events and logs shown)",
@@ -24,21 +24,7 @@ import picocli.CommandLine.Option;
 public class migrate implements Callable<Integer> {
     @Mixin Target target;
 
-    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Extra values for rendering the Job, as helm --set.")
-    List<String> sets = new ArrayList<>();
-
-    @Option(names = "--set-string", paramLabel = "KEY=VALUE", description = "Values kept as strings, as helm --set-string (e.g. a label value \"true\").")
-    List<String> setStrings = new ArrayList<>();
-
-    /** --set then --set-string entries, in the form Helm.Values takes. */
-    List<String> allSets() {
-        var all = new ArrayList<>(sets);
-        setStrings.forEach(s -> all.add("--set-string " + s));
-        return all;
-    }
-
-    @Option(names = "--tag", paramLabel = "TAG", description = "Run the migrations of this image tag (default: the image of the last deployed revision).")
-    String tag;
+    @Mixin ValueOptions chartValues;
 
     @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "10m", description = "How long to wait for the Job, 1s to 24h (default: ${DEFAULT-VALUE}).")
     String timeout;
@@ -51,11 +37,9 @@ public class migrate implements Callable<Integer> {
         return Cli.guard("migrate", () -> {
             Duration wait = Cli.duration("--timeout", timeout);
             var rel = target.resolve(p::info);
-            var extra = allSets();
-            if (tag != null) {
-                if (!tag.matches("[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")) throw new Target.Invalid("--tag '" + tag + "' is not a valid image tag");
-                extra.add("--set-string image.tag=" + tag);
-            }
+            // The deployed revision's image unless --tag names another (Migrator honours an explicit image.*).
+            var extra = chartValues.sets();
+            if (chartValues.tag() != null) extra.add("--set-string image.tag=" + chartValues.tag());
             var out = Migrator.run(rel, extra, wait, p);
             System.out.println(out.explanation());
             if (out.running()) {

@@ -7,6 +7,7 @@
 //SOURCES lib/Progress.java
 //SOURCES lib/Target.java
 //SOURCES lib/Upgrader.java
+//SOURCES lib/ValueOptions.java
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -25,24 +26,10 @@ import picocli.CommandLine.Option;
 public class upgrade implements Callable<Integer> {
     @Mixin Target target;
 
-    @Option(names = "--tag", paramLabel = "TAG", description = "New image tag (sets image.tag, always as a string).")
-    String tag;
-
     @Option(names = {"-f", "--values"}, paramLabel = "FILE", description = "More values files, on top of the deployed values.")
     List<Path> values = new ArrayList<>();
 
-    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "More values, as helm --set.")
-    List<String> sets = new ArrayList<>();
-
-    @Option(names = "--set-string", paramLabel = "KEY=VALUE", description = "Values kept as strings, as helm --set-string (e.g. a label value \"true\").")
-    List<String> setStrings = new ArrayList<>();
-
-    /** --set then --set-string entries, in the form Helm.Values takes. */
-    List<String> allSets() {
-        var all = new ArrayList<>(sets);
-        setStrings.forEach(s -> all.add("--set-string " + s));
-        return all;
-    }
+    @Mixin ValueOptions chartValues;
 
     @Option(names = "--env-file", paramLabel = "[SECRET=]FILE", description = "New contents for a Secret that envFromSecrets names (as install.java --env-file).")
     List<String> envFiles = new ArrayList<>();
@@ -59,12 +46,12 @@ public class upgrade implements Callable<Integer> {
     public Integer call() {
         var p = new Progress("upgrade", System.out);
         return Cli.guard("upgrade", () -> {
-            if (tag == null && values.isEmpty() && allSets().isEmpty() && envFiles.isEmpty()) {
+            if (chartValues.isEmpty() && values.isEmpty() && envFiles.isEmpty()) {
                 throw new Target.Invalid("nothing to change: give --tag, --values, --set or --env-file");
             }
             var wait = Cli.duration("--timeout", timeout);
             var rel = target.resolve(p::info);
-            var opts = new Installer.Options(values, allSets(), tag, envFiles.stream().map(Installer.EnvSource::parse).toList(), false, wait, true,
+            var opts = new Installer.Options(values, chartValues.sets(), chartValues.tag(), envFiles.stream().map(Installer.EnvSource::parse).toList(), false, wait, true,
                     Installer.NamespaceLabels.KEEP, recover, null);
             var out = Upgrader.upgrade(rel, opts, p);
             p.info("revision " + out.revisionBefore() + " → " + out.revisionAfter());
