@@ -39,7 +39,7 @@ public class cluster implements Callable<Integer> {
 
     public static void main(String[] args) { System.exit(Cli.execute(new cluster(), args)); }
 
-    @Override public Integer call() {
+    @Override public Integer call() throws Exception {
         System.err.println("cluster: say up, down or status (see --help)");
         return 2;
     }
@@ -97,35 +97,33 @@ public class cluster implements Callable<Integer> {
                 + "(repeatable). Default: every image scripts/images.java builds (pause, PostgreSQL, Redis, the trevor stand-in), built or taken from its cache.")
         java.util.List<Path> imageArchives = new java.util.ArrayList<>();
 
-        @Override public Integer call() {
+        @Override public Integer call() throws Exception {
             var p = new Progress("cluster", System.out);
-            return Cli.guard("cluster", () -> {
-                KwokCluster.checkName(parent.name);
-                if (!realNode && !imageArchives.isEmpty()) throw new Target.Invalid("--image-archive goes with --real-node");
-                if (parent.provider(p).equals("k3d")) {
-                    if (realNode) throw new Target.Invalid("--real-node is for kwok (--provider kwok); k3d's nodes run real containers already");
-                    if (!parent.dryRun) K3dCluster.requireK3d();
-                    boolean exists = !parent.dryRun && K3dCluster.exists(parent.name);
-                    if (exists) p.info("k3d cluster " + parent.name + " exists; reusing it");
-                    p.step("k3d cluster " + parent.name, () -> K3dCluster.run(K3dCluster.upCommands(parent.name, agents, image, exists),
-                            parent.dryRun, p::info));
-                    p.info("context " + K3dCluster.context(parent.name) + "; ingress at http://trevor.localhost; next: jbang scripts/install.java");
-                } else {
-                    if (parent.dryRun) throw new Target.Invalid("--dry-run is for k3d; kwok's commands run in-process");
-                    Path repo = Repo.root();
-                    if (repo == null) throw new Target.Invalid("run me from inside the trevor repository");
-                    var info = p.step("kwok cluster " + parent.name, () -> KwokCluster.up(repo, parent.name, parent.kubeconfig, recreate, p::info));
-                    if (realNode) {
-                        var archives = imageArchives.isEmpty()
-                                ? p.step("images (scripts/images.java build)", () -> new java.util.ArrayList<>(ImageBuild.build(repo, java.util.List.of(), p::info).values()))
-                                : imageArchives;
-                        p.step("real node", () -> RealNode.up(repo, parent.name, archives, p::info));
-                    }
-                    p.info("context " + info.context() + "; next: jbang scripts/install.java");
+            KwokCluster.checkName(parent.name);
+            if (!realNode && !imageArchives.isEmpty()) throw new Target.Invalid("--image-archive goes with --real-node");
+            if (parent.provider(p).equals("k3d")) {
+                if (realNode) throw new Target.Invalid("--real-node is for kwok (--provider kwok); k3d's nodes run real containers already");
+                if (!parent.dryRun) K3dCluster.requireK3d();
+                boolean exists = !parent.dryRun && K3dCluster.exists(parent.name);
+                if (exists) p.info("k3d cluster " + parent.name + " exists; reusing it");
+                p.step("k3d cluster " + parent.name, () -> K3dCluster.run(K3dCluster.upCommands(parent.name, agents, image, exists),
+                        parent.dryRun, p::info));
+                p.info("context " + K3dCluster.context(parent.name) + "; ingress at http://trevor.localhost; next: jbang scripts/install.java");
+            } else {
+                if (parent.dryRun) throw new Target.Invalid("--dry-run is for k3d; kwok's commands run in-process");
+                Path repo = Repo.root();
+                if (repo == null) throw new Target.Invalid("run me from inside the trevor repository");
+                var info = p.step("kwok cluster " + parent.name, () -> KwokCluster.up(repo, parent.name, parent.kubeconfig, recreate, p::info));
+                if (realNode) {
+                    var archives = imageArchives.isEmpty()
+                            ? p.step("images (scripts/images.java build)", () -> new java.util.ArrayList<>(ImageBuild.build(repo, java.util.List.of(), p::info).values()))
+                            : imageArchives;
+                    p.step("real node", () -> RealNode.up(repo, parent.name, archives, p::info));
                 }
-                p.printTimings();
-                return 0;
-            });
+                p.info("context " + info.context() + "; next: jbang scripts/install.java");
+            }
+            p.printTimings();
+            return 0;
         }
     }
 
@@ -133,32 +131,30 @@ public class cluster implements Callable<Integer> {
     static class Down implements Callable<Integer> {
         @ParentCommand cluster parent;
 
-        @Override public Integer call() {
+        @Override public Integer call() throws Exception {
             var p = new Progress("cluster", System.out);
-            return Cli.guard("cluster", () -> {
-                KwokCluster.checkName(parent.name);
-                String provider = parent.existingProvider(p);
-                if (provider == null) {
-                    p.info("no kwok or k3d cluster " + parent.name + "; nothing to remove");
-                    return 0;
-                }
-                if (provider.equals("k3d")) {
-                    if (!parent.dryRun) K3dCluster.requireK3d();
-                    K3dCluster.run(K3dCluster.downCommands(parent.name, parent.dryRun), parent.dryRun, p::info);
-                    return 0;
-                }
-                var node = RealNode.exists(parent.name) ? p.step("remove real node", () -> RealNodeDown.down(parent.name, p::info)) : null;
-                var footprint = p.step("remove kwok cluster " + parent.name, () -> KwokCluster.down(parent.name, parent.kubeconfig, p::info));
-                var left = new java.util.ArrayList<>(KwokCluster.leftovers(footprint));
-                if (node != null) left.addAll(RealNodeDown.leftovers(node));
-                if (!left.isEmpty()) {
-                    System.err.println("cluster: left behind: " + String.join("; ", left));
-                    return 1;
-                }
-                p.info("nothing left behind (" + footprint.pids().size() + " processes, ports " + footprint.ports() + ")");
-                if (node != null) p.info("real node: nothing left behind (" + RealNodeDown.describe(node) + ")");
+            KwokCluster.checkName(parent.name);
+            String provider = parent.existingProvider(p);
+            if (provider == null) {
+                p.info("no kwok or k3d cluster " + parent.name + "; nothing to remove");
                 return 0;
-            });
+            }
+            if (provider.equals("k3d")) {
+                if (!parent.dryRun) K3dCluster.requireK3d();
+                K3dCluster.run(K3dCluster.downCommands(parent.name, parent.dryRun), parent.dryRun, p::info);
+                return 0;
+            }
+            var node = RealNode.exists(parent.name) ? p.step("remove real node", () -> RealNodeDown.down(parent.name, p::info)) : null;
+            var footprint = p.step("remove kwok cluster " + parent.name, () -> KwokCluster.down(parent.name, parent.kubeconfig, p::info));
+            var left = new java.util.ArrayList<>(KwokCluster.leftovers(footprint));
+            if (node != null) left.addAll(RealNodeDown.leftovers(node));
+            if (!left.isEmpty()) {
+                System.err.println("cluster: left behind: " + String.join("; ", left));
+                return 1;
+            }
+            p.info("nothing left behind (" + footprint.pids().size() + " processes, ports " + footprint.ports() + ")");
+            if (node != null) p.info("real node: nothing left behind (" + RealNodeDown.describe(node) + ")");
+            return 0;
         }
     }
 
@@ -166,24 +162,22 @@ public class cluster implements Callable<Integer> {
     static class Status implements Callable<Integer> {
         @ParentCommand cluster parent;
 
-        @Override public Integer call() {
+        @Override public Integer call() throws Exception {
             var p = new Progress("cluster", System.err);
-            return Cli.guard("cluster", () -> {
-                KwokCluster.checkName(parent.name);
-                String provider = parent.existingProvider(p);
-                if (provider == null) {
-                    System.out.println("no kwok or k3d cluster " + parent.name);
-                    return 1;
-                }
-                if (provider.equals("k3d")) {
-                    K3dCluster.run(java.util.List.of(java.util.List.of("k3d", "cluster", "list", parent.name)), parent.dryRun, p::info);
-                    return 0;
-                }
-                String s = KwokCluster.status(parent.name);
-                System.out.println(s);
-                if (RealNode.exists(parent.name)) System.out.println(RealNode.status(parent.name));
-                return s.contains(": running") ? 0 : 1;
-            });
+            KwokCluster.checkName(parent.name);
+            String provider = parent.existingProvider(p);
+            if (provider == null) {
+                System.out.println("no kwok or k3d cluster " + parent.name);
+                return 1;
+            }
+            if (provider.equals("k3d")) {
+                K3dCluster.run(java.util.List.of(java.util.List.of("k3d", "cluster", "list", parent.name)), parent.dryRun, p::info);
+                return 0;
+            }
+            String s = KwokCluster.status(parent.name);
+            System.out.println(s);
+            if (RealNode.exists(parent.name)) System.out.println(RealNode.status(parent.name));
+            return s.contains(": running") ? 0 : 1;
         }
     }
 }

@@ -63,28 +63,26 @@ public class install implements Callable<Integer> {
     public static void main(String[] args) { System.exit(Cli.execute(new install(), args)); }
 
     @Override
-    public Integer call() {
+    public Integer call() throws Exception {
         var p = new Progress("install", System.out);
-        return Cli.guard("install", () -> {
-            if (relabelNamespace && keepNamespaceLabels) throw new Target.Invalid("--relabel-namespace and --keep-namespace-labels exclude each other");
-            var wait = Cli.duration("--timeout", timeout);
-            var rel = target.resolve(p::info);
-            var files = values != null ? values : List.of(Repo.root() == null ? Path.of("values/dev.yaml") : Repo.root().resolve("values/dev.yaml"));
-            var opts = new Installer.Options(files, chartValues.sets(), chartValues.tag(), envFiles.stream().map(Installer.EnvSource::parse).toList(), !noDevSecrets, wait,
-                    !noRollback, relabelNamespace ? Installer.NamespaceLabels.RELABEL : keepNamespaceLabels ? Installer.NamespaceLabels.KEEP
-                    : Installer.NamespaceLabels.REFUSE, recover, null);
-            p.info("release " + rel.name + " → namespace " + rel.namespace + " on " + rel.kube.context + " with " + rel.helm);
-            if (withDeps) {
-                // Everything about trevor's own input is checked before the dependencies change anything.
-                Installer.preflight(rel, opts);
-                boolean realNode = !rel.kube.list(null, "nodes", "trevor.dev/node=real").isEmpty();
-                p.info("dev dependencies with " + (realNode ? "the locally built images (the cluster has a real node)" : "the official images"));
-                DevDeps.install(rel.helm, rel.kube, rel.namespace, realNode, wait, p);
-            }
-            Installer.install(rel, opts, p);
-            p.info("ready. " + "Next: jbang scripts/status.java --context " + rel.kube.context + " -n " + rel.namespace);
-            p.printTimings();
-            return 0;
-        });
+        if (relabelNamespace && keepNamespaceLabels) throw new Target.Invalid("--relabel-namespace and --keep-namespace-labels exclude each other");
+        var wait = Cli.duration("--timeout", timeout);
+        var rel = target.resolve(p::info);
+        var files = values != null ? values : List.of(Repo.root() == null ? Path.of("values/dev.yaml") : Repo.root().resolve("values/dev.yaml"));
+        var opts = new Installer.Options(files, chartValues.sets(), chartValues.tag(), envFiles.stream().map(Installer.EnvSource::parse).toList(), !noDevSecrets, wait,
+                !noRollback, relabelNamespace ? Installer.NamespaceLabels.RELABEL : keepNamespaceLabels ? Installer.NamespaceLabels.KEEP
+                : Installer.NamespaceLabels.REFUSE, recover, null);
+        p.info("release " + rel.name + " → namespace " + rel.namespace + " on " + rel.kube.context + " with " + rel.helm);
+        if (withDeps) {
+            // Everything about trevor's own input is checked before the dependencies change anything.
+            Installer.preflight(rel, opts);
+            boolean realNode = !rel.kube.list(null, "nodes", "trevor.dev/node=real").isEmpty();
+            p.info("dev dependencies with " + (realNode ? "the locally built images (the cluster has a real node)" : "the official images"));
+            DevDeps.install(rel.helm, rel.kube, rel.namespace, realNode, wait, p);
+        }
+        Installer.install(rel, opts, p);
+        p.info("ready. " + "Next: jbang scripts/status.java --context " + rel.kube.context + " -n " + rel.namespace);
+        p.printTimings();
+        return 0;
     }
 }

@@ -32,26 +32,24 @@ public class migrate implements Callable<Integer> {
     public static void main(String[] args) { System.exit(Cli.execute(new migrate(), args)); }
 
     @Override
-    public Integer call() {
+    public Integer call() throws Exception {
         var p = new Progress("migrate", System.out);
-        return Cli.guard("migrate", () -> {
-            Duration wait = Cli.duration("--timeout", timeout);
-            var rel = target.resolve(p::info);
-            // The deployed revision's image unless --tag names another (Migrator honours an explicit image.*).
-            var extra = chartValues.sets();
-            if (chartValues.tag() != null) extra.add("--set-string image.tag=" + chartValues.tag());
-            var out = Migrator.run(rel, extra, wait, p);
-            System.out.println(out.explanation());
-            if (out.running()) {
-                System.err.println("migrate: Job " + out.job() + " has not finished in " + wait.toSeconds() + " s; it is still running (see above)");
-                return 1;
-            }
-            if (!out.succeeded()) {
-                System.err.println("migrate: Job " + out.job() + " failed; its status, events and logs are above");
-                return 1;
-            }
-            p.info("Job " + out.job() + " succeeded");
-            return 0;
-        });
+        Duration wait = Cli.duration("--timeout", timeout);
+        var rel = target.resolve(p::info);
+        // The deployed revision's image unless --tag names another (Migrator honours an explicit image.*).
+        var extra = chartValues.sets();
+        if (chartValues.tag() != null) extra.add("--set-string image.tag=" + chartValues.tag());
+        var out = Migrator.run(rel, extra, wait, p);
+        System.out.println(out.explanation());
+        if (out.running()) {
+            System.err.println("migrate: Job " + out.job() + " has not finished in " + wait.toSeconds() + " s; it is still running (see above)");
+            return 1;
+        }
+        if (!out.succeeded()) {
+            System.err.println("migrate: Job " + out.job() + " failed; its status, events and logs are above");
+            return 1;
+        }
+        p.info("Job " + out.job() + " succeeded");
+        return 0;
     }
 }

@@ -30,17 +30,15 @@ public class rollback implements Callable<Integer> {
     public static void main(String[] args) { System.exit(Cli.execute(new rollback(), args)); }
 
     @Override
-    public Integer call() {
+    public Integer call() throws Exception {
         var p = new Progress("rollback", System.out);
-        return Cli.guard("rollback", () -> {
-            var wait = Cli.duration("--timeout", timeout);
-            if (revision != null && revision < 1) throw new Target.Invalid("--revision must be 1 or more, not " + revision);
-            var rel = target.resolve(p::info);
-            var out = Rollback.run(rel, revision, wait, p);
-            p.info("rolled back from revision " + out.from() + " (" + out.imageBefore() + ") to revision " + out.target() + " (" + out.imageAfter()
-                    + "), recorded as revision " + out.now());
-            p.printTimings();
-            return 0;
-        });
+        var wait = Cli.duration("--timeout", timeout);
+        if (revision != null && revision < 1) throw new Target.Invalid("--revision must be 1 or more, not " + revision);
+        var rel = target.resolve(p::info);
+        var out = Rollback.run(rel, revision, wait, p);
+        p.info("rolled back from revision " + out.from() + " (" + out.imageBefore() + ") to revision " + out.target() + " (" + out.imageAfter()
+                + "), recorded as revision " + out.now());
+        p.printTimings();
+        return 0;
     }
 }

@@ -34,19 +34,17 @@ public class status implements Callable<Integer> {
     public static void main(String[] args) { System.exit(Cli.execute(new status(), args)); }
 
     @Override
-    public Integer call() {
+    public Integer call() throws Exception {
         var p = new Progress("status", System.err);
-        return Cli.guard("status", () -> {
-            long t0 = System.nanoTime();
-            var rel = target.resolve(p::info);
-            if (!rel.exists()) throw new Target.Invalid("no release " + rel.name + " in namespace " + rel.namespace + " on " + rel.kube.context
-                    + "; install it first: jbang scripts/install.java --context " + rel.kube.context);
-            System.out.println("status: release " + rel.name + " in " + rel.namespace + " on " + rel.kube.context + " with " + rel.helm);
-            var report = new Report("status", System.out, only, verbose);
-            new LiveChecks(rel, report, null).run();
-            if (junit != null) report.writeJunit(junit, (System.nanoTime() - t0) / 1_000_000);
-            System.out.println(report.summary());
-            return report.failed() ? 1 : 0;
-        });
+        long t0 = System.nanoTime();
+        var rel = target.resolve(p::info);
+        if (!rel.exists()) throw new Target.Invalid("no release " + rel.name + " in namespace " + rel.namespace + " on " + rel.kube.context
+                + "; install it first: jbang scripts/install.java --context " + rel.kube.context);
+        System.out.println("status: release " + rel.name + " in " + rel.namespace + " on " + rel.kube.context + " with " + rel.helm);
+        var report = new Report("status", System.out, only, verbose);
+        new LiveChecks(rel, report, null).run();
+        if (junit != null) report.writeJunit(junit, (System.nanoTime() - t0) / 1_000_000);
+        System.out.println(report.summary());
+        return report.failed() ? 1 : 0;
     }
 }

@@ -43,20 +43,18 @@ public class upgrade implements Callable<Integer> {
     public static void main(String[] args) { System.exit(Cli.execute(new upgrade(), args)); }
 
     @Override
-    public Integer call() {
+    public Integer call() throws Exception {
         var p = new Progress("upgrade", System.out);
-        return Cli.guard("upgrade", () -> {
-            if (chartValues.isEmpty() && values.isEmpty() && envFiles.isEmpty()) {
-                throw new Target.Invalid("nothing to change: give --tag, --values, --set or --env-file");
-            }
-            var wait = Cli.duration("--timeout", timeout);
-            var rel = target.resolve(p::info);
-            var opts = new Installer.Options(values, chartValues.sets(), chartValues.tag(), envFiles.stream().map(Installer.EnvSource::parse).toList(), false, wait, true,
-                    Installer.NamespaceLabels.KEEP, recover, null);
-            var out = Upgrader.upgrade(rel, opts, p);
-            p.info("revision " + out.revisionBefore() + " → " + out.revisionAfter());
-            p.printTimings();
-            return 0;
-        });
+        if (chartValues.isEmpty() && values.isEmpty() && envFiles.isEmpty()) {
+            throw new Target.Invalid("nothing to change: give --tag, --values, --set or --env-file");
+        }
+        var wait = Cli.duration("--timeout", timeout);
+        var rel = target.resolve(p::info);
+        var opts = new Installer.Options(values, chartValues.sets(), chartValues.tag(), envFiles.stream().map(Installer.EnvSource::parse).toList(), false, wait, true,
+                Installer.NamespaceLabels.KEEP, recover, null);
+        var out = Upgrader.upgrade(rel, opts, p);
+        p.info("revision " + out.revisionBefore() + " → " + out.revisionAfter());
+        p.printTimings();
+        return 0;
     }
 }

@@ -8,7 +8,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.concurrent.Callable;
 import java.util.regex.Pattern;
 import picocli.CommandLine;
 
@@ -58,19 +57,6 @@ final class Cli {
             }
             return new String[] {"trevor chart ops " + "${COMMAND-NAME}", chart,
                     "Java " + System.getProperty("java.version") + " (" + System.getProperty("java.vm.name") + ")"};
-        }
-    }
-
-    /**
-     * Maps the ways a script can fail to one clear line and an exit code: bad input, tools
-     * and clusters are 2 (nothing changed), a release that went wrong is 1. No stack traces.
-     */
-    static int guard(String name, Callable<Integer> body) {
-        try {
-            return body.call();
-        } catch (Exception e) {
-            System.err.println(name + ": " + message(e));
-            return exitCode(e);
         }
     }
 
