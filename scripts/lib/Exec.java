@@ -36,7 +36,6 @@ final class Exec {
         ToolMissing(String msg) { super(NOTHING_CHANGED, msg); }
     }
 
-    static Result run(List<String> cmd) { return run(cmd, null, Map.of(), Duration.ofMinutes(5), null); }
 
     static Result run(List<String> cmd, Duration timeout) { return run(cmd, null, Map.of(), timeout, null); }
 

@@ -82,7 +82,6 @@ final class Helm {
             return parts.isEmpty() ? "default values" : String.join(" ", parts);
         }
 
-        Values withStdin(String yaml) { return new Values(files, sets, yaml); }
     }
 
     /**

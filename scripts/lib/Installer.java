@@ -80,9 +80,6 @@ final class Installer {
             return new Options(valuesFiles, sets, newTag, envFiles, devSecrets, timeout, rollback, namespaceLabels, recover, deployedValues);
         }
 
-        Options withEnvFiles(List<EnvSource> files) {
-            return new Options(valuesFiles, sets, tag, files, devSecrets, timeout, rollback, namespaceLabels, recover, deployedValues);
-        }
 
         /** The values an upgrade keeps: what the release was installed with goes under the new ones. */
         Options onTopOf(String deployedYaml) {
