@@ -1,6 +1,7 @@
 //SOURCES Helm.java
-//SOURCES Installer.java
 //SOURCES Kube.java
+//SOURCES Namespaces.java
+//SOURCES Problem.java
 //SOURCES Progress.java
 //SOURCES Release.java
 //SOURCES ReleaseLock.java
@@ -48,20 +49,20 @@ final class DevDeps {
             throw new Target.Invalid("the dev dependencies are for local dev clusters only, and " + kube.context + " is not one ("
                     + kube.localProblem() + "): they run with development passwords");
         }
-        if (Installer.SYSTEM_NAMESPACES.contains(namespace)) {
+        if (Namespaces.SYSTEM.contains(namespace)) {
             throw new Target.Invalid("namespace " + namespace + " belongs to the cluster itself; pick a namespace of its own, e.g. -n trevor");
         }
         var values = values(repo, localImages);
         var rel = new Release(helm, kube, RELEASE, namespace, chart(repo));
         if (kube.get(null, "namespace", namespace) == null) {
-            p.step("namespace " + namespace + " (Pod Security restricted)", () -> Installer.createNamespace(kube, namespace));
+            p.step("namespace " + namespace + " (Pod Security restricted)", () -> Namespaces.create(kube, namespace));
         }
         try (var lock = ReleaseLock.acquire(kube, namespace, RELEASE, "install.java --with-deps")) {
             p.step("dev dependencies (" + CHART + (localImages ? " with " + REAL_NODE_VALUES : "") + ")", () -> {
                 var r = rel.upgradeInstall(values, timeout, false, null);
                 if (!r.ok()) {
                     var pods = kube.run("-n", namespace, "get", "pods", "-l", "app.kubernetes.io/part-of=" + RELEASE, "-o", "wide");
-                    throw new Installer.Failed("helm upgrade --install " + RELEASE + " failed: " + r.said() + "\n\npods:\n"
+                    throw new Problem(Problem.FAILED, "helm upgrade --install " + RELEASE + " failed: " + r.said() + "\n\npods:\n"
                             + (pods.ok() ? pods.out() : pods.said()));
                 }
             });

@@ -25,7 +25,7 @@ final class DevDepsChecks {
     /** Not the chart's usual release name: Service names must not depend on it. */
     static final String RELEASE = "any-release-name";
     static final String NAMESPACE = "trevor";
-    /** Service → port that values/dev.yaml and the dev Secret (Installer.DEV_SECRET) use. */
+    /** Service → port that values/dev.yaml and the dev Secret (Secrets.DEV) use. */
     static final Map<String, Integer> SERVICES = Map.of("postgres", 5432, "redis", 6379, "seaweedfs", 8333, "keycloak", 8080,
             "otel-collector", 4317);
 

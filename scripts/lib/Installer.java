@@ -6,10 +6,12 @@
 //SOURCES Interrupts.java
 //SOURCES Kube.java
 //SOURCES Manifests.java
+//SOURCES Namespaces.java
 //SOURCES Problem.java
 //SOURCES Progress.java
 //SOURCES Release.java
 //SOURCES ReleaseLock.java
+//SOURCES Secrets.java
 //SOURCES Target.java
 //SOURCES Yaml.java
 
@@ -36,21 +38,6 @@ import java.util.TreeSet;
  */
 final class Installer {
     private Installer() {}
-
-    /** Namespaces the scripts never install into: the cluster's own. */
-    static final Set<String> SYSTEM_NAMESPACES = Set.of("kube-system", "kube-public", "kube-node-lease", "default");
-
-    /** The labels a namespace gets so the API server enforces Pod Security "restricted". */
-    static final Map<String, String> POD_SECURITY = podSecurity();
-
-    private static Map<String, String> podSecurity() {
-        var m = new LinkedHashMap<String, String>();
-        m.put("pod-security.kubernetes.io/enforce", "restricted");
-        m.put("pod-security.kubernetes.io/enforce-version", "latest");
-        m.put("pod-security.kubernetes.io/warn", "restricted");
-        m.put("pod-security.kubernetes.io/audit", "restricted");
-        return m;
-    }
 
     /** What to do with an existing namespace whose Pod Security labels are not "restricted". */
     enum NamespaceLabels { REFUSE, RELABEL, KEEP }
@@ -103,27 +90,6 @@ final class Installer {
         Failed(String msg) { super(FAILED, msg); }
     }
 
-    /**
-     * Keys a dev Secret gets on a local cluster, pointing at the in-cluster dev services of
-     * helm/trevor-dev-deps. Never used for a cluster that is not local.
-     */
-    static final Map<String, String> DEV_SECRET = devSecret();
-
-    private static Map<String, String> devSecret() {
-        var m = new LinkedHashMap<String, String>();
-        m.put("DATABASE_URL", "postgresql+asyncpg://trevor:trevor-dev@postgres:5432/trevor");
-        m.put("REDIS_URL", "redis://redis:6379/0");
-        m.put("S3_ENDPOINT_URL", "http://seaweedfs:8333");
-        m.put("S3_ACCESS_KEY_ID", "trevor-dev");
-        m.put("S3_SECRET_ACCESS_KEY", "trevor-dev-secret");
-        m.put("S3_BUCKET", "trevor");
-        m.put("OIDC_ISSUER_URL", "http://keycloak:8080/realms/trevor");
-        m.put("OIDC_CLIENT_ID", "trevor");
-        m.put("OIDC_CLIENT_SECRET", "trevor-dev-secret");
-        m.put("OTEL_EXPORTER_OTLP_ENDPOINT", "http://otel-collector:4317");
-        return m;
-    }
-
     /** A Secret the release needs, and where its contents come from. */
     record SecretPlan(String name, String source, Map<String, String> data) {
         /** Kept as it is in the cluster: no env file names it. */
@@ -149,7 +115,7 @@ final class Installer {
         if (o.tag() != null && !o.tag().matches("[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")) {
             throw new Target.Invalid("--tag '" + o.tag() + "' is not a valid image tag (letters, digits, '_', '.', '-'; at most 128)");
         }
-        if (SYSTEM_NAMESPACES.contains(rel.namespace)) {
+        if (Namespaces.SYSTEM.contains(rel.namespace)) {
             throw new Target.Invalid("namespace " + rel.namespace + " belongs to the cluster itself; trevor is never installed there. "
                     + "Pick a namespace of its own, e.g. -n trevor");
         }
@@ -190,7 +156,7 @@ final class Installer {
         if (ns != null) {
             var labels = Kube.labelsOf(ns);
             var differs = new LinkedHashMap<String, String>();
-            POD_SECURITY.forEach((k, v) -> { if (!v.equals(labels.get(k))) differs.put(k, v); });
+            Namespaces.POD_SECURITY.forEach((k, v) -> { if (!v.equals(labels.get(k))) differs.put(k, v); });
             if (!differs.isEmpty()) {
                 var now = new ArrayList<String>();
                 differs.keySet().forEach(k -> now.add(k + "=" + labels.getOrDefault(k, "(unset)")));
@@ -221,7 +187,7 @@ final class Installer {
             } else if (ns != null && rel.kube.exists(rel.namespace, "secret", name)) {
                 secrets.add(new SecretPlan(name, "exists: kept as it is (pass --env-file to update it)", null));
             } else if (o.devSecrets() && rel.kube.isLocal()) {
-                secrets.add(new SecretPlan(name, "with dev defaults", DEV_SECRET));
+                secrets.add(new SecretPlan(name, "with dev defaults", Secrets.DEV));
             } else {
                 String why = o.devSecrets() ? " (dev defaults are only for local dev clusters; " + rel.kube.context + ": " + rel.kube.localProblem() + ")" : "";
                 throw new Target.Invalid("Secret " + name + " (named by envFromSecrets) does not exist in namespace " + rel.namespace
@@ -251,9 +217,9 @@ final class Installer {
         var plan = p.step("preflight (values, env files, render, namespace, release state, secrets)", () -> preflight(rel, o));
         boolean createdNamespace = false;
         if (plan.createNamespace()) {
-            createdNamespace = p.step("namespace " + rel.namespace + " (Pod Security restricted)", () -> createNamespace(rel.kube, rel.namespace));
+            createdNamespace = p.step("namespace " + rel.namespace + " (Pod Security restricted)", () -> Namespaces.create(rel.kube, rel.namespace));
         } else if (!plan.relabel().isEmpty()) {
-            p.step("namespace " + rel.namespace + ": set " + plan.relabel() + " (--relabel-namespace)", () -> relabel(rel.kube, rel.namespace, plan.relabel()));
+            p.step("namespace " + rel.namespace + ": set " + plan.relabel() + " (--relabel-namespace)", () -> Namespaces.relabel(rel.kube, rel.namespace, plan.relabel()));
         }
         try (var lock = p.step("take the release's lock (Lease " + ReleaseLock.leaseName(rel.name) + ")",
                 () -> ReleaseLock.acquire(rel.kube, rel.namespace, rel.name, "install.java/upgrade.java " + rel.name))) {
@@ -279,7 +245,7 @@ final class Installer {
                     p.info("Secret " + s.name() + " " + s.source());
                     continue;
                 }
-                String what = p.step("Secret " + s.name() + " " + s.source(), () -> applySecret(rel.kube, rel.namespace, s.name(), s.data()));
+                String what = p.step("Secret " + s.name() + " " + s.source(), () -> Secrets.apply(rel.kube, rel.namespace, s.name(), s.data()));
                 p.info("Secret " + s.name() + ": " + what);
             }
             return new Outcome(helm(rel, o, state, p));
@@ -356,22 +322,6 @@ final class Installer {
         }
     }
 
-    /** Creates the namespace; false when another run created it first. */
-    static boolean createNamespace(Kube kube, String namespace) {
-        var ns = Map.of("apiVersion", "v1", "kind", "Namespace", "metadata", Map.of("name", namespace, "labels", POD_SECURITY));
-        var r = kube.runWithInput(Yaml.dump(ns), "create", "-f", "-");
-        if (r.ok()) return true;
-        if (r.said().contains("AlreadyExists") || r.said().contains("already exists")) return false;
-        throw new Failed("could not create namespace " + namespace + ": " + r.said());
-    }
-
-    static void relabel(Kube kube, String namespace, Map<String, String> labels) {
-        var args = new ArrayList<>(List.of("label", "namespace", namespace, "--overwrite"));
-        labels.forEach((k, v) -> args.add(k + "=" + v));
-        var r = kube.run(args.toArray(String[]::new));
-        if (!r.ok()) throw new Failed("could not label namespace " + namespace + ": " + r.said());
-    }
-
     /**
      * The rendered objects through the API server with dryRun=All: schema, defaulting and
      * admission (Pod Security included) answer before Helm changes anything. A hook object
@@ -395,57 +345,5 @@ final class Installer {
         }
     }
 
-    /**
-     * Makes the Secret hold exactly this data, written base64 so no value can be retyped by
-     * YAML. Says which keys it added, changed and removed, never their values. A Secret that
-     * changes while this runs is not overwritten (the replace carries its resourceVersion).
-     */
-    static String applySecret(Kube kube, String namespace, String name, Map<String, String> data) {
-        var existing = kube.get(namespace, "secret", name);
-        var encoded = new LinkedHashMap<String, Object>();
-        data.forEach((k, v) -> encoded.put(k, Base64.getEncoder().encodeToString(v.getBytes(StandardCharsets.UTF_8))));
-        var meta = new LinkedHashMap<String, Object>();
-        meta.put("name", name);
-        meta.put("namespace", namespace);
-        var labels = new LinkedHashMap<String, Object>(Map.of("app.kubernetes.io/part-of", "trevor"));
-        if (existing == null) {
-            meta.put("labels", labels);
-            var secret = Map.of("apiVersion", "v1", "kind", "Secret", "type", "Opaque", "metadata", meta, "data", encoded);
-            var r = kube.runWithInput(Yaml.dump(secret), "create", "-f", "-");
-            if (!r.ok()) throw new Failed("could not create Secret " + name + ": " + Kube.firstLine(r.said()));
-            return "created with " + data.size() + " keys (" + String.join(", ", new TreeSet<>(data.keySet())) + ")";
-        }
-        String type = Yaml.str(existing, "type");
-        if (type != null && !type.equals("Opaque")) {
-            throw new Target.Invalid("Secret " + name + " is of type " + type + ", not Opaque; an env file cannot say what it holds");
-        }
-        var current = new LinkedHashMap<String, String>();
-        Yaml.map(existing, "data").forEach((k, v) -> current.put(k, new String(Base64.getDecoder().decode(String.valueOf(v)), StandardCharsets.UTF_8)));
-        var added = new TreeSet<String>();
-        var changed = new TreeSet<String>();
-        var removed = new TreeSet<String>(current.keySet());
-        data.forEach((k, v) -> {
-            removed.remove(k);
-            if (!current.containsKey(k)) added.add(k);
-            else if (!current.get(k).equals(v)) changed.add(k);
-        });
-        if (added.isEmpty() && changed.isEmpty() && removed.isEmpty()) return "already holds exactly these " + data.size() + " keys";
-        labels.putAll(Yaml.map(existing, "metadata.labels"));
-        meta.put("labels", labels);
-        if (Yaml.at(existing, "metadata.annotations") != null) meta.put("annotations", Yaml.map(existing, "metadata.annotations"));
-        meta.put("resourceVersion", Yaml.str(existing, "metadata.resourceVersion"));
-        var secret = Map.of("apiVersion", "v1", "kind", "Secret", "type", "Opaque", "metadata", meta, "data", encoded);
-        var r = kube.runWithInput(Yaml.dump(secret), "replace", "-f", "-");
-        if (!r.ok()) {
-            if (r.said().contains("the object has been modified")) {
-                throw new Kube.Refused("Secret " + name + " changed while this run read it; nothing was written. Run again");
-            }
-            throw new Failed("could not update Secret " + name + ": " + Kube.firstLine(r.said()));
-        }
-        var parts = new ArrayList<String>();
-        if (!added.isEmpty()) parts.add("added " + String.join(", ", added));
-        if (!changed.isEmpty()) parts.add("changed " + String.join(", ", changed));
-        if (!removed.isEmpty()) parts.add("removed " + String.join(", ", removed));
-        return String.join("; ", parts);
-    }
+
 }

@@ -1,6 +1,6 @@
 //SOURCES Exec.java
-//SOURCES Installer.java
 //SOURCES Kube.java
+//SOURCES Problem.java
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -77,7 +77,7 @@ final class K3dCluster {
             progress.accept((dryRun ? "would run: " : "running: ") + String.join(" ", cmd));
             if (dryRun) continue;
             var r = Exec.run(cmd, null, java.util.Map.of(), Duration.ofMinutes(10), line -> progress.accept("  " + line));
-            if (!r.ok()) throw new Installer.Failed(String.join(" ", cmd) + " failed: " + r.said());
+            if (!r.ok()) throw new Problem(Problem.FAILED, String.join(" ", cmd) + " failed: " + r.said());
         }
     }
 

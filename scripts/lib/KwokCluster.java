@@ -2,10 +2,10 @@
 //SOURCES ControlPlane.java
 //SOURCES Dirs.java
 //SOURCES Exec.java
-//SOURCES Installer.java
 //SOURCES Interrupts.java
 //SOURCES Kube.java
 //SOURCES NodeConfigs.java
+//SOURCES Problem.java
 //SOURCES RealNodeDown.java
 //SOURCES Target.java
 //SOURCES Tools.java
@@ -135,7 +135,7 @@ final class KwokCluster {
             var r = Exec.run(cmd, null, env(), Duration.ofMinutes(3), null);
             if (!r.ok()) {
                 down(name, kubeconfig, progress);
-                throw new Installer.Failed("kwokctl create cluster " + name + " failed: " + tail(r.said()));
+                throw new Problem(Problem.FAILED, "kwokctl create cluster " + name + " failed: " + tail(r.said()));
             }
         } finally {
             try {
@@ -150,9 +150,9 @@ final class KwokCluster {
         var nodes = new StringBuilder();
         for (int i = 0; i < NODES; i++) nodes.append("---\n").append(Yaml.dump(node("kwok-node-" + i)));
         var n = kube.runWithInput(nodes.toString(), "apply", "-f", "-");
-        if (!n.ok()) throw new Installer.Failed("could not create the fake nodes: " + n.said());
+        if (!n.ok()) throw new Problem(Problem.FAILED, "could not create the fake nodes: " + n.said());
         var w = kube.run(Duration.ofSeconds(150), "wait", "--for=condition=Ready", "nodes", "--all", "--timeout=120s");
-        if (!w.ok()) throw new Installer.Failed("the fake nodes did not become Ready: " + w.said());
+        if (!w.ok()) throw new Problem(Problem.FAILED, "the fake nodes did not become Ready: " + w.said());
         try {
             Files.writeString(readyMarker(name), "ready\n");
         } catch (IOException e) {
@@ -183,7 +183,7 @@ final class KwokCluster {
                         "--client-key=" + Yaml.str(user, "user.client-key")),
                 List.of("set-context", ctx, "--cluster=" + ctx, "--user=" + ctx))) {
             var r = Exec.run(kubeconfigCmd(kubectl, kubeconfig, args.toArray(String[]::new)), Duration.ofSeconds(15));
-            if (!r.ok()) throw new Installer.Failed("could not add context " + ctx + " to the kubeconfig: " + r.said());
+            if (!r.ok()) throw new Problem(Problem.FAILED, "could not add context " + ctx + " to the kubeconfig: " + r.said());
         }
         progress.accept("added context " + ctx + " to " + (kubeconfig == null ? "the default kubeconfig" : kubeconfig.toString()));
     }
@@ -201,7 +201,7 @@ final class KwokCluster {
 
     private static void apply(Kube kube, String how, Path what) {
         var r = kube.run("apply", how, what.toString());
-        if (!r.ok()) throw new Installer.Failed("kubectl apply " + how + " " + what + ": " + r.said());
+        if (!r.ok()) throw new Problem(Problem.FAILED, "kubectl apply " + how + " " + what + ": " + r.said());
     }
 
     /** kwokctl's configuration: only local binaries, so it never tries to download one. */

@@ -4,6 +4,7 @@
 //SOURCES Interrupts.java
 //SOURCES Kube.java
 //SOURCES Manifests.java
+//SOURCES Problem.java
 //SOURCES Progress.java
 //SOURCES Release.java
 //SOURCES ReleaseLock.java
@@ -60,7 +61,7 @@ final class Migrator {
             String run = Yaml.strings(body, "metadata.labels").get("trevor.dev/migration-run");
             p.step("create Job " + name + " (image " + image(body) + ")", () -> {
                 var r = rel.kube.runWithInput(Yaml.dump(body), "create", "-n", rel.namespace, "-f", "-");
-                if (!r.ok()) throw new Installer.Failed("could not create Job " + name + ": " + r.said());
+                if (!r.ok()) throw new Problem(Problem.FAILED, "could not create Job " + name + ": " + r.said());
             });
             String follow = "follow it with: kubectl -n " + rel.namespace + " logs -f job/" + name + "; stop it with: kubectl -n "
                     + rel.namespace + " delete job " + name;
@@ -115,7 +116,7 @@ final class Migrator {
         var render = rel.render(new Helm.Values(List.of(), sets, rel.userValues(deployed.number())));
         if (!render.ok()) throw new Target.Invalid("the chart refuses these values: " + render.said());
         var job = Manifests.ofKind(Manifests.parse(render.out()), "Job").stream().filter(Manifests.Obj::isHook).findFirst()
-                .orElseThrow(() -> new Installer.Failed("the chart rendered no migration Job"));
+                .orElseThrow(() -> new Problem(Problem.FAILED, "the chart rendered no migration Job"));
 
         String run = runId(LocalDateTime.now());
         String base = job.name().length() > 42 ? job.name().substring(0, 42) : job.name();

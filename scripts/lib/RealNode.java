@@ -1,7 +1,6 @@
 //SOURCES Daemons.java
 //SOURCES Exec.java
 //SOURCES HostPackages.java
-//SOURCES Installer.java
 //SOURCES Kube.java
 //SOURCES KwokCluster.java
 //SOURCES NodeBinaries.java
@@ -9,6 +8,7 @@
 //SOURCES NodeConfigs.java
 //SOURCES NodeHost.java
 //SOURCES NodeNetwork.java
+//SOURCES Problem.java
 //SOURCES RealNodeDown.java
 //SOURCES RealNodeImages.java
 //SOURCES Target.java
@@ -122,7 +122,7 @@ final class RealNode {
             progress.accept("real node " + NODE_NAME + " of " + cluster + " is not (fully) running; removing what is left of it first");
             var f = RealNodeDown.down(cluster, progress);
             var left = RealNodeDown.leftovers(f);
-            if (!left.isEmpty()) throw new Installer.Failed("could not clear the old real node: " + String.join("; ", left));
+            if (!left.isEmpty()) throw new Problem(Problem.FAILED, "could not clear the old real node: " + String.join("; ", left));
         }
 
         Path d = dir(cluster);
@@ -234,7 +234,7 @@ final class RealNode {
         var svc = kube.get("default", "service", "kubernetes");
         String ip = svc == null ? null : Yaml.str(svc, "spec.clusterIP");
         if (ip == null || !inCidr(ip, SERVICE_CIDR)) {
-            throw new Installer.Failed("the cluster's Service range is not " + SERVICE_CIDR + " (the kubernetes Service has ClusterIP " + ip
+            throw new Problem(Problem.FAILED, "the cluster's Service range is not " + SERVICE_CIDR + " (the kubernetes Service has ClusterIP " + ip
                     + "); RealNode.SERVICE_CIDR must match the apiserver's --service-cluster-ip-range");
         }
     }
@@ -277,14 +277,14 @@ final class RealNode {
         String last = "";
         while (System.nanoTime() < end) {
             if (Daemons.alive(pids(cluster).resolve(daemon + ".pid")).isEmpty()) {
-                throw new Installer.Failed(daemon + " exited while waiting for " + what + "; its log " + logs(cluster).resolve(daemon + ".log")
+                throw new Problem(Problem.FAILED, daemon + " exited while waiting for " + what + "; its log " + logs(cluster).resolve(daemon + ".log")
                         + " ends:\n" + logTail(cluster, daemon, 15) + "\nTake the node down with: cluster.java down --name " + cluster);
             }
             last = notYet.get();
             if (last == null) return;
             Kube.sleep(500);
         }
-        throw new Installer.Failed("timed out after " + max.toSeconds() + " s waiting for " + what + " (" + last + "); "
+        throw new Problem(Problem.FAILED, "timed out after " + max.toSeconds() + " s waiting for " + what + " (" + last + "); "
                 + logs(cluster).resolve(daemon + ".log") + " ends:\n" + logTail(cluster, daemon, 15));
     }
 
@@ -326,7 +326,7 @@ final class RealNode {
     /** With a real node, ordinary workloads go to it: the fake nodes get a NoSchedule taint. */
     private static void taintFakeNodes(Kube kube) {
         var r = kube.run("taint", "nodes", "-l", "type=kwok", SIMULATED_TAINT + "=true:NoSchedule", "--overwrite");
-        if (!r.ok()) throw new Installer.Failed("could not taint the fake nodes: " + r.said());
+        if (!r.ok()) throw new Problem(Problem.FAILED, "could not taint the fake nodes: " + r.said());
     }
 
     private static void warnWithoutSandboxImage(String cluster, Consumer<String> progress) {

@@ -1,5 +1,5 @@
 //SOURCES Daemons.java
-//SOURCES Installer.java
+//SOURCES Problem.java
 //SOURCES RealNode.java
 //SOURCES Target.java
 
@@ -53,9 +53,9 @@ final class RealNodeImages {
             }
             long t0 = System.nanoTime();
             var r = RealNode.ctr(cluster, Duration.ofMinutes(10), "-n", RealNode.K8S_NAMESPACE, "images", "import", a.toAbsolutePath().toString());
-            if (!r.ok()) throw new Installer.Failed("ctr images import " + a + " failed: " + r.said());
+            if (!r.ok()) throw new Problem(Problem.FAILED, "ctr images import " + a + " failed: " + r.said());
             var refs = importedRefs(r.out());
-            if (refs.isEmpty()) throw new Installer.Failed("ctr images import " + a + " imported no tagged image: " + r.out().strip());
+            if (refs.isEmpty()) throw new Problem(Problem.FAILED, "ctr images import " + a + " imported no tagged image: " + r.out().strip());
             try {
                 Files.writeString(mark, String.join("\n", refs) + "\n");
             } catch (IOException e) {

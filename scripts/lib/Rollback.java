@@ -1,6 +1,7 @@
 //SOURCES Installer.java
 //SOURCES Kube.java
 //SOURCES Manifests.java
+//SOURCES Problem.java
 //SOURCES Progress.java
 //SOURCES Release.java
 //SOURCES ReleaseLock.java
@@ -49,7 +50,7 @@ final class Rollback {
                 () -> ReleaseLock.acquire(rel.kube, rel.namespace, rel.name, "rollback.java " + rel.name))) {
             var r = p.step("helm rollback " + rel.name + " " + target.number() + " (wait " + timeout.toSeconds() + " s)",
                     () -> rel.rollback(target.number(), timeout, line -> p.info("  helm: " + line)));
-            if (!r.ok()) throw new Installer.Failed("helm rollback " + rel.name + " " + target.number() + " failed: " + r.said()
+            if (!r.ok()) throw new Problem(Problem.FAILED, "helm rollback " + rel.name + " " + target.number() + " failed: " + r.said()
                     + "\nthe release is now " + rel.state().describe());
         }
         return new Outcome(current.number(), target.number(), rel.state().last().number(), before, after, migrations);

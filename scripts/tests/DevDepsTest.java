@@ -6,7 +6,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
- * The dev dependencies chart serves exactly what the dev Secret (Installer.DEV_SECRET) points
+ * The dev dependencies chart serves exactly what the dev Secret (Secrets.DEV) points
  * at; its real-node values name the images scripts/images.java builds.
  */
 class DevDepsTest {
@@ -19,7 +19,7 @@ class DevDepsTest {
     @Test
     void theDevSecretMatchesTheChartDefaults() throws Exception {
         var v = values("values.yaml");
-        var s = Installer.DEV_SECRET;
+        var s = Secrets.DEV;
         URI db = URI.create(s.get("DATABASE_URL").replace("postgresql+asyncpg", "postgresql"));
         assertEquals("postgres", db.getHost());
         assertEquals(5432, db.getPort());
