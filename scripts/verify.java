@@ -126,18 +126,16 @@ public class verify implements Callable<Integer> {
             System.err.printf("verify: stage resolve-helm %d ms%n", (System.nanoTime() - tResolve) / 1_000_000);
         }
         var report = new Report("verify (" + helm.version + ")", System.out, only, verbose);
-        var checks = new ChartChecks(helm, chartDir, valuesFolder, report, verbose ? System.err : null);
+        var runner = new CheckRunner(helm, report, verbose ? System.err : null);
+        new ChartChecks(runner, chartDir, valuesFolder);
         // helm/trevor-dev-deps too, unless --chart points elsewhere
-        var deps = chart == null ? new DevDepsChecks(helm, repo.resolve("helm/trevor-dev-deps"), report) : null;
+        if (chart == null) new DevDepsChecks(runner, repo.resolve("helm/trevor-dev-deps"));
         if (list) {
-            checks.names().forEach(System.out::println);
-            if (deps != null) deps.names().forEach(System.out::println);
+            runner.names().forEach(System.out::println);
             return 0;
         }
         System.out.println("verify: " + chartDir + " with " + helm);
-        if (deps != null) deps.start();
-        checks.run();
-        if (deps != null) deps.run();
+        runner.run();
         long millis = (System.nanoTime() - t0) / 1_000_000;
         if (junit != null) report.writeJunit(junit, millis);
         if (verbose) System.err.printf("verify: stage total-in-jvm %d ms%n", millis);
