@@ -1,35 +1,58 @@
+//SOURCES Once.java
+//SOURCES RenderBatch.java
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
- * Runs named checks over real helm output. Check groups declare scenarios (one render each),
- * deferred helm runs (lints, rejection batches) and checks; {@link #run} starts every helm
- * process up front, in parallel, evaluates the checks in parallel as their inputs arrive, and
- * reports them in the order they were declared.
+ * Runs named checks over real helm output. Check groups declare scenarios (renders), lints and
+ * refusals (values helm must refuse), then checks over them; {@link #run} plans the helm runs,
+ * starts them all up front, evaluates the checks in parallel as their inputs arrive, and reports
+ * them in the order they were declared.
+ *
+ * <p>Helm runs are batched ({@link RenderBatch}): scenarios with one release name render as
+ * aliases of one umbrella chart, schema refusals are all reported by one umbrella render (each
+ * member's violations under its own name), lints with the same values lint their charts in one
+ * process. Per chart, the first scenario also renders on its own and is compared with its
+ * aliased twin: a chart that renders differently under an alias gets a render of its own for
+ * every scenario. A batch that fails falls back to one render per member, so a failure is
+ * always attributed to its own values.
  */
 final class CheckRunner {
-    record Check(String name, String context, Report.Body body, boolean listed) {}
+    record Check(String name, String context, Report.Body body, boolean listed, Once<?> input) {}
+
+    /** One helm process, for -v: what it ran and when it started and ended (ms since the runner started). */
+    record HelmRun(String label, long startMs, long endMs) {}
 
     final Helm helm;
     private final Report report;
     private final PrintStream timings;
+    private final long t0 = System.nanoTime();
     private final List<Scenario> scenarios = new ArrayList<>();
+    private final List<Refusal> refusals = new ArrayList<>();
+    private final Map<String, LintGroup> lints = new LinkedHashMap<>();
     private final List<Check> checks = new ArrayList<>();
-    private final Map<String, Deferred> batches = new LinkedHashMap<>();
-    private Path scratch;
+    private final List<Batch> batches = new ArrayList<>();
+    private final Map<Path, Once<Boolean>> trust = new LinkedHashMap<>();
+    private final List<HelmRun> runs = Collections.synchronizedList(new ArrayList<>());
+    /** Made when the run starts, removed when it ends; only named before (--list makes nothing). */
+    private final Path scratch = Path.of(System.getProperty("java.io.tmpdir"),
+            "trevor-verify-" + ProcessHandle.current().pid() + "-" + Long.toHexString(System.nanoTime()));
+    private final Map<Path, Path> origins = new LinkedHashMap<>();
+    private final Map<Path, java.util.function.BiConsumer<Path, Path>> fixtures = new LinkedHashMap<>();
+    private boolean planned;
 
     CheckRunner(Helm helm, Report report, PrintStream timings) {
         this.helm = helm;
@@ -37,15 +60,16 @@ final class CheckRunner {
         this.timings = timings;
     }
 
-    /** One render of a chart, started in the background and awaited by the checks. */
+    /** One render of a chart with one set of values. */
     final class Scenario {
         final String name;
         final Path chart;
         final String release;
         final String namespace;
         final Helm.Values values;
-        private CompletableFuture<List<Manifests.Obj>> objs;
-        private volatile long doneAt;
+        private Batch batch;
+        private String alias;
+        private final Once<List<Manifests.Obj>> objs = new Once<>(this::render);
 
         private Scenario(String name, Path chart, String release, String namespace, Helm.Values values) {
             this.name = name;
@@ -57,56 +81,126 @@ final class CheckRunner {
 
         /** The rendered objects; a failed render fails the check that asks. */
         List<Manifests.Obj> objs() {
-            synchronized (this) {
-                // Rendered here, not queued: a check waiting on the pool it runs in could deadlock.
-                if (objs == null) objs = CompletableFuture.completedFuture(null).thenApply(x -> render());
-            }
+            plan();
             try {
-                return objs.join();
-            } catch (CompletionException e) {
-                throw new Report.Failure("scenario '" + name + "' did not render: " + e.getCause().getMessage());
+                return objs.get();
+            } catch (Report.Failure e) {
+                throw e;
+            } catch (RuntimeException e) {
+                throw new Report.Failure("scenario '" + name + "' did not render: " + e.getMessage());
             }
         }
 
         String context() { return values.describe(); }
 
-        private synchronized void start(ExecutorService pool) {
-            if (objs == null) objs = CompletableFuture.supplyAsync(this::render, pool);
-        }
-
         private List<Manifests.Obj> render() {
-            try {
-                var r = helm.template(release, chart, namespace, values);
-                if (!r.ok()) throw new IllegalStateException("helm template failed: " + r.said());
-                return Manifests.parse(r.out());
-            } finally {
-                doneAt = System.nanoTime();
+            if (batch != null) {
+                String docs = batch.docs(alias, chart);
+                if (docs != null) return Manifests.parse(docs);
             }
+            var r = run("template " + name, () -> helm.template(release, chart, namespace, values));
+            if (!r.ok()) throw new IllegalStateException("helm template failed: " + r.said());
+            return Manifests.parse(r.out());
         }
     }
 
-    /** A check whose work (a helm process) can start before its turn to report. */
-    static final class Deferred implements Report.Body {
-        private final Supplier<Exec.Result> work;
-        private final Consumer<Exec.Result> verdict;
-        private CompletableFuture<Exec.Result> result;
+    /** Values helm must refuse: whether it did, and the lines of its refusal to search. */
+    record Verdict(boolean refused, List<String> lines, String said) {}
 
-        Deferred(Supplier<Exec.Result> work, Consumer<Exec.Result> verdict) {
-            this.work = work;
-            this.verdict = verdict;
+    /** Values that helm must refuse; bySchema: the chart's values schema, which batches refuse member by member. */
+    final class Refusal {
+        final Path chart;
+        final String release;
+        final String namespace;
+        final Helm.Values values;
+        final boolean bySchema;
+        final String section;
+        private Batch batch;
+        private String alias;
+        private final Once<Verdict> verdict = new Once<>(this::decide);
+
+        private Refusal(Path chart, String release, String namespace, Helm.Values values, boolean bySchema, String section) {
+            this.chart = chart;
+            this.release = release;
+            this.namespace = namespace;
+            this.values = values;
+            this.bySchema = bySchema;
+            this.section = section;
         }
 
-        synchronized void start(ExecutorService pool) {
-            if (result == null) result = CompletableFuture.supplyAsync(work, pool);
+        Verdict verdict() {
+            plan();
+            return verdict.get();
         }
 
-        /** The work's result, run here if nobody started it (so batches can share one run). */
-        synchronized Exec.Result result() {
-            if (result == null) result = CompletableFuture.completedFuture(work.get());
-            return result.join();
+        /** What to start early when a check of this refusal is selected. */
+        Once<Verdict> input() { return verdict; }
+
+        private Verdict decide() {
+            if (batch != null) {
+                var r = batch.rendered.get().result();
+                var lines = r.ok() ? null : RenderBatch.sections(r.said()).get(section != null ? section : alias);
+                if (lines != null) return new Verdict(true, lines, String.join("\n", lines));
+            }
+            // Not refused by the schema in the batch (or never batched): its own render says.
+            var r = run("template (refusal) " + values.describe(), () -> helm.template(release, chart, namespace, values));
+            return new Verdict(!r.ok(), r.said().lines().toList(), r.said());
+        }
+    }
+
+    /** Charts linted with the same values: one `helm lint --strict` process for all of them. */
+    private final class LintGroup {
+        final Helm.Values values;
+        final List<Path> charts = new ArrayList<>();
+        final Once<Exec.Result> result;
+
+        LintGroup(Helm.Values values) {
+            this.values = values;
+            this.result = new Once<>(() -> run("lint " + describe(), () -> helm.lint(charts, values)));
         }
 
-        @Override public void run() { verdict.accept(result()); }
+        String describe() { return charts.size() + " chart(s), " + values.describe(); }
+
+        /** What helm lint said about one chart: its "==> Linting" section. */
+        String section(Path chart) {
+            String out = result.get().out();
+            String head = "==> Linting " + chart;
+            int from = out.indexOf(head);
+            if (from < 0) return null;
+            int to = out.indexOf("==> Linting ", from + head.length());
+            return out.substring(from, to < 0 ? out.length() : to);
+        }
+
+        boolean clean(Path chart) {
+            String s = section(chart);
+            return s != null && !s.contains("[WARNING]") && !s.contains("[ERROR]");
+        }
+    }
+
+    /** One umbrella render; members fall back to their own renders when it fails. */
+    private final class Batch {
+        final List<RenderBatch.Member> members = new ArrayList<>();
+        final Once<RenderBatch.Rendered> rendered;
+
+        Batch(String dir, String release, String namespace) {
+            rendered = new Once<>(() -> run("template batch of " + members.size() + " (" + dir + ")",
+                    () -> RenderBatch.render(helm, scratch().resolve(dir), release, namespace, members)));
+        }
+
+        String add(Path chart, Helm.Values values) {
+            String alias = String.format("m%02d", members.size() + 1);
+            members.add(new RenderBatch.Member(alias, chart, values));
+            return alias;
+        }
+
+        /** A member's documents, or null when it must render on its own. */
+        String docs(String alias, Path chart) {
+            var r = rendered.get();
+            if (!r.result().ok()) return null;
+            var t = trust.get(origin(chart));
+            if (t == null || !t.get()) return null;
+            return r.docs().get(alias);
+        }
     }
 
     // ---------------------------------------------------------------- declaring
@@ -117,70 +211,206 @@ final class CheckRunner {
         return s;
     }
 
-    void check(String name, String context, Report.Body body) { checks.add(new Check(name, context, body, true)); }
+    /** Values helm must refuse. section: the chart whose schema refuses them, when it is a dependency of this one. */
+    Refusal refusal(Path chart, String release, String namespace, Helm.Values values, boolean bySchema, String section) {
+        var r = new Refusal(chart, release, namespace, values, bySchema, section);
+        refusals.add(r);
+        return r;
+    }
 
-    /** A check that runs and reports but is not named by {@link #names}. */
-    void unlistedCheck(String name, String context, Report.Body body) { checks.add(new Check(name, context, body, false)); }
+    /** A check that `helm lint --strict chart` with these values says nothing above INFO. */
+    void lintCheck(String name, boolean listed, Path chart, Helm.Values values) {
+        var group = lints.computeIfAbsent(String.join("\u0000", values.args()) + "\u0000" + values.stdin(), k -> new LintGroup(values));
+        group.charts.add(chart);
+        checks.add(new Check(name, values.describe(), () -> {
+            var r = group.result.get();
+            String said = group.section(chart);
+            if (said == null) said = r.out();
+            Report.expect(!said.contains("[WARNING]") && !said.contains("[ERROR]"), "lint reported: %s", said.strip());
+            // With several charts in one run, a failed run is explained by another chart's section.
+            boolean explained = group.charts.stream().anyMatch(c -> !group.clean(c));
+            Report.expect(r.ok() || explained, "lint failed: %s", r.said());
+        }, listed, group.result));
+    }
 
-    /** One helm run that several checks share (the first to ask runs it, unless the runner started it). */
-    Deferred batch(String key, Supplier<Exec.Result> work) { return batches.computeIfAbsent(key, k -> new Deferred(work, r -> {})); }
+    void check(String name, String context, Report.Body body) { checks.add(new Check(name, context, body, true, null)); }
+
+    /** A check whose input (a lint or a refusal) starts early when the check is selected. */
+    void check(String name, String context, Report.Body body, Once<?> input) { checks.add(new Check(name, context, body, true, input)); }
 
     /** The names of the checks, in the order they report. */
     List<String> names() { return checks.stream().filter(Check::listed).map(Check::name).toList(); }
 
-    /** A folder for copies of charts, removed when the run ends. */
-    synchronized Path scratch() {
-        if (scratch == null) {
-            try {
-                scratch = Files.createTempDirectory("trevor-verify-");
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
+    /**
+     * A chart verify builds for itself from another (a copy with one more template, a parent chart
+     * holding it): build(from, dir) makes it under the scratch folder when the run starts. It renders under an alias
+     * as the chart it is derived from does, so that chart's comparison speaks for it too.
+     */
+    Path fixture(String name, Path derivedFrom, java.util.function.BiConsumer<Path, Path> build) {
+        Path dir = scratch.resolve(name);
+        fixtures.put(dir, build);
+        origins.put(dir, derivedFrom);
+        return dir;
+    }
+
+    Path scratch() { return scratch; }
+
+    /** What was declared, in order (the batch tests render each one both ways). */
+    List<Scenario> scenarios() { return List.copyOf(scenarios); }
+
+    List<Refusal> refusals() { return List.copyOf(refusals); }
+
+    private Path origin(Path chart) { return origins.getOrDefault(chart, chart); }
+
+    private <T> T run(String label, Supplier<T> work) {
+        long start = System.nanoTime();
+        try {
+            return work.get();
+        } finally {
+            runs.add(new HelmRun(label, (start - t0) / 1_000_000, (System.nanoTime() - t0) / 1_000_000));
+        }
+    }
+
+    // ---------------------------------------------------------------- planning
+
+    /**
+     * Groups the renders into umbrella batches: scenarios by release and namespace, refusals by
+     * the schema all in one (a schema refuses values before any template runs, whatever the
+     * release is called).
+     */
+    synchronized void plan() {
+        if (planned) return;
+        planned = true;
+        try {
+            Files.createDirectory(scratch);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        fixtures.forEach((dir, build) -> build.accept(origins.get(dir), dir));
+        var groups = new LinkedHashMap<String, List<Scenario>>();
+        for (var s : scenarios) {
+            if (RenderBatch.canHold(s.chart, s.values)) groups.computeIfAbsent(s.release + "\u0000" + s.namespace, k -> new ArrayList<>()).add(s);
+        }
+        int cores = Runtime.getRuntime().availableProcessors();
+        for (var group : groups.values()) {
+            // The first scenario of each chart renders on its own, and again as the batch's twin;
+            // a chart verify built renders as the chart it comes from.
+            var guards = new LinkedHashMap<Path, Scenario>();
+            for (var s : group) if (!origins.containsKey(s.chart)) guards.putIfAbsent(s.chart, s);
+            var members = group.stream().filter(s -> !guards.containsValue(s) && guards.containsKey(origin(s.chart))).toList();
+            if (members.size() < 2) continue;
+            int n = Math.max(1, Math.min(cores, (members.size() + guards.size()) / 8));
+            var chunk = new ArrayList<Batch>();
+            for (int i = 0; i < n; i++) chunk.add(new Batch("batch-" + (batches.size() + i), group.get(0).release, group.get(0).namespace));
+            for (var g : guards.values()) {
+                var b = chunk.get(0);
+                String twin = b.add(g.chart, g.values);
+                Scenario guard = g;
+                trust.put(g.chart, new Once<>(() -> sameUnderAlias(guard, b, twin)));
+            }
+            for (int i = 0; i < members.size(); i++) {
+                var s = members.get(i);
+                s.batch = chunk.get((i + guards.size()) % n);
+                s.alias = s.batch.add(s.chart, s.values);
+            }
+            batches.addAll(chunk);
+        }
+        var bySchema = new LinkedHashMap<String, Batch>();
+        var sections = new java.util.HashSet<String>();
+        for (var r : refusals) {
+            if (!r.bySchema || !RenderBatch.canHold(r.chart, r.values) || (r.section != null && !sections.add(r.section))) continue;
+            var b = bySchema.computeIfAbsent(r.namespace, ns -> new Batch("refusals-" + bySchema.size(), r.release, ns));
+            r.batch = b;
+            r.alias = b.add(r.chart, r.values);
+        }
+        for (var b : bySchema.values()) {
+            if (b.members.size() < 2) {
+                refusals.stream().filter(r -> r.batch == b).forEach(r -> r.batch = null);
+            } else {
+                batches.add(b);
             }
         }
-        return scratch;
+    }
+
+    /** Whether the chart renders the same on its own and as an alias of the batch. */
+    private boolean sameUnderAlias(Scenario guard, Batch batch, String twin) {
+        List<Manifests.Obj> own;
+        try {
+            own = guard.objs();
+        } catch (RuntimeException e) {
+            return false; // the guard's own check reports it; nothing to compare with
+        }
+        var r = batch.rendered.get();
+        if (!r.result().ok()) return false;
+        List<Manifests.Obj> aliased;
+        try {
+            aliased = Manifests.parse(r.docs().get(twin));
+        } catch (RuntimeException e) {
+            return false;
+        }
+        if (own.equals(aliased)) return true;
+        String where = "a different number of objects";
+        for (int i = 0; i < Math.min(own.size(), aliased.size()); i++) {
+            if (!own.get(i).equals(aliased.get(i))) {
+                where = own.get(i).id() + " from " + own.get(i).source();
+                break;
+            }
+        }
+        System.err.println("verify: " + guard.chart + " renders differently as an aliased dependency than on its own (" + where
+                + "); each of its scenarios renders on its own");
+        return false;
     }
 
     // ---------------------------------------------------------------- running
 
     void run() {
-        int threads = Math.max(2, Runtime.getRuntime().availableProcessors() * 2);
-        ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
-            var t = new Thread(r, "render");
+        plan();
+        int cores = Runtime.getRuntime().availableProcessors();
+        // Load the schema and YAML classes while helm renders: class loading is most of a cold check.
+        var warm = new Thread(KubeSchema::warmUp, "warm-up");
+        warm.setDaemon(true);
+        warm.start();
+        ExecutorService pool = pool("helm", Math.max(2, cores * 2));
+        ExecutorService checking = pool("check", Math.max(2, cores));
+        try {
+            var wanted = checks.stream().filter(c -> report.selected(c.name())).toList();
+            if (wanted.size() == checks.size()) {
+                // Everything up front, the longest first. Under --only, a render starts when a
+                // selected check first asks for it, so a narrow --only stays fast.
+                batches.stream().sorted(Comparator.comparingInt(b -> -b.members.size())).forEach(b -> b.rendered.start(pool));
+                scenarios.stream().filter(s -> s.batch == null).forEach(s -> s.objs.start(pool));
+                refusals.forEach(r -> r.verdict.start(pool));
+                lints.values().forEach(l -> l.result.start(pool));
+            } else {
+                wanted.stream().filter(c -> c.input() != null).forEach(c -> c.input().start(pool));
+            }
+            long t1 = System.nanoTime();
+            var results = wanted.stream()
+                    .map(c -> CompletableFuture.supplyAsync(() -> Report.evaluate(c.name(), c.context(), c.body()), checking)).toList();
+            results.forEach(r -> report.record(r.join()));
+            if (timings != null) printTimings(t1, wanted.size());
+        } finally {
+            pool.shutdownNow();
+            checking.shutdownNow();
+            Dirs.deleteTree(scratch);
+        }
+    }
+
+    private static ExecutorService pool(String name, int threads) {
+        return Executors.newFixedThreadPool(threads, r -> {
+            var t = new Thread(r, name);
             t.setDaemon(true);
             return t;
         });
-        try {
-            long t0 = System.nanoTime();
-            var wanted = checks.stream().filter(c -> report.selected(c.name())).toList();
-            boolean all = wanted.size() == checks.size();
-            // Everything renders up front and in parallel; under --only, a scenario renders when a
-            // selected check first asks for it, so a narrow --only stays fast.
-            if (all) scenarios.forEach(s -> s.start(pool));
-            // Load the schema and YAML classes while helm renders: class loading is most of a cold check.
-            var warm = CompletableFuture.runAsync(KubeSchema::warmUp, pool);
-            for (var c : wanted) {
-                if (c.body() instanceof Deferred d) d.start(pool);
-            }
-            if (all) batches.values().forEach(b -> b.start(pool));
-            warm.join();
-            long t1 = System.nanoTime();
-            var results = wanted.stream()
-                    .map(c -> CompletableFuture.supplyAsync(() -> Report.evaluate(c.name(), c.context(), c.body()), pool)).toList();
-            results.forEach(r -> report.record(r.join()));
-            if (timings != null) {
-                // Measured, not waited for: -v must not change the schedule it reports on.
-                long rendered = scenarios.stream().filter(s -> s.objs != null && s.objs.isDone())
-                        .mapToLong(s -> s.doneAt).max().orElse(t1);
-                long end = System.nanoTime();
-                long deferred = checks.stream().filter(c -> c.body() instanceof Deferred).count();
-                timings.printf("verify: stage render %d ms (%d scenarios, %d helm processes in parallel)%n", (rendered - t0) / 1_000_000,
-                        scenarios.size(), scenarios.size() + deferred + batches.size());
-                timings.printf("verify: stage checks %d ms (%d checks, overlapping the renders they wait for)%n", (end - t1) / 1_000_000,
-                        wanted.size());
-            }
-        } finally {
-            pool.shutdownNow();
-            Dirs.deleteTree(scratch);
-        }
+    }
+
+    private void printTimings(long t1, int checked) {
+        var all = new ArrayList<>(runs);
+        all.sort(Comparator.comparingLong(HelmRun::startMs));
+        for (var r : all) timings.printf("verify: helm %d ms (at %d ms) %s%n", r.endMs() - r.startMs(), r.startMs(), r.label());
+        long rendered = all.stream().mapToLong(HelmRun::endMs).max().orElse(0);
+        timings.printf("verify: stage render %d ms (%d scenarios, %d helm processes in parallel)%n", rendered, scenarios.size(), all.size());
+        timings.printf("verify: stage checks %d ms (%d checks, overlapping the renders they wait for)%n", (System.nanoTime() - t1) / 1_000_000,
+                checked);
     }
 }

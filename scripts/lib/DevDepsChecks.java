@@ -35,13 +35,12 @@ final class DevDepsChecks {
                 "keycloak.users[0].username=dev", "keycloak.users[0].password=dev")));
         for (String name : List.of("default values", REAL_NODE_VALUES)) {
             // Not named by --list, as before the check runner was split out (see NOTES-verify.md).
-            runner.unlistedCheck("dev-deps: helm lint --strict: " + name, values.get(name).describe(),
-                    SchemaSecurityChecks.lint(runner.helm, chart, values.get(name)));
+            runner.lintCheck("dev-deps: helm lint --strict: " + name, false, chart, values.get(name));
         }
         values.forEach((name, v) -> scenarios.put(name, runner.scenario("dev-deps " + name, chart, RELEASE, NAMESPACE, v)));
         scenarios.forEach((name, sc) -> SchemaSecurityChecks.everyRender(runner, "dev-deps: ", "renders, strict YAML", sc, name));
-        var unknownKey = runner.batch("dev-deps unknown key", () -> runner.helm.template(RELEASE, chart, NAMESPACE,
-                new Helm.Values(List.of(), List.of("postgres.imge.tag=15", "redis.image.pullPolicy=Sometimes"))));
+        var unknownKey = runner.refusal(chart, RELEASE, NAMESPACE,
+                new Helm.Values(List.of(), List.of("postgres.imge.tag=15", "redis.image.pullPolicy=Sometimes")), true, null);
         runner.check(FIXED_SERVICES, "default values, release " + RELEASE, () -> {
             var services = new LinkedHashMap<String, List<Object>>();
             for (var o : Manifests.ofKind(scenarios.get("default values").objs(), "Service")) {
@@ -76,10 +75,10 @@ final class DevDepsChecks {
             }
         });
         runner.check(SCHEMA, "--set postgres.imge.tag=15 --set redis.image.pullPolicy=Sometimes", () -> {
-            var r = unknownKey.result();
-            Report.expect(!r.ok() && r.said().contains("imge") && r.said().contains("pullPolicy"),
-                    "expected helm to refuse both and name them, got exit %d: %s", r.exit(), r.said());
-        });
+            var v = unknownKey.verdict();
+            Report.expect(v.refused() && v.said().contains("imge") && v.said().contains("pullPolicy"),
+                    "expected helm to refuse both and name them, %s: %s", v.refused() ? "it said" : "it rendered them", v.said());
+        }, unknownKey.input());
     }
 
     private static final String FIXED_SERVICES = "dev-deps: Services postgres:5432, redis:6379, seaweedfs:8333, keycloak:8080, "

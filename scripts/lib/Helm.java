@@ -94,8 +94,12 @@ final class Helm {
         return Exec.run(cmd, null, SHORT_RUN, Duration.ofMinutes(2), null, values.stdin());
     }
 
-    Exec.Result lint(Path chart, Values values) {
-        var cmd = new ArrayList<>(List.of(binary.toString(), "lint", "--strict", chart.toString()));
+    Exec.Result lint(Path chart, Values values) { return lint(List.of(chart), values); }
+
+    /** One `helm lint --strict` of several charts with the same values: a "==> Linting CHART" section each. */
+    Exec.Result lint(List<Path> charts, Values values) {
+        var cmd = new ArrayList<>(List.of(binary.toString(), "lint", "--strict"));
+        charts.forEach(c -> cmd.add(c.toString()));
         cmd.addAll(values.args());
         return Exec.run(cmd, null, SHORT_RUN, Duration.ofMinutes(2), null, values.stdin());
     }

@@ -151,15 +151,21 @@ final class PlanChecks extends ChartGroup {
                 }
             }
         });
+        Path probe = suite.runner.fixture("notes/trevor", chart, PlanChecks::addNotesProbe);
+        var deletedJob = suite.runner.scenario("NOTES: default values", probe, RELEASE, NAMESPACE, Helm.Values.none());
+        var keptJob = suite.runner.scenario("NOTES: hook Job kept", probe, RELEASE, NAMESPACE,
+                new Helm.Values(List.of(), List.of("migrations.hookDeletePolicy=before-hook-creation")));
+        var noJob = suite.runner.scenario("NOTES: no hook Job", probe, RELEASE, NAMESPACE,
+                new Helm.Values(List.of(), List.of("migrations.hookEnabled=false")));
         check("NOTES: migration logs are offered only while the hook Job is kept", "default values; migrations.hookDeletePolicy=before-hook-creation", () -> {
-            String deleted = notes(Helm.Values.none());
+            String deleted = notes(deletedJob);
             Report.expect(deleted.contains("helm -n " + NAMESPACE + " get hooks " + RELEASE),
                     "with the default hookDeletePolicy the Job is gone after a success; expected NOTES to point at `helm get hooks`, found:%n%s", deleted);
             Report.expect(!deleted.contains("Migrations ran as hook Job"), "NOTES send the reader to a Job that was deleted:%n%s", deleted);
-            String kept = notes(new Helm.Values(List.of(), List.of("migrations.hookDeletePolicy=before-hook-creation")));
+            String kept = notes(keptJob);
             Report.expect(kept.contains("kubectl -n " + NAMESPACE + " logs job/trevor-migrate") && !kept.contains("get hooks"),
                     "with hookDeletePolicy=before-hook-creation the Job is kept; expected its logs command, found:%n%s", kept);
-            String none = notes(new Helm.Values(List.of(), List.of("migrations.hookEnabled=false")));
+            String none = notes(noJob);
             Report.expect(!none.contains("job/"), "without the hook Job NOTES still name one:%n%s", none);
         });
         check("plan 6: the hook Job's NetworkPolicy exists before the Job on a first install", s("network-policy"),
@@ -279,7 +285,6 @@ final class PlanChecks extends ChartGroup {
         }
     }
 
-    private Path notesChart;
     private static final String NOTES_PROBE = "trevor-verify-notes";
 
     /**
@@ -287,29 +292,24 @@ final class PlanChecks extends ChartGroup {
      * cannot dry-run an install offline), so a copy of the chart gets one more template that
      * includes NOTES.txt by its template name into a ConfigMap.
      */
-    private String notes(Helm.Values values) {
-        synchronized (this) {
-            if (notesChart == null) {
-                Path copy = suite.runner.scratch().resolve("notes").resolve("trevor");
-                Dirs.copyTree(chart, copy);
-                try {
-                    Files.writeString(copy.resolve("templates/zz-verify-notes.yaml"), """
-                            apiVersion: v1
-                            kind: ConfigMap
-                            metadata:
-                              name: %s
-                            data:
-                              NOTES: {{ include (printf "%%s/templates/NOTES.txt" .Chart.Name) . | toJson }}
-                            """.formatted(NOTES_PROBE));
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-                notesChart = copy;
-            }
+    private static void addNotesProbe(Path from, Path copy) {
+        Dirs.copyTree(from, copy);
+        try {
+            Files.writeString(copy.resolve("templates/zz-verify-notes.yaml"), """
+                    apiVersion: v1
+                    kind: ConfigMap
+                    metadata:
+                      name: %s
+                    data:
+                      NOTES: {{ include (printf "%%s/NOTES.txt" .Template.BasePath) . | toJson }}
+                    """.formatted(NOTES_PROBE));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
-        var r = helm.template(RELEASE, notesChart, NAMESPACE, values);
-        Report.expect(r.ok(), "helm template failed: %s", r.said());
-        var cm = Manifests.parse(r.out()).stream().filter(o -> NOTES_PROBE.equals(o.name())).findFirst();
+    }
+
+    private static String notes(CheckRunner.Scenario sc) {
+        var cm = sc.objs().stream().filter(o -> NOTES_PROBE.equals(o.name())).findFirst();
         Report.expect(cm.isPresent(), "the NOTES probe rendered nothing");
         return Yaml.str(cm.get().body(), "data.NOTES");
     }

@@ -2,21 +2,21 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Bad values are refused, naming the key: what the schema refuses (all reported by one helm
- * run, as the schema lists every violation) and what the templates `fail` on (each its own run,
- * as a render stops at the first).
+ * Bad values are refused, naming the key: what the schema refuses (one helm run reports every
+ * case, each under a name of its own) and what the templates `fail` on (each its own run, as a
+ * render stops at the first failure).
  */
 final class RejectionChecks extends ChartGroup {
     /** Values the schema or the templates must refuse, and words the refusal must contain. */
-    record Rejection(String batch, String name, Helm.Values values, List<String> mustName) {}
+    record Rejection(String refusedBy, String name, Helm.Values values, List<String> mustName) {}
 
     private final List<Rejection> rejections = new ArrayList<>();
 
     RejectionChecks(ChartChecks suite) {
         super(suite);
-        // Schema violations are all reported by one helm run (the schema lists every one), so
-        // the cases of a batch share a render; each must still be named on a line of its own.
-        // Template `fail`s stop at the first, so each of those gets a render of its own.
+        // "schema" cases are refused by values.schema.json: one batched helm run reports them
+        // all, each case's violations under its own name. Template `fail`s stop a render at the
+        // first, so each of those gets a render of its own.
         reject("schema", "a misspelt top-level key (servce.port)", List.of("servce"), "servce.port=8000");
         reject("schema", "an unknown nested key (worker.replicas)", List.of("worker", "replicas"), "worker.replicas=2");
         reject("schema", "a string where an integer belongs (replicaCount=abc)", List.of("replicaCount"), "replicaCount=abc");
@@ -76,23 +76,19 @@ final class RejectionChecks extends ChartGroup {
                 "autoscaling.enabled=true", "autoscaling.minReplicas=5", "autoscaling.maxReplicas=2");
     }
 
-    private void reject(String batch, String what, List<String> mustName, String... sets) {
-        rejections.add(new Rejection(batch, what, new Helm.Values(List.of(), List.of(sets)), mustName));
+    private void reject(String refusedBy, String what, List<String> mustName, String... sets) {
+        rejections.add(new Rejection(refusedBy, what, new Helm.Values(List.of(), List.of(sets)), mustName));
     }
 
     void define() {
         for (var rej : rejections) {
-            var batch = suite.runner.batch(rej.batch(), () -> {
-                var sets = rejections.stream().filter(r -> r.batch().equals(rej.batch())).flatMap(r -> r.values().sets().stream()).toList();
-                return helm.template(RELEASE, chart, NAMESPACE, new Helm.Values(List.of(), sets));
-            });
-            check("rejects " + rej.name(), rej.values().describe(), () -> {
-                var r = batch.result();
-                Report.expect(!r.ok(), "expected helm to refuse these values, it rendered them");
-                var lines = r.said().replace('/', '.').lines().toList();
-                Report.expect(lines.stream().anyMatch(l -> rej.mustName().stream().allMatch(l::contains)),
-                        "no line of the error names %s: %s", String.join(" and ", rej.mustName()), oneLine(r.said()));
-            });
+            var refusal = suite.runner.refusal(chart, RELEASE, NAMESPACE, rej.values(), rej.refusedBy().startsWith("schema"), null);
+            suite.runner.check("rejects " + rej.name(), rej.values().describe(), () -> {
+                var v = refusal.verdict();
+                Report.expect(v.refused(), "expected helm to refuse these values, it rendered them");
+                Report.expect(v.lines().stream().map(l -> l.replace('/', '.')).anyMatch(l -> rej.mustName().stream().allMatch(l::contains)),
+                        "no line of the error names %s: %s", String.join(" and ", rej.mustName()), oneLine(v.said()));
+            }, refusal.input());
         }
     }
 }

@@ -1,4 +1,3 @@
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
@@ -10,14 +9,6 @@ import java.util.stream.Collectors;
  */
 final class SchemaSecurityChecks extends ChartGroup {
     SchemaSecurityChecks(ChartChecks suite) { super(suite); }
-
-    /** `helm lint --strict` of a chart with these values, as a check whose helm run starts early. */
-    static CheckRunner.Deferred lint(Helm helm, Path chart, Helm.Values values) {
-        return new CheckRunner.Deferred(() -> helm.lint(chart, values), r -> {
-            Report.expect(r.ok(), "lint failed: %s", r.said());
-            Report.expect(!r.out().contains("[WARNING]") && !r.out().contains("[ERROR]"), "lint reported: %s", r.out().strip());
-        });
-    }
 
     /** A render's three checks: it renders strict YAML, every object fits the API schema, every pod is "restricted". */
     static void everyRender(CheckRunner runner, String prefix, String rendersLabel, CheckRunner.Scenario sc, String shownAs) {
@@ -42,9 +33,7 @@ final class SchemaSecurityChecks extends ChartGroup {
 
     /** Every values file linted, every scenario rendered and checked. */
     void lintsAndRenders() {
-        for (var lint : suite.lints().entrySet()) {
-            check("helm lint --strict: " + lint.getKey(), lint.getValue().describe(), lint(helm, chart, lint.getValue()));
-        }
+        suite.lints().forEach((name, values) -> suite.runner.lintCheck("helm lint --strict: " + name, true, chart, values));
         for (var sc : suite.scenarios()) everyRender(suite.runner, "", "renders, strict YAML (no duplicate keys)", sc, sc.name);
     }
 

@@ -1,0 +1,218 @@
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Many renders in one helm process. An umbrella chart holds each member's chart under an alias
+ * of its own, each alias gets that member's values (every --set prefixed with the alias, every
+ * -f file nested under it), and one `helm template` renders them all; the output is split back
+ * by each object's `# Source:` path. A Helm process costs about as much to start as to render
+ * the chart, so this is the difference between one start and forty.
+ *
+ * <p>What an alias changes, and how it is undone:
+ * <ul>
+ *   <li>{@code .Chart.Name} is the alias: a chart that declares {@code nameOverride} gets its own
+ *       name there by default (a member that sets nameOverride or fullnameOverride itself, or any
+ *       {@code global} value, which all members would share, keeps a render of its own);</li>
+ *   <li>the {@code helm.sh/chart} label starts with the alias: it is given the chart's name back;</li>
+ *   <li>{@code # Source:} paths run through the umbrella: they are given the chart's path back.</li>
+ * </ul>
+ * The runner compares one member per chart with a render of its own (see {@link CheckRunner}),
+ * so a chart that renders differently under an alias in any other way is never batched.
+ */
+final class RenderBatch {
+    static final String UMBRELLA = "verify-batch";
+
+    /** One render of the batch: the chart, its name and version (from Chart.yaml), and its values. */
+    record Member(String alias, Path chart, Helm.Values values) {}
+
+    /** What one helm run of the batch said: the whole result, and each member's documents. */
+    record Rendered(Exec.Result result, Map<String, String> docs) {}
+
+    private RenderBatch() {}
+
+    /**
+     * Whether these values mean the same to the chart under an alias as at the top: no value a
+     * sibling would see (global), no name override of its own, no multi-value --set, and -f files
+     * that can be nested by indenting them.
+     */
+    static boolean canHold(Path chart, Helm.Values values) {
+        if (values.stdin() != null) return false;
+        var args = values.args();
+        for (int i = 0; i < args.size(); i += 2) {
+            String flag = args.get(i), value = args.get(i + 1);
+            if (flag.equals("-f")) {
+                if (nested("x", Path.of(value)) == null) return false;
+                continue;
+            }
+            int eq = value.indexOf('=');
+            if (eq <= 0) return false;
+            String key = value.substring(0, eq), v = value.substring(eq + 1);
+            if (key.equals("global") || key.startsWith("global.") || key.startsWith("global[")) return false;
+            if (key.equals("nameOverride") || key.equals("fullnameOverride")) return false;
+            switch (flag) {
+                case "--set", "--set-string", "--set-file" -> { if (v.contains(",")) return false; }
+                case "--set-json" -> { if (!oneJsonValue(v)) return false; }
+                case "--set-literal" -> { }
+                default -> { return false; }
+            }
+        }
+        return true;
+    }
+
+    /** Whether a --set-json value is one JSON value, not `{..},key2=..` (a second assignment). */
+    static boolean oneJsonValue(String v) {
+        if (!v.startsWith("{") && !v.startsWith("[")) return !v.contains(",");
+        try {
+            Object o = Yaml.load(v);
+            return o instanceof Map || o instanceof List;
+        } catch (Yaml.Invalid e) {
+            return false;
+        }
+    }
+
+    /** The file's YAML nested under {@code alias:}, or null when indenting could change its meaning. */
+    static String nested(String alias, Path file) {
+        String text;
+        try {
+            text = Files.readString(file);
+        } catch (IOException e) {
+            return null;
+        }
+        var out = new StringBuilder(alias).append(":\n");
+        boolean content = false;
+        for (String line : text.split("\n", -1)) {
+            // Document markers, directives and tabs would not survive being indented.
+            if (line.startsWith("---") || line.startsWith("...") || line.startsWith("%") || line.startsWith("\t")) return null;
+            if (line.matches("^global\\s*:.*")) return null;
+            if (!line.isBlank() && !line.stripLeading().startsWith("#")) content = true;
+            out.append(line.isEmpty() ? "" : "  ").append(line).append('\n');
+        }
+        return content ? out.toString() : null;
+    }
+
+    /**
+     * Builds the umbrella under dir and renders it once. Members' charts are copied in, one copy
+     * per chart folder; a second folder whose chart has the same name gets another name in its
+     * copy (Helm finds an alias's chart by name), which no template sees: under an alias,
+     * .Chart.Name is the alias.
+     */
+    static Rendered render(Helm helm, Path dir, String release, String namespace, List<Member> members) {
+        try {
+            Files.createDirectories(dir.resolve("charts"));
+            var copies = new LinkedHashMap<Path, Copy>();
+            var deps = new StringBuilder();
+            var values = new StringBuilder();
+            var files = new ArrayList<Path>();
+            var sets = new ArrayList<String>();
+            for (var m : members) {
+                Copy c = copies.get(m.chart());
+                if (c == null) {
+                    c = copy(m.chart(), dir.resolve("charts"), copies.values().stream().map(Copy::inUmbrella).toList());
+                    copies.put(m.chart(), c);
+                }
+                deps.append("  - name: ").append(c.inUmbrella()).append("\n    version: \"").append(c.version())
+                        .append("\"\n    alias: ").append(m.alias()).append('\n');
+                values.append(m.alias()).append(":\n");
+                values.append(c.overridable() ? "  nameOverride: " + Yaml.json(c.name()) + "\n" : "  {}\n");
+                var a = m.values().args();
+                for (int i = 0; i < a.size(); i += 2) {
+                    if (a.get(i).equals("-f")) {
+                        Path nestedFile = dir.resolve("values-" + m.alias() + "-" + i + ".yaml");
+                        Files.writeString(nestedFile, nested(m.alias(), Path.of(a.get(i + 1))));
+                        files.add(nestedFile);
+                    } else {
+                        sets.add(a.get(i) + " " + m.alias() + "." + a.get(i + 1));
+                    }
+                }
+            }
+            Files.writeString(dir.resolve("Chart.yaml"), "apiVersion: v2\nname: " + UMBRELLA + "\nversion: 0.0.0\ndependencies:\n" + deps);
+            Files.writeString(dir.resolve("values.yaml"), values.toString());
+            var r = helm.template(release, dir, namespace, new Helm.Values(files, sets));
+            var names = new LinkedHashMap<String, String>();
+            for (var m : members) names.put(m.alias(), copies.get(m.chart()).name());
+            return new Rendered(r, r.ok() ? split(r.out(), names) : Map.of());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** A member's chart copied into the umbrella: its own name and version, and the name it goes by there. */
+    private record Copy(String name, String version, String inUmbrella, boolean overridable) {}
+
+    private static Copy copy(Path chart, Path chartsDir, List<String> taken) throws IOException {
+        var meta = Yaml.loadMap(Files.readString(chart.resolve("Chart.yaml")));
+        String name = Yaml.str(meta, "name"), version = Yaml.str(meta, "version");
+        String inUmbrella = name;
+        for (int n = 2; taken.contains(inUmbrella); n++) inUmbrella = name + "-verify" + n;
+        Path copy = chartsDir.resolve(inUmbrella);
+        Dirs.copyTree(chart, copy);
+        if (!inUmbrella.equals(name)) renameChart(copy.resolve("Chart.yaml"), name, inUmbrella);
+        boolean overridable = Yaml.loadMap(Files.readString(chart.resolve("values.yaml"))).containsKey("nameOverride");
+        return new Copy(name, version, inUmbrella, overridable);
+    }
+
+    private static void renameChart(Path chartYaml, String from, String to) throws IOException {
+        String text = Files.readString(chartYaml);
+        String renamed = text.replaceFirst("(?m)^name:\\s*[\"']?" + Pattern.quote(from) + "[\"']?\\s*$", "name: " + to);
+        if (renamed.equals(text)) throw new IllegalStateException(chartYaml + ": no top-level name: " + from);
+        Files.writeString(chartYaml, renamed);
+    }
+
+    private static final Pattern DOC_SPLIT = Pattern.compile("(?m)^---[ \\t]*$");
+    private static final Pattern SOURCE = Pattern.compile("(?m)^# Source: " + UMBRELLA + "/charts/([^/\\s]+)/(\\S*)");
+
+    /**
+     * Each member's documents, as its own render would print them: Source paths from the chart's
+     * own name, and the helm.sh/chart label with the chart's name where the alias stood.
+     */
+    static Map<String, String> split(String out, Map<String, String> chartNames) {
+        var docs = new LinkedHashMap<String, StringBuilder>();
+        for (String alias : chartNames.keySet()) docs.put(alias, new StringBuilder());
+        for (String doc : DOC_SPLIT.split(out)) {
+            if (doc.isBlank()) continue;
+            Matcher m = SOURCE.matcher(doc);
+            if (!m.find()) {
+                if (doc.lines().allMatch(l -> l.isBlank() || l.stripLeading().startsWith("#"))) continue;
+                throw new IllegalStateException("a rendered document without a member's # Source: line:\n" + doc.strip());
+            }
+            String alias = m.group(1), name = chartNames.get(alias);
+            if (name == null) throw new IllegalStateException("a rendered document of an unknown member " + alias);
+            String own = doc.substring(0, m.start()) + "# Source: " + name + "/" + m.group(2) + doc.substring(m.end());
+            own = own.replaceAll("(?m)^(\\s*helm\\.sh/chart:\\s*[\"']?)" + Pattern.quote(alias) + "-", "$1" + Matcher.quoteReplacement(name) + "-");
+            docs.get(alias).append("---").append(own.startsWith("\n") ? "" : "\n").append(own);
+        }
+        var result = new LinkedHashMap<String, String>();
+        docs.forEach((k, v) -> result.put(k, v.toString()));
+        return result;
+    }
+
+    /**
+     * A refusal's lines per member. Helm lists schema violations by chart: a line "alias:" and
+     * that member's violations under it (a chart nested in a member goes by its own name).
+     */
+    static Map<String, List<String>> sections(String said) {
+        var out = new LinkedHashMap<String, List<String>>();
+        List<String> current = null;
+        for (String line : said.lines().toList()) {
+            var m = SECTION.matcher(line);
+            if (m.matches()) {
+                current = out.computeIfAbsent(m.group(1), k -> new ArrayList<>());
+            } else if (current != null && line.stripLeading().startsWith("- ")) {
+                current.add(line);
+            } else {
+                current = null;
+            }
+        }
+        return out;
+    }
+
+    private static final Pattern SECTION = Pattern.compile("^([A-Za-z0-9][A-Za-z0-9_.-]*):$");
+}
