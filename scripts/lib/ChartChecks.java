@@ -6,6 +6,7 @@
 //SOURCES UmbrellaChecks.java
 //SOURCES ValuesDocsChecks.java
 //SOURCES RejectionChecks.java
+//SOURCES ChartFixtures.java
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;

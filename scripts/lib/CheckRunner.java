@@ -1,5 +1,6 @@
 //SOURCES Once.java
 //SOURCES RenderBatch.java
+//SOURCES Refusals.java
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -23,9 +24,8 @@ import java.util.function.Supplier;
  * them in the order they were declared.
  *
  * <p>Helm runs are batched ({@link RenderBatch}): scenarios with one release name render as
- * aliases of one umbrella chart, schema refusals are all reported by one umbrella render (each
- * member's violations under its own name), lints with the same values lint their charts in one
- * process. Per chart, the first scenario also renders on its own and is compared with its
+ * aliases of one umbrella chart, refusals go in two batches ({@link Refusals}), lints with the
+ * same values lint their charts in one process. Per chart, the first scenario also renders on its own and is compared with its
  * aliased twin: a chart that renders differently under an alias gets a render of its own for
  * every scenario. A batch that fails falls back to one render per member, so a failure is
  * always attributed to its own values.
@@ -41,12 +41,14 @@ final class CheckRunner {
     private final PrintStream timings;
     private final long t0 = System.nanoTime();
     private final List<Scenario> scenarios = new ArrayList<>();
-    private final List<Refusal> refusals = new ArrayList<>();
+    private final Refusals refusals = new Refusals(this);
     private final Map<String, LintGroup> lints = new LinkedHashMap<>();
     private final List<Check> checks = new ArrayList<>();
     private final List<Batch> batches = new ArrayList<>();
     private final Map<Path, Once<Boolean>> trust = new LinkedHashMap<>();
     private final List<HelmRun> runs = Collections.synchronizedList(new ArrayList<>());
+    /** Documents parsed so far, by their text: scenarios share most of their objects word for word. */
+    private final Map<String, Manifests.Obj> parsed = new java.util.concurrent.ConcurrentHashMap<>();
     /** Made when the run starts, removed when it ends; only named before (--list makes nothing). */
     private final Path scratch = Path.of(System.getProperty("java.io.tmpdir"),
             "trevor-verify-" + ProcessHandle.current().pid() + "-" + Long.toHexString(System.nanoTime()));
@@ -96,56 +98,22 @@ final class CheckRunner {
         private List<Manifests.Obj> render() {
             if (batch != null) {
                 String docs = batch.docs(alias, chart);
-                if (docs != null) return Manifests.parse(docs);
+                if (docs != null) return parse(docs);
             }
             var r = run("template " + name, () -> helm.template(release, chart, namespace, values));
             if (!r.ok()) throw new IllegalStateException("helm template failed: " + r.said());
-            return Manifests.parse(r.out());
+            return parse(r.out());
         }
     }
 
-    /** Values helm must refuse: whether it did, and the lines of its refusal to search. */
-    record Verdict(boolean refused, List<String> lines, String said) {}
-
-    /** Values that helm must refuse; bySchema: the chart's values schema, which batches refuse member by member. */
-    final class Refusal {
-        final Path chart;
-        final String release;
-        final String namespace;
-        final Helm.Values values;
-        final boolean bySchema;
-        final String section;
-        private Batch batch;
-        private String alias;
-        private final Once<Verdict> verdict = new Once<>(this::decide);
-
-        private Refusal(Path chart, String release, String namespace, Helm.Values values, boolean bySchema, String section) {
-            this.chart = chart;
-            this.release = release;
-            this.namespace = namespace;
-            this.values = values;
-            this.bySchema = bySchema;
-            this.section = section;
-        }
-
-        Verdict verdict() {
-            plan();
-            return verdict.get();
-        }
-
-        /** What to start early when a check of this refusal is selected. */
-        Once<Verdict> input() { return verdict; }
-
-        private Verdict decide() {
-            if (batch != null) {
-                var r = batch.rendered.get().result();
-                var lines = r.ok() ? null : RenderBatch.sections(r.said()).get(section != null ? section : alias);
-                if (lines != null) return new Verdict(true, lines, String.join("\n", lines));
-            }
-            // Not refused by the schema in the batch (or never batched): its own render says.
-            var r = run("template (refusal) " + values.describe(), () -> helm.template(release, chart, namespace, values));
-            return new Verdict(!r.ok(), r.said().lines().toList(), r.said());
-        }
+    private List<Manifests.Obj> parse(String rendered) {
+        return Manifests.parse(rendered, doc -> {
+            var o = parsed.get(doc);
+            if (o != null) return o;
+            o = Manifests.parseDocument(doc);
+            if (o != null) parsed.putIfAbsent(doc, o);
+            return o;
+        });
     }
 
     /** Charts linted with the same values: one `helm lint --strict` process for all of them. */
@@ -211,11 +179,12 @@ final class CheckRunner {
         return s;
     }
 
-    /** Values helm must refuse. section: the chart whose schema refuses them, when it is a dependency of this one. */
-    Refusal refusal(Path chart, String release, String namespace, Helm.Values values, boolean bySchema, String section) {
-        var r = new Refusal(chart, release, namespace, values, bySchema, section);
-        refusals.add(r);
-        return r;
+    /**
+     * Values helm must refuse; bySchema: the chart's values schema refuses them (else its
+     * templates). section: the chart whose schema refuses them, when it is a dependency of this one.
+     */
+    Refusals.Refusal refusal(Path chart, String release, String namespace, Helm.Values values, boolean bySchema, String section) {
+        return refusals.add(chart, release, namespace, values, bySchema, section);
     }
 
     /** A check that `helm lint --strict chart` with these values says nothing above INFO. */
@@ -258,11 +227,11 @@ final class CheckRunner {
     /** What was declared, in order (the batch tests render each one both ways). */
     List<Scenario> scenarios() { return List.copyOf(scenarios); }
 
-    List<Refusal> refusals() { return List.copyOf(refusals); }
+    List<Refusals.Refusal> refusals() { return refusals.all(); }
 
     private Path origin(Path chart) { return origins.getOrDefault(chart, chart); }
 
-    private <T> T run(String label, Supplier<T> work) {
+    <T> T run(String label, Supplier<T> work) {
         long start = System.nanoTime();
         try {
             return work.get();
@@ -274,9 +243,8 @@ final class CheckRunner {
     // ---------------------------------------------------------------- planning
 
     /**
-     * Groups the renders into umbrella batches: scenarios by release and namespace, refusals by
-     * the schema all in one (a schema refuses values before any template runs, whatever the
-     * release is called).
+     * Groups the renders into umbrella batches (scenarios by release and namespace) and the
+     * refusals into theirs ({@link Refusals}).
      */
     synchronized void plan() {
         if (planned) return;
@@ -287,49 +255,36 @@ final class CheckRunner {
             throw new UncheckedIOException(e);
         }
         fixtures.forEach((dir, build) -> build.accept(origins.get(dir), dir));
+        // Per chart, the first scenario renders on its own, and again as the twin in its batch;
+        // a chart verify built renders as the chart it comes from.
+        var guards = new LinkedHashMap<Path, Scenario>();
         var groups = new LinkedHashMap<String, List<Scenario>>();
         for (var s : scenarios) {
-            if (RenderBatch.canHold(s.chart, s.values)) groups.computeIfAbsent(s.release + "\u0000" + s.namespace, k -> new ArrayList<>()).add(s);
+            if (!RenderBatch.canHold(s.chart, s.values)) continue;
+            if (!origins.containsKey(s.chart)) guards.putIfAbsent(s.chart, s);
+            groups.computeIfAbsent(s.release + "\u0000" + s.namespace, k -> new ArrayList<>()).add(s);
         }
         int cores = Runtime.getRuntime().availableProcessors();
         for (var group : groups.values()) {
-            // The first scenario of each chart renders on its own, and again as the batch's twin;
-            // a chart verify built renders as the chart it comes from.
-            var guards = new LinkedHashMap<Path, Scenario>();
-            for (var s : group) if (!origins.containsKey(s.chart)) guards.putIfAbsent(s.chart, s);
+            var twins = group.stream().filter(guards::containsValue).toList();
             var members = group.stream().filter(s -> !guards.containsValue(s) && guards.containsKey(origin(s.chart))).toList();
-            if (members.size() < 2) continue;
-            int n = Math.max(1, Math.min(cores, (members.size() + guards.size()) / 8));
+            if (members.size() + twins.size() < 2) continue;
+            int n = Math.max(1, Math.min(cores, (members.size() + twins.size()) / 8));
             var chunk = new ArrayList<Batch>();
             for (int i = 0; i < n; i++) chunk.add(new Batch("batch-" + (batches.size() + i), group.get(0).release, group.get(0).namespace));
-            for (var g : guards.values()) {
+            for (var g : twins) {
                 var b = chunk.get(0);
                 String twin = b.add(g.chart, g.values);
-                Scenario guard = g;
-                trust.put(g.chart, new Once<>(() -> sameUnderAlias(guard, b, twin)));
+                trust.put(g.chart, new Once<>(() -> sameUnderAlias(g, b, twin)));
             }
             for (int i = 0; i < members.size(); i++) {
                 var s = members.get(i);
-                s.batch = chunk.get((i + guards.size()) % n);
+                s.batch = chunk.get((i + twins.size()) % n);
                 s.alias = s.batch.add(s.chart, s.values);
             }
             batches.addAll(chunk);
         }
-        var bySchema = new LinkedHashMap<String, Batch>();
-        var sections = new java.util.HashSet<String>();
-        for (var r : refusals) {
-            if (!r.bySchema || !RenderBatch.canHold(r.chart, r.values) || (r.section != null && !sections.add(r.section))) continue;
-            var b = bySchema.computeIfAbsent(r.namespace, ns -> new Batch("refusals-" + bySchema.size(), r.release, ns));
-            r.batch = b;
-            r.alias = b.add(r.chart, r.values);
-        }
-        for (var b : bySchema.values()) {
-            if (b.members.size() < 2) {
-                refusals.stream().filter(r -> r.batch == b).forEach(r -> r.batch = null);
-            } else {
-                batches.add(b);
-            }
-        }
+        refusals.plan();
     }
 
     /** Whether the chart renders the same on its own and as an alias of the batch. */
@@ -344,7 +299,7 @@ final class CheckRunner {
         if (!r.result().ok()) return false;
         List<Manifests.Obj> aliased;
         try {
-            aliased = Manifests.parse(r.docs().get(twin));
+            aliased = parse(r.docs().get(twin));
         } catch (RuntimeException e) {
             return false;
         }
@@ -377,9 +332,12 @@ final class CheckRunner {
             if (wanted.size() == checks.size()) {
                 // Everything up front, the longest first. Under --only, a render starts when a
                 // selected check first asks for it, so a narrow --only stays fast.
-                batches.stream().sorted(Comparator.comparingInt(b -> -b.members.size())).forEach(b -> b.rendered.start(pool));
+                var big = batches.stream().sorted(Comparator.comparingInt(b -> -b.members.size())).toList();
+                big.stream().filter(b -> b.members.size() >= 8).forEach(b -> b.rendered.start(pool));
+                refusals.startBatches(pool);
+                big.forEach(b -> b.rendered.start(pool));
                 scenarios.stream().filter(s -> s.batch == null).forEach(s -> s.objs.start(pool));
-                refusals.forEach(r -> r.verdict.start(pool));
+                refusals.startOwn(pool);
                 lints.values().forEach(l -> l.result.start(pool));
             } else {
                 wanted.stream().filter(c -> c.input() != null).forEach(c -> c.input().start(pool));
@@ -405,6 +363,7 @@ final class CheckRunner {
     }
 
     private void printTimings(long t1, int checked) {
+        timings.printf("verify: clock runner %d%n", System.currentTimeMillis() - (System.nanoTime() - t0) / 1_000_000);
         var all = new ArrayList<>(runs);
         all.sort(Comparator.comparingLong(HelmRun::startMs));
         for (var r : all) timings.printf("verify: helm %d ms (at %d ms) %s%n", r.endMs() - r.startMs(), r.startMs(), r.label());

@@ -1,6 +1,3 @@
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -151,7 +148,7 @@ final class PlanChecks extends ChartGroup {
                 }
             }
         });
-        Path probe = suite.runner.fixture("notes/trevor", chart, PlanChecks::addNotesProbe);
+        Path probe = suite.runner.fixture("notes/trevor", chart, ChartFixtures::notesProbe);
         var deletedJob = suite.runner.scenario("NOTES: default values", probe, RELEASE, NAMESPACE, Helm.Values.none());
         var keptJob = suite.runner.scenario("NOTES: hook Job kept", probe, RELEASE, NAMESPACE,
                 new Helm.Values(List.of(), List.of("migrations.hookDeletePolicy=before-hook-creation")));
@@ -285,31 +282,8 @@ final class PlanChecks extends ChartGroup {
         }
     }
 
-    private static final String NOTES_PROBE = "trevor-verify-notes";
-
-    /**
-     * NOTES.txt as Helm prints it after an install. `helm template` leaves NOTES out (and Helm 3
-     * cannot dry-run an install offline), so a copy of the chart gets one more template that
-     * includes NOTES.txt by its template name into a ConfigMap.
-     */
-    private static void addNotesProbe(Path from, Path copy) {
-        Dirs.copyTree(from, copy);
-        try {
-            Files.writeString(copy.resolve("templates/zz-verify-notes.yaml"), """
-                    apiVersion: v1
-                    kind: ConfigMap
-                    metadata:
-                      name: %s
-                    data:
-                      NOTES: {{ include (printf "%%s/NOTES.txt" .Template.BasePath) . | toJson }}
-                    """.formatted(NOTES_PROBE));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
     private static String notes(CheckRunner.Scenario sc) {
-        var cm = sc.objs().stream().filter(o -> NOTES_PROBE.equals(o.name())).findFirst();
+        var cm = sc.objs().stream().filter(o -> ChartFixtures.NOTES_PROBE.equals(o.name())).findFirst();
         Report.expect(cm.isPresent(), "the NOTES probe rendered nothing");
         return Yaml.str(cm.get().body(), "data.NOTES");
     }

@@ -135,7 +135,7 @@ final class RenderBatch {
             }
             Files.writeString(dir.resolve("Chart.yaml"), "apiVersion: v2\nname: " + UMBRELLA + "\nversion: 0.0.0\ndependencies:\n" + deps);
             Files.writeString(dir.resolve("values.yaml"), values.toString());
-            var r = helm.template(release, dir, namespace, new Helm.Values(files, sets));
+            var r = helm.templateBatch(release, dir, namespace, new Helm.Values(files, sets));
             var names = new LinkedHashMap<String, String>();
             for (var m : members) names.put(m.alias(), copies.get(m.chart()).name());
             return new Rendered(r, r.ok() ? split(r.out(), names) : Map.of());
@@ -153,10 +153,21 @@ final class RenderBatch {
         String inUmbrella = name;
         for (int n = 2; taken.contains(inUmbrella); n++) inUmbrella = name + "-verify" + n;
         Path copy = chartsDir.resolve(inUmbrella);
-        Dirs.copyTree(chart, copy);
-        if (!inUmbrella.equals(name)) renameChart(copy.resolve("Chart.yaml"), name, inUmbrella);
-        boolean overridable = Yaml.loadMap(Files.readString(chart.resolve("values.yaml"))).containsKey("nameOverride");
-        return new Copy(name, version, inUmbrella, overridable);
+        if (inUmbrella.equals(name)) {
+            // The chart itself, not a copy: a link costs one file, a copy twenty.
+            Files.createSymbolicLink(copy, chart.toAbsolutePath());
+        } else {
+            Dirs.copyTree(chart, copy);
+            renameChart(copy.resolve("Chart.yaml"), name, inUmbrella);
+        }
+        return new Copy(name, version, inUmbrella, declaresNameOverride(chart));
+    }
+
+    private static final Pattern NAME_OVERRIDE = Pattern.compile("(?m)^nameOverride\\s*:");
+
+    /** Whether values.yaml has a top-level nameOverride (read as text: the file is long, and only this line matters). */
+    static boolean declaresNameOverride(Path chart) throws IOException {
+        return NAME_OVERRIDE.matcher(Files.readString(chart.resolve("values.yaml"))).find();
     }
 
     private static void renameChart(Path chartYaml, String from, String to) throws IOException {
@@ -186,7 +197,8 @@ final class RenderBatch {
             String alias = m.group(1), name = chartNames.get(alias);
             if (name == null) throw new IllegalStateException("a rendered document of an unknown member " + alias);
             String own = doc.substring(0, m.start()) + "# Source: " + name + "/" + m.group(2) + doc.substring(m.end());
-            own = own.replaceAll("(?m)^(\\s*helm\\.sh/chart:\\s*[\"']?)" + Pattern.quote(alias) + "-", "$1" + Matcher.quoteReplacement(name) + "-");
+            own = own.replace("helm.sh/chart: " + alias + "-", "helm.sh/chart: " + name + "-")
+                    .replace("helm.sh/chart: \"" + alias + "-", "helm.sh/chart: \"" + name + "-");
             docs.get(alias).append("---").append(own.startsWith("\n") ? "" : "\n").append(own);
         }
         var result = new LinkedHashMap<String, String>();
