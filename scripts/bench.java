@@ -30,9 +30,10 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "bench", mixinStandardHelpOptions = true, versionProvider = Cli.Version.class, sortOptions = false,
-        description = {"Times `./jbang scripts/verify.java` as a user runs it: warm (the script built and cached) and cold "
-                + "(rebuilt), where its time goes, and with --versus helm-unittest side by side with helm-unittest running "
-                + "an equivalent suite (scripts/bench/helm-unittest/).",
+        description = {"Times `./jbang scripts/verify.java` as a user runs it, warm (the script built and cached): as it is, "
+                + "reusing helm runs whose inputs did not change, and with --no-cache, every helm process run anew; cold "
+                + "(rebuilt) with --cold; where its time goes; and with --versus helm-unittest side by side with helm-unittest "
+                + "running an equivalent suite (scripts/bench/helm-unittest/).",
                 "Quote medians; run it on a quiet machine."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:timed", "1:verify or helm-unittest failed", "2:bad option, missing tool"})
@@ -56,6 +57,9 @@ public class bench implements Callable<Integer> {
     @Option(names = "--no-stages", description = "Leave out where verify's time goes.")
     boolean noStages;
 
+    private static final String VERIFY = "verify", VERIFY_ANEW = "verify --no-cache", UNITTEST = "helm-unittest " + HelmUnittest.VERSION,
+            FLOOR = "floor: one helm template + a JVM start and exit";
+
     public static void main(String[] args) { System.exit(Cli.execute(new bench(), args)); }
 
     @Override
@@ -72,8 +76,11 @@ public class bench implements Callable<Integer> {
                 BenchRuns.loadAverage(), System.getProperty("java.vm.name"), System.getProperty("java.version"), helm.version);
 
         var commands = new LinkedHashMap<String, BenchRuns.Command>();
-        var verify = BenchRuns.Command.of(List.of(repo.resolve("jbang").toString(), "scripts/verify.java", "--helm-major", String.valueOf(helmMajor)), Map.of());
-        commands.put("verify (warm)", verify);
+        var verify = new ArrayList<>(List.of(repo.resolve("jbang").toString(), "scripts/verify.java", "--helm-major", String.valueOf(helmMajor)));
+        commands.put(VERIFY, BenchRuns.Command.of(verify, Map.of()));
+        var anew = new ArrayList<>(verify);
+        anew.add("--no-cache");
+        commands.put(VERIFY_ANEW, BenchRuns.Command.of(anew, Map.of()));
         HelmUnittest.Suite suite = null;
         if (versus != null) {
             var built = HelmUnittest.build(msg -> System.err.println("bench: " + msg));
@@ -81,13 +88,13 @@ public class bench implements Callable<Integer> {
                 System.out.println("bench: helm-unittest comparison skipped: " + built.why());
             } else {
                 suite = HelmUnittest.prepare(repo);
-                commands.put("helm-unittest " + HelmUnittest.VERSION, BenchRuns.Command.of(suite.command(built.binary()), Map.of()));
+                commands.put(UNITTEST, BenchRuns.Command.of(suite.command(built.binary()), Map.of()));
             }
         }
         var floor = List.of(
                 BenchRuns.Command.of(List.of(helm.binary.toString(), "template", "trevor", repo.resolve("helm/trevor").toString(), "--namespace", "trevor"), Map.of()),
                 BenchRuns.Command.of(List.of(java, "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xshare:auto", "-version"), Map.of()));
-        commands.put("floor: one helm template + a JVM start and exit", BenchRuns.Command.inTurn(floor));
+        commands.put(FLOOR, BenchRuns.Command.inTurn(floor));
         if (cold) {
             commands.put("verify (cold: script rebuilt)", BenchRuns.Command.of(List.of(repo.resolve("jbang").toString(), "--fresh",
                     "scripts/verify.java", "--helm-major", String.valueOf(helmMajor)), Map.of()));
@@ -98,22 +105,23 @@ public class bench implements Callable<Integer> {
             System.out.printf("%nwall seconds, %d interleaved runs each after %d warm-up%s:%n", runs, warmup, warmup == 1 ? "" : "s");
             samples.forEach((name, s) -> System.out.printf("  %-52s median %5.2f s   min %5.2f   max %5.2f%n", name,
                     BenchRuns.median(s) / 1000.0, BenchRuns.min(s) / 1000.0, BenchRuns.max(s) / 1000.0));
-            var names = new ArrayList<>(samples.keySet());
-            if (suite != null) {
-                var v = samples.get(names.get(0));
-                var u = samples.get(names.get(1));
-                var f = samples.get(names.get(2));
-                System.out.printf("  ratio verify / helm-unittest: %.2f (medians); pair by pair: median %.2f, min %.2f, max %.2f%n",
-                        (double) BenchRuns.median(v) / BenchRuns.median(u), BenchRuns.median(BenchRuns.ratios(v, u)),
-                        BenchRuns.min(BenchRuns.ratios(v, u)), BenchRuns.max(BenchRuns.ratios(v, u)));
-                System.out.printf("  ratio verify / floor: %.2f (medians)%n", (double) BenchRuns.median(v) / BenchRuns.median(f));
-                System.out.printf("  helm-unittest: %s%n", suite.summary());
-            } else {
-                var v = samples.get(names.get(0));
-                var f = samples.get("floor: one helm template + a JVM start and exit");
-                System.out.printf("  ratio verify / floor: %.2f (medians)%n", (double) BenchRuns.median(v) / BenchRuns.median(f));
+            var f = samples.get(FLOOR);
+            for (String name : List.of(VERIFY, VERIFY_ANEW)) {
+                var v = samples.get(name);
+                if (suite != null) {
+                    var u = samples.get(UNITTEST);
+                    System.out.printf("  ratio %s / helm-unittest: %.2f (medians); pair by pair: median %.2f, min %.2f, max %.2f%n", name,
+                            (double) BenchRuns.median(v) / BenchRuns.median(u), BenchRuns.median(BenchRuns.ratios(v, u)),
+                            BenchRuns.min(BenchRuns.ratios(v, u)), BenchRuns.max(BenchRuns.ratios(v, u)));
+                }
+                System.out.printf("  ratio %s / floor: %.2f (medians)%n", name, (double) BenchRuns.median(v) / BenchRuns.median(f));
             }
-            if (!noStages) BenchRuns.stages(repo, helmMajor, Math.max(3, Math.min(runs, 5)));
+            if (suite != null) System.out.printf("  helm-unittest: %s%n", suite.summary());
+            if (!noStages) {
+                int n = Math.max(3, Math.min(runs, 5));
+                BenchRuns.stages(repo, helmMajor, n, List.of());
+                BenchRuns.stages(repo, helmMajor, n, List.of("--no-cache"));
+            }
             return 0;
         } finally {
             if (suite != null) Dirs.deleteTree(suite.dir());

@@ -62,6 +62,10 @@ public class verify implements Callable<Integer> {
     @Option(names = "--list", description = "List the check names and exit.")
     boolean list;
 
+    @Option(names = "--no-cache", description = "Run every helm process anew. Otherwise a helm run is used again when the helm binary, "
+            + "its command and every byte of the charts and values files it reads are those of an earlier run (kept a week in the cache folder).")
+    boolean noCache;
+
     @Option(names = {"-v", "--verbose"}, description = "Show every check's detail and duration, and per-stage timings.")
     boolean verbose;
 
@@ -135,7 +139,7 @@ public class verify implements Callable<Integer> {
 
         if (verbose) System.err.printf("verify: stage resolve-helm %d ms%n", (System.nanoTime() - tResolve) / 1_000_000);
         var report = new Report("verify (" + helm.version + ")", System.out, only, verbose);
-        var runner = new CheckRunner(helm, report, verbose ? System.err : null);
+        var runner = new CheckRunner(helm, report, verbose ? System.err : null, Tools.cacheDir().resolve("verify-helm-runs"), !noCache);
         new ChartChecks(runner, chartDir, valuesFolder);
         // helm/trevor-dev-deps too, unless --chart points elsewhere
         if (chart == null) new DevDepsChecks(runner, repo.resolve("helm/trevor-dev-deps"));

@@ -105,12 +105,14 @@ final class BenchRuns {
      * JBang's JVM when the launcher cannot skip it), the script JVM's start, each helm process,
      * the checks after the last render, and the JVM's exit, from clocks verify prints.
      */
-    static void stages(Path repo, int major, int n) throws IOException, InterruptedException {
+    static void stages(Path repo, int major, int n, List<String> extra) throws IOException, InterruptedException {
         var jbang = repo.resolve("jbang").toString();
         var spans = new TreeMap<String, List<Long>>();
         var helmRuns = new LinkedHashMap<String, List<long[]>>();
         for (int i = 0; i < n; i++) {
-            var pb = new ProcessBuilder(jbang, "scripts/verify.java", "--helm-major", String.valueOf(major), "-v").directory(repo.toFile())
+            var cmd = new ArrayList<>(List.of(jbang, "scripts/verify.java", "--helm-major", String.valueOf(major), "-v"));
+            cmd.addAll(extra);
+            var pb = new ProcessBuilder(cmd).directory(repo.toFile())
                     .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).redirectOutput(ProcessBuilder.Redirect.DISCARD);
             Path err = Files.createTempFile("bench-", ".err");
             pb.redirectError(err.toFile());
@@ -146,9 +148,10 @@ final class BenchRuns {
             put(spans, "7 wall", exit - spawn);
             if (stage.containsKey("jvm-cpu")) put(spans, "8 CPU of the script JVM itself (not its helm processes)", stage.get("jvm-cpu"));
         }
-        long jbangJvm = jbangJvm(repo, n);
-        System.out.printf("%nwhere a warm verify's time goes (verify -v, median of %d runs), ms:%n", n);
-        System.out.printf("  %-72s %6d%n", "0 JBang's JVM: what the launcher saves by not starting it (--version, launcher off vs on)", jbangJvm);
+        System.out.printf("%nwhere a warm verify%s's time goes (verify -v, median of %d runs), ms:%n", extra.isEmpty() ? "" : " " + String.join(" ", extra), n);
+        if (extra.isEmpty()) {
+            System.out.printf("  %-72s %6d%n", "0 JBang's JVM: what the launcher saves by not starting it (--version, launcher off vs on)", jbangJvm(repo, n));
+        }
         spans.forEach((k, v) -> System.out.printf("  %-72s %6d%n", k, median(v)));
         System.out.println("  each helm process (median start and duration):");
         helmRuns.entrySet().stream().sorted(java.util.Comparator.comparingLong(e -> median(e.getValue().stream().map(x -> x[0]).toList())))

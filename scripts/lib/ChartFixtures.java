@@ -2,6 +2,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
+import java.util.TreeMap;
 
 /** Charts verify (and the bench's helm-unittest suite) build from the trevor chart. */
 final class ChartFixtures {
@@ -10,21 +12,38 @@ final class ChartFixtures {
     static final String NOTES_PROBE = "trevor-verify-notes";
     static final String PLATFORM_MARKER = "platform-marker";
 
+    /** A chart made from another: that one copied to chartAt ("" for the top), and files of its own. */
+    record Fixture(String chartAt, Map<String, String> files) {
+        /** Everything it is made of besides the chart it copies. */
+        String describe() { return "at " + chartAt + "\n" + new TreeMap<>(files); }
+
+        void write(Path origin, Path dir) {
+            Dirs.copyTree(origin, chartAt.isEmpty() ? dir : dir.resolve(chartAt));
+            files.forEach((p, text) -> {
+                try {
+                    Files.createDirectories(dir.resolve(p).getParent());
+                    Files.writeString(dir.resolve(p), text);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+        }
+    }
+
     /**
      * A copy of the chart with one more template that includes NOTES.txt into a ConfigMap:
      * `helm template` leaves NOTES out (and Helm 3 cannot dry-run an install offline). It finds
      * NOTES.txt by .Template.BasePath, so it works at the top and as an aliased dependency.
      */
-    static void notesProbe(Path chart, Path copy) {
-        Dirs.copyTree(chart, copy);
-        write(copy.resolve("templates/zz-verify-notes.yaml"), """
+    static Fixture notesProbe(Path chart) {
+        return new Fixture("", Map.of("templates/zz-verify-notes.yaml", """
                 apiVersion: v1
                 kind: ConfigMap
                 metadata:
                   name: %s
                 data:
                   NOTES: {{ include (printf "%%s/NOTES.txt" .Template.BasePath) . | toJson }}
-                """.formatted(NOTES_PROBE));
+                """.formatted(NOTES_PROBE)));
     }
 
     /**
@@ -32,15 +51,14 @@ final class ChartFixtures {
      * as a platform repository would (no repository URL, so nothing to download), and one
      * object of its own so that a render without trevor is not empty.
      */
-    static void platform(Path chart, Path parent) {
-        Dirs.copyTree(chart, parent.resolve("charts").resolve("trevor"));
+    static Fixture platform(Path chart) {
         String version;
         try {
             version = Yaml.str(Yaml.loadMap(Files.readString(chart.resolve("Chart.yaml"))), "version");
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        write(parent.resolve("Chart.yaml"), """
+        return new Fixture("charts/trevor", Map.of("Chart.yaml", """
                 apiVersion: v2
                 name: platform
                 version: 1.0.0
@@ -48,23 +66,12 @@ final class ChartFixtures {
                   - name: trevor
                     version: "%s"
                     condition: trevor.enabled
-                """.formatted(version));
-        write(parent.resolve("values.yaml"), "trevor:\n  enabled: true\n");
-        write(parent.resolve("templates/marker.yaml"), """
+                """.formatted(version), "values.yaml", "trevor:\n  enabled: true\n", "templates/marker.yaml", """
                 apiVersion: v1
                 kind: ConfigMap
                 metadata:
                   name: %s
                 data: {}
-                """.formatted(PLATFORM_MARKER));
-    }
-
-    private static void write(Path file, String text) {
-        try {
-            Files.createDirectories(file.getParent());
-            Files.writeString(file, text);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+                """.formatted(PLATFORM_MARKER)));
     }
 }

@@ -1,6 +1,8 @@
 //SOURCES Once.java
 //SOURCES RenderBatch.java
 //SOURCES Refusals.java
+//SOURCES HelmRuns.java
+//SOURCES Layout.java
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -37,6 +39,8 @@ final class CheckRunner {
     record HelmRun(String label, long startMs, long endMs) {}
 
     final Helm helm;
+    /** The helm runs, remembered or not (see {@link HelmRuns}). */
+    final HelmRuns helmRuns;
     private final Report report;
     private final PrintStream timings;
     private final long t0 = System.nanoTime();
@@ -53,11 +57,16 @@ final class CheckRunner {
     private final Path scratch = Path.of(System.getProperty("java.io.tmpdir"),
             "trevor-verify-" + ProcessHandle.current().pid() + "-" + Long.toHexString(System.nanoTime()));
     private final Map<Path, Path> origins = new LinkedHashMap<>();
-    private final Map<Path, java.util.function.BiConsumer<Path, Path>> fixtures = new LinkedHashMap<>();
+    private final Map<Path, java.util.function.Function<Path, ChartFixtures.Fixture>> fixtures = new LinkedHashMap<>();
     private boolean planned;
 
-    CheckRunner(Helm helm, Report report, PrintStream timings) {
+    /** A runner that makes every helm run. */
+    CheckRunner(Helm helm, Report report, PrintStream timings) { this(helm, report, timings, null, false); }
+
+    /** store: where helm runs are remembered (null: nowhere); reuse: whether remembered runs are used again. */
+    CheckRunner(Helm helm, Report report, PrintStream timings, Path store, boolean reuse) {
         this.helm = helm;
+        this.helmRuns = new HelmRuns(helm, store, reuse, scratch);
         this.report = report;
         this.timings = timings;
     }
@@ -65,7 +74,7 @@ final class CheckRunner {
     /** One render of a chart with one set of values. */
     final class Scenario {
         final String name;
-        final Path chart;
+        Path chart;
         final String release;
         final String namespace;
         final Helm.Values values;
@@ -100,7 +109,7 @@ final class CheckRunner {
                 String docs = batch.docs(alias, chart);
                 if (docs != null) return parse(docs);
             }
-            var r = run("template " + name, () -> helm.template(release, chart, namespace, values));
+            var r = run("template " + name, () -> helmRuns.template(release, chart, namespace, values));
             if (!r.ok()) throw new IllegalStateException("helm template failed: " + r.said());
             return parse(r.out());
         }
@@ -124,7 +133,7 @@ final class CheckRunner {
 
         LintGroup(Helm.Values values) {
             this.values = values;
-            this.result = new Once<>(() -> run("lint " + describe(), () -> helm.lint(charts, values)));
+            this.result = new Once<>(() -> run("lint " + describe(), () -> helmRuns.lint(charts, values)));
         }
 
         String describe() { return charts.size() + " chart(s), " + values.describe(); }
@@ -152,7 +161,7 @@ final class CheckRunner {
 
         Batch(String dir, String release, String namespace) {
             rendered = new Once<>(() -> run("template batch of " + members.size() + " (" + dir + ")",
-                    () -> RenderBatch.render(helm, scratch().resolve(dir), release, namespace, members)));
+                    () -> RenderBatch.render(helmRuns, scratch().resolve(dir), release, namespace, members)));
         }
 
         String add(Path chart, Helm.Values values) {
@@ -211,13 +220,15 @@ final class CheckRunner {
     List<String> names() { return checks.stream().filter(Check::listed).map(Check::name).toList(); }
 
     /**
-     * A chart verify builds for itself from another (a copy with one more template, a parent chart
-     * holding it): build(from, dir) makes it under the scratch folder when the run starts. It renders under an alias
-     * as the chart it is derived from does, so that chart's comparison speaks for it too.
+     * A chart verify builds for itself from another (a copy with one more template, a parent
+     * chart holding it), made when the run starts: kept with the remembered helm runs, named by
+     * what it is made of (so made once per content of the chart it comes from), else in the
+     * scratch folder. The path returned stands for it until then. It renders under an alias as
+     * the chart it is derived from does, so that chart's comparison speaks for it too.
      */
-    Path fixture(String name, Path derivedFrom, java.util.function.BiConsumer<Path, Path> build) {
+    Path fixture(String name, Path derivedFrom, java.util.function.Function<Path, ChartFixtures.Fixture> make) {
         Path dir = scratch.resolve(name);
-        fixtures.put(dir, build);
+        fixtures.put(dir, make);
         origins.put(dir, derivedFrom);
         return dir;
     }
@@ -254,7 +265,14 @@ final class CheckRunner {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        fixtures.forEach((dir, build) -> build.accept(origins.get(dir), dir));
+        fixtures.forEach((stand, make) -> {
+            Path from = origins.get(stand);
+            Path dir = helmRuns.fixture(make.apply(from), from, stand);
+            if (dir.equals(stand)) return;
+            origins.put(dir, from);
+            for (var s : scenarios) if (s.chart.equals(stand)) s.chart = dir;
+            refusals.moved(stand, dir);
+        });
         // Per chart, the first scenario renders on its own, and again as the twin in its batch;
         // a chart verify built renders as the chart it comes from.
         var guards = new LinkedHashMap<Path, Scenario>();
@@ -351,6 +369,7 @@ final class CheckRunner {
             pool.shutdownNow();
             checking.shutdownNow();
             Dirs.deleteTree(scratch);
+            helmRuns.prune();
         }
     }
 

@@ -1,6 +1,5 @@
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -35,38 +34,24 @@ final class FailBatch {
      * each member's messages, in member order; a member whose messages cannot be told apart
      * from a neighbour's (a render that stopped on an error before its marker) gets null.
      */
-    static Map<String, Said> lint(Helm helm, Path dir, String namespace, List<RenderBatch.Member> members) {
+    static Map<String, Said> lint(HelmRuns helm, Path dir, String namespace, List<RenderBatch.Member> members) {
         try {
-            var parents = new ArrayList<Path>();
-            var files = new ArrayList<Path>();
+            var layout = new Layout();
+            var parents = new ArrayList<String>();
+            var files = new ArrayList<String>();
             var sets = new ArrayList<String>();
             for (var m : members) {
                 String wrapper = "w" + m.alias();
-                Path parent = dir.resolve(wrapper);
-                var meta = Yaml.loadMap(Files.readString(m.chart().resolve("Chart.yaml")));
-                String name = Yaml.str(meta, "name");
-                Files.createDirectories(parent.resolve("charts"));
-                Files.createSymbolicLink(parent.resolve("charts").resolve(name), m.chart().toAbsolutePath());
-                Files.writeString(parent.resolve("Chart.yaml"), "apiVersion: v2\nname: " + wrapper + "\nversion: 0.0.0\ndependencies:\n  - name: "
-                        + name + "\n    version: \"" + Yaml.str(meta, "version") + "\"\n    alias: " + m.alias() + "\n");
-                boolean overridable = RenderBatch.declaresNameOverride(m.chart());
-                Files.writeString(parent.resolve("values.yaml"), m.alias() + ":\n" + (overridable ? "  nameOverride: " + Yaml.json(name) + "\n" : "  {}\n"));
-                Files.createDirectories(parent.resolve("templates"));
-                Files.writeString(parent.resolve("templates/zz-verify-end.yaml"), "{{- fail " + Yaml.json(MARKER + wrapper) + " }}\n");
-                parents.add(parent);
-                var a = m.values().args();
-                for (int i = 0; i < a.size(); i += 2) {
-                    if (a.get(i).equals("-f")) {
-                        Path nested = dir.resolve("values-" + m.alias() + "-" + i + ".yaml");
-                        Files.writeString(nested, RenderBatch.nested(m.alias(), Path.of(a.get(i + 1))));
-                        files.add(nested);
-                    } else {
-                        sets.add(a.get(i) + " " + m.alias() + "." + a.get(i + 1));
-                    }
-                }
+                var c = RenderBatch.chart(m.chart(), layout, wrapper + "/charts/", List.of());
+                layout.file(wrapper + "/Chart.yaml", "apiVersion: v2\nname: " + wrapper + "\nversion: 0.0.0\ndependencies:\n  - name: "
+                        + c.name() + "\n    version: \"" + c.version() + "\"\n    alias: " + m.alias() + "\n");
+                layout.file(wrapper + "/values.yaml", m.alias() + ":\n" + (c.overridable() ? "  nameOverride: " + Yaml.json(c.name()) + "\n" : "  {}\n"));
+                layout.file(wrapper + "/templates/zz-verify-end.yaml", "{{- fail " + Yaml.json(MARKER + wrapper) + " }}\n");
+                parents.add(wrapper);
+                RenderBatch.aliased(m, layout, files, sets);
             }
-            var r = helm.lintBatch(parents, namespace, new Helm.Values(files, sets));
-            return attribute(r.err(), r.out(), members, parents);
+            var r = helm.lintBatch(namespace, layout, parents, files, sets, dir);
+            return attribute(r.err(), r.out(), members, parents.stream().map(dir::resolve).toList());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

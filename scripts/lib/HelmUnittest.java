@@ -96,7 +96,7 @@ final class HelmUnittest {
         Dirs.copyTree(repo.resolve("helm/trevor"), trevor);
         Dirs.copyTree(repo.resolve("values"), trevor.resolve("tests/values"));
         Dirs.copyTree(repo.resolve("helm/trevor-dev-deps"), deps);
-        ChartFixtures.platform(repo.resolve("helm/trevor"), platform);
+        ChartFixtures.platform(repo.resolve("helm/trevor")).write(repo.resolve("helm/trevor"), platform);
         int jobs = 0, assertions = 0, files = 0;
         for (var e : Map.of(trevor, "trevor", deps, "trevor-dev-deps", platform, "platform").entrySet()) {
             try (Stream<Path> list = Files.list(suites.resolve(e.getValue()))) {

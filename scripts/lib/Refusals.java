@@ -24,7 +24,7 @@ final class Refusals {
     record Verdict(boolean refused, List<String> lines, String said) {}
 
     final class Refusal {
-        final Path chart;
+        Path chart;
         final String release;
         final String namespace;
         final Helm.Values values;
@@ -70,7 +70,7 @@ final class Refusals {
 
         /** Its own `helm template`. */
         Verdict own() {
-            var r = runner.run("template (refusal) " + values.describe(), () -> runner.helm.template(release, chart, namespace, values));
+            var r = runner.run("template (refusal) " + values.describe(), () -> runner.helmRuns.template(release, chart, namespace, values));
             return new Verdict(!r.ok(), r.said().lines().toList(), r.said());
         }
     }
@@ -90,6 +90,9 @@ final class Refusals {
     }
 
     List<Refusal> all() { return List.copyOf(all); }
+
+    /** A fixture made where it stays: the refusals of its stand-in path refer to it. */
+    void moved(Path from, Path to) { for (var r : all) if (r.chart.equals(from)) r.chart = to; }
 
     /** Groups the refusals into the two batches (one namespace each; a single member renders on its own). */
     void plan() {
@@ -118,14 +121,14 @@ final class Refusals {
         if (schema.size() >= 2) {
             String ns = schemaNs, release = schemaRelease;
             schemaBatch = new Once<>(() -> runner.run("template batch of " + schema.size() + " schema refusals",
-                    () -> RenderBatch.render(runner.helm, runner.scratch().resolve("refusals"), release, ns, schema)));
+                    () -> RenderBatch.render(runner.helmRuns, runner.scratch().resolve("refusals"), release, ns, schema)));
         } else {
             all.forEach(r -> { if (r.bySchema) r.alias = null; });
         }
         if (fails.size() >= 2) {
             String ns = failNs;
             failBatch = new Once<>(() -> runner.run("lint batch of " + fails.size() + " template refusals",
-                    () -> FailBatch.lint(runner.helm, runner.scratch().resolve("fails"), ns, fails)));
+                    () -> FailBatch.lint(runner.helmRuns, runner.scratch().resolve("fails"), ns, fails)));
             var guard = failing.get(0);
             failsTrusted = new Once<>(() -> sameAsTemplate(guard));
             guard.inFailBatch = false; // its verdict is its own render, which the guard compares

@@ -99,68 +99,77 @@ final class RenderBatch {
     }
 
     /**
-     * Builds the umbrella under dir and renders it once. Members' charts are copied in, one copy
-     * per chart folder; a second folder whose chart has the same name gets another name in its
-     * copy (Helm finds an alias's chart by name), which no template sees: under an alias,
-     * .Chart.Name is the alias.
+     * Describes the umbrella and renders it once (its files are written under dir only when the
+     * run is not remembered). Members' charts are linked in, one link per chart folder; a second
+     * folder whose chart has the same name goes in under another name (Helm finds an alias's
+     * chart by name), which no template sees: under an alias, .Chart.Name is the alias.
      */
-    static Rendered render(Helm helm, Path dir, String release, String namespace, List<Member> members) {
+    static Rendered render(HelmRuns helm, Path dir, String release, String namespace, List<Member> members) {
         try {
-            Files.createDirectories(dir.resolve("charts"));
-            var copies = new LinkedHashMap<Path, Copy>();
+            var layout = new Layout();
+            var charts = new LinkedHashMap<Path, Chart>();
             var deps = new StringBuilder();
             var values = new StringBuilder();
-            var files = new ArrayList<Path>();
+            var files = new ArrayList<String>();
             var sets = new ArrayList<String>();
             for (var m : members) {
-                Copy c = copies.get(m.chart());
+                Chart c = charts.get(m.chart());
                 if (c == null) {
-                    c = copy(m.chart(), dir.resolve("charts"), copies.values().stream().map(Copy::inUmbrella).toList());
-                    copies.put(m.chart(), c);
+                    c = chart(m.chart(), layout, "charts/", charts.values().stream().map(Chart::inUmbrella).toList());
+                    charts.put(m.chart(), c);
                 }
                 deps.append("  - name: ").append(c.inUmbrella()).append("\n    version: \"").append(c.version())
                         .append("\"\n    alias: ").append(m.alias()).append('\n');
                 values.append(m.alias()).append(":\n");
                 values.append(c.overridable() ? "  nameOverride: " + Yaml.json(c.name()) + "\n" : "  {}\n");
-                var a = m.values().args();
-                for (int i = 0; i < a.size(); i += 2) {
-                    if (a.get(i).equals("-f")) {
-                        Path nestedFile = dir.resolve("values-" + m.alias() + "-" + i + ".yaml");
-                        Files.writeString(nestedFile, nested(m.alias(), Path.of(a.get(i + 1))));
-                        files.add(nestedFile);
-                    } else {
-                        sets.add(a.get(i) + " " + m.alias() + "." + a.get(i + 1));
-                    }
-                }
+                aliased(m, layout, files, sets);
             }
-            Files.writeString(dir.resolve("Chart.yaml"), "apiVersion: v2\nname: " + UMBRELLA + "\nversion: 0.0.0\ndependencies:\n" + deps);
-            Files.writeString(dir.resolve("values.yaml"), values.toString());
-            var r = helm.templateBatch(release, dir, namespace, new Helm.Values(files, sets));
+            layout.file("Chart.yaml", "apiVersion: v2\nname: " + UMBRELLA + "\nversion: 0.0.0\ndependencies:\n" + deps);
+            layout.file("values.yaml", values.toString());
+            var r = helm.templateBatch(release, namespace, layout, files, sets, dir);
             var names = new LinkedHashMap<String, String>();
-            for (var m : members) names.put(m.alias(), copies.get(m.chart()).name());
+            for (var m : members) names.put(m.alias(), charts.get(m.chart()).name());
             return new Rendered(r, r.ok() ? split(r.out(), names) : Map.of());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
     }
 
-    /** A member's chart copied into the umbrella: its own name and version, and the name it goes by there. */
-    private record Copy(String name, String version, String inUmbrella, boolean overridable) {}
+    /** A member's values under its alias: each -f file nested (as a file of the layout), each --set prefixed. */
+    static void aliased(Member m, Layout layout, List<String> files, List<String> sets) {
+        var a = m.values().args();
+        for (int i = 0; i < a.size(); i += 2) {
+            if (a.get(i).equals("-f")) {
+                String name = "values-" + m.alias() + "-" + i + ".yaml";
+                layout.file(name, nested(m.alias(), Path.of(a.get(i + 1))));
+                files.add(name);
+            } else {
+                sets.add(a.get(i) + " " + m.alias() + "." + a.get(i + 1));
+            }
+        }
+    }
 
-    private static Copy copy(Path chart, Path chartsDir, List<String> taken) throws IOException {
+    /** A member's chart in an umbrella: its own name and version, and the name it goes by there. */
+    record Chart(String name, String version, String inUmbrella, boolean overridable) {}
+
+    /** Links the chart into the layout under prefix, as itself or, when its name is taken, under another one. */
+    static Chart chart(Path chart, Layout layout, String prefix, List<String> taken) throws IOException {
         var meta = Yaml.loadMap(Files.readString(chart.resolve("Chart.yaml")));
         String name = Yaml.str(meta, "name"), version = Yaml.str(meta, "version");
         String inUmbrella = name;
         for (int n = 2; taken.contains(inUmbrella); n++) inUmbrella = name + "-verify" + n;
-        Path copy = chartsDir.resolve(inUmbrella);
         if (inUmbrella.equals(name)) {
-            // The chart itself, not a copy: a link costs one file, a copy twenty.
-            Files.createSymbolicLink(copy, chart.toAbsolutePath());
+            layout.link(prefix + name, chart);
         } else {
-            Dirs.copyTree(chart, copy);
-            renameChart(copy.resolve("Chart.yaml"), name, inUmbrella);
+            // Its files linked one by one, and a Chart.yaml of its own with the other name.
+            try (var entries = Files.list(chart)) {
+                for (Path e : entries.sorted().toList()) {
+                    if (!e.getFileName().toString().equals("Chart.yaml")) layout.link(prefix + inUmbrella + "/" + e.getFileName(), e);
+                }
+            }
+            layout.file(prefix + inUmbrella + "/Chart.yaml", renamed(Files.readString(chart.resolve("Chart.yaml")), name, inUmbrella));
         }
-        return new Copy(name, version, inUmbrella, declaresNameOverride(chart));
+        return new Chart(name, version, inUmbrella, declaresNameOverride(chart));
     }
 
     private static final Pattern NAME_OVERRIDE = Pattern.compile("(?m)^nameOverride\\s*:");
@@ -170,11 +179,10 @@ final class RenderBatch {
         return NAME_OVERRIDE.matcher(Files.readString(chart.resolve("values.yaml"))).find();
     }
 
-    private static void renameChart(Path chartYaml, String from, String to) throws IOException {
-        String text = Files.readString(chartYaml);
-        String renamed = text.replaceFirst("(?m)^name:\\s*[\"']?" + Pattern.quote(from) + "[\"']?\\s*$", "name: " + to);
-        if (renamed.equals(text)) throw new IllegalStateException(chartYaml + ": no top-level name: " + from);
-        Files.writeString(chartYaml, renamed);
+    private static String renamed(String chartYaml, String from, String to) {
+        String renamed = chartYaml.replaceFirst("(?m)^name:\\s*[\"']?" + Pattern.quote(from) + "[\"']?\\s*$", "name: " + to);
+        if (renamed.equals(chartYaml)) throw new IllegalStateException("Chart.yaml: no top-level name: " + from);
+        return renamed;
     }
 
     private static final Pattern DOC_SPLIT = Pattern.compile("(?m)^---[ \\t]*$");

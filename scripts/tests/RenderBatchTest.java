@@ -106,7 +106,7 @@ class RenderBatchTest {
                 var members = new ArrayList<RenderBatch.Member>();
                 for (int i = 0; i < group.size(); i++) members.add(new RenderBatch.Member("m" + i, group.get(i).chart, group.get(i).values));
                 var s0 = group.get(0);
-                var batch = RenderBatch.render(helm, runner.scratch().resolve("test-" + s0.release), s0.release, s0.namespace, members);
+                var batch = RenderBatch.render(HelmRuns.direct(helm), runner.scratch().resolve("test-" + s0.release), s0.release, s0.namespace, members);
                 assertTrue(batch.result().ok(), batch.result().said());
                 for (int i = 0; i < group.size(); i++) {
                     var s = group.get(i);
@@ -132,7 +132,7 @@ class RenderBatchTest {
             assertTrue(refusals.size() >= 16, "only " + refusals.size() + " schema refusals");
             var members = new ArrayList<RenderBatch.Member>();
             for (int i = 0; i < refusals.size(); i++) members.add(new RenderBatch.Member("m" + i, refusals.get(i).chart, refusals.get(i).values));
-            var batch = RenderBatch.render(helm, runner.scratch().resolve("test-refusals"), "trevor", "trevor", members);
+            var batch = RenderBatch.render(HelmRuns.direct(helm), runner.scratch().resolve("test-refusals"), "trevor", "trevor", members);
             assertFalse(batch.result().ok());
             var sections = RenderBatch.sections(batch.result().said());
             for (int i = 0; i < refusals.size(); i++) {
