@@ -1,93 +1,124 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
 //JAVA 17+
+//JAVA_OPTIONS -XX:+UseSerialGC -XX:TieredStopAtLevel=1
 //DEPS info.picocli:picocli:4.7.7
+//DEPS org.zeroturnaround:zt-exec:1.12
+//DEPS org.yaml:snakeyaml:2.5
+//DEPS org.slf4j:slf4j-nop:2.0.18
+//SOURCES lib/BenchRuns.java
 //SOURCES lib/Cli.java
-//SOURCES lib/Exec.java
+//SOURCES lib/Dirs.java
+//SOURCES lib/Helm.java
+//SOURCES lib/HelmUnittest.java
+//SOURCES lib/Problem.java
 //SOURCES lib/Repo.java
 
+import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.regex.Pattern;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "bench", mixinStandardHelpOptions = true, versionProvider = Cli.Version.class, sortOptions = false,
-        description = "Times `jbang scripts/verify.java` cold (script rebuilt) and warm (cached), with per-stage timings.")
+        description = {"Times `./jbang scripts/verify.java` as a user runs it, warm (the script built and cached): as it is, "
+                + "reusing helm runs whose inputs did not change, and with --no-cache, every helm process run anew; cold "
+                + "(rebuilt) with --cold; where its time goes; and with --versus helm-unittest side by side with helm-unittest "
+                + "running an equivalent suite (scripts/bench/helm-unittest/).",
+                "Quote medians; run it on a quiet machine."},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:timed", "1:verify or helm-unittest failed", "2:bad option, missing tool"})
 public class bench implements Callable<Integer> {
 
-    @Option(names = "--runs", defaultValue = "5", description = "Warm runs per Helm major (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--runs", paramLabel = "N", defaultValue = "9", description = "Timed runs of each command (default: ${DEFAULT-VALUE}).")
     int runs;
 
-    @Option(names = "--helm-major", split = ",", defaultValue = "4,3", description = "Helm majors to time (default: ${DEFAULT-VALUE}).")
-    List<Integer> majors;
+    @Option(names = "--warmup", paramLabel = "N", defaultValue = "2", description = "Untimed runs of each command first (default: ${DEFAULT-VALUE}).")
+    int warmup;
 
-    private static final Pattern STAGE = Pattern.compile("^verify: stage (\\S+) (\\d+) ms");
+    @Option(names = "--helm-major", paramLabel = "3|4", defaultValue = "4", description = "The pinned Helm verify and the floor use (default: ${DEFAULT-VALUE}).")
+    int helmMajor;
 
-    public static void main(String[] args) { System.exit(new CommandLine(new bench()).execute(args)); }
+    @Option(names = "--versus", paramLabel = "TOOL", description = "Also time TOOL on the equivalent suite, interleaved with verify. TOOL: helm-unittest.")
+    String versus;
+
+    @Option(names = "--cold", description = "Also time cold runs (the script rebuilt, --fresh), once per timed run.")
+    boolean cold;
+
+    @Option(names = "--no-stages", description = "Leave out where verify's time goes.")
+    boolean noStages;
+
+    private static final String VERIFY = "verify", VERIFY_ANEW = "verify --no-cache", UNITTEST = "helm-unittest " + HelmUnittest.VERSION,
+            FLOOR = "floor: one helm template + a JVM start and exit";
+
+    public static void main(String[] args) { System.exit(Cli.execute(new bench(), args)); }
 
     @Override
-    public Integer call() {
+    public Integer call() throws Exception {
         Path repo = Repo.root();
-        if (repo == null) {
-            System.err.println("bench: run me from inside the trevor repository");
-            return 2;
+        if (repo == null) throw new Problem(Problem.NOTHING_CHANGED, "run me from inside the trevor repository");
+        if (runs < 1 || warmup < 0) throw new Problem(Problem.NOTHING_CHANGED, "--runs must be at least 1 and --warmup at least 0");
+        if (versus != null && !versus.equals("helm-unittest")) {
+            throw new Problem(Problem.NOTHING_CHANGED, "--versus knows helm-unittest only, not '" + versus + "'");
         }
-        if (runs < 1) {
-            System.err.println("bench: --runs must be at least 1");
-            return 2;
-        }
-        System.out.printf("bench: %d cores, %s%n", Runtime.getRuntime().availableProcessors(), System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
-        for (int major : majors) {
-            var cold = once(repo, major, true);
-            if (cold == null) return 1;
-            print("helm " + major + " cold (script rebuilt)", List.of(cold));
-            var warm = new ArrayList<Map<String, Long>>();
-            for (int i = 0; i < runs; i++) {
-                var r = once(repo, major, false);
-                if (r == null) return 1;
-                warm.add(r);
+        Helm helm = Helm.resolve(null, helmMajor, msg -> System.err.println("bench: " + msg));
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        System.out.printf("bench: %d cores, load average %s, %s %s, helm %s%n", Runtime.getRuntime().availableProcessors(),
+                BenchRuns.loadAverage(), System.getProperty("java.vm.name"), System.getProperty("java.version"), helm.version);
+
+        var commands = new LinkedHashMap<String, BenchRuns.Command>();
+        var verify = new ArrayList<>(List.of(repo.resolve("jbang").toString(), "scripts/verify.java", "--helm-major", String.valueOf(helmMajor)));
+        commands.put(VERIFY, BenchRuns.Command.of(verify, Map.of()));
+        var anew = new ArrayList<>(verify);
+        anew.add("--no-cache");
+        commands.put(VERIFY_ANEW, BenchRuns.Command.of(anew, Map.of()));
+        HelmUnittest.Suite suite = null;
+        if (versus != null) {
+            var built = HelmUnittest.build(msg -> System.err.println("bench: " + msg));
+            if (built.binary() == null) {
+                System.out.println("bench: helm-unittest comparison skipped: " + built.why());
+            } else {
+                suite = HelmUnittest.prepare(repo);
+                commands.put(UNITTEST, BenchRuns.Command.of(suite.command(built.binary()), Map.of()));
             }
-            print("helm " + major + " warm (median of " + runs + ")", warm);
         }
-        return 0;
-    }
-
-    /** One verify run: wall time plus the stages verify -v reports, or null when verify failed. */
-    private Map<String, Long> once(Path repo, int major, boolean fresh) {
-        var cmd = new ArrayList<String>(List.of(repo.resolve("jbang").toString()));
-        if (fresh) cmd.add("--fresh");
-        cmd.addAll(List.of("scripts/verify.java", "--helm-major", String.valueOf(major), "-v"));
-        long t0 = System.nanoTime();
-        var r = Exec.run(cmd, repo, Map.of(), Duration.ofMinutes(10), null);
-        long wall = (System.nanoTime() - t0) / 1_000_000;
-        if (!r.ok()) {
-            System.err.println("bench: verify failed (exit " + r.exit() + "); fix it before timing it:\n" + r.out() + r.err());
-            return null;
+        var floor = List.of(
+                BenchRuns.Command.of(List.of(helm.binary.toString(), "template", "trevor", repo.resolve("helm/trevor").toString(), "--namespace", "trevor"), Map.of()),
+                BenchRuns.Command.of(List.of(java, "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xshare:auto", "-version"), Map.of()));
+        commands.put(FLOOR, BenchRuns.Command.inTurn(floor));
+        if (cold) {
+            commands.put("verify (cold: script rebuilt)", BenchRuns.Command.of(List.of(repo.resolve("jbang").toString(), "--fresh",
+                    "scripts/verify.java", "--helm-major", String.valueOf(helmMajor)), Map.of()));
         }
-        var stages = new LinkedHashMap<String, Long>();
-        stages.put("wall", wall);
-        for (String line : r.err().split("\n")) {
-            var m = STAGE.matcher(line);
-            if (m.find()) stages.put(m.group(1), Long.parseLong(m.group(2)));
-        }
-        // What neither the script JVM nor its stages account for: JBang's own launch.
-        stages.put("jbang-launch+jvm-exit", wall - stages.getOrDefault("total-in-jvm", 0L) - stages.getOrDefault("jvm-to-main", 0L));
-        return stages;
-    }
-
-    private static void print(String title, List<Map<String, Long>> samples) {
-        System.out.println(title + ":");
-        for (String stage : samples.get(0).keySet()) {
-            var vals = samples.stream().map(s -> s.getOrDefault(stage, 0L)).sorted().toList();
-            long median = vals.get(vals.size() / 2);
-            System.out.printf("  %-22s %6d ms%s%n", stage, median,
-                    vals.size() > 1 ? String.format("   (min %d, max %d)", vals.get(0), vals.get(vals.size() - 1)) : "");
+        try {
+            var samples = BenchRuns.interleaved(commands, warmup, runs, repo);
+            if (samples == null) return 1;
+            System.out.printf("%nwall seconds, %d interleaved runs each after %d warm-up%s:%n", runs, warmup, warmup == 1 ? "" : "s");
+            samples.forEach((name, s) -> System.out.printf("  %-52s median %5.2f s   min %5.2f   max %5.2f%n", name,
+                    BenchRuns.median(s) / 1000.0, BenchRuns.min(s) / 1000.0, BenchRuns.max(s) / 1000.0));
+            var f = samples.get(FLOOR);
+            for (String name : List.of(VERIFY, VERIFY_ANEW)) {
+                var v = samples.get(name);
+                if (suite != null) {
+                    var u = samples.get(UNITTEST);
+                    System.out.printf("  ratio %s / helm-unittest: %.2f (medians); pair by pair: median %.2f, min %.2f, max %.2f%n", name,
+                            (double) BenchRuns.median(v) / BenchRuns.median(u), BenchRuns.median(BenchRuns.ratios(v, u)),
+                            BenchRuns.min(BenchRuns.ratios(v, u)), BenchRuns.max(BenchRuns.ratios(v, u)));
+                }
+                System.out.printf("  ratio %s / floor: %.2f (medians)%n", name, (double) BenchRuns.median(v) / BenchRuns.median(f));
+            }
+            if (suite != null) System.out.printf("  helm-unittest: %s%n", suite.summary());
+            if (!noStages) {
+                int n = Math.max(3, Math.min(runs, 5));
+                BenchRuns.stages(repo, helmMajor, n, List.of());
+                BenchRuns.stages(repo, helmMajor, n, List.of("--no-cache"));
+            }
+            return 0;
+        } finally {
+            if (suite != null) Dirs.deleteTree(suite.dir());
         }
     }
 }

@@ -4,6 +4,7 @@
 //CDS
 //DEPS info.picocli:picocli:4.7.7
 //SOURCES lib/ChartChecks.java
+//SOURCES lib/CheckRunner.java
 //SOURCES lib/Cli.java
 //SOURCES lib/DevDepsChecks.java
 //SOURCES lib/Exec.java
@@ -48,20 +49,36 @@ public class verify implements Callable<Integer> {
     @Option(names = "--list", description = "List the check names and exit.")
     boolean list;
 
+    @Option(names = "--no-cache", description = "Run every helm process anew. Otherwise a helm run is used again when the helm binary, "
+            + "its command and every byte of the charts and values files it reads are those of an earlier run (kept a week in the cache folder).")
+    boolean noCache;
+
     @Option(names = {"-v", "--verbose"}, description = "Show every check's detail and duration, and per-stage timings.")
     boolean verbose;
 
-    static long jvmToMainMillis;
+    static long mainAt;
 
     public static void main(String[] args) {
-        jvmToMainMillis = System.currentTimeMillis() - java.lang.management.ManagementFactory.getRuntimeMXBean().getStartTime();
-        var cmd = new CommandLine(new verify());
+        mainAt = System.currentTimeMillis();
+        var v = new verify();
+        var cmd = new CommandLine(v);
         cmd.setParameterExceptionHandler((ex, a) -> {
             System.err.println("verify: " + ex.getMessage());
             System.err.println("Run 'verify --help' for the options.");
             return 2;
         });
-        System.exit(cmd.execute(args));
+        int code = cmd.execute(args);
+        if (v.verbose) {
+            // For scripts/bench.java: wall clocks of the JVM's start, main(), and the end of main().
+            var os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+            if (os instanceof com.sun.management.OperatingSystemMXBean sun) {
+                System.err.printf("verify: stage jvm-cpu %d ms%n", sun.getProcessCpuTime() / 1_000_000);
+            }
+            System.err.printf("verify: clock jvm-start %d%n", java.lang.management.ManagementFactory.getRuntimeMXBean().getStartTime());
+            System.err.printf("verify: clock main %d%n", mainAt);
+            System.err.printf("verify: clock end %d%n", System.currentTimeMillis());
+        }
+        System.exit(code);
     }
 
     @Override
@@ -107,23 +124,18 @@ public class verify implements Callable<Integer> {
             return 2;
         }
 
-        if (verbose) {
-            System.err.printf("verify: stage jvm-to-main %d ms%n", jvmToMainMillis);
-            System.err.printf("verify: stage resolve-helm %d ms%n", (System.nanoTime() - tResolve) / 1_000_000);
-        }
+        if (verbose) System.err.printf("verify: stage resolve-helm %d ms%n", (System.nanoTime() - tResolve) / 1_000_000);
         var report = new Report("verify (" + helm.version + ")", System.out, only, verbose);
-        var checks = new ChartChecks(helm, chartDir, valuesFolder, report, verbose ? System.err : null);
+        var runner = new CheckRunner(helm, report, verbose ? System.err : null, Tools.cacheDir().resolve("verify-helm-runs"), !noCache);
+        new ChartChecks(runner, chartDir, valuesFolder);
         // helm/trevor-dev-deps too, unless --chart points elsewhere
-        var deps = chart == null ? new DevDepsChecks(helm, repo.resolve("helm/trevor-dev-deps"), report) : null;
+        if (chart == null) new DevDepsChecks(runner, repo.resolve("helm/trevor-dev-deps"));
         if (list) {
-            checks.names().forEach(System.out::println);
-            if (deps != null) deps.names().forEach(System.out::println);
+            runner.names().forEach(System.out::println);
             return 0;
         }
         System.out.println("verify: " + chartDir + " with " + helm);
-        if (deps != null) deps.start();
-        checks.run();
-        if (deps != null) deps.run();
+        runner.run();
         long millis = (System.nanoTime() - t0) / 1_000_000;
         if (junit != null) report.writeJunit(junit, millis);
         if (verbose) System.err.printf("verify: stage total-in-jvm %d ms%n", millis);

@@ -44,22 +44,33 @@ final class Manifests {
     private static final Pattern SOURCE = Pattern.compile("(?m)^# Source: (\\S+)");
 
     /** Parses helm template output. A document that fails to parse names its template. */
-    static List<Obj> parse(String rendered) {
+    static List<Obj> parse(String rendered) { return parse(rendered, Manifests::parseDocument); }
+
+    /**
+     * As above, each document through parseDocument (a caller may remember documents it has
+     * parsed before: many renders share most of their documents, word for word).
+     */
+    static List<Obj> parse(String rendered, java.util.function.Function<String, Obj> parseDocument) {
         var out = new ArrayList<Obj>();
         for (String doc : DOC_SPLIT.split(rendered)) {
-            var m = SOURCE.matcher(doc);
-            String source = m.find() ? m.group(1) : "(unknown template)";
-            if (doc.lines().allMatch(l -> l.isBlank() || l.stripLeading().startsWith("#"))) continue;
-            Map<String, Object> body;
-            try {
-                body = Yaml.loadMap(doc);
-            } catch (Yaml.Invalid e) {
-                throw new Yaml.Invalid(source + ": " + e.getMessage());
-            }
-            if (body.isEmpty()) continue;
-            out.add(new Obj(source, body));
+            Obj o = parseDocument.apply(doc);
+            if (o != null) out.add(o);
         }
         return out;
+    }
+
+    /** One document, or null when it holds no object (only comments, or empty). */
+    static Obj parseDocument(String doc) {
+        var m = SOURCE.matcher(doc);
+        String source = m.find() ? m.group(1) : "(unknown template)";
+        if (doc.lines().allMatch(l -> l.isBlank() || l.stripLeading().startsWith("#"))) return null;
+        Map<String, Object> body;
+        try {
+            body = Yaml.loadMap(doc);
+        } catch (Yaml.Invalid e) {
+            throw new Yaml.Invalid(source + ": " + e.getMessage());
+        }
+        return body.isEmpty() ? null : new Obj(source, body);
     }
 
     static List<Obj> ofKind(List<Obj> objs, String kind) {

@@ -1,0 +1,244 @@
+//SOURCES Exec.java
+//SOURCES Helm.java
+//SOURCES HelmRuns.java
+//SOURCES Layout.java
+//SOURCES Yaml.java
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Many renders in one helm process. An umbrella chart holds each member's chart under an alias
+ * of its own, each alias gets that member's values (every --set prefixed with the alias, every
+ * -f file nested under it), and one `helm template` renders them all; the output is split back
+ * by each object's `# Source:` path. A Helm process costs about as much to start as to render
+ * the chart, so this is the difference between one start and forty.
+ *
+ * <p>What an alias changes, and how it is undone:
+ * <ul>
+ *   <li>{@code .Chart.Name} is the alias: a chart that declares {@code nameOverride} gets its own
+ *       name there by default (a member that sets nameOverride or fullnameOverride itself, or any
+ *       {@code global} value, which all members would share, keeps a render of its own);</li>
+ *   <li>the {@code helm.sh/chart} label starts with the alias: it is given the chart's name back;</li>
+ *   <li>{@code # Source:} paths run through the umbrella: they are given the chart's path back.</li>
+ * </ul>
+ * The runner compares one member per chart with a render of its own (see {@link CheckRunner}),
+ * so a chart that renders differently under an alias in any other way is never batched.
+ */
+final class RenderBatch {
+    static final String UMBRELLA = "verify-batch";
+
+    /** One render of the batch: the chart, its name and version (from Chart.yaml), and its values. */
+    record Member(String alias, Path chart, Helm.Values values) {}
+
+    /** What one helm run of the batch said: the whole result, and each member's documents. */
+    record Rendered(Exec.Result result, Map<String, String> docs) {}
+
+    private RenderBatch() {}
+
+    /**
+     * Whether these values mean the same to the chart under an alias as at the top: no value a
+     * sibling would see (global), no name override of its own, no multi-value --set, and -f files
+     * that can be nested by indenting them.
+     */
+    static boolean canHold(Path chart, Helm.Values values) {
+        if (values.stdin() != null) return false;
+        var args = values.args();
+        for (int i = 0; i < args.size(); i += 2) {
+            String flag = args.get(i), value = args.get(i + 1);
+            if (flag.equals("-f")) {
+                if (nested("x", Path.of(value)) == null) return false;
+                continue;
+            }
+            int eq = value.indexOf('=');
+            if (eq <= 0) return false;
+            String key = value.substring(0, eq), v = value.substring(eq + 1);
+            if (key.equals("global") || key.startsWith("global.") || key.startsWith("global[")) return false;
+            if (key.equals("nameOverride") || key.equals("fullnameOverride")) return false;
+            switch (flag) {
+                case "--set", "--set-string", "--set-file" -> { if (v.contains(",")) return false; }
+                case "--set-json" -> { if (!oneJsonValue(v)) return false; }
+                case "--set-literal" -> { }
+                default -> { return false; }
+            }
+        }
+        return true;
+    }
+
+    /** Whether a --set-json value is one JSON value, not `{..},key2=..` (a second assignment). */
+    static boolean oneJsonValue(String v) {
+        if (!v.startsWith("{") && !v.startsWith("[")) return !v.contains(",");
+        try {
+            Object o = Yaml.load(v);
+            return o instanceof Map || o instanceof List;
+        } catch (Yaml.Invalid e) {
+            return false;
+        }
+    }
+
+    /** The file's YAML nested under {@code alias:}, or null when indenting could change its meaning. */
+    static String nested(String alias, Path file) {
+        String text;
+        try {
+            text = Files.readString(file);
+        } catch (IOException e) {
+            return null;
+        }
+        var out = new StringBuilder(alias).append(":\n");
+        boolean content = false;
+        for (String line : text.split("\n", -1)) {
+            // Document markers, directives and tabs would not survive being indented.
+            if (line.startsWith("---") || line.startsWith("...") || line.startsWith("%") || line.startsWith("\t")) return null;
+            if (line.matches("^global\\s*:.*")) return null;
+            if (!line.isBlank() && !line.stripLeading().startsWith("#")) content = true;
+            out.append(line.isEmpty() ? "" : "  ").append(line).append('\n');
+        }
+        return content ? out.toString() : null;
+    }
+
+    /**
+     * Describes the umbrella and renders it once (its files are written under dir only when the
+     * run is not remembered). Members' charts are linked in, one link per chart folder; a second
+     * folder whose chart has the same name goes in under another name (Helm finds an alias's
+     * chart by name), which no template sees: under an alias, .Chart.Name is the alias.
+     */
+    static Rendered render(HelmRuns helm, Path dir, String release, String namespace, List<Member> members) {
+        try {
+            var layout = new Layout();
+            var charts = new LinkedHashMap<Path, Chart>();
+            var deps = new StringBuilder();
+            var values = new StringBuilder();
+            var files = new ArrayList<String>();
+            var sets = new ArrayList<String>();
+            for (var m : members) {
+                Chart c = charts.get(m.chart());
+                if (c == null) {
+                    c = chart(m.chart(), layout, "charts/", charts.values().stream().map(Chart::inUmbrella).toList());
+                    charts.put(m.chart(), c);
+                }
+                deps.append("  - name: ").append(c.inUmbrella()).append("\n    version: \"").append(c.version())
+                        .append("\"\n    alias: ").append(m.alias()).append('\n');
+                values.append(m.alias()).append(":\n");
+                values.append(c.overridable() ? "  nameOverride: " + Yaml.json(c.name()) + "\n" : "  {}\n");
+                aliased(m, layout, files, sets);
+            }
+            layout.file("Chart.yaml", "apiVersion: v2\nname: " + UMBRELLA + "\nversion: 0.0.0\ndependencies:\n" + deps);
+            layout.file("values.yaml", values.toString());
+            var r = helm.templateBatch(release, namespace, layout, files, sets, dir);
+            var names = new LinkedHashMap<String, String>();
+            for (var m : members) names.put(m.alias(), charts.get(m.chart()).name());
+            return new Rendered(r, r.ok() ? split(r.out(), names) : Map.of());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** A member's values under its alias: each -f file nested (as a file of the layout), each --set prefixed. */
+    static void aliased(Member m, Layout layout, List<String> files, List<String> sets) {
+        var a = m.values().args();
+        for (int i = 0; i < a.size(); i += 2) {
+            if (a.get(i).equals("-f")) {
+                String name = "values-" + m.alias() + "-" + i + ".yaml";
+                layout.file(name, nested(m.alias(), Path.of(a.get(i + 1))));
+                files.add(name);
+            } else {
+                sets.add(a.get(i) + " " + m.alias() + "." + a.get(i + 1));
+            }
+        }
+    }
+
+    /** A member's chart in an umbrella: its own name and version, and the name it goes by there. */
+    record Chart(String name, String version, String inUmbrella, boolean overridable) {}
+
+    /** Links the chart into the layout under prefix, as itself or, when its name is taken, under another one. */
+    static Chart chart(Path chart, Layout layout, String prefix, List<String> taken) throws IOException {
+        var meta = Yaml.loadMap(Files.readString(chart.resolve("Chart.yaml")));
+        String name = Yaml.str(meta, "name"), version = Yaml.str(meta, "version");
+        String inUmbrella = name;
+        for (int n = 2; taken.contains(inUmbrella); n++) inUmbrella = name + "-verify" + n;
+        if (inUmbrella.equals(name)) {
+            layout.link(prefix + name, chart);
+        } else {
+            // Its files linked one by one, and a Chart.yaml of its own with the other name.
+            try (var entries = Files.list(chart)) {
+                for (Path e : entries.sorted().toList()) {
+                    if (!e.getFileName().toString().equals("Chart.yaml")) layout.link(prefix + inUmbrella + "/" + e.getFileName(), e);
+                }
+            }
+            layout.file(prefix + inUmbrella + "/Chart.yaml", renamed(Files.readString(chart.resolve("Chart.yaml")), name, inUmbrella));
+        }
+        return new Chart(name, version, inUmbrella, declaresNameOverride(chart));
+    }
+
+    private static final Pattern NAME_OVERRIDE = Pattern.compile("(?m)^nameOverride\\s*:");
+
+    /** Whether values.yaml has a top-level nameOverride (read as text: the file is long, and only this line matters). */
+    static boolean declaresNameOverride(Path chart) throws IOException {
+        return NAME_OVERRIDE.matcher(Files.readString(chart.resolve("values.yaml"))).find();
+    }
+
+    private static String renamed(String chartYaml, String from, String to) {
+        String renamed = chartYaml.replaceFirst("(?m)^name:\\s*[\"']?" + Pattern.quote(from) + "[\"']?\\s*$", "name: " + to);
+        if (renamed.equals(chartYaml)) throw new IllegalStateException("Chart.yaml: no top-level name: " + from);
+        return renamed;
+    }
+
+    private static final Pattern DOC_SPLIT = Pattern.compile("(?m)^---[ \\t]*$");
+    private static final Pattern SOURCE = Pattern.compile("(?m)^# Source: " + UMBRELLA + "/charts/([^/\\s]+)/(\\S*)");
+
+    /**
+     * Each member's documents, as its own render would print them: Source paths from the chart's
+     * own name, and the helm.sh/chart label with the chart's name where the alias stood.
+     */
+    static Map<String, String> split(String out, Map<String, String> chartNames) {
+        var docs = new LinkedHashMap<String, StringBuilder>();
+        for (String alias : chartNames.keySet()) docs.put(alias, new StringBuilder());
+        for (String doc : DOC_SPLIT.split(out)) {
+            if (doc.isBlank()) continue;
+            Matcher m = SOURCE.matcher(doc);
+            if (!m.find()) {
+                if (doc.lines().allMatch(l -> l.isBlank() || l.stripLeading().startsWith("#"))) continue;
+                throw new IllegalStateException("a rendered document without a member's # Source: line:\n" + doc.strip());
+            }
+            String alias = m.group(1), name = chartNames.get(alias);
+            if (name == null) throw new IllegalStateException("a rendered document of an unknown member " + alias);
+            String own = doc.substring(0, m.start()) + "# Source: " + name + "/" + m.group(2) + doc.substring(m.end());
+            own = own.replace("helm.sh/chart: " + alias + "-", "helm.sh/chart: " + name + "-")
+                    .replace("helm.sh/chart: \"" + alias + "-", "helm.sh/chart: \"" + name + "-");
+            docs.get(alias).append("---").append(own.startsWith("\n") ? "" : "\n").append(own);
+        }
+        var result = new LinkedHashMap<String, String>();
+        docs.forEach((k, v) -> result.put(k, v.toString()));
+        return result;
+    }
+
+    /**
+     * A refusal's lines per member. Helm lists schema violations by chart: a line "alias:" and
+     * that member's violations under it (a chart nested in a member goes by its own name).
+     */
+    static Map<String, List<String>> sections(String said) {
+        var out = new LinkedHashMap<String, List<String>>();
+        List<String> current = null;
+        for (String line : said.lines().toList()) {
+            var m = SECTION.matcher(line);
+            if (m.matches()) {
+                current = out.computeIfAbsent(m.group(1), k -> new ArrayList<>());
+            } else if (current != null && line.stripLeading().startsWith("- ")) {
+                current.add(line);
+            } else {
+                current = null;
+            }
+        }
+        return out;
+    }
+
+    private static final Pattern SECTION = Pattern.compile("^([A-Za-z0-9][A-Za-z0-9_.-]*):$");
+}

@@ -1,0 +1,155 @@
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Many renders in one helm process must say exactly what each render says on its own: every
+ * scenario and every schema refusal verify declares, under Helm 3 and Helm 4.
+ */
+class RenderBatchTest {
+    @TempDir Path tmp;
+
+    static Helm.Values sets(String... sets) { return new Helm.Values(List.of(), List.of(sets)); }
+
+    @Test
+    void valuesAnAliasWouldChangeKeepARenderOfTheirOwn() {
+        Path chart = Path.of("unused");
+        assertTrue(RenderBatch.canHold(chart, sets("replicaCount=3", "--set-string a.b=0%", "--set-json env={\"A\":\"x\",\"B\":5}",
+                "--set-json sidecars=[{\"name\":\"a\",\"securityContext\":{\"x\":1},\"image\":\"b\"}]", "--set-literal x=a,b")));
+        assertFalse(RenderBatch.canHold(chart, sets("global.image=x")), "global values reach every member");
+        assertFalse(RenderBatch.canHold(chart, sets("nameOverride=x")));
+        assertFalse(RenderBatch.canHold(chart, sets("fullnameOverride=x")));
+        assertFalse(RenderBatch.canHold(chart, sets("a=1,b=2")), "two assignments in one --set");
+        assertFalse(RenderBatch.canHold(chart, sets("a={x,y}")), "a list in --set syntax");
+        assertFalse(RenderBatch.canHold(chart, sets("--set-json a={\"x\":1},b=[2]")), "two assignments in one --set-json");
+        assertFalse(RenderBatch.canHold(chart, new Helm.Values(List.of(), List.of(), "a: 1\n")));
+    }
+
+    @Test
+    void aValuesFileIsNestedUnderTheAliasOrNotAtAll() throws IOException {
+        Path f = tmp.resolve("v.yaml");
+        Files.writeString(f, "# comment\nimage:\n  tag: \"1.0\"\nnote: |\n  two\n  lines\n\nlist:\n- a\n");
+        assertEquals("m01:\n  # comment\n  image:\n    tag: \"1.0\"\n  note: |\n    two\n    lines\n\n  list:\n  - a\n\n", RenderBatch.nested("m01", f));
+        assertEquals(Yaml.loadMap(Files.readString(f)), Yaml.map(Yaml.loadMap(RenderBatch.nested("m01", f)), "m01"));
+        for (String text : List.of("---\na: 1\n", "a: 1\n...\n", "%YAML 1.2\n---\na: 1\n", "global:\n  a: 1\n", "# only a comment\n")) {
+            Files.writeString(f, text);
+            assertNull(RenderBatch.nested("m01", f), text);
+        }
+    }
+
+    @Test
+    void aRefusalIsReadMemberByMember() {
+        String helm4 = "Error: values don't meet the specifications of the schema(s) in the following chart(s):\nm01:\n"
+                + "- at '/worker': additional properties 'replicas' not allowed\nm02:\n- at '/ingress/hosts/0/paths/0': validation failed\n"
+                + "  - at '/ingress/hosts/0/paths/0/pathType': value must be one of 'Prefix'\n\n";
+        String helm3 = "coalesce.go:298: warning: cannot overwrite table\nError: values don't meet the specifications of the schema(s) in the following chart(s):\n"
+                + "trevor:\n- (root): Additional property servce is not allowed\nm02:\n- replicaCount: Invalid type. Expected: integer, given: string\n";
+        var four = RenderBatch.sections(helm4);
+        assertEquals(List.of("- at '/worker': additional properties 'replicas' not allowed"), four.get("m01"));
+        assertEquals(2, four.get("m02").size());
+        var three = RenderBatch.sections(helm3);
+        assertEquals(List.of("- (root): Additional property servce is not allowed"), three.get("trevor"));
+        assertEquals(List.of("- replicaCount: Invalid type. Expected: integer, given: string"), three.get("m02"));
+        assertNull(three.get("Error"));
+    }
+
+    @Test
+    void eachMemberGetsItsOwnDocumentsWithTheChartsOwnNames() {
+        String out = "---\n# Source: verify-batch/charts/m02/templates/a.yaml\nkind: A\nmetadata:\n  labels:\n    helm.sh/chart: m02-1.0.0\n"
+                + "---\n# Source: verify-batch/charts/m01/charts/trevor/templates/b.yaml\nkind: B\n";
+        var docs = RenderBatch.split(out, new LinkedHashMap<>(Map.of("m01", "platform", "m02", "trevor")));
+        assertEquals("---\n# Source: trevor/templates/a.yaml\nkind: A\nmetadata:\n  labels:\n    helm.sh/chart: trevor-1.0.0\n", docs.get("m02"));
+        assertEquals("---\n# Source: platform/charts/trevor/templates/b.yaml\nkind: B\n", docs.get("m01"));
+    }
+
+    /** verify's own declarations, with the charts it builds for itself made. */
+    private static CheckRunner declared(Helm helm) {
+        Path repo = Repo.root();
+        var report = new Report("batch", new PrintStream(new ByteArrayOutputStream()), null, false);
+        var runner = new CheckRunner(helm, report, null);
+        new ChartChecks(runner, repo.resolve("helm/trevor"), repo.resolve("values"));
+        new DevDepsChecks(runner, repo.resolve("helm/trevor-dev-deps"));
+        runner.plan();
+        return runner;
+    }
+
+    @ParameterizedTest(name = "Helm {0}")
+    @ValueSource(ints = {4, 3})
+    void everyScenarioRendersTheSameInABatchAsOnItsOwn(int major) {
+        var helm = Helm.at(Tools.helm(major, null));
+        var runner = declared(helm);
+        try {
+            var groups = new LinkedHashMap<String, List<CheckRunner.Scenario>>();
+            for (var s : runner.scenarios()) {
+                // long-release-name is the one scenario alone with its release name
+                assertTrue(RenderBatch.canHold(s.chart, s.values), s.name + " cannot be batched");
+                groups.computeIfAbsent(s.release, k -> new ArrayList<>()).add(s);
+            }
+            int compared = 0;
+            for (var group : groups.values()) {
+                var members = new ArrayList<RenderBatch.Member>();
+                for (int i = 0; i < group.size(); i++) members.add(new RenderBatch.Member("m" + i, group.get(i).chart, group.get(i).values));
+                var s0 = group.get(0);
+                var batch = RenderBatch.render(HelmRuns.direct(helm), runner.scratch().resolve("test-" + s0.release), s0.release, s0.namespace, members);
+                assertTrue(batch.result().ok(), batch.result().said());
+                for (int i = 0; i < group.size(); i++) {
+                    var s = group.get(i);
+                    var own = helm.template(s.release, s.chart, s.namespace, s.values);
+                    assertTrue(own.ok(), own.said());
+                    assertEquals(Manifests.parse(own.out()), Manifests.parse(batch.docs().get("m" + i)), s.name);
+                    compared++;
+                }
+            }
+            assertEquals(runner.scenarios().size(), compared);
+        } finally {
+            Dirs.deleteTree(runner.scratch());
+        }
+    }
+
+    @ParameterizedTest(name = "Helm {0}")
+    @ValueSource(ints = {4, 3})
+    void everySchemaRefusalSaysTheSameInABatchAsOnItsOwn(int major) throws IOException {
+        var helm = Helm.at(Tools.helm(major, null));
+        var runner = declared(helm);
+        try {
+            var refusals = runner.refusals().stream().filter(r -> r.bySchema).toList();
+            assertTrue(refusals.size() >= 16, "only " + refusals.size() + " schema refusals");
+            var members = new ArrayList<RenderBatch.Member>();
+            for (int i = 0; i < refusals.size(); i++) members.add(new RenderBatch.Member("m" + i, refusals.get(i).chart, refusals.get(i).values));
+            var batch = RenderBatch.render(HelmRuns.direct(helm), runner.scratch().resolve("test-refusals"), "trevor", "trevor", members);
+            assertFalse(batch.result().ok());
+            var sections = RenderBatch.sections(batch.result().said());
+            for (int i = 0; i < refusals.size(); i++) {
+                var r = refusals.get(i);
+                var own = helm.template(r.release, r.chart, r.namespace, r.values);
+                assertFalse(own.ok(), r.values.describe());
+                String name = r.section != null ? r.section
+                        : Yaml.str(Yaml.loadMap(Files.readString(r.chart.resolve("Chart.yaml"))), "name");
+                var expected = RenderBatch.sections(own.said()).get(name);
+                assertNotNull(expected, own.said());
+                // Helm 4 lists a chart's violations in no fixed order.
+                var got = sections.get(r.section != null ? r.section : "m" + i);
+                assertNotNull(got, batch.result().said());
+                assertEquals(expected.stream().sorted().toList(), got.stream().sorted().toList(), r.values.describe());
+            }
+        } finally {
+            Dirs.deleteTree(runner.scratch());
+        }
+    }
+}
