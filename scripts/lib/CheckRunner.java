@@ -40,7 +40,7 @@ import java.util.function.Supplier;
  * always attributed to its own values.
  */
 final class CheckRunner {
-    record Check(String name, String context, Report.Body body, boolean listed, Once<?> input) {}
+    record Check(String name, String context, Report.Body body, Once<?> input) {}
 
     /** One helm process, for -v: what it ran and when it started and ended (ms since the runner started). */
     record HelmRun(String label, long startMs, long endMs) {}
@@ -204,7 +204,7 @@ final class CheckRunner {
     }
 
     /** A check that `helm lint --strict chart` with these values says nothing above INFO. */
-    void lintCheck(String name, boolean listed, Path chart, Helm.Values values) {
+    void lintCheck(String name, Path chart, Helm.Values values) {
         var group = lints.computeIfAbsent(String.join("\u0000", values.args()) + "\u0000" + values.stdin(), k -> new LintGroup(values));
         group.charts.add(chart);
         checks.add(new Check(name, values.describe(), () -> {
@@ -215,16 +215,16 @@ final class CheckRunner {
             // With several charts in one run, a failed run is explained by another chart's section.
             boolean explained = group.charts.stream().anyMatch(c -> !group.clean(c));
             Report.expect(r.ok() || explained, "lint failed: %s", r.said());
-        }, listed, group.result));
+        }, group.result));
     }
 
-    void check(String name, String context, Report.Body body) { checks.add(new Check(name, context, body, true, null)); }
+    void check(String name, String context, Report.Body body) { checks.add(new Check(name, context, body, null)); }
 
     /** A check whose input (a lint or a refusal) starts early when the check is selected. */
-    void check(String name, String context, Report.Body body, Once<?> input) { checks.add(new Check(name, context, body, true, input)); }
+    void check(String name, String context, Report.Body body, Once<?> input) { checks.add(new Check(name, context, body, input)); }
 
     /** The names of the checks, in the order they report. */
-    List<String> names() { return checks.stream().filter(Check::listed).map(Check::name).toList(); }
+    List<String> names() { return checks.stream().map(Check::name).toList(); }
 
     /**
      * A chart verify builds for itself from another (a copy with one more template, a parent

@@ -45,7 +45,7 @@ final class DevDepsChecks {
                 "keycloak.users[0].username=dev", "keycloak.users[0].password=dev")));
         for (String name : List.of("default values", REAL_NODE_VALUES)) {
             // Not named by --list, as before the check runner was split out (see NOTES-verify.md).
-            runner.lintCheck("dev-deps: helm lint --strict: " + name, false, chart, values.get(name));
+            runner.lintCheck("dev-deps: helm lint --strict: " + name, chart, values.get(name));
         }
         values.forEach((name, v) -> scenarios.put(name, runner.scenario("dev-deps " + name, chart, RELEASE, NAMESPACE, v)));
         scenarios.forEach((name, sc) -> SchemaSecurityChecks.everyRender(runner, "dev-deps: ", "renders, strict YAML", sc, name));

@@ -43,7 +43,7 @@ final class SchemaSecurityChecks extends ChartGroup {
 
     /** Every values file linted, every scenario rendered and checked. */
     void lintsAndRenders() {
-        suite.lints().forEach((name, values) -> suite.runner.lintCheck("helm lint --strict: " + name, true, chart, values));
+        suite.lints().forEach((name, values) -> suite.runner.lintCheck("helm lint --strict: " + name, chart, values));
         for (var sc : suite.scenarios()) everyRender(suite.runner, "", "renders, strict YAML (no duplicate keys)", sc, sc.name);
     }
 
