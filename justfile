@@ -20,9 +20,9 @@ lint:
     {{jbang}} scripts/verify.java --helm-major 3 --only 'helm lint'
     {{jbang}} scripts/verify.java --helm-major 4 --only 'helm lint'
 
-# Time verify cold and warm, with per-stage timings
-bench runs="5":
-    {{jbang}} scripts/bench.java --runs {{runs}}
+# Time verify warm, per stage, side by side with helm-unittest
+bench runs="9":
+    {{jbang}} scripts/bench.java --versus helm-unittest --runs {{runs}}
 
 # Start the local cluster (k3d with Docker, else kwok; add --real-node for real containers)
 up *args="":
