@@ -1,4 +1,5 @@
 //DEPS org.apache.commons:commons-compress:1.28.0
+//SOURCES Yaml.java
 
 import java.io.BufferedOutputStream;
 import java.io.IOException;
@@ -149,7 +150,7 @@ final class ImageArchive {
         root.put("config", cfg);
         root.put("rootfs", Map.of("type", "layers", "diff_ids", diffIds));
         root.put("history", history);
-        return json(root);
+        return Yaml.json(root);
     }
 
     /** Images carry no build time: the same inputs give the same config. */
@@ -169,7 +170,7 @@ final class ImageArchive {
         manifest.put("Config", configName);
         manifest.put("RepoTags", List.of(repoTag));
         manifest.put("Layers", layerNames);
-        byte[] manifestBytes = json(List.of(manifest)).getBytes(StandardCharsets.UTF_8);
+        byte[] manifestBytes = Yaml.json(List.of(manifest)).getBytes(StandardCharsets.UTF_8);
 
         Path tmp = out.resolveSibling("." + out.getFileName() + ".tmp-" + ProcessHandle.current().pid());
         try {
@@ -224,66 +225,5 @@ final class ImageArchive {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
-    }
-
-    // ---------------------------------------------------------------- JSON
-
-    /** Compact JSON of maps (in their iteration order), lists, strings, numbers, booleans and null. */
-    static String json(Object o) {
-        var sb = new StringBuilder();
-        json(sb, o);
-        return sb.toString();
-    }
-
-    private static void json(StringBuilder sb, Object o) {
-        if (o == null) {
-            sb.append("null");
-        } else if (o instanceof String s) {
-            quote(sb, s);
-        } else if (o instanceof Number || o instanceof Boolean) {
-            sb.append(o);
-        } else if (o instanceof Map<?, ?> m) {
-            sb.append('{');
-            boolean first = true;
-            // Map.of has no order: sort its keys so the output is stable
-            var keys = new ArrayList<Object>(m.keySet());
-            if (!(m instanceof LinkedHashMap) && !(m instanceof java.util.SortedMap)) keys.sort((a, b) -> a.toString().compareTo(b.toString()));
-            for (Object k : keys) {
-                if (!first) sb.append(',');
-                first = false;
-                quote(sb, k.toString());
-                sb.append(':');
-                json(sb, m.get(k));
-            }
-            sb.append('}');
-        } else if (o instanceof List<?> l) {
-            sb.append('[');
-            for (int i = 0; i < l.size(); i++) {
-                if (i > 0) sb.append(',');
-                json(sb, l.get(i));
-            }
-            sb.append(']');
-        } else {
-            throw new IllegalArgumentException("no JSON form for " + o.getClass().getName());
-        }
-    }
-
-    private static void quote(StringBuilder sb, String s) {
-        sb.append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char ch = s.charAt(i);
-            switch (ch) {
-                case '"' -> sb.append("\\\"");
-                case '\\' -> sb.append("\\\\");
-                case '\n' -> sb.append("\\n");
-                case '\r' -> sb.append("\\r");
-                case '\t' -> sb.append("\\t");
-                default -> {
-                    if (ch < 0x20) sb.append(String.format("\\u%04x", (int) ch));
-                    else sb.append(ch);
-                }
-            }
-        }
-        sb.append('"');
     }
 }

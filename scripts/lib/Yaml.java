@@ -45,53 +45,65 @@ final class Yaml {
         return new org.yaml.snakeyaml.Yaml(opts).dump(o);
     }
 
-    /** JSON of plain maps, lists, strings, numbers and booleans (kubectl patch bodies). */
+    /**
+     * Compact JSON of maps (in their iteration order; an unordered map's keys sorted, so the
+     * output is stable: image configs are hashed), lists, strings, numbers, booleans and null.
+     */
     static String json(Object o) {
-        var b = new StringBuilder();
-        json(o, b);
-        return b.toString();
+        var sb = new StringBuilder();
+        json(sb, o);
+        return sb.toString();
     }
 
-    private static void json(Object o, StringBuilder b) {
+    private static void json(StringBuilder sb, Object o) {
         if (o == null) {
-            b.append("null");
-        } else if (o instanceof Map<?, ?> m) {
-            b.append('{');
-            boolean first = true;
-            for (var e : m.entrySet()) {
-                if (!first) b.append(',');
-                first = false;
-                json(String.valueOf(e.getKey()), b);
-                b.append(':');
-                json(e.getValue(), b);
-            }
-            b.append('}');
-        } else if (o instanceof List<?> l) {
-            b.append('[');
-            for (int i = 0; i < l.size(); i++) {
-                if (i > 0) b.append(',');
-                json(l.get(i), b);
-            }
-            b.append(']');
+            sb.append("null");
+        } else if (o instanceof String s) {
+            quote(sb, s);
         } else if (o instanceof Number || o instanceof Boolean) {
-            b.append(o);
+            sb.append(o);
+        } else if (o instanceof Map<?, ?> m) {
+            sb.append('{');
+            boolean first = true;
+            var keys = new ArrayList<Object>(m.keySet());
+            if (!(m instanceof LinkedHashMap) && !(m instanceof java.util.SortedMap)) keys.sort((x, z) -> x.toString().compareTo(z.toString()));
+            for (Object k : keys) {
+                if (!first) sb.append(',');
+                first = false;
+                quote(sb, k.toString());
+                sb.append(':');
+                json(sb, m.get(k));
+            }
+            sb.append('}');
+        } else if (o instanceof List<?> l) {
+            sb.append('[');
+            for (int i = 0; i < l.size(); i++) {
+                if (i > 0) sb.append(',');
+                json(sb, l.get(i));
+            }
+            sb.append(']');
         } else {
-            b.append('"');
-            for (char c : o.toString().toCharArray()) {
-                switch (c) {
-                    case '"' -> b.append("\\\"");
-                    case '\\' -> b.append("\\\\");
-                    case '\n' -> b.append("\\n");
-                    case '\r' -> b.append("\\r");
-                    case '\t' -> b.append("\\t");
-                    default -> {
-                        if (c < 0x20) b.append(String.format("\\u%04x", (int) c));
-                        else b.append(c);
-                    }
+            throw new IllegalArgumentException("no JSON form for " + o.getClass().getName());
+        }
+    }
+
+    private static void quote(StringBuilder sb, String s) {
+        sb.append('"');
+        for (int i = 0; i < s.length(); i++) {
+            char ch = s.charAt(i);
+            switch (ch) {
+                case '"' -> sb.append("\\\"");
+                case '\\' -> sb.append("\\\\");
+                case '\n' -> sb.append("\\n");
+                case '\r' -> sb.append("\\r");
+                case '\t' -> sb.append("\\t");
+                default -> {
+                    if (ch < 0x20) sb.append(String.format("\\u%04x", (int) ch));
+                    else sb.append(ch);
                 }
             }
-            b.append('"');
         }
+        sb.append('"');
     }
 
     @SuppressWarnings("unchecked")

@@ -133,7 +133,7 @@ class ImageArchiveTest {
         m.put("b", "line\n\"q\"\\\u0001");
         m.put("a", List.of(1, true, Map.of("z", 1, "y", 2)));
         m.put("n", null);
-        assertEquals("{\"b\":\"line\\n\\\"q\\\"\\\\\\u0001\",\"a\":[1,true,{\"y\":2,\"z\":1}],\"n\":null}", ImageArchive.json(m));
+        assertEquals("{\"b\":\"line\\n\\\"q\\\"\\\\\\u0001\",\"a\":[1,true,{\"y\":2,\"z\":1}],\"n\":null}", Yaml.json(m));
     }
 
     static String sha256(byte[] b) { return HexFormat.of().formatHex(ImageArchive.sha256().digest(b)); }
