@@ -110,14 +110,19 @@ final class ImmutableFields {
         return parts.size() == common ? null : String.join(",", parts);
     }
 
-    private static void statefulSet(Manifests.Obj o, Manifests.Obj n, String namespace, List<Change> out) {
-        var before = Yaml.map(o.body(), "spec");
-        var after = Yaml.map(n.body(), "spec");
+    /** Spec fields that differ between two renders, leaving out those Kubernetes lets change. */
+    private static java.util.SortedSet<String> changedFields(Map<String, Object> before, Map<String, Object> after, Set<String> mutable) {
         var fields = new java.util.TreeSet<String>();
         fields.addAll(before.keySet());
         fields.addAll(after.keySet());
-        for (String f : fields) {
-            if (STATEFULSET_MUTABLE.contains(f) || Objects.equals(normal(before.get(f)), normal(after.get(f)))) continue;
+        fields.removeIf(f -> mutable.contains(f) || Objects.equals(normal(before.get(f)), normal(after.get(f))));
+        return fields;
+    }
+
+    private static void statefulSet(Manifests.Obj o, Manifests.Obj n, String namespace, List<Change> out) {
+        var before = Yaml.map(o.body(), "spec");
+        var after = Yaml.map(n.body(), "spec");
+        for (String f : changedFields(before, after, STATEFULSET_MUTABLE)) {
             String way = "volumeClaimTemplates".equals(f)
                     ? "keep the old volumeClaimTemplates, or `kubectl " + ns(namespace) + "delete statefulset " + n.name()
                             + " --cascade=orphan` and upgrade again: the new StatefulSet adopts the running pods and their existing PVCs, and only new PVCs get the new template"
@@ -152,11 +157,7 @@ final class ImmutableFields {
     private static void pvc(Manifests.Obj o, Manifests.Obj n, List<Change> out) {
         var before = Yaml.map(o.body(), "spec");
         var after = Yaml.map(n.body(), "spec");
-        var fields = new java.util.TreeSet<String>();
-        fields.addAll(before.keySet());
-        fields.addAll(after.keySet());
-        for (String f : fields) {
-            if (PVC_MUTABLE.contains(f) || Objects.equals(normal(before.get(f)), normal(after.get(f)))) continue;
+        for (String f : changedFields(before, after, PVC_MUTABLE)) {
             out.add(new Change(n.id(), "spec." + f, before.get(f), after.get(f),
                     "keep the old value: a claim's spec is fixed once bound (only its storage request can grow); "
                             + "for different storage, create a new claim and copy the data"));

@@ -1,6 +1,7 @@
 //SOURCES Daemons.java
 //SOURCES Exec.java
 //SOURCES HostPackages.java
+//SOURCES Images.java
 //SOURCES Kube.java
 //SOURCES KwokCluster.java
 //SOURCES NodeBinaries.java
@@ -60,7 +61,8 @@ final class RealNode {
     static final String GATEWAY = "10.244.0.1";
     /** kube-apiserver's default --service-cluster-ip-range; kwokctl sets none. Checked at `up`. */
     static final String SERVICE_CIDR = "10.0.0.0/24";
-    static final String SANDBOX_IMAGE = "localhost/trevor-dev/pause:1";
+    /** The pod sandbox image scripts/images.java builds: nothing can be pulled. */
+    static final String SANDBOX_IMAGE = Images.PAUSE;
     static final String K8S_NAMESPACE = "k8s.io";
 
     static final List<HostPackages.Pkg> PACKAGES = List.of(
