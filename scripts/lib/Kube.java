@@ -104,7 +104,8 @@ final class Kube {
         return h.matches("127\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}");
     }
 
-    private static List<String> config(Path kubectl, Path kubeconfig, String... args) {
+    /** `kubectl config ARGS`, on the given kubeconfig (null: kubectl's default). */
+    static List<String> config(Path kubectl, Path kubeconfig, String... args) {
         var cmd = new ArrayList<>(List.of(kubectl.toString(), "config"));
         cmd.addAll(List.of(args));
         if (kubeconfig != null) cmd.addAll(List.of("--kubeconfig", kubeconfig.toString()));

@@ -166,7 +166,7 @@ final class KwokCluster {
      */
     private static void addContext(String name, Path kubeconfig, Path kubectl, Consumer<String> progress) {
         String ctx = context(name);
-        var has = Exec.run(kubeconfigCmd(kubectl, kubeconfig, "get-contexts", ctx), Duration.ofSeconds(15));
+        var has = Exec.run(Kube.config(kubectl, kubeconfig, "get-contexts", ctx), Duration.ofSeconds(15));
         if (has.ok()) return;
         Map<String, Object> own;
         try {
@@ -182,18 +182,12 @@ final class KwokCluster {
                 List.of("set-credentials", ctx, "--client-certificate=" + Yaml.str(user, "user.client-certificate"),
                         "--client-key=" + Yaml.str(user, "user.client-key")),
                 List.of("set-context", ctx, "--cluster=" + ctx, "--user=" + ctx))) {
-            var r = Exec.run(kubeconfigCmd(kubectl, kubeconfig, args.toArray(String[]::new)), Duration.ofSeconds(15));
+            var r = Exec.run(Kube.config(kubectl, kubeconfig, args.toArray(String[]::new)), Duration.ofSeconds(15));
             if (!r.ok()) throw new Problem(Problem.FAILED, "could not add context " + ctx + " to the kubeconfig: " + r.said());
         }
         progress.accept("added context " + ctx + " to " + (kubeconfig == null ? "the default kubeconfig" : kubeconfig.toString()));
     }
 
-    private static List<String> kubeconfigCmd(Path kubectl, Path kubeconfig, String... args) {
-        var cmd = new ArrayList<>(List.of(kubectl.toString(), "config"));
-        cmd.addAll(List.of(args));
-        if (kubeconfig != null) cmd.addAll(List.of("--kubeconfig", kubeconfig.toString()));
-        return cmd;
-    }
 
     private static boolean answers(Kube kube) {
         return kube.run(Duration.ofSeconds(15), "get", "--raw", "/readyz", "--request-timeout=5s").ok();
