@@ -72,7 +72,6 @@ public class e2e implements Callable<Integer> {
         progress.printTimings();
         if (junit != null) report.writeJunit(junit, (System.nanoTime() - t0) / 1_000_000);
         System.out.printf("e2e: total %.1f s%n", (System.nanoTime() - t0) / 1e9);
-        System.out.println(report.summary());
-        return report.failed() ? 1 : 0;
+        return report.finish("e2e");
     }
 }

@@ -3,6 +3,7 @@
 //JAVA_OPTIONS -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:CICompilerCount=1 -XX:-UsePerfData
 //DEPS info.picocli:picocli:4.7.7
 //SOURCES lib/AptSources.java
+//SOURCES lib/Cli.java
 //SOURCES lib/DebianRootfs.java
 //SOURCES lib/Exec.java
 //SOURCES lib/ImageBuild.java
@@ -24,7 +25,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "images", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "images", mixinStandardHelpOptions = true, versionProvider = Cli.Version.class, sortOptions = false,
         description = "Builds the local images (pod sandbox, PostgreSQL, Redis, the trevor stand-in) as docker-archive tars, "
                 + "from pinned Debian and PyPI packages, with no registry and no Docker; cached by content hash.",
         subcommands = {images.Build.class, images.ListImages.class, images.Lock.class, images.Clean.class, images.Smoke.class},

@@ -112,8 +112,7 @@ public class safety implements Callable<Integer> {
         if (junit != null) report.writeJunit(junit, (System.nanoTime() - t0) / 1_000_000);
         Dirs.deleteTree(work);
         System.out.printf("safety: total %.1f s%n", (System.nanoTime() - t0) / 1e9);
-        System.out.println(report.summary());
-        return report.failed() ? 1 : 0;
+        return report.finish("safety");
     }
 
     // ---------------------------------------------------------------- the cases, one per row of issue 10

@@ -44,7 +44,6 @@ public class status implements Callable<Integer> {
         var report = new Report("status", System.out, only, verbose);
         new LiveChecks(rel, report, null).run();
         if (junit != null) report.writeJunit(junit, (System.nanoTime() - t0) / 1_000_000);
-        System.out.println(report.summary());
-        return report.failed() ? 1 : 0;
+        return report.finish("status");
     }
 }

@@ -80,6 +80,15 @@ public class test implements Callable<Integer> {
                 return 2;
             }
         }
+        if (unitClasses != null) {
+            // A class name that matches no test file would run nothing and pass.
+            for (String c : unitClasses) {
+                if (!Files.isRegularFile(repo.resolve("scripts/tests").resolve(c + ".java"))) {
+                    System.err.println("test: --unit-class " + c + " matches no scripts/tests/" + c + ".java");
+                    return 2;
+                }
+            }
+        }
         Path out = repo.resolve(results).normalize();
         var timings = new ArrayList<String>();
         for (String stage : chosen) {

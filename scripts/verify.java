@@ -134,12 +134,15 @@ public class verify implements Callable<Integer> {
             runner.names().forEach(System.out::println);
             return 0;
         }
+        if (only != null && runner.names().stream().noneMatch(report::selected)) {
+            System.err.println("verify: --only '" + only + "' matches none of the " + runner.names().size() + " checks; verify --list names them");
+            return 2;
+        }
         System.out.println("verify: " + chartDir + " with " + helm);
         runner.run();
         long millis = (System.nanoTime() - t0) / 1_000_000;
         if (junit != null) report.writeJunit(junit, millis);
         if (verbose) System.err.printf("verify: stage total-in-jvm %d ms%n", millis);
-        System.out.println(report.summary());
-        return report.failed() ? 1 : 0;
+        return report.finish("verify");
     }
 }

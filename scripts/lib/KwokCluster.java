@@ -260,10 +260,16 @@ final class KwokCluster {
             return footprint;
         }
         Path kwokctl = ControlPlane.bin("kwokctl");
-        var cmd = new ArrayList<>(List.of(kwokctl.toString(), "delete", "cluster", "--name", name));
-        if (kubeconfig != null) cmd.addAll(List.of("--kubeconfig", kubeconfig.toString()));
-        var r = Exec.run(cmd, null, env(), Duration.ofMinutes(2), null);
-        if (!r.ok()) progress.accept("kwokctl delete cluster: " + tail(r.said()));
+        if (Files.isExecutable(kwokctl)) {
+            var cmd = new ArrayList<>(List.of(kwokctl.toString(), "delete", "cluster", "--name", name));
+            if (kubeconfig != null) cmd.addAll(List.of("--kubeconfig", kubeconfig.toString()));
+            var r = Exec.run(cmd, null, env(), Duration.ofMinutes(2), null);
+            if (!r.ok()) progress.accept("kwokctl delete cluster: " + tail(r.said()));
+        } else {
+            // A cluster made by another build (a version since bumped, a cache cleared) must still go:
+            // its processes and folder are known without kwokctl.
+            progress.accept("kwokctl of this version is not built (" + kwokctl + "); stopping the cluster's processes directly");
+        }
         // kwokctl signals what it started and returns; wait for the processes to exit, and
         // end any that will not, so nothing is ever left behind.
         awaitGone(footprint.pids(), Duration.ofSeconds(15));

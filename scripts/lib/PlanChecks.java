@@ -33,7 +33,11 @@ final class PlanChecks extends ChartGroup {
         check("plan 2: ingress.enabled=true renders an Ingress", s("ingress-tls"), () -> {
             var ing = one(s("ingress-tls").objs(), "Ingress");
             var svc = one(s("ingress-tls").objs(), "Service");
-            for (var rule : Yaml.maps(ing.body(), "spec.rules")) {
+            var rules = Yaml.maps(ing.body(), "spec.rules");
+            // An Ingress without rules or paths routes nothing to the API: it must not pass for one that does.
+            Report.expect(!rules.isEmpty(), "expected at least one rule routing to the API, found none");
+            for (var rule : rules) {
+                Report.expect(!Yaml.maps(rule, "http.paths").isEmpty(), "expected paths under the rule for host %s, found none", rule.get("host"));
                 for (var path : Yaml.maps(rule, "http.paths")) {
                     Report.expect(svc.name().equals(Yaml.str(path, "backend.service.name")),
                             "expected backend service %s, found %s", svc.name(), Yaml.str(path, "backend.service.name"));
@@ -104,16 +108,22 @@ final class PlanChecks extends ChartGroup {
         });
         check("plan 5: only the API accepts ingress traffic, on its http port", s("network-policy"), () -> {
             var api = component(s("network-policy").objs(), "NetworkPolicy", "api");
-            for (var rule : Yaml.maps(api.body(), "spec.ingress")) {
+            var rules = Yaml.maps(api.body(), "spec.ingress");
+            Report.expect(!rules.isEmpty(), "expected ingress rules admitting traffic to the API, found none");
+            for (var rule : rules) {
+                // A rule without ports admits every port: exactly what this check guards against.
+                Report.expect(!Yaml.maps(rule, "ports").isEmpty(), "expected every ingress rule to name the http port, found a rule with no ports "
+                        + "(it opens every port) from %s", rule.get("from"));
                 for (var p : Yaml.maps(rule, "ports")) {
                     String port = Yaml.str(p, "port");
                     Report.expect("http".equals(port) || "8000".equals(port), "expected ingress only to the http port, found %s", port);
                 }
             }
-            var worker = component(s("network-policy").objs(), "NetworkPolicy", "worker");
-            Report.expect(Yaml.list(worker.body(), "spec.ingress").isEmpty()
-                            && Yaml.list(worker.body(), "spec.policyTypes").contains("Ingress"),
-                    "expected the worker's policy to deny all ingress, found %s", Yaml.at(worker.body(), "spec.ingress"));
+            for (String other : List.of("worker", "migrate")) {
+                var np = component(s("network-policy").objs(), "NetworkPolicy", other);
+                Report.expect(Yaml.list(np.body(), "spec.ingress").isEmpty() && Yaml.list(np.body(), "spec.policyTypes").contains("Ingress"),
+                        "expected the %s's policy to deny all ingress, found %s", other, Yaml.at(np.body(), "spec.ingress"));
+            }
         });
         check("plan 6: hookEnabled renders the migration Job as a pre-install/pre-upgrade hook", s("default"), () -> {
             var job = one(s("default").objs(), "Job");

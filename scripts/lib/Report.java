@@ -100,6 +100,22 @@ final class Report {
 
     boolean failed() { return count(Status.FAIL) > 0; }
 
+    /**
+     * Prints the closing line and returns the suite's exit code. A run that checked nothing
+     * proves nothing: a selection that matches no check is bad input (2), and a suite that
+     * ran no check at all has failed (1), so a renamed check cannot turn a recipe silently green.
+     */
+    int finish(String script) {
+        out.println(summary());
+        if (!results.isEmpty()) return failed() ? 1 : 0;
+        if (only != null) {
+            System.err.println(script + ": --only '" + only.pattern() + "' matches no check; nothing was checked");
+            return 2;
+        }
+        System.err.println(script + ": no check ran, so nothing was proved");
+        return 1;
+    }
+
     /** The closing line every CI reads: "N passed, M failed" (", K skipped" when any). */
     String summary() {
         String s = count(Status.PASS) + " passed, " + count(Status.FAIL) + " failed";

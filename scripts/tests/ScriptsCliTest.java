@@ -22,8 +22,14 @@ class ScriptsCliTest {
 
     @Test
     void everyScriptSaysItsVersionAndTheChartItDrives() {
-        var scripts = List.of("install.java", "upgrade.java", "migrate.java", "status.java", "cluster.java", "verify.java", "e2e.java",
-                "safety.java", "bench.java", "test.java");
+        // Every script in the folder, so a new one cannot be left out of this test.
+        List<String> scripts;
+        try (var files = java.nio.file.Files.list(repo.resolve("scripts"))) {
+            scripts = files.map(f -> f.getFileName().toString()).filter(n -> n.endsWith(".java")).sorted().toList();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        assertTrue(scripts.size() >= 14, "expected every script of scripts/, found " + scripts);
         var runs = scripts.stream().map(s -> CompletableFuture.supplyAsync(() -> script(s, Map.of(), "--version"))).toList();
         for (int i = 0; i < scripts.size(); i++) {
             var r = runs.get(i).join();
@@ -40,6 +46,15 @@ class ScriptsCliTest {
         assertEquals(2, r.exit(), r.said());
         assertTrue(r.err().contains("--only '[' is not a valid regular expression"), r.err());
         assertFalse(r.err().contains("\tat "), "a stack trace: " + r.err());
+    }
+
+    /** A selection that matches nothing proves nothing: exit 2 naming it, never "0 passed, 0 failed" and exit 0. */
+    @Test
+    void anOnlyThatMatchesNoCheckIsExitCode2() {
+        var r = script("verify.java", Map.of(), "--only", "no check is named like this");
+        assertEquals(2, r.exit(), r.said());
+        assertTrue(r.err().contains("--only 'no check is named like this' matches none of the"), r.err());
+        assertFalse(r.out().contains("0 passed, 0 failed"), r.out());
     }
 
     /** TREVOR_HELMn names the binary to use; its version is asked, and the wrong major is refused by name. */
