@@ -184,25 +184,43 @@ final class LiveChecks {
     static String migrationBeforeRollout(Release rel) {
         var kube = rel.kube;
         var run = migrationHook(rel);
-        Report.expect("Succeeded".equals(run.phase()) && run.completed() != null, "migration hook %s: %s", run.name(), run.phase());
-        Instant done = run.completed().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
         var rss = kube.list(rel.namespace, "replicasets", rel.selector("api"));
         var newest = rss.stream().max(Comparator.comparing(LiveChecks::revision));
         Report.expect(newest.isPresent(), "no API ReplicaSet found");
-        var rs = newest.get();
+        String hash = Yaml.strings(newest.get(), "metadata.labels").get("pod-template-hash");
+        return orderProof(run, newest.get(), kube.list(rel.namespace, "pods", rel.selector("api") + ",pod-template-hash=" + hash));
+    }
+
+    /**
+     * The proof about this rollout: its pods, whichever ReplicaSet they belong to. A rollout to a
+     * template seen before reuses that template's old ReplicaSet, created long before this
+     * migration, so the ReplicaSet's age says nothing; its pods made after the hook started do.
+     */
+    static String orderProof(Release.HookRun run, Map<String, Object> rs, List<Map<String, Object>> rsPods) {
+        Report.expect("Succeeded".equals(run.phase()) && run.completed() != null, "migration hook %s: %s", run.name(), run.phase());
+        // The API server's timestamps have one-second resolution: equal seconds pass.
+        Instant done = run.completed().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+        Instant hookStarted = run.started() == null ? null : run.started().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
         Instant rsCreated = Kube.time(rs, "metadata.creationTimestamp");
         String rsName = Yaml.str(rs, "metadata.name");
-        String hash = Yaml.strings(rs, "metadata.labels").get("pod-template-hash");
-        var pods = kube.list(rel.namespace, "pods", rel.selector("api") + ",pod-template-hash=" + hash);
-        Instant firstPod = pods.stream().map(p -> Kube.time(p, "metadata.creationTimestamp")).min(Comparator.naturalOrder()).orElse(null);
+        boolean reused = hookStarted != null && rsCreated.isBefore(hookStarted);
+        if (!reused) {
+            Report.expect(!done.isAfter(rsCreated), "migration completed at %s, after ReplicaSet %s was created at %s", run.completed(), rsName, rsCreated);
+        }
+        // Pods made before the hook started belong to an earlier rollout of a reused ReplicaSet.
+        var pods = rsPods.stream().filter(p -> hookStarted == null || !Kube.time(p, "metadata.creationTimestamp").isBefore(hookStarted)).toList();
+        Report.expect(!pods.isEmpty(), "no pod of this rollout found in ReplicaSet %s (created after the migration hook started at %s)",
+                rsName, run.started());
+        Instant firstPod = pods.stream().map(p -> Kube.time(p, "metadata.creationTimestamp")).min(Comparator.naturalOrder()).orElseThrow();
         Instant firstStart = pods.stream().flatMap(p -> Yaml.maps(p, "status.containerStatuses").stream())
                 .map(c -> Kube.time(c, "state.running.startedAt")).filter(java.util.Objects::nonNull).min(Comparator.naturalOrder()).orElse(null);
-        Report.expect(!done.isAfter(rsCreated), "migration completed at %s, after ReplicaSet %s was created at %s", run.completed(), rsName, rsCreated);
-        Report.expect(firstPod == null || !done.isAfter(firstPod), "migration completed at %s, after the first new pod at %s", run.completed(), firstPod);
+        Report.expect(!done.isAfter(firstPod), "migration completed at %s, after the first new pod of this rollout was created at %s",
+                run.completed(), firstPod);
         Report.expect(firstStart == null || !done.isAfter(firstStart), "migration completed at %s, after the first new API container started at %s",
                 run.completed(), firstStart);
-        return "migration Job " + run.name() + " completed " + run.completed() + "; ReplicaSet " + rsName + " created " + rsCreated
-                + (firstPod == null ? "" : "; its first pod " + firstPod) + (firstStart == null ? "" : "; its first container started " + firstStart);
+        return "migration Job " + run.name() + " completed " + run.completed() + "; "
+                + (reused ? "the rollout reused ReplicaSet " + rsName + " (created " + rsCreated + ")" : "ReplicaSet " + rsName + " created " + rsCreated)
+                + "; the rollout's first pod " + firstPod + (firstStart == null ? "" : "; its first container started " + firstStart);
     }
 
     /** Helm's record of the latest revision's migration hook Job. */
