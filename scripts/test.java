@@ -90,6 +90,7 @@ public class test implements Callable<Integer> {
             }
         }
         Path out = repo.resolve(results).normalize();
+        System.out.println("test: " + firstBuilds(repo, chosen));
         var timings = new ArrayList<String>();
         for (String stage : chosen) {
             long t0 = System.nanoTime();
@@ -113,6 +114,22 @@ public class test implements Callable<Integer> {
         String summary = passed + " passed, " + failed + " failed" + (skipped > 0 ? ", " + skipped + " skipped" : "");
         System.out.println(summary);
         return failed > 0 ? 1 : 0;
+    }
+
+    /**
+     * What a cold machine builds before the stages can run, with the times measured on a 2-core
+     * machine, so that a first run's long silence is expected rather than alarming.
+     */
+    static String firstBuilds(Path repo, List<String> stages) {
+        var builds = new ArrayList<String>();
+        boolean cluster = stages.stream().anyMatch(s -> !s.equals("unit") && !s.startsWith("verify"));
+        if (cluster && !ControlPlane.built()) builds.add("the control plane from Go modules (about 15-25 min on 2 cores)");
+        if (stages.contains("e2e-real")) {
+            if (!NodeBinaries.built()) builds.add("the real node's kubelet, kube-proxy and CoreDNS (about 2-8 min)");
+            if (!ImageBuild.status(repo, List.of()).stream().allMatch(ImageBuild.Status::cached)) builds.add("the images and the Debian packages they need (about 2-5 min)");
+        }
+        return builds.isEmpty() ? "nothing to build first: the control plane, node binaries and images these stages need are cached"
+                : "this machine builds first, once: " + String.join("; ", builds) + "; progress lines follow";
     }
 
     /** JUnit tests under scripts/tests (one class per *Test.java file), in this JVM; results also as JUnit XML. */
