@@ -108,7 +108,7 @@ public class cluster implements Callable<Integer> {
                 if (exists) p.info("k3d cluster " + parent.name + " exists; reusing it");
                 p.step("k3d cluster " + parent.name, () -> K3dCluster.run(K3dCluster.upCommands(parent.name, agents, image, exists),
                         parent.dryRun, p::info));
-                p.info("context " + K3dCluster.context(parent.name) + "; ingress at http://trevor.localhost; next: jbang scripts/install.java");
+                p.info("context " + K3dCluster.context(parent.name) + "; ingress at http://trevor.localhost; next: ./jbang scripts/install.java");
             } else {
                 if (parent.dryRun) throw new Target.Invalid("--dry-run is for k3d; kwok's commands run in-process");
                 Path repo = Repo.root();
@@ -120,7 +120,8 @@ public class cluster implements Callable<Integer> {
                             : imageArchives;
                     p.step("real node", () -> RealNode.up(repo, parent.name, archives, p::info));
                 }
-                p.info("context " + info.context() + "; next: jbang scripts/install.java");
+                p.info("context " + info.context() + "; next: ./jbang scripts/install.java" + (realNode ? " --with-deps (values/real-node.yaml, "
+                        + "chosen on a cluster with a real node)" : ""));
             }
             p.printTimings();
             return 0;

@@ -6,6 +6,7 @@
 //SOURCES lib/DevDeps.java
 //SOURCES lib/Installer.java
 //SOURCES lib/Progress.java
+//SOURCES lib/Release.java
 //SOURCES lib/Repo.java
 //SOURCES lib/Target.java
 //SOURCES lib/ValueOptions.java
@@ -27,7 +28,7 @@ import picocli.CommandLine.Option;
 public class install implements Callable<Integer> {
     @Mixin Target target;
 
-    @Option(names = {"-f", "--values"}, paramLabel = "FILE", description = "Values file(s), in order (default: values/dev.yaml).")
+    @Option(names = {"-f", "--values"}, paramLabel = "FILE", description = "Values file(s), in order (default: values/dev.yaml; values/real-node.yaml on a cluster with a real node).")
     List<Path> values;
 
     @Mixin ValueOptions chartValues;
@@ -62,13 +63,29 @@ public class install implements Callable<Integer> {
 
     public static void main(String[] args) { System.exit(Cli.execute(new install(), args)); }
 
+    private static boolean hasRealNode(Release rel) { return !rel.kube.list(null, "nodes", "trevor.dev/node=real").isEmpty(); }
+
+    /**
+     * values/dev.yaml expects k3d's imported trevor:dev image, which a real node cannot have:
+     * its pods would wait in ErrImageNeverPull until the timeout. A cluster with a real node
+     * gets the values made for it, and says so.
+     */
+    private static Path defaultValues(Release rel, Progress p) {
+        Path repo = Repo.root() == null ? Path.of("") : Repo.root();
+        if (hasRealNode(rel)) {
+            p.info("no -f given and the cluster has a real node: values/real-node.yaml (the images scripts/images.java builds)");
+            return repo.resolve("values/real-node.yaml");
+        }
+        return repo.resolve("values/dev.yaml");
+    }
+
     @Override
     public Integer call() throws Exception {
         var p = new Progress("install", System.out);
         if (relabelNamespace && keepNamespaceLabels) throw new Target.Invalid("--relabel-namespace and --keep-namespace-labels exclude each other");
         var wait = Cli.duration("--timeout", timeout);
         var rel = target.resolve(p::info);
-        var files = values != null ? values : List.of(Repo.root() == null ? Path.of("values/dev.yaml") : Repo.root().resolve("values/dev.yaml"));
+        var files = values != null ? values : List.of(defaultValues(rel, p));
         var opts = new Installer.Options(files, chartValues.sets(), chartValues.tag(), envFiles.stream().map(Installer.EnvSource::parse).toList(), !noDevSecrets, wait,
                 !noRollback, relabelNamespace ? Installer.NamespaceLabels.RELABEL : keepNamespaceLabels ? Installer.NamespaceLabels.KEEP
                 : Installer.NamespaceLabels.REFUSE, recover, null);
@@ -76,12 +93,12 @@ public class install implements Callable<Integer> {
         if (withDeps) {
             // Everything about trevor's own input is checked before the dependencies change anything.
             Installer.preflight(rel, opts);
-            boolean realNode = !rel.kube.list(null, "nodes", "trevor.dev/node=real").isEmpty();
+            boolean realNode = hasRealNode(rel);
             p.info("dev dependencies with " + (realNode ? "the locally built images (the cluster has a real node)" : "the official images"));
             DevDeps.install(rel.helm, rel.kube, rel.namespace, realNode, wait, p);
         }
         Installer.install(rel, opts, p);
-        p.info("ready. " + "Next: jbang scripts/status.java --context " + rel.kube.context + " -n " + rel.namespace);
+        p.info("ready. " + "Next: ./jbang scripts/status.java --context " + rel.kube.context + " -n " + rel.namespace);
         p.printTimings();
         return 0;
     }

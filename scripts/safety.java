@@ -95,12 +95,14 @@ public class safety implements Callable<Integer> {
         runner = new ScriptRunner(repo, scripts);
         kubeconfig = work.resolve("kubeconfig");
         Files.writeString(kubeconfig, "");
-        checks = new ClusterChecks("safety", List.of(name, name + "-int"), report, progress, diagDir, runner::transcript);
+        checks = new ClusterChecks("safety", List.of(name, name + "-int", name + "-p1", name + "-p2"), report, progress, diagDir, runner::transcript);
         try {
             kube = checks.up(repo, kubeconfig);
             traces = new ReleaseTraces(kube);
             secrets.writeEnvFiles();
             cases();
+            concurrentClusters();
+            firstDay();
         } finally {
             checks.down();
         }
@@ -365,6 +367,50 @@ public class safety implements Callable<Integer> {
             var down = runner.run("cluster.java", List.of("down", "--provider", "kwok", "--name", c, "--kubeconfig", kc.toString()));
             Report.expect(down.ok(), "down: exit %d: %s", down.exit(), tail(down));
             Report.expect(KwokCluster.leftovers(KwokCluster.footprint(c)).isEmpty(), "down left %s", KwokCluster.leftovers(KwokCluster.footprint(c)));
+        });
+    }
+
+    /** Seen on a cold machine: four runs waking from one control-plane build created their clusters at once. */
+    private void concurrentClusters() {
+        checks.check("two cluster ups of different names at once both come up whole (kwokctl picks ports one create at a time)", () -> {
+            var ups = new ArrayList<CompletableFuture<Exec.Result>>();
+            for (String c : List.of(name + "-p1", name + "-p2")) {
+                ups.add(CompletableFuture.supplyAsync(() -> runner.run("cluster.java", List.of("up", "--provider", "kwok", "--name", c,
+                        "--kubeconfig", work.resolve(c + "-kubeconfig").toString()))));
+            }
+            try {
+                for (var u : ups) {
+                    var r = u.join();
+                    Report.expect(r.ok(), "an up failed: exit %d: %s", r.exit(), tail(r));
+                }
+                for (String c : List.of(name + "-p1", name + "-p2")) {
+                    var st = runner.run("cluster.java", List.of("status", "--provider", "kwok", "--name", c));
+                    Report.expect(st.ok() && st.out().contains(": running"), "cluster %s is not whole: %s", c, tail(st));
+                }
+            } finally {
+                for (String c : List.of(name + "-p1", name + "-p2")) {
+                    runner.run("cluster.java", List.of("down", "--provider", "kwok", "--name", c, "--kubeconfig", work.resolve(c + "-kubeconfig").toString()));
+                }
+            }
+        });
+    }
+
+    /** Issue 15's first-day traps that a kwok cluster can show. */
+    private void firstDay() {
+        checks.check("issue 15 row 2: install without -f on a cluster with a real node takes values/real-node.yaml, not dev.yaml's trevor:dev", () -> {
+            // A fake node labelled as the real node is, so the choice is seen without containers.
+            kube.run("label", "node", "kwok-node-0", "trevor.dev/node=real", "--overwrite");
+            try {
+                var r = runner.run("install.java", concat(target("safety-realdefault"), "--env-file", secrets.env("plain1.env").toString(),
+                        "--timeout", "90s"));
+                Report.expect(r.ok(), "install: exit %d: %s", r.exit(), tail(r));
+                Report.expect(r.out().contains("values/real-node.yaml"), "install did not say which values it chose: %s", tail(r));
+                var rel = release("safety-realdefault");
+                String policy = Yaml.str(rel.computedValues(rel.state().last().number()), "image.pullPolicy");
+                Report.expect("Never".equals(policy), "the release runs with image.pullPolicy %s, not values/real-node.yaml's Never", policy);
+            } finally {
+                kube.run("label", "node", "kwok-node-0", "trevor.dev/node-");
+            }
         });
     }
 

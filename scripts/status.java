@@ -39,7 +39,7 @@ public class status implements Callable<Integer> {
         long t0 = System.nanoTime();
         var rel = target.resolve(p::info);
         if (!rel.exists()) throw new Target.Invalid("no release " + rel.name + " in namespace " + rel.namespace + " on " + rel.kube.context
-                + "; install it first: jbang scripts/install.java --context " + rel.kube.context);
+                + "; install it first: ./jbang scripts/install.java --context " + rel.kube.context);
         System.out.println("status: release " + rel.name + " in " + rel.namespace + " on " + rel.kube.context + " with " + rel.helm);
         var report = new Report("status", System.out, only, verbose);
         new LiveChecks(rel, report, null).run();

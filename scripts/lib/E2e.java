@@ -116,7 +116,7 @@ abstract class E2e {
         if (!cleaned.compareAndSet(false, true)) return;
         if (keep) {
             System.out.println("e2e: --keep: cluster " + name + " left running (context kwok-" + name + ", kubeconfig " + kubeconfig
-                    + "); 'jbang scripts/cluster.java down --name " + name + "' removes it");
+                    + "); './jbang scripts/cluster.java down --name " + name + "' removes it");
             return;
         }
         var t0 = System.nanoTime();

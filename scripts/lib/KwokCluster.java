@@ -126,13 +126,48 @@ final class KwokCluster {
         };
     }
 
+    /**
+     * One kwokctl create at a time on this machine. kwokctl asks the kernel for free ports and
+     * binds them only later, so two creates at once (four runs waking from one control-plane
+     * build) can pick the same port; one then talks to the other's API server and fails with
+     * "x509: certificate signed by unknown authority". An OS lock, so it dies with its holder.
+     */
+    private static PortsLock portsLock(Consumer<String> progress) {
+        Path f = workdir().resolve("locks").resolve("kwokctl-create.lock");
+        try {
+            Files.createDirectories(f.getParent());
+            var ch = java.nio.channels.FileChannel.open(f, java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE);
+            if (ch.tryLock() == null) {
+                progress.accept("waiting for another cluster's kwokctl create to finish (ports are picked one create at a time)");
+                ch.lock();
+            }
+            return new PortsLock(ch);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("cannot lock " + f, e);
+        }
+    }
+
+    /** Closing the channel releases its lock. */
+    private record PortsLock(java.nio.channels.FileChannel channel) implements AutoCloseable {
+        @Override public void close() {
+            try {
+                channel.close();
+            } catch (IOException ignored) {
+                // the lock dies with the process anyway
+            }
+        }
+    }
+
     private static void create(Path repo, String name, Path bin, Path kubectl, Kube kube, Path kubeconfig, Consumer<String> progress) {
         Path config = writeConfig(name, bin, kubectl);
         try {
             var cmd = new ArrayList<>(List.of(bin.resolve("kwokctl").toString(), "create", "cluster", "--name", name, "--config",
                     config.toString(), "--wait", "90s"));
             if (kubeconfig != null) cmd.addAll(List.of("--kubeconfig", kubeconfig.toString()));
-            var r = Exec.run(cmd, null, env(), Duration.ofMinutes(3), null);
+            Exec.Result r;
+            try (var ports = portsLock(progress)) {
+                r = Exec.run(cmd, null, env(), Duration.ofMinutes(3), null);
+            }
             if (!r.ok()) {
                 down(name, kubeconfig, progress);
                 throw new Problem(Problem.FAILED, "kwokctl create cluster " + name + " failed: " + tail(r.said()));
