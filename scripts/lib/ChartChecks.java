@@ -59,6 +59,7 @@ final class ChartChecks {
         security.containers();
         knobs.valueKnobs();
         security.noServiceAccountToken();
+        security.noServiceLinks();
         knobs.rolloutAndIngress();
         new UmbrellaChecks(this).define();
         new ValuesDocsChecks(this).define();

@@ -152,6 +152,23 @@ final class SchemaSecurityChecks extends ChartGroup {
         });
     }
 
+    /**
+     * Service links would put TREVOR_PORT=tcp://… and friends into every pod of a release
+     * named trevor, over any trevor setting of that name (and RELEASE_* for other releases).
+     */
+    void noServiceLinks() {
+        check("no Service link variables in trevor pods (enableServiceLinks false)", s("everything"), () -> {
+            int pods = 0;
+            for (var o : s("everything").objs()) {
+                if (o.podSpec() == null) continue;
+                pods++;
+                Report.expect(Boolean.FALSE.equals(Yaml.at(o.podSpec(), "enableServiceLinks")),
+                        "%s: enableServiceLinks is %s", o.id(), Yaml.at(o.podSpec(), "enableServiceLinks"));
+            }
+            Report.expect(pods > 0, "no pod specs rendered");
+        });
+    }
+
     private static void noOverlap(List<Manifests.Obj> objs) {
         var workloads = Manifests.where(objs, Manifests::isWorkload);
         for (var a : workloads) {
