@@ -86,6 +86,11 @@ final class RealE2e extends E2e {
             Report.expect(serviceGet("/metrics").contains("# TYPE"), "/metrics does not look like Prometheus text");
             return null;
         });
+        stage("helm test passes on the stand-in: values/real-node.yaml runs its request through uv", false, () -> {
+            var t = rel.test(Duration.ofMinutes(2));
+            Report.expect(t.ok() && t.out().contains("Succeeded"), "helm test: %s", t.said());
+            return null;
+        });
         stage("the restricted context is real: the app runs as uid 1000 and cannot write outside /tmp", false, () -> {
             String pod = Yaml.str(kube.list(NAMESPACE, "pods", rel.selector("api")).get(0), "metadata.name");
             var id = exec(pod, "/app/.venv/bin/python", "-c", "import os; print(os.getuid(), os.getgid())");

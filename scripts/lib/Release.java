@@ -72,6 +72,11 @@ final class Release {
         return Exec.run(helmCmd("uninstall", name, "--wait", "--timeout", timeout.toSeconds() + "s"), timeout.plusMinutes(1));
     }
 
+    /** `helm test`: the chart's test hook Pods, run now. */
+    Exec.Result test(Duration timeout) {
+        return Exec.run(helmCmd("test", name, "--timeout", timeout.toSeconds() + "s", "--logs"), timeout.plusMinutes(1));
+    }
+
     boolean exists() { return state().exists(); }
 
     Exec.Result status() { return Exec.run(helmCmd("status", name), Duration.ofMinutes(1)); }
