@@ -11,7 +11,7 @@ default:
 verify helm="4" *args="":
     {{jbang}} scripts/verify.java --helm-major {{helm}} {{args}}
 
-# Every test: unit tests, verify under Helm 3 and 4, kwok lifecycle e2e
+# Every test: unit, verify and the kwok e2e under Helm 3 and 4, safety, the real-node e2e (--stage NAME for some)
 test *args="":
     {{jbang}} scripts/test.java {{args}}
 
@@ -36,7 +36,7 @@ down *args="":
 status *args="":
     {{jbang}} scripts/status.java {{args}}
 
-# Install or upgrade trevor with a values/ file (dev, prod)
+# Install or upgrade trevor with a values/ file (dev, prod, real-node)
 install env="dev" *args="":
     {{jbang}} scripts/install.java --values values/{{env}}.yaml {{args}}
 
@@ -51,6 +51,10 @@ upgrade tag *args="":
 # Roll back to the previous revision (or --revision N); says which migrations stay applied
 rollback *args="":
     {{jbang}} scripts/rollback.java {{args}}
+
+# Remove the release, its migration Jobs, the Secrets install wrote and its lock (--with-deps, --delete-namespace)
+uninstall *args="":
+    {{jbang}} scripts/uninstall.java {{args}}
 
 # The whole lifecycle on kwok: up, install, checks, upgrade, checks, uninstall, down
 e2e helm="4" *args="":

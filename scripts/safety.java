@@ -412,6 +412,22 @@ public class safety implements Callable<Integer> {
                 kube.run("label", "node", "kwok-node-0", "trevor.dev/node-");
             }
         });
+
+        checks.check("issue 15 row 8: uninstall.java removes the release, its migration Jobs, the Secrets install wrote and the lock", () -> {
+            var in = install("safety-uninstall", List.of("-f", repo.resolve("values/prod.yaml").toString()));
+            Report.expect(in.ok(), "install: exit %d: %s", in.exit(), tail(in));
+            // A migration Job that outlives its run, as a timed-out migrate.java leaves one.
+            var slow = runner.run("migrate.java", concat(concat(target("safety-uninstall"), "--timeout", "5s"), testLabel("hang")));
+            Report.expect(slow.exit() == 1, "the hanging migrate: exit %d: %s", slow.exit(), tail(slow));
+            var un = runner.run("uninstall.java", target("safety-uninstall"));
+            Report.expect(un.ok(), "uninstall: exit %d: %s", un.exit(), tail(un));
+            var left = kube.run("get", "deployments,jobs,pods,serviceaccounts,networkpolicies,secrets,leases,poddisruptionbudgets,horizontalpodautoscalers",
+                    "-n", "safety-uninstall", "-o", "name");
+            var mine = left.out().lines().filter(l -> !l.equals("serviceaccount/default") && !l.startsWith("secret/default-token")).toList();
+            Report.expect(left.ok() && mine.isEmpty(), "left in the namespace after uninstall: %s", mine);
+            var again = runner.run("uninstall.java", target("safety-uninstall"));
+            Report.expect(again.ok() && again.out().contains("no release trevor"), "a second uninstall: exit %d: %s", again.exit(), tail(again));
+        });
     }
 
     // ---------------------------------------------------------------- the cases' vocabulary
