@@ -67,11 +67,12 @@ public class install implements Callable<Integer> {
         var p = new Progress("install", System.out);
         if (relabelNamespace && keepNamespaceLabels) throw new Target.Invalid("--relabel-namespace and --keep-namespace-labels exclude each other");
         var wait = Cli.duration("--timeout", timeout);
-        var rel = target.resolve(p::info);
         var files = values != null ? values : List.of(Repo.root() == null ? Path.of("values/dev.yaml") : Repo.root().resolve("values/dev.yaml"));
         var opts = new Installer.Options(files, chartValues.sets(), chartValues.tag(), envFiles.stream().map(Installer.EnvSource::parse).toList(), !noDevSecrets, wait,
                 !noRollback, relabelNamespace ? Installer.NamespaceLabels.RELABEL : keepNamespaceLabels ? Installer.NamespaceLabels.KEEP
                 : Installer.NamespaceLabels.REFUSE, recover, null);
+        opts.checkFiles();
+        var rel = target.resolve(p::info);
         p.info("release " + rel.name + " → namespace " + rel.namespace + " on " + rel.kube.context + " with " + rel.helm);
         if (withDeps) {
             // Everything about trevor's own input is checked before the dependencies change anything.
