@@ -142,7 +142,13 @@ final class KubeConfig {
             String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
             if (!scheme.equals("https") && !scheme.equals("http")) return null;
             String h = uri.getHost();
-            if (h == null) return null;
+            // java.net.URI leaves the host out when it is no valid name or IPv4 ("127.1"): take it from the authority
+            if (h == null && uri.getRawAuthority() != null) {
+                String a = uri.getRawAuthority().substring(uri.getRawAuthority().lastIndexOf('@') + 1);
+                int colon = a.lastIndexOf(':');
+                h = colon < 0 || a.endsWith("]") ? a : a.substring(0, colon);
+            }
+            if (h == null || h.isEmpty()) return null;
             return h.startsWith("[") && h.endsWith("]") ? h.substring(1, h.length() - 1) : h;
         } catch (java.net.URISyntaxException e) {
             return null;
