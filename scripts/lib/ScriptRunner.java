@@ -23,6 +23,8 @@ final class ScriptRunner {
     private final Path jbang;
     private final Path checkout;
     private final StringBuffer transcript = new StringBuffer();
+    /** Scripts built once already: a build is a JVM start, and the sources do not change during a run. */
+    private final java.util.Set<String> built = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     /** Scripts of checkout (scripts/NAME), run with repo's jbang wrapper from inside checkout. */
     ScriptRunner(Path repo, Path checkout) {
@@ -49,7 +51,7 @@ final class ScriptRunner {
         var cmd = command(script, args);
         // Built first, without env: the signal reaches the script's own JVM and not JBang building it,
         // and a proxy in env sees only what the script itself sends.
-        Exec.run(List.of(jbang.toString(), "build", path(script)), checkout, Map.of(), Duration.ofMinutes(5), null);
+        if (built.add(script)) Exec.run(List.of(jbang.toString(), "build", path(script)), checkout, Map.of(), Duration.ofMinutes(5), null);
         return new Started(cmd, env);
     }
 
