@@ -61,6 +61,7 @@ public class e2e implements Callable<Integer> {
         if (repo == null) throw new Target.Invalid("run me from inside the trevor repository");
         String cluster = name != null ? name : real ? "trevor-real" : "trevor-e2e";
         KwokCluster.checkName(cluster);
+        if (junit != null) Report.junitTarget(junit);
         Path diagDir = (diagnostics != null ? diagnostics : repo.resolve(real ? "build/e2e-real-diagnostics" : "build/e2e-diagnostics")).toAbsolutePath();
         var progress = new Progress("e2e", System.out);
         var helm = helmOptions.resolve(progress::info);

@@ -63,6 +63,12 @@ public class install implements Callable<Integer> {
 
     public static void main(String[] args) { System.exit(Cli.execute(new install(), args)); }
 
+    private Installer.Options options(List<Path> files, java.time.Duration wait) {
+        return new Installer.Options(files, chartValues.sets(), chartValues.tag(), envFiles.stream().map(Installer.EnvSource::parse).toList(), !noDevSecrets,
+                wait, !noRollback, relabelNamespace ? Installer.NamespaceLabels.RELABEL : keepNamespaceLabels ? Installer.NamespaceLabels.KEEP
+                : Installer.NamespaceLabels.REFUSE, recover, null);
+    }
+
     private static boolean hasRealNode(Release rel) { return !rel.kube.list(null, "nodes", "trevor.dev/node=real").isEmpty(); }
 
     /**
@@ -84,11 +90,10 @@ public class install implements Callable<Integer> {
         var p = new Progress("install", System.out);
         if (relabelNamespace && keepNamespaceLabels) throw new Target.Invalid("--relabel-namespace and --keep-namespace-labels exclude each other");
         var wait = Cli.duration("--timeout", timeout);
+        // Files first (kind, size), before the cluster is asked anything; the default values depend on the cluster.
+        options(values != null ? values : List.of(), wait).checkFiles();
         var rel = target.resolve(p::info);
-        var files = values != null ? values : List.of(defaultValues(rel, p));
-        var opts = new Installer.Options(files, chartValues.sets(), chartValues.tag(), envFiles.stream().map(Installer.EnvSource::parse).toList(), !noDevSecrets, wait,
-                !noRollback, relabelNamespace ? Installer.NamespaceLabels.RELABEL : keepNamespaceLabels ? Installer.NamespaceLabels.KEEP
-                : Installer.NamespaceLabels.REFUSE, recover, null);
+        var opts = options(values != null ? values : List.of(defaultValues(rel, p)), wait);
         p.info("release " + rel.name + " → namespace " + rel.namespace + " on " + rel.kube.context + " with " + rel.helm);
         if (withDeps) {
             // Everything about trevor's own input is checked before the dependencies change anything.

@@ -35,10 +35,10 @@ public class migrate implements Callable<Integer> {
     public Integer call() throws Exception {
         var p = new Progress("migrate", System.out);
         Duration wait = Cli.duration("--timeout", timeout);
-        var rel = target.resolve(p::info);
         // The deployed revision's image unless --tag names another (Migrator honours an explicit image.*).
         var extra = chartValues.sets();
         if (chartValues.tag() != null) extra.add("--set-string image.tag=" + chartValues.tag());
+        var rel = target.resolve(p::info);
         var out = Migrator.run(rel, extra, wait, p);
         System.out.println(out.explanation());
         if (out.running()) {

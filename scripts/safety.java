@@ -9,20 +9,20 @@
 //SOURCES lib/Helm.java
 //SOURCES lib/HelmOptions.java
 //SOURCES lib/Kube.java
+//SOURCES lib/LoggingProxy.java
 //SOURCES lib/KwokCluster.java
 //SOURCES lib/Progress.java
 //SOURCES lib/Release.java
 //SOURCES lib/ReleaseLock.java
 //SOURCES lib/ReleaseTraces.java
-//SOURCES lib/RemoteServer.java
 //SOURCES lib/Repo.java
 //SOURCES lib/Report.java
 //SOURCES lib/ScriptRunner.java
 //SOURCES lib/SecretMarker.java
+//SOURCES lib/Tools.java
 //SOURCES lib/Yaml.java
 
 import java.io.IOException;
-import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -86,6 +86,7 @@ public class safety implements Callable<Integer> {
             return 2;
         }
         scripts = (scriptsFrom != null ? scriptsFrom : repo).toAbsolutePath().normalize();
+        if (junit != null) Report.junitTarget(junit);
         diagDir = (diagnostics != null ? diagnostics : repo.resolve("build/safety-diagnostics")).toAbsolutePath();
         progress = new Progress("safety", System.out);
         helm = helmOptions.resolve(progress::info);
@@ -133,20 +134,21 @@ public class safety implements Callable<Integer> {
         });
 
         checks.check("row 2: a kwok-* context whose server is not on this machine is not local: refused, and never given dev Secrets", () -> {
-            InetAddress host = RemoteServer.hostAddress();
-            if (host == null) throw new Report.Skipped("this machine has no non-loopback IPv4 address to stand in for a remote server");
-            String server = Yaml.str(Yaml.maps(Yaml.loadMap(Files.readString(KwokCluster.ownKubeconfig(name))), "clusters").get(0), "cluster.server");
-            int port = java.net.URI.create(server).getPort();
-            try (var fwd = new RemoteServer(host, port)) {
+            // The "remote" server is a documentation address that nothing ever dials: kubectl reaches it only
+            // through a proxy on 127.0.0.1 that records the request and tunnels it to this kwok cluster.
+            try (var proxy = new LoggingProxy(kwokPort())) {
                 Path remote = work.resolve("remote-kubeconfig");
-                Files.writeString(remote, RemoteServer.kubeconfig("kwok-prod", "https://" + host.getHostAddress() + ":" + fwd.port(),
-                        KwokCluster.ownKubeconfig(name)));
+                Files.writeString(remote, LoggingProxy.kubeconfig("kwok-prod", "https://" + LoggingProxy.REMOTE + ":6443",
+                        KwokCluster.ownKubeconfig(name), "", ""));
+                var env = withPinnedKubectl(proxy.environment());
                 var implicit = runner.run("install.java", concat(concat(List.of("--kubeconfig", remote.toString(), "-n", "safety-remote"),
-                        "-f", repo.resolve("values/dev.yaml").toString()), helmOptions.args().toArray(String[]::new)));
+                        "-f", repo.resolve("values/dev.yaml").toString()), helmOptions.args().toArray(String[]::new)), env, Duration.ofMinutes(3));
                 Report.expect(implicit.exit() == 2 && implicit.err().contains("not a local dev cluster"),
                         "as the current context: expected exit 2 saying it is not a local dev cluster, got %d: %s", implicit.exit(), tail(implicit));
+                Report.expect(proxy.requests().isEmpty(), "as the current context it was contacted: %s", proxy.requests());
                 var named = runner.run("install.java", concat(concat(List.of("--kubeconfig", remote.toString(), "--context", "kwok-prod",
-                        "-n", "safety-remote", "-f", repo.resolve("values/dev.yaml").toString()), helmOptions.args().toArray(String[]::new))));
+                        "-n", "safety-remote", "-f", repo.resolve("values/dev.yaml").toString()), helmOptions.args().toArray(String[]::new))),
+                        env, Duration.ofMinutes(3));
                 Report.expect(named.exit() == 2 && named.err().contains("dev defaults are only for local dev clusters"),
                         "with --context: expected exit 2 refusing dev Secrets, got %d: %s", named.exit(), tail(named));
                 Report.expect(!kube.exists(null, "namespace", "safety-remote"), "namespace safety-remote was created on the 'remote' cluster");
@@ -368,6 +370,225 @@ public class safety implements Callable<Integer> {
             Report.expect(down.ok(), "down: exit %d: %s", down.exit(), tail(down));
             Report.expect(KwokCluster.leftovers(KwokCluster.footprint(c)).isEmpty(), "down left %s", KwokCluster.leftovers(KwokCluster.footprint(c)));
         });
+
+        round2Input();
+    }
+
+    // ---------------------------------------------------------------- issue 14, rows 2, 5-8, 18: input the scripts must not trust
+
+    private void round2Input() throws Exception {
+        checks.check("round 2 row 2: env-file keys and values stay strings (YAML 1.1 booleans, null, octal, hex, dates, <<, case twins); a rerun changes nothing", () -> {
+            var want = new java.util.LinkedHashMap<String, String>();
+            String[] keys = {"y", "Y", "n", "N", "yes", "Yes", "YES", "no", "No", "NO", "on", "On", "ON", "off", "Off", "OFF", "true", "True", "TRUE",
+                    "false", "False", "FALSE", "null", "Null", "NULL", ".inf", "-.inf", ".NaN", "_", "e3", "x0o17"};
+            String[] values = {"y", "n", "~", "null", "0o17", "017", "0x1F", "1e3", "-1.5E-3", "2001-12-14", "2001-12-14t21:59:43.10-05:00", "<<",
+                    "", "yes", "off", "12:30:00", "1_000", ".inf", "true", "0b101", "+12", "NO", "[a, b]", "{k: v}", "&anchor", "*alias", "!!str",
+                    "'q'", "\"dq\"", "# not a comment", "ON"};
+            for (int i = 0; i < keys.length; i++) want.put(keys[i], values[i % values.length]);
+            var text = new StringBuilder();
+            want.forEach((k, v) -> text.append(k).append('=').append(v).append('\n'));
+            Path env = work.resolve("yaml11.env");
+            Files.writeString(env, text);
+            var first = install("safety-keys", List.of("--env-file", env.toString()));
+            Report.expect(first.ok(), "install: exit %d: %s", first.exit(), tail(first));
+            var held = traces.secretData("safety-keys", "trevor-env");
+            var wrong = new java.util.TreeSet<String>();
+            want.forEach((k, v) -> { if (!v.equals(held.get(k))) wrong.add(k); });
+            held.keySet().forEach(k -> { if (!want.containsKey(k)) wrong.add(k); });
+            Report.expect(held.size() == want.size() && wrong.isEmpty(), "the Secret holds %d keys, the file %d; keys missing, extra or changed: %s",
+                    held.size(), want.size(), wrong);
+            var again = install("safety-keys", List.of("--env-file", env.toString()));
+            Report.expect(again.ok() && again.out().contains("already holds exactly these " + want.size() + " keys"),
+                    "a rerun with the same file: expected 'already holds exactly these %d keys', got %d: %s", want.size(), again.exit(), tail(again));
+        });
+
+        checks.check("round 2 rows 5-7: a remote current context kwok-prod is refused with no connection and no exec plugin run, whatever kubectl is first on PATH", () -> {
+            try (var proxy = new LoggingProxy(0)) {
+                Path marker = work.resolve("prod-plugin-ran");
+                String exec = execUser(marker);
+                Path remote = work.resolve("prod-kubeconfig");
+                Files.writeString(remote, LoggingProxy.kubeconfig("kwok-prod", "https://" + LoggingProxy.REMOTE + ":6443", null, "", exec));
+                // A second file that would make kwok-prod local: kubectl takes the first file's, and so must the guard.
+                Path shadow = work.resolve("prod-shadow-kubeconfig");
+                Files.writeString(shadow, LoggingProxy.kubeconfig("kwok-prod", kwokServer(), KwokCluster.ownKubeconfig(name), "", ""));
+                Path log = work.resolve("fake-kubectl.log");
+                Path fakeDir = fakeDispatcher(log);
+                var fakeFirst = new java.util.HashMap<>(proxy.environment());
+                fakeFirst.put("PATH", fakeDir + ":" + System.getenv("PATH"));
+                var ways = new java.util.LinkedHashMap<String, Map.Entry<List<String>, Map<String, String>>>();
+                ways.put("--kubeconfig, a dispatcher-like kubectl first on PATH", Map.entry(List.of("--kubeconfig", remote.toString()), fakeFirst));
+                ways.put("--kubeconfig, the pinned kubectl", Map.entry(List.of("--kubeconfig", remote.toString()), withPinnedKubectl(proxy.environment())));
+                var merged = new java.util.HashMap<>(fakeFirst);
+                merged.put("KUBECONFIG", remote + ":" + shadow);
+                ways.put("KUBECONFIG=prod:shadow, a dispatcher-like kubectl first on PATH", Map.entry(List.of(), merged));
+                for (var w : ways.entrySet()) {
+                    var args = new ArrayList<>(w.getValue().getKey());
+                    args.addAll(List.of("-n", "safety-prod", "-f", repo.resolve("values/dev.yaml").toString()));
+                    args.addAll(helmOptions.args());
+                    var r = runner.run("install.java", args, w.getValue().getValue(), Duration.ofMinutes(3));
+                    Report.expect(r.exit() == 2 && r.err().contains("'kwok-prod' is not a local dev cluster"), "%s: expected exit 2 refusing kwok-prod, got %d: %s",
+                            w.getKey(), r.exit(), tail(r));
+                    Report.expect(proxy.requests().isEmpty(), "%s: the proxy in HTTPS_PROXY was asked for %s", w.getKey(), proxy.requests());
+                    Report.expect(!Files.exists(marker), "%s: the exec credential plugin ran", w.getKey());
+                    var calls = Files.exists(log) ? Files.readAllLines(log) : List.<String>of();
+                    Report.expect(calls.stream().allMatch(c -> c.startsWith("kubectl version --client")), "%s: the PATH kubectl was run as %s",
+                            w.getKey(), calls);
+                }
+                Report.expect(!kube.exists(null, "namespace", "safety-prod"), "namespace safety-prod was created");
+            }
+        });
+
+        checks.check("round 2 row 6: a kwok-* context with proxy-url is not local: refused without a request, and never given dev Secrets", () -> {
+            try (var proxy = new LoggingProxy(kwokPort())) {
+                Path kc = work.resolve("proxied-kubeconfig");
+                Files.writeString(kc, LoggingProxy.kubeconfig("kwok-proxied", kwokServer(), KwokCluster.ownKubeconfig(name),
+                        "    proxy-url: " + proxy.url() + "\n", ""));
+                var env = withPinnedKubectl(Map.of());
+                var implicit = runner.run("install.java", concat(List.of("--kubeconfig", kc.toString(), "-n", "safety-proxied", "--tag", "1.0.0",
+                        "-f", repo.resolve("values/dev.yaml").toString()), helmOptions.args().toArray(String[]::new)), env, Duration.ofMinutes(4));
+                Report.expect(implicit.exit() == 2 && implicit.err().contains("proxy-url"), "as the current context: expected exit 2 naming proxy-url, got %d: %s",
+                        implicit.exit(), tail(implicit));
+                Report.expect(proxy.requests().isEmpty(), "as the current context it was contacted through proxy-url: %s", proxy.requests());
+                var named = runner.run("install.java", concat(List.of("--kubeconfig", kc.toString(), "--context", "kwok-proxied", "-n", "safety-proxied",
+                        "--tag", "1.0.0", "-f", repo.resolve("values/dev.yaml").toString()), helmOptions.args().toArray(String[]::new)), env, Duration.ofMinutes(4));
+                Report.expect(named.exit() == 2 && named.err().contains("dev defaults are only for local dev clusters") && named.err().contains("proxy-url"),
+                        "with --context: expected exit 2 refusing dev Secrets because of proxy-url, got %d: %s", named.exit(), tail(named));
+                Report.expect(!kube.exists(null, "namespace", "safety-proxied"), "namespace safety-proxied was created");
+            }
+        });
+
+        checks.check("round 2 row 7: prod.localhost and 127.000.000.001 are not loopback: refused, nothing sent to HTTPS_PROXY", () -> {
+            try (var proxy = new LoggingProxy(0)) {
+                int port = kwokPort();
+                for (String host : List.of("prod.localhost", "127.000.000.001", "LOCALHOST", "127.1")) {
+                    Path kc = work.resolve("spelled-kubeconfig");
+                    Files.writeString(kc, LoggingProxy.kubeconfig("kwok-spelled", "https://" + host + ":" + port, KwokCluster.ownKubeconfig(name), "", ""));
+                    var r = runner.run("install.java", concat(List.of("--kubeconfig", kc.toString(), "-n", "safety-spelled", "--tag", "1.0.0",
+                            "-f", repo.resolve("values/dev.yaml").toString()), helmOptions.args().toArray(String[]::new)),
+                            withPinnedKubectl(proxy.environment()), Duration.ofMinutes(3));
+                    Report.expect(r.exit() == 2 && r.err().contains("is not on this machine"), "%s: expected exit 2 saying it is not on this machine, got %d: %s",
+                            host, r.exit(), tail(r));
+                    Report.expect(proxy.requests().isEmpty(), "%s: the proxy in HTTPS_PROXY was asked for %s", host, proxy.requests());
+                }
+                Report.expect(!kube.exists(null, "namespace", "safety-spelled"), "namespace safety-spelled was created");
+            }
+        });
+
+        checks.check("round 2 row 5: a kwok-* context whose user has an exec or auth-provider plugin is not local; the plugin never runs", () -> {
+            try (var proxy = new LoggingProxy(0)) {
+                Path marker = work.resolve("local-plugin-ran");
+                var users = Map.of("exec credential plugin", execUser(marker),
+                        "auth-provider", "    auth-provider:\n      name: oidc\n      config:\n        idp-issuer-url: https://" + LoggingProxy.REMOTE
+                                + "\n        client-id: trevor\n        id-token: not-a-token\n");
+                for (var u : users.entrySet()) {
+                    Path kc = work.resolve("plugin-kubeconfig");
+                    Files.writeString(kc, LoggingProxy.kubeconfig("kwok-plugin", kwokServer(), null, "", u.getValue()));
+                    var r = runner.run("install.java", concat(List.of("--kubeconfig", kc.toString(), "-n", "safety-plugin", "--tag", "1.0.0",
+                            "-f", repo.resolve("values/dev.yaml").toString()), helmOptions.args().toArray(String[]::new)),
+                            withPinnedKubectl(proxy.environment()), Duration.ofMinutes(3));
+                    Report.expect(r.exit() == 2 && r.err().contains(u.getKey()), "%s: expected exit 2 naming it, got %d: %s", u.getKey(), r.exit(), tail(r));
+                    Report.expect(!Files.exists(marker), "%s: the plugin ran", u.getKey());
+                    Report.expect(proxy.requests().isEmpty(), "%s: the proxy in HTTPS_PROXY was asked for %s", u.getKey(), proxy.requests());
+                }
+                Report.expect(!kube.exists(null, "namespace", "safety-plugin"), "namespace safety-plugin was created");
+            }
+        });
+
+        checks.check("round 2 row 8: --set and --set-string cannot smuggle --set-file, --set-json or --set-literal; no file content reaches the cluster", () -> {
+            Path local = work.resolve("local-file");
+            String content = "local-file-" + Long.toHexString(System.nanoTime());
+            Files.writeString(local, content);
+            var smuggled = List.of(
+                    List.of("--set", "--set-file=podAnnotations.x=" + local),
+                    List.of("--set-string", "--set-file=podAnnotations.x=" + local),
+                    List.of("--set", "--set-json=podAnnotations={\"x\":\"" + content + "\"}"),
+                    List.of("--set", "--set-literal=podAnnotations.x=" + content));
+            for (var c : smuggled) {
+                var r = install("safety-smuggle", c);
+                Report.expect(r.exit() == 2 && r.err().contains(c.get(0) + " '" + c.get(1) + "'"), "%s %s: expected exit 2 naming %s, got %d: %s",
+                        c.get(0), c.get(1), c.get(0), r.exit(), tail(r));
+                Report.expect(!r.err().contains("\tat "), "%s: a stack trace was printed", c);
+            }
+            if (kube.exists(null, "namespace", "safety-smuggle")) {
+                var all = kube.run("get", "deployments,jobs,configmaps", "-n", "safety-smuggle", "-o", "json");
+                Report.expect(!all.out().contains(content), "the local file's content reached the cluster");
+            }
+            Report.expect(!kube.exists(null, "namespace", "safety-smuggle"), "namespace safety-smuggle was created");
+        });
+
+        checks.check("round 2 row 18: hostile files (FIFO, /dev/zero, a directory, 50 MB, /proc/nope) are refused at once: exit 2, one line, the limit named", () -> {
+            var ok = install("safety-files", List.of());
+            Report.expect(ok.ok(), "the release to try them on: exit %d: %s", ok.exit(), tail(ok));
+            Path fifo = work.resolve("env.fifo");
+            var mk = Exec.run(List.of("mkfifo", fifo.toString()), Duration.ofSeconds(10));
+            Report.expect(mk.ok(), "mkfifo: %s", mk.said());
+            Path big = work.resolve("big-values.yaml");
+            try (var f = new java.io.RandomAccessFile(big.toFile(), "rw")) { f.setLength(50L * 1024 * 1024); } // sparse: costs no disk
+            var tries = List.of(
+                    List.of("install.java", "--env-file", fifo.toString(), "--env-file"),
+                    List.of("install.java", "--env-file", "/dev/zero", "--env-file"),
+                    List.of("install.java", "--env-file", work.toString(), "--env-file"),
+                    List.of("install.java", "-f", "/dev/zero", "-f"),
+                    List.of("install.java", "-f", big.toString(), "1 MiB"),
+                    List.of("upgrade.java", "-f", "/dev/zero", "-f"),
+                    List.of("upgrade.java", "--env-file", fifo.toString(), "--env-file"),
+                    List.of("upgrade.java", "-f", big.toString(), "1 MiB"),
+                    List.of("status.java", "--junit", "/proc/nope/x.xml", "--junit"));
+            for (var t : tries) {
+                var args = new ArrayList<>(target("safety-files"));
+                if (t.get(0).equals("install.java")) args.addAll(List.of("--tag", "1.0.0"));
+                args.addAll(t.subList(1, 3));
+                var r = runner.run(t.get(0), args, Map.of(), Duration.ofSeconds(90));
+                var lines = r.err().strip().lines().filter(l -> !l.startsWith("[jbang]")).toList();
+                Report.expect(r.exit() == 2 && lines.size() == 1 && lines.get(0).contains(t.get(3)) && lines.get(0).contains(t.get(2)),
+                        "%s %s %s: expected exit 2 with one line naming %s and the file, got %d: %s", t.get(0), t.get(1), t.get(2), t.get(3), r.exit(), tail(r));
+                Report.expect(!r.err().contains("\tat ") && !r.err().contains("OutOfMemoryError"), "%s %s: a stack trace or OutOfMemoryError", t.get(0), t.get(2));
+            }
+            var state = release("safety-files").state();
+            Report.expect(state.last() != null && state.last().number() == 1 && "deployed".equals(state.last().status()),
+                    "the release changed: %s", state.describe());
+        });
+    }
+
+    /** The API server of this run's kwok cluster, as its own kubeconfig names it. */
+    private String kwokServer() throws IOException {
+        return Yaml.str(Yaml.maps(Yaml.loadMap(Files.readString(KwokCluster.ownKubeconfig(name))), "clusters").get(0), "cluster.server");
+    }
+
+    private int kwokPort() throws IOException { return java.net.URI.create(kwokServer()).getPort(); }
+
+    /** env, plus TREVOR_KUBECTL naming the pinned kubectl: no PATH kubectl (this machine's may be a dispatcher) is ever run. */
+    private static Map<String, String> withPinnedKubectl(Map<String, String> env) {
+        var m = new java.util.HashMap<>(env);
+        m.put("TREVOR_KUBECTL", Tools.fetchPinned("kubectl", null).path().toString());
+        return m;
+    }
+
+    /** A kubeconfig user whose exec credential plugin only leaves a marker file behind. */
+    private String execUser(Path marker) throws IOException {
+        Path plugin = work.resolve("exec-plugin.sh");
+        Files.writeString(plugin, "#!/bin/sh\ntouch '" + marker + "'\nexit 1\n");
+        plugin.toFile().setExecutable(true);
+        return "    exec:\n      apiVersion: client.authentication.k8s.io/v1\n      command: " + plugin + "\n      interactiveMode: Never\n";
+    }
+
+    /**
+     * A folder holding a kubectl that behaves like a gcloud dispatcher: it logs every call, says it
+     * is v1.35.2-dispatcher, and before any other command asks "the current context's server" through
+     * HTTPS_PROXY (the logging proxy, which dials nothing), then runs the pinned kubectl.
+     */
+    private Path fakeDispatcher(Path log) throws IOException {
+        Path dir = work.resolve("fake-path");
+        Files.createDirectories(dir);
+        Path k = dir.resolve("kubectl");
+        Files.writeString(k, "#!/bin/bash\necho \"kubectl $*\" >> '" + log + "'\n"
+                + "if [ \"$1\" = version ]; then echo '{\"clientVersion\":{\"major\":\"1\",\"minor\":\"35+\",\"gitVersion\":\"v1.35.2-dispatcher\"}}'; exit 0; fi\n"
+                + "p=${HTTPS_PROXY#http://}\n"
+                + "if [ -n \"$p\" ] && exec 3<>/dev/tcp/${p%:*}/${p##*:}; then printf 'CONNECT " + LoggingProxy.REMOTE + ":6443 HTTP/1.1\\r\\n\\r\\n' >&3; "
+                + "exec 3>&-; fi\n"
+                + "exec '" + Tools.fetchPinned("kubectl", null).path() + "' \"$@\"\n");
+        k.toFile().setExecutable(true);
+        return dir;
     }
 
     /** Seen on a cold machine: four runs waking from one control-plane build created their clusters at once. */

@@ -37,6 +37,7 @@ public class status implements Callable<Integer> {
     public Integer call() throws Exception {
         var p = new Progress("status", System.err);
         long t0 = System.nanoTime();
+        if (junit != null) Report.junitTarget(junit);
         var rel = target.resolve(p::info);
         if (!rel.exists()) throw new Target.Invalid("no release " + rel.name + " in namespace " + rel.namespace + " on " + rel.kube.context
                 + "; install it first: ./jbang scripts/install.java --context " + rel.kube.context);

@@ -49,9 +49,10 @@ public class upgrade implements Callable<Integer> {
             throw new Target.Invalid("nothing to change: give --tag, --values, --set or --env-file");
         }
         var wait = Cli.duration("--timeout", timeout);
-        var rel = target.resolve(p::info);
         var opts = new Installer.Options(values, chartValues.sets(), chartValues.tag(), envFiles.stream().map(Installer.EnvSource::parse).toList(), false, wait, true,
                 Installer.NamespaceLabels.KEEP, recover, null);
+        opts.checkFiles();
+        var rel = target.resolve(p::info);
         var out = Upgrader.upgrade(rel, opts, p);
         p.info("revision " + out.revisionBefore() + " → " + out.revisionAfter());
         p.printTimings();

@@ -89,6 +89,7 @@ public class verify implements Callable<Integer> {
             System.err.println("verify: run me from inside the trevor repository, or give both --chart and --values-dir");
             return 2;
         }
+        if (junit != null) Report.junitTarget(junit);
         Path chartDir = (chart != null ? chart : repo.resolve("helm/trevor")).toAbsolutePath().normalize();
         Path valuesFolder = (valuesDir != null ? valuesDir : repo.resolve("values")).toAbsolutePath().normalize();
         if (!Files.isRegularFile(chartDir.resolve("Chart.yaml"))) {

@@ -1,11 +1,10 @@
+//SOURCES InputFile.java
 //SOURCES Target.java
 
-import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -48,14 +47,12 @@ final class EnvFile {
         return null;
     }
 
+    /** The file itself may hold comments and blank lines around the 1 MiB of data a Secret takes. */
+    static final long MAX_FILE_BYTES = 2 * InputFile.MIB;
+    static final String FILE_WHY = "a Secret holds at most 1 MiB of data; the rest is room for comments";
+
     static Map<String, String> read(Path file) {
-        byte[] bytes;
-        try {
-            bytes = Files.readAllBytes(file);
-        } catch (IOException e) {
-            throw new Target.Invalid("cannot read --env-file " + file + ": " + e.getMessage());
-        }
-        return parse(file.toString(), bytes, System::getenv);
+        return parse(file.toString(), InputFile.read("--env-file", file, MAX_FILE_BYTES, FILE_WHY), System::getenv);
     }
 
     static Map<String, String> parse(String name, byte[] bytes, Function<String, String> environment) {

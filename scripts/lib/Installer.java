@@ -3,6 +3,7 @@
 //SOURCES Exec.java
 //SOURCES Helm.java
 //SOURCES HookLogs.java
+//SOURCES InputFile.java
 //SOURCES Interrupts.java
 //SOURCES Kube.java
 //SOURCES Manifests.java
@@ -15,7 +16,6 @@
 //SOURCES Target.java
 //SOURCES Yaml.java
 
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,6 +38,10 @@ import java.util.TreeSet;
  */
 final class Installer {
     private Installer() {}
+
+    /** Helm stores a release, its values included, in one Secret of at most 1 MiB: a bigger values file can never deploy. */
+    static final long VALUES_MAX = InputFile.MIB;
+    static final String VALUES_WHY = "Helm keeps a release, values included, in one Secret of at most 1 MiB";
 
     /** What to do with an existing namespace whose Pod Security labels are not "restricted". */
     enum NamespaceLabels { REFUSE, RELABEL, KEEP }
@@ -77,6 +81,16 @@ final class Installer {
             return new Options(valuesFiles, sets, tag, envFiles, devSecrets, timeout, rollback, labels, recoverStuck, deployedValues);
         }
 
+        /**
+         * Every file named is a regular file within its limit, checked before anything else
+         * runs: a FIFO, /dev/zero or a directory would hang or exhaust a reader, and helm would
+         * render a huge values file for minutes.
+         */
+        void checkFiles() {
+            for (Path f : valuesFiles) InputFile.check("-f", f, VALUES_MAX, VALUES_WHY);
+            for (var e : envFiles) InputFile.check("--env-file", e.file(), EnvFile.MAX_FILE_BYTES, EnvFile.FILE_WHY);
+        }
+
         /** The tag goes in with --set-string: a tag like 20240101 must stay a string. */
         Helm.Values values() {
             var s = new ArrayList<>(sets);
@@ -103,13 +117,11 @@ final class Installer {
     /** Everything that can be wrong with the input or the release, found without changing anything. */
     static Plan preflight(Release rel, Options o) {
         for (Path f : o.valuesFiles()) {
-            if (!Files.isRegularFile(f)) throw new Target.Invalid("values file " + f + " does not exist");
+            String text = InputFile.readString("-f", f, VALUES_MAX, VALUES_WHY);
             try {
-                Yaml.loadMap(Files.readString(f));
+                Yaml.loadMap(text);
             } catch (Yaml.Invalid e) {
                 throw new Target.Invalid("values file " + f + " is not valid YAML: " + e.getMessage());
-            } catch (IOException e) {
-                throw new Target.Invalid("cannot read values file " + f + ": " + e.getMessage());
             }
         }
         if (o.tag() != null && !o.tag().matches("[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")) {

@@ -1,4 +1,5 @@
 //SOURCES Exec.java
+//SOURCES KubeConfig.java
 //SOURCES Problem.java
 //SOURCES Yaml.java
 
@@ -9,16 +10,12 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Pattern;
 
 /**
  * kubectl bound to one kubeconfig context. Every call names the context explicitly, so a
  * user's current-context switching mid-run can never redirect a script to another cluster.
  */
 final class Kube {
-    /** Names of the contexts the scripts create for local dev clusters. */
-    static final Pattern LOCAL_CONTEXT = Pattern.compile("^(k3d|kwok)-[a-z0-9][-a-z0-9]*$");
-
     final Path kubectl;
     final String context;
     final Path kubeconfig; // null: kubectl's default (KUBECONFIG or ~/.kube/config)
@@ -37,17 +34,19 @@ final class Kube {
 
     /**
      * The context to work on: the one named by --context (deliberate), else the current
-     * context, but only when it is a local dev cluster (see {@link #notLocal}).
+     * context, but only when it is a local dev cluster (see {@link KubeConfig#notLocal}).
+     * The kubeconfig is read in Java: no kubectl runs, and no server is contacted, before
+     * the context is accepted.
      */
-    static String chooseContext(Path kubectl, Path kubeconfig, String explicit) {
+    static String chooseContext(Path kubeconfig, String explicit) {
         if (explicit != null && !explicit.isBlank()) return explicit;
-        var r = Exec.run(config(kubectl, kubeconfig, "current-context"), Duration.ofSeconds(15));
-        if (!r.ok() || r.out().isBlank()) {
-            throw new Refused("no current kube context (" + r.said() + "); start a local cluster with "
+        var config = KubeConfig.load(kubeconfig);
+        String current = config.currentContext;
+        if (current == null) {
+            throw new Refused("no current kube context in " + config.describeFiles() + "; start a local cluster with "
                     + "'jbang scripts/cluster.java up', or name one with --context");
         }
-        String current = r.out().strip();
-        String why = notLocal(kubectl, kubeconfig, current);
+        String why = config.notLocal(current);
         if (why != null) {
             throw new Refused("the current kube context '" + current + "' is not a local dev cluster (" + why + "); "
                     + "pass --context " + current + " to work on it deliberately");
@@ -61,47 +60,10 @@ final class Kube {
     /** Why this context is not a local dev cluster, or null when it is. */
     synchronized String localProblem() {
         if (notLocal == null) {
-            String why = notLocal(kubectl, kubeconfig, context);
+            String why = KubeConfig.load(kubeconfig).notLocal(context);
             notLocal = why == null ? "" : why;
         }
         return notLocal.isEmpty() ? null : notLocal;
-    }
-
-    /**
-     * Why a context is not a local dev cluster, or null when it is. A name proves nothing
-     * (a context called kwok-prod may point anywhere): the name must be one the scripts give
-     * (k3d-*, kwok-*) and the API server must be on this machine, at a loopback address or
-     * at 0.0.0.0 as k3d publishes it. Only the kubeconfig is read; no request is sent.
-     */
-    static String notLocal(Path kubectl, Path kubeconfig, String context) {
-        if (!LOCAL_CONTEXT.matcher(context).matches()) return "its name is not k3d-* or kwok-*";
-        var r = Exec.run(config(kubectl, kubeconfig, "view", "--minify", "--context", context, "-o",
-                "jsonpath={.clusters[0].cluster.server}"), Duration.ofSeconds(15));
-        if (!r.ok()) return "kubectl cannot read it: " + firstLine(r.said());
-        String server = r.out().strip();
-        String host = serverHost(server);
-        if (host == null) return "its server '" + server + "' is not a URL";
-        if (!isLoopbackHost(host)) return "its server " + server + " is not on this machine";
-        return null;
-    }
-
-    /** The host of an API server URL ("https://[::1]:6443" → "::1"), or null. */
-    static String serverHost(String server) {
-        try {
-            var uri = java.net.URI.create(server);
-            String h = uri.getHost();
-            if (h == null) return null;
-            return h.startsWith("[") && h.endsWith("]") ? h.substring(1, h.length() - 1) : h;
-        } catch (IllegalArgumentException e) {
-            return null;
-        }
-    }
-
-    /** Loopback by its spelling alone (no DNS lookup): localhost, 127.0.0.0/8, ::1, and 0.0.0.0. */
-    static boolean isLoopbackHost(String host) {
-        String h = host.toLowerCase(java.util.Locale.ROOT);
-        if (h.equals("localhost") || h.endsWith(".localhost") || h.equals("::1") || h.equals("0.0.0.0")) return true;
-        return h.matches("127\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}");
     }
 
     /** `kubectl config ARGS`, on the given kubeconfig (null: kubectl's default). */
@@ -114,8 +76,9 @@ final class Kube {
 
     List<String> base() {
         var cmd = new ArrayList<>(List.of(kubectl.toString()));
-        if (kubeconfig != null) cmd.addAll(List.of("--kubeconfig", kubeconfig.toString()));
-        cmd.addAll(List.of("--context", context));
+        // name=value: a context name can never be read as a flag of its own
+        if (kubeconfig != null) cmd.add("--kubeconfig=" + kubeconfig);
+        cmd.add("--context=" + context);
         return cmd;
     }
 

@@ -32,8 +32,8 @@ final class Release {
     private List<String> helmCmd(String... args) {
         var cmd = new ArrayList<>(List.of(helm.binary.toString()));
         cmd.addAll(List.of(args));
-        cmd.addAll(List.of("--namespace", namespace, "--kube-context", kube.context));
-        if (kube.kubeconfig != null) cmd.addAll(List.of("--kubeconfig", kube.kubeconfig.toString()));
+        cmd.addAll(List.of("--namespace=" + namespace, "--kube-context=" + kube.context));
+        if (kube.kubeconfig != null) cmd.add("--kubeconfig=" + kube.kubeconfig);
         return cmd;
     }
 

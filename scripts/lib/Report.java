@@ -122,6 +122,29 @@ final class Report {
         return count(Status.SKIP) > 0 ? s + ", " + count(Status.SKIP) + " skipped" : s;
     }
 
+    /**
+     * Makes sure a --junit FILE can be written, before any check runs: its folder is created,
+     * and a folder that cannot be (/proc/nope), a FILE that is a directory or not a regular
+     * file, or a folder that takes no files is exit code 2 with one line.
+     */
+    static void junitTarget(Path file) {
+        Path abs = file.toAbsolutePath();
+        Path parent = abs.getParent();
+        try {
+            if (parent != null) Files.createDirectories(parent);
+        } catch (IOException | SecurityException e) {
+            throw new Problem(Problem.NOTHING_CHANGED, "--junit " + file + ": cannot create its folder " + parent + " (" + e.getClass().getSimpleName()
+                    + (e.getMessage() == null ? "" : ": " + e.getMessage()) + ")");
+        }
+        if (Files.isDirectory(abs)) throw new Problem(Problem.NOTHING_CHANGED, "--junit " + file + " is a directory; give a file name");
+        if (Files.exists(abs) && !Files.isRegularFile(abs)) throw new Problem(Problem.NOTHING_CHANGED, "--junit " + file + " is not a regular file");
+        try {
+            Files.deleteIfExists(Files.createTempFile(parent, ".junit-", ".tmp"));
+        } catch (IOException | SecurityException e) {
+            throw new Problem(Problem.NOTHING_CHANGED, "--junit " + file + ": its folder " + parent + " takes no files (" + e.getClass().getSimpleName() + ")");
+        }
+    }
+
     void writeJunit(Path file, long totalMillis) throws IOException {
         var x = new StringBuilder("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
         x.append(String.format(Locale.ROOT, "<testsuite name=\"%s\" tests=\"%d\" failures=\"%d\" skipped=\"%d\" time=\"%.3f\">%n",

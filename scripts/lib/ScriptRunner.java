@@ -23,6 +23,8 @@ final class ScriptRunner {
     private final Path jbang;
     private final Path checkout;
     private final StringBuffer transcript = new StringBuffer();
+    /** Scripts built once already: a build is a JVM start, and the sources do not change during a run. */
+    private final java.util.Set<String> built = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     /** Scripts of checkout (scripts/NAME), run with repo's jbang wrapper from inside checkout. */
     ScriptRunner(Path repo, Path checkout) {
@@ -42,11 +44,23 @@ final class ScriptRunner {
     }
 
     /** Starts a script in the background, to be signalled. */
-    Started start(String script, List<String> args) throws IOException {
+    Started start(String script, List<String> args) throws IOException { return start(script, args, Map.of()); }
+
+    /** Starts a script in the background with more environment variables (PATH, HTTPS_PROXY, KUBECONFIG…). */
+    Started start(String script, List<String> args, Map<String, String> env) throws IOException {
         var cmd = command(script, args);
-        // Built first, so the signal reaches the script's own JVM and not JBang building it.
-        Exec.run(List.of(jbang.toString(), "build", path(script)), checkout, Map.of(), Duration.ofMinutes(5), null);
-        return new Started(cmd);
+        // Built first, without env: the signal reaches the script's own JVM and not JBang building it,
+        // and a proxy in env sees only what the script itself sends.
+        if (built.add(script)) Exec.run(List.of(jbang.toString(), "build", path(script)), checkout, Map.of(), Duration.ofMinutes(5), null);
+        return new Started(cmd, env);
+    }
+
+    /**
+     * Runs a script with more environment variables, for at most max: a run that hangs (on a
+     * FIFO, say) is killed with everything it started, and its result says it timed out (exit -1).
+     */
+    Exec.Result run(String script, List<String> args, Map<String, String> env, Duration max) throws IOException, InterruptedException {
+        return start(script, args, env).await(max);
     }
 
     /** kill -SIG of a started script; a kill that fails fails the check. */
@@ -80,10 +94,12 @@ final class ScriptRunner {
         private final List<String> cmd;
         private final long t0 = System.nanoTime();
 
-        private Started(List<String> cmd) throws IOException {
+        private Started(List<String> cmd, Map<String, String> env) throws IOException {
             this.cmd = cmd;
-            this.process = new ProcessBuilder(cmd).directory(checkout.toFile())
-                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+            var pb = new ProcessBuilder(cmd).directory(checkout.toFile())
+                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+            pb.environment().putAll(env);
+            this.process = pb.start();
             pump(process.getInputStream(), out);
             pump(process.getErrorStream(), err);
         }
@@ -94,15 +110,18 @@ final class ScriptRunner {
 
         int exitValue() { return process.exitValue(); }
 
-        /** Waits for its end; after max it is killed. */
+        /** Waits for its end; after max it is killed, with the script's JVM that the launcher started (exit -1). */
         Exec.Result await(Duration max) throws InterruptedException {
-            if (!process.waitFor(max.toMillis(), TimeUnit.MILLISECONDS)) {
+            boolean timedOut = !process.waitFor(max.toMillis(), TimeUnit.MILLISECONDS);
+            if (timedOut) {
+                process.descendants().forEach(ProcessHandle::destroyForcibly);
                 process.destroyForcibly();
                 process.waitFor();
+                err.append("(killed: no end after ").append(max.toSeconds()).append(" s)\n");
             }
             Thread.sleep(200); // the pumps drain
             log(cmd, out, err);
-            return new Exec.Result(cmd, process.exitValue(), out.toString(), err.toString(), (System.nanoTime() - t0) / 1_000_000);
+            return new Exec.Result(cmd, timedOut ? -1 : process.exitValue(), out.toString(), err.toString(), (System.nanoTime() - t0) / 1_000_000);
         }
 
         private void pump(InputStream in, StringBuffer sink) {

@@ -36,8 +36,9 @@ final class Secrets {
     }
 
     /**
-     * Makes the Secret hold exactly this data, written base64 so no value can be retyped by
-     * YAML. Says which keys it added, changed and removed, never their values. A Secret that
+     * Makes the Secret hold exactly this data, sent as JSON with base64 values: every key and
+     * value stays a string (as YAML, a key Y, n or on would be read back as a boolean by
+     * kubectl's YAML 1.1 reader, and two keys could become one). Says which keys it added, changed and removed, never their values. A Secret that
      * changes while this runs is not overwritten (the replace carries its resourceVersion).
      */
     static String apply(Kube kube, String namespace, String name, Map<String, String> data) {
@@ -51,7 +52,7 @@ final class Secrets {
         if (existing == null) {
             meta.put("labels", labels);
             var secret = Map.of("apiVersion", "v1", "kind", "Secret", "type", "Opaque", "metadata", meta, "data", encoded);
-            var r = kube.runWithInput(Yaml.dump(secret), "create", "-f", "-");
+            var r = kube.runWithInput(Yaml.json(secret), "create", "-f", "-");
             if (!r.ok()) throw new Problem(Problem.FAILED, "could not create Secret " + name + ": " + Kube.firstLine(r.said()));
             return "created with " + data.size() + " keys (" + String.join(", ", new TreeSet<>(data.keySet())) + ")";
         }
@@ -75,7 +76,7 @@ final class Secrets {
         if (Yaml.at(existing, "metadata.annotations") != null) meta.put("annotations", Yaml.map(existing, "metadata.annotations"));
         meta.put("resourceVersion", Yaml.str(existing, "metadata.resourceVersion"));
         var secret = Map.of("apiVersion", "v1", "kind", "Secret", "type", "Opaque", "metadata", meta, "data", encoded);
-        var r = kube.runWithInput(Yaml.dump(secret), "replace", "-f", "-");
+        var r = kube.runWithInput(Yaml.json(secret), "replace", "-f", "-");
         if (!r.ok()) {
             if (r.said().contains("the object has been modified")) {
                 throw new Kube.Refused("Secret " + name + " changed while this run read it; nothing was written. Run again");

@@ -1,7 +1,9 @@
 //DEPS info.picocli:picocli:4.7.7
 //SOURCES Helm.java
 //SOURCES HelmOptions.java
+//SOURCES InputFile.java
 //SOURCES Kube.java
+//SOURCES KubeConfig.java
 //SOURCES Problem.java
 //SOURCES Release.java
 //SOURCES Repo.java
@@ -58,10 +60,14 @@ final class Target {
             chartDir = repo.resolve("helm/trevor");
         }
         if (!Files.isRegularFile(chartDir.resolve("Chart.yaml"))) throw new Invalid("no chart at " + chartDir + " (Chart.yaml missing)");
-        if (kubeconfig != null && !Files.isRegularFile(kubeconfig)) throw new Invalid("--kubeconfig " + kubeconfig + " does not exist");
+        if (kubeconfig != null) InputFile.check("--kubeconfig", kubeconfig, KubeConfig.MAX_BYTES, "4 MiB: far more than a kubeconfig needs");
+        if (context != null && (context.isBlank() || context.startsWith("-"))) {
+            throw new Invalid("--context '" + context + "' is not a context name (it must not be empty or start with '-')");
+        }
+        // The guard first: it reads the kubeconfig itself, before any kubectl or helm starts.
+        String ctx = Kube.chooseContext(kubeconfig, context);
         Helm helm = this.helm.resolve(progress);
         Path kubectl = Tools.kubectl(progress);
-        String ctx = Kube.chooseContext(kubectl, kubeconfig, context);
         var kube = new Kube(kubectl, ctx, kubeconfig);
         kube.requireReachable();
         return new Release(helm, kube, release, namespace, chartDir.toAbsolutePath().normalize());

@@ -123,21 +123,27 @@ final class ToolPins {
         };
     }
 
+    /** The minor version of the control plane the scripts' clusters run (ControlPlane.KUBE_VERSION, v1.36.3). */
+    static final int CONTROL_PLANE_MINOR = 36;
+
+    /**
+     * A PATH kubectl fits when it is a plain build within one minor of the control plane
+     * (kubectl's own skew policy). A dispatcher that picks a kubectl per cluster contacts the
+     * current context's server even for `kubectl config current-context`, so it never fits.
+     */
     private static final Fit KUBECTL_FIT = new Fit() {
         public List<String> versionArgs() { return List.of("version", "--client", "-o", "json"); }
         public String parse(String out) {
-            Pattern major = Pattern.compile("\"major\"\\s*:\\s*\"(\\d+)");
-            Pattern minor = Pattern.compile("\"minor\"\\s*:\\s*\"(\\d+)");
-            Pattern git = Pattern.compile("\"gitVersion\"\\s*:\\s*\"v?(\\d+\\.\\d+\\.\\d+)");
-            Matcher g = git.matcher(out);
-            if (g.find()) return g.group(1);
-            Matcher a = major.matcher(out), b = minor.matcher(out);
-            return a.find() && b.find() ? a.group(1) + "." + b.group(1) + ".0" : null;
+            Matcher g = Pattern.compile("\"gitVersion\"\\s*:\\s*\"v?([^\"]+)\"").matcher(out);
+            return g.find() ? g.group(1) : null;
         }
         public boolean fits(String v) {
-            int[] p = semver(v);
-            return p != null && p[0] == 1 && p[1] >= 30;
+            // plain: "1.35.2", nothing after the patch number ("1.32.4-dispatcher" is a gcloud dispatcher)
+            Matcher m = v == null ? null : Pattern.compile("1\\.(\\d+)\\.\\d+").matcher(v);
+            return m != null && m.matches() && Math.abs(Integer.parseInt(m.group(1)) - CONTROL_PLANE_MINOR) <= 1;
         }
+        /** The probe must reach no server, whatever kubectl this is: an empty kubeconfig names none. */
+        public Map<String, String> versionEnv() { return Map.of("KUBECONFIG", "/dev/null"); }
     };
 
     private static final Fit JUST_FIT = new Fit() {

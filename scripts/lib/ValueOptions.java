@@ -16,11 +16,28 @@ final class ValueOptions {
     @Option(names = "--tag", paramLabel = "TAG", description = "Image tag (image.tag), always passed as a string: --tag 20240101 stays a tag.")
     String tag;
 
-    /** --set entries, then --set-string ones, in the form Helm.Values takes; the tag stays apart (Installer.Options has a field). */
+    /**
+     * --set entries, then --set-string ones, in the form Helm.Values takes; the tag stays apart
+     * (Installer.Options has a field). Each must be KEY=VALUE: one starting with '-' would be
+     * taken for another helm flag (--set '--set-file=k=/etc/passwd' reads a local file into the
+     * release), so it is refused, naming the option.
+     */
     List<String> sets() {
-        var all = new ArrayList<>(sets);
-        setStrings.forEach(s -> all.add("--set-string " + s));
+        var all = new ArrayList<String>();
+        for (String s : sets) all.add("--set=" + checked("--set", s));
+        for (String s : setStrings) all.add("--set-string=" + checked("--set-string", s));
         return all;
+    }
+
+    private static String checked(String option, String value) {
+        if (value.startsWith("-")) {
+            throw new Problem(Problem.NOTHING_CHANGED, option + " '" + value + "' starts with '-': " + option + " takes KEY=VALUE, and "
+                    + "other helm flags (--set-file, --set-json, --set-literal, …) are not passed through");
+        }
+        if (!value.contains("=")) {
+            throw new Problem(Problem.NOTHING_CHANGED, option + " '" + value + "' is not KEY=VALUE");
+        }
+        return value;
     }
 
     /** The tag, checked: a bad tag is refused before anything happens (exit 2). */

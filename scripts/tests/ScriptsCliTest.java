@@ -70,4 +70,39 @@ class ScriptsCliTest {
         assertTrue(wrong.err().contains("TREVOR_HELM4=" + helm3 + " is helm v3."), wrong.err());
         assertFalse(wrong.err().contains("\tat "), "a stack trace: " + wrong.err());
     }
+
+    /**
+     * Files a user names are checked for their kind and size before anything else runs: no hang
+     * on a FIFO, no OutOfMemoryError on /dev/zero, one line naming the option and the limit.
+     */
+    @Test
+    void hostileFilesAreOneLineAndExitCode2AtOnce(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+        Path fifo = tmp.resolve("env.fifo");
+        assertEquals(0, new ProcessBuilder(List.of("mkfifo", fifo.toString())).start().waitFor());
+        Path big = tmp.resolve("big.yaml");
+        try (var f = new java.io.RandomAccessFile(big.toFile(), "rw")) { f.setLength(50L * 1024 * 1024); }
+        Path kc = tmp.resolve("kubeconfig");
+        java.nio.file.Files.writeString(kc, "");
+        var tries = List.of(
+                List.of("install.java", "--env-file", fifo.toString(), "--env-file: " + fifo + " is not a regular file"),
+                List.of("install.java", "--env-file", "/dev/zero", "--env-file: /dev/zero is not a regular file"),
+                List.of("install.java", "--env-file", tmp.toString(), "--env-file: " + tmp + " is a directory"),
+                List.of("install.java", "-f", "/dev/zero", "-f: /dev/zero is not a regular file"),
+                List.of("install.java", "-f", big.toString(), "-f: " + big + " is 50 MiB; at most 1 MiB is accepted"),
+                List.of("upgrade.java", "-f", "/dev/zero", "-f: /dev/zero is not a regular file"),
+                List.of("upgrade.java", "--env-file", fifo.toString(), "--env-file: " + fifo + " is not a regular file"),
+                List.of("status.java", "--junit", "/proc/nope/x.xml", "--junit /proc/nope/x.xml: cannot create its folder /proc/nope"),
+                List.of("status.java", "--kubeconfig", "/dev/zero", "--kubeconfig: /dev/zero is not a regular file"),
+                List.of("install.java", "--set", "--set-file=podAnnotations.x=/etc/hostname", "--set '--set-file=podAnnotations.x=/etc/hostname' starts with '-'"),
+                List.of("migrate.java", "--set-string", "--set-json=a={}", "--set-string '--set-json=a={}' starts with '-'"));
+        for (var t : tries) {
+            var args = new ArrayList<>(List.of(t.get(1), t.get(2)));
+            if (!t.get(1).equals("--kubeconfig")) args.addAll(List.of("--kubeconfig", kc.toString()));
+            var r = script(t.get(0), Map.of(), args.toArray(String[]::new));
+            var lines = r.err().strip().lines().filter(l -> !l.startsWith("[jbang]")).toList();
+            assertEquals(2, r.exit(), t + ": " + r.said());
+            assertEquals(1, lines.size(), t + ": " + r.err());
+            assertTrue(lines.get(0).contains(t.get(3)), t + ": " + lines.get(0));
+        }
+    }
 }

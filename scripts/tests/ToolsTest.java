@@ -135,4 +135,26 @@ class ToolsTest {
         assertEquals(0, again.exit(), again.said());
         assertEquals("go OK PATH " + fitting + " 1.26.1", again.out().strip());
     }
+
+    /** README "fitting": a plain kubectl build within one minor of the control plane (v1.36); a dispatcher never fits. */
+    @Test
+    void kubectlFitsOnlyAsAPlainBuildNearTheControlPlane() {
+        var fit = ToolPins.spec("kubectl").fit();
+        assertEquals("1.32.4-dispatcher", fit.parse("{\"clientVersion\": {\"major\": \"1\", \"minor\": \"32+\", \"gitVersion\": \"v1.32.4-dispatcher\"}}"));
+        for (String v : List.of("1.35.2", "1.36.0", "1.37.9")) assertTrue(fit.fits(v), v);
+        for (String v : List.of("1.35.2-dispatcher", "1.36.3-gke.100", "1.34.9", "1.38.0", "1.32.4", "2.36.0")) assertFalse(fit.fits(v), v);
+    }
+
+    /** The version probe of a PATH kubectl runs with an empty kubeconfig: even a dispatcher has no server to call. */
+    @Test
+    void kubectlIsProbedWithAnEmptyKubeconfig(@TempDir Path tmp) throws IOException {
+        Path seen = tmp.resolve("seen");
+        Path kubectl = script(tmp.resolve("path/kubectl"), "echo \"$KUBECONFIG $*\" >> " + seen
+                + "\necho '{\"clientVersion\": {\"gitVersion\": \"v1.36.1\"}}'");
+        var r = runProbe(tmp, Map.of("PATH", tmp.resolve("path").toString(), "KUBECONFIG", tmp.resolve("prod.yaml").toString(),
+                "TREVOR_CACHE", tmp.resolve("cache").toString()), "kubectl");
+        assertEquals(0, r.exit(), r.said());
+        assertEquals("kubectl OK PATH " + kubectl + " 1.36.1", r.out().strip());
+        assertEquals("/dev/null version --client -o json\n", Files.readString(seen));
+    }
 }
