@@ -53,9 +53,9 @@ public class test implements Callable<Integer> {
     Path results;
 
     static final List<String> ALL_STAGES = List.of("unit", "verify-helm3", "verify-helm4", "e2e-helm4", "e2e-helm3", "safety", "e2e-real");
-    private static final Pattern SUMMARY = Pattern.compile("^(\\d+) passed, (\\d+) failed(?:, (\\d+) skipped)?$");
+    private static final Pattern SUMMARY = Pattern.compile("^(\\d+) passed, (\\d+) failed(?:, (\\d+) skipped)?(?:, (\\d+) info)?$");
 
-    private int passed, failed, skipped;
+    private int passed, failed, skipped, info;
 
     public static void main(String[] args) {
         var cmd = new CommandLine(new test());
@@ -101,7 +101,7 @@ public class test implements Callable<Integer> {
         }
         System.out.println("== stage timings");
         timings.forEach(t -> System.out.println("   " + t));
-        String summary = passed + " passed, " + failed + " failed" + (skipped > 0 ? ", " + skipped + " skipped" : "");
+        String summary = passed + " passed, " + failed + " failed" + (skipped > 0 ? ", " + skipped + " skipped" : "") + (info > 0 ? ", " + info + " info" : "");
         System.out.println(summary);
         return failed > 0 ? 1 : 0;
     }
@@ -169,6 +169,7 @@ public class test implements Callable<Integer> {
             passed += Integer.parseInt(m.group(1));
             failed += Integer.parseInt(m.group(2));
             if (m.group(3) != null) skipped += Integer.parseInt(m.group(3));
+            if (m.group(4) != null) info += Integer.parseInt(m.group(4));
             if (r.exit() != 0 && Integer.parseInt(m.group(2)) == 0) failed++; // exited non-zero without saying why
         } else {
             failed++;
