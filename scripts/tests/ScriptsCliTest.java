@@ -23,7 +23,7 @@ class ScriptsCliTest {
     @Test
     void everyScriptSaysItsVersionAndTheChartItDrives() {
         var scripts = List.of("install.java", "upgrade.java", "migrate.java", "status.java", "cluster.java", "verify.java", "e2e.java",
-                "safety.java", "bench.java", "test.java");
+                "safety.java", "defects.java", "bench.java", "test.java");
         var runs = scripts.stream().map(s -> CompletableFuture.supplyAsync(() -> script(s, Map.of(), "--version"))).toList();
         for (int i = 0; i < scripts.size(); i++) {
             var r = runs.get(i).join();
