@@ -272,11 +272,14 @@ public class defects implements Callable<Integer> {
             var seen = new LinkedHashMap<String, String>();
             for (String l : r.out().split("\n")) {
                 var m = LINE.matcher(l.strip());
-                if (m.matches()) seen.put(m.group(2).strip(), m.group(1));
+                if (m.matches()) seen.put(m.group(2).strip(), l.strip());
             }
             for (var g : guards) {
-                report.check("safety: '" + g.mustFail() + "' fails by name when " + g.what(), null, () -> Report.expect(
-                        "FAIL".equals(seen.get(g.mustFail())), "safety.java said %s for it (exit %d)", seen.getOrDefault(g.mustFail(), "nothing"), r.exit()));
+                report.check("safety: '" + g.mustFail() + "' fails by name when " + g.what(), null, () -> {
+                    String line = seen.getOrDefault(g.mustFail(), "nothing");
+                    Report.expect(line.startsWith("FAIL") && line.contains(g.says()), "expected FAIL saying '%s'; safety.java said (exit %d): %s",
+                            g.says(), r.exit(), line);
+                });
             }
         }
 

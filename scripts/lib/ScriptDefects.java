@@ -13,8 +13,11 @@ import java.util.List;
  * copy fail loudly, so the defect is updated instead of silently proving nothing.
  */
 final class ScriptDefects {
-    /** One guard taken out: in file (under scripts/), find becomes replace; the case that must then fail. */
-    record Guard(String what, String file, String find, String replace, String mustFail) {}
+    /**
+     * One guard taken out: in file (under scripts/), find becomes replace; the case that must
+     * then fail, and what its failure must say (so that it fails for this reason, not another).
+     */
+    record Guard(String what, String file, String find, String replace, String mustFail, String says) {}
 
     private ScriptDefects() {}
 
@@ -26,33 +29,30 @@ final class ScriptDefects {
     static final String ROWS_8_13 = "rows 8, 13: Ctrl-C during an upgrade's hook rolls back, stops the hook Job and leaves no values file";
     static final String ROWS_5_16 = "rows 5, 16: an existing namespace's Pod Security labels change only when a flag says so; refused with exit 2";
     static final String ROW_7_IMAGE = "row 7: migrate runs the last deployed revision's image, not the failed one's";
-    static final String ROW_7_RUNNING = "row 7: a migrate that times out says the Job still runs and how to stop it; a second one is refused meanwhile";
     static final String NO_SECRET = "no secret value appears in any output, report or diagnostics file";
 
     /** The safety cases' guards, taken out together: they do not interact, so one safety run shows each case failing. */
     static List<Guard> safetyGuards() {
         return List.of(
                 new Guard("the lock of a live holder is taken over", "lib/ReleaseLock.java",
-                        "if (renewed != null && renewed.plus(DURATION).isAfter(now)) {", "if (false) {", ROW_4),
+                        "if (renewed != null && renewed.plus(DURATION).isAfter(now)) {", "if (false) {", ROW_4, "expected exit 2 naming the holder"),
                 new Guard("the cluster's own namespaces are not refused", "lib/Installer.java",
-                        "if (Namespaces.SYSTEM.contains(rel.namespace)) {", "if (false) {", ROW_5),
+                        "if (Namespaces.SYSTEM.contains(rel.namespace)) {", "if (false) {", ROW_5, "-n kube-system: expected exit 2"),
                 new Guard("status does not judge the release's last revision", "lib/LiveChecks.java",
-                        "Report.expect(last.status().equals(\"deployed\"),", "Report.expect(true,", ROW_6),
+                        "Report.expect(last.status().equals(\"deployed\"),", "Report.expect(true,", ROW_6, "status does not report the failed revision"),
                 new Guard("an env file key '.' is accepted", "lib/EnvFile.java",
-                        "if (key.equals(\".\")) return \"must not be '.'\";", "", ROW_12),
+                        "if (key.equals(\".\")) return \"must not be '.'\";", "", ROW_12, "must not be '.'"),
                 new Guard("the updated Secret's manifest is written to a temp file", "lib/Secrets.java",
                         "var r = kube.runWithInput(Yaml.dump(secret), \"replace\", \"-f\", \"-\");",
                         "try { java.nio.file.Files.writeString(java.nio.file.Files.createTempFile(\"trevor-defect-secret-\", \".yaml\"), Yaml.dump(secret)); }"
                                 + " catch (java.io.IOException e) { throw new java.io.UncheckedIOException(e); }\n"
-                                + "        var r = kube.runWithInput(Yaml.dump(secret), \"replace\", \"-f\", \"-\");", ROWS_8_13),
+                                + "        var r = kube.runWithInput(Yaml.dump(secret), \"replace\", \"-f\", \"-\");", ROWS_8_13, "files left holding a secret or values marker"),
                 new Guard("an existing namespace's Pod Security labels are not compared", "lib/Installer.java",
-                        "Namespaces.POD_SECURITY.forEach((k, v) -> { if (!v.equals(labels.get(k))) differs.put(k, v); });", "", ROWS_5_16),
+                        "Namespaces.POD_SECURITY.forEach((k, v) -> { if (!v.equals(labels.get(k))) differs.put(k, v); });", "", ROWS_5_16, "expected exit 2 naming the flag"),
                 new Guard("migrate takes the latest revision, failed or not", "lib/Migrator.java",
-                        "var deployed = state.lastDeployed();", "var deployed = state.last();", ROW_7_IMAGE),
-                new Guard("a second migrate is not refused while one runs", "lib/Migrator.java",
-                        "private static void refuseIfRunning(Release rel) {", "private static void refuseIfRunning(Release rel) { if (true) return;", ROW_7_RUNNING),
+                        "var deployed = state.lastDeployed();", "var deployed = state.last();", ROW_7_IMAGE, "migrate"),
                 new Guard("a changed Secret key is printed with its value", "lib/Secrets.java",
-                        "else if (!current.get(k).equals(v)) changed.add(k);", "else if (!current.get(k).equals(v)) changed.add(k + \"=\" + v);", NO_SECRET));
+                        "else if (!current.get(k).equals(v)) changed.add(k);", "else if (!current.get(k).equals(v)) changed.add(k + \"=\" + v);", NO_SECRET, "a secret value was printed"));
     }
 
     /** checkout's scripts, charts and values copied to dest, with every guard taken out. */

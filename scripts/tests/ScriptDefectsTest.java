@@ -27,11 +27,11 @@ class ScriptDefectsTest {
         Path checkout = tmp.resolve("checkout");
         Files.createDirectories(checkout.resolve("scripts/lib"));
         Files.writeString(checkout.resolve("scripts/lib/A.java"), "if (guarded) refuse();\n");
-        var ok = new ScriptDefects.Guard("the guard", "lib/A.java", "if (guarded) refuse();", "", "case");
+        var ok = new ScriptDefects.Guard("the guard", "lib/A.java", "if (guarded) refuse();", "", "case", "refused");
         Path copy = ScriptDefects.copyWithout(checkout, tmp.resolve("copy"), List.of(ok));
         assertFalse(Files.readString(copy.resolve("scripts/lib/A.java")).contains("refuse"));
         assertTrue(Files.readString(checkout.resolve("scripts/lib/A.java")).contains("refuse"), "the checkout itself is never edited");
-        var moved = new ScriptDefects.Guard("a moved guard", "lib/A.java", "if (other) refuse();", "", "case");
+        var moved = new ScriptDefects.Guard("a moved guard", "lib/A.java", "if (other) refuse();", "", "case", "refused");
         var e = assertThrows(Report.Failure.class, () -> ScriptDefects.copyWithout(checkout, tmp.resolve("copy2"), List.of(moved)));
         assertTrue(e.getMessage().contains("scripts/lib/A.java") && e.getMessage().contains("update this defect"), e.getMessage());
     }
