@@ -68,6 +68,10 @@ e2e-real *args="":
 safety *args="":
     {{jbang}} scripts/safety.java {{args}}
 
+# Every live check fails by name: releases broken on purpose on kwok, status must name each defect
+defects *args="":
+    {{jbang}} scripts/defects.java {{args}}
+
 # Build the local images (pause, PostgreSQL, Redis, the trevor stand-in) without Docker
 images *args="build":
     {{jbang}} scripts/images.java {{args}}

@@ -6,6 +6,7 @@
 //SOURCES lib/ClusterChecks.java
 //SOURCES lib/Dirs.java
 //SOURCES lib/Exec.java
+//SOURCES lib/ForeignLease.java
 //SOURCES lib/Helm.java
 //SOURCES lib/HelmOptions.java
 //SOURCES lib/Kube.java
@@ -170,22 +171,27 @@ public class safety implements Callable<Integer> {
         });
 
         checks.check("row 4: two installs at once: one holds the lock, the other exits 2 naming it; the Secret holds the winner's file", () -> {
-            var a = CompletableFuture.supplyAsync(() -> install("safety-race", List.of("--env-file", secrets.env("plain1.env").toString(), "-f",
-                    repo.resolve("values/prod.yaml").toString())));
-            var b = CompletableFuture.supplyAsync(() -> install("safety-race", List.of("--env-file", secrets.env("plain2.env").toString(), "-f",
-                    repo.resolve("values/prod.yaml").toString())));
-            var ra = a.join();
-            var rb = b.join();
-            for (var r : List.of(ra, rb)) {
-                Report.expect(r.exit() == 0 || (r.exit() == 2 && r.err().contains("holds its lock")),
-                        "each run either installs or exits 2 naming the lock's holder; got %d: %s", r.exit(), tail(r));
+            var first = install("safety-race", List.of("--env-file", secrets.env("plain1.env").toString()));
+            Report.expect(first.ok(), "the first install: exit %d: %s", first.exit(), tail(first));
+            int revision = release("safety-race").state().last().number();
+            // The lock is held on purpose, by a live run on another machine, so the refusal cannot depend on who wins a race.
+            try (var held = new ForeignLease(kube, "safety-race", "trevor")) {
+                var a = CompletableFuture.supplyAsync(() -> install("safety-race", List.of("--env-file", secrets.env("plain2.env").toString())));
+                var b = CompletableFuture.supplyAsync(() -> install("safety-race", List.of("--env-file", secrets.env("plain2.env").toString())));
+                for (var r : List.of(a.join(), b.join())) {
+                    Report.expect(r.exit() == 2 && r.err().contains("holds its lock") && r.err().contains(ForeignLease.HOLDER),
+                            "while another run holds the lock: expected exit 2 naming the holder (%s), got %d: %s", ForeignLease.HOLDER, r.exit(), tail(r));
+                    Report.expect(!r.err().contains("\tat "), "a stack trace was printed: %s", tail(r));
+                }
+                Report.expect(held.stillHeld(), "the Lease no longer names its holder: a refused run took it over");
             }
-            Report.expect(ra.ok() || rb.ok(), "neither run installed: %s / %s", tail(ra), tail(rb));
-            // The run that finished last and succeeded decides what the Secret holds.
-            var last = !rb.ok() ? "plain1" : !ra.ok() ? "plain2" : ra.millis() > rb.millis() ? "plain1" : "plain2";
-            var want = last.equals("plain1") ? secrets.plain(1) : secrets.plain(2);
-            Report.expect(traces.secretData("safety-race", "trevor-env").equals(want), "the Secret holds DATABASE_URL of %s, not of %s.env, the last run",
-                    traces.secretData("safety-race", "trevor-env").equals(secrets.plain(1)) ? "plain1.env" : "plain2.env", last);
+            Report.expect(traces.secretData("safety-race", "trevor-env").equals(secrets.plain(1)),
+                    "a refused run changed the Secret: it no longer holds plain1.env, the winner's file");
+            Report.expect(release("safety-race").state().last().number() == revision, "a refused run added a revision: %s",
+                    release("safety-race").state().describe());
+            var next = install("safety-race", List.of("--env-file", secrets.env("plain2.env").toString()));
+            Report.expect(next.ok(), "once the lock was released, the next install: exit %d: %s", next.exit(), tail(next));
+            Report.expect(traces.secretData("safety-race", "trevor-env").equals(secrets.plain(2)), "after the lock was released, the Secret does not hold plain2.env");
         });
 
         checks.check("row 5: system namespaces are refused and left as they were", () -> {
@@ -278,8 +284,11 @@ public class safety implements Callable<Integer> {
         });
 
         checks.check("rows 8, 13: Ctrl-C during an upgrade's hook rolls back, stops the hook Job and leaves no values file", () -> {
-            var before = ReleaseTraces.tempValuesFiles();
-            var p = runner.start("upgrade.java", concat(concat(target("safety-hup"), "--tag", "3.0.0", "--timeout", "120s"), testLabel("hang")));
+            var since = java.time.Instant.now().minusSeconds(2);
+            // Secrets (--env-file) and values (a marker in --set-string) pass through the run, so a file it leaves shows.
+            var args = concat(concat(concat(target("safety-hup"), "--tag", "3.0.0", "--timeout", "120s", "--env-file", secrets.env("plain2.env").toString()),
+                    testLabel("hang")), setString("podAnnotations.trevor\\.test/values-marker", secrets.valuesValue()));
+            var p = runner.start("upgrade.java", args);
             traces.awaitMigrationJob("safety-hup", Duration.ofSeconds(60), p);
             runner.signal(p, "INT");
             var r = p.await(Duration.ofMinutes(3));
@@ -290,9 +299,8 @@ public class safety implements Callable<Integer> {
             Report.expect("2.0.0".equals(Yaml.str(release("safety-hup").computedValues(state.lastDeployed().number()), "image.tag")),
                     "the deployed revision is no longer 2.0.0: %s", state.describe());
             Report.expect(traces.activeMigrationJobs("safety-hup").isEmpty(), "a migration Job still runs: %s", traces.activeMigrationJobs("safety-hup"));
-            var after = ReleaseTraces.tempValuesFiles();
-            after.removeAll(before);
-            Report.expect(after.isEmpty(), "values files left in the temp folder: %s", after);
+            var left = secrets.writtenUnder(writablePlaces(), since, placesMarkersBelong());
+            Report.expect(left.isEmpty(), "files left holding a secret or values marker: %s", left);
         });
 
         checks.check("row 12: bad input is refused with exit 2 before anything is created", () -> {
@@ -659,7 +667,34 @@ public class safety implements Callable<Integer> {
      */
     private String[] testLabel(String stage) {
         String value = "migrations.podLabels.trevor\\.test/" + stage + "=true";
-        return scriptsFrom == null ? new String[] {"--set-string", value} : new String[] {"--set", "--set-string " + value};
+        return hasSetString() ? new String[] {"--set-string", value} : new String[] {"--set", "--set-string " + value};
+    }
+
+    /**
+     * Whether the checkout's scripts take --set-string (ValueOptions). Older ones took the flag
+     * inside --set; newer ones refuse exactly that as a smuggled flag, so the checkout decides.
+     */
+    private boolean hasSetString() { return Files.isRegularFile(scripts.resolve("scripts/lib/ValueOptions.java")); }
+
+    private String[] setString(String key, String value) {
+        return hasSetString() ? new String[] {"--set-string", key + "=" + value} : new String[] {"--set", "--set-string " + key + "=" + value};
+    }
+
+    /** Where a script could leave a file: temp folders, the caches it and Helm use, the checkouts. */
+    private List<Path> writablePlaces() {
+        Path home = Path.of(System.getProperty("user.home"));
+        var out = new ArrayList<Path>(List.of(Path.of(System.getProperty("java.io.tmpdir")), Path.of("/tmp"), Path.of("/var/tmp"), Path.of("/dev/shm"),
+                Tools.cacheDir(), home.resolve(".cache/helm"), home.resolve(".config/helm"), home.resolve(".local/share/helm"), home.resolve(".kube"),
+                repo, scripts));
+        String tmpdir = System.getenv("TMPDIR");
+        if (tmpdir != null && !tmpdir.isBlank()) out.add(Path.of(tmpdir));
+        return out.stream().map(p -> p.toAbsolutePath().normalize()).distinct().toList();
+    }
+
+    /** Where the markers belong: the env files, the clusters' own databases and logs; and what holds no script output (git, built tools). */
+    private List<Path> placesMarkersBelong() {
+        return List.of(work, KwokCluster.workdir().resolve("clusters"), Tools.toolsDir(), Tools.cacheDir().resolve("kwok"), repo.resolve(".git"),
+                scripts.resolve(".git"));
     }
 
     private List<String> target(String namespace) {

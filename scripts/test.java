@@ -41,7 +41,7 @@ import picocli.CommandLine.Option;
 public class test implements Callable<Integer> {
 
     @Option(names = "--stage", paramLabel = "NAME", split = ",",
-            description = "Run only these stages: unit, verify-helm3, verify-helm4, e2e-helm4, e2e-helm3, safety, e2e-real (default: all).")
+            description = "Run only these stages: unit, verify-helm3, verify-helm4, e2e-helm4, e2e-helm3, safety, defects, e2e-real (default: all).")
     List<String> stages;
 
     @Option(names = "--unit-class", paramLabel = "NAME", split = ",",
@@ -52,10 +52,10 @@ public class test implements Callable<Integer> {
             description = "Where JUnit XML and diagnostics go (default: ${DEFAULT-VALUE}).")
     Path results;
 
-    static final List<String> ALL_STAGES = List.of("unit", "verify-helm3", "verify-helm4", "e2e-helm4", "e2e-helm3", "safety", "e2e-real");
-    private static final Pattern SUMMARY = Pattern.compile("^(\\d+) passed, (\\d+) failed(?:, (\\d+) skipped)?$");
+    static final List<String> ALL_STAGES = List.of("unit", "verify-helm3", "verify-helm4", "e2e-helm4", "e2e-helm3", "safety", "defects", "e2e-real");
+    private static final Pattern SUMMARY = Pattern.compile("^(\\d+) passed, (\\d+) failed(?:, (\\d+) skipped)?(?:, (\\d+) info)?$");
 
-    private int passed, failed, skipped;
+    private int passed, failed, skipped, info;
 
     public static void main(String[] args) {
         var cmd = new CommandLine(new test());
@@ -105,13 +105,15 @@ public class test implements Callable<Integer> {
                         "--diagnostics", out.resolve(stage + "-diagnostics").toString()));
                 case "safety" -> script(repo, "safety.java", List.of("--junit", out.resolve("safety.xml").toString(),
                         "--diagnostics", out.resolve("safety-diagnostics").toString()));
+                case "defects" -> script(repo, "defects.java", List.of("--junit", out.resolve("defects.xml").toString(),
+                        "--diagnostics", out.resolve("defects-diagnostics").toString()));
                 default -> throw new IllegalStateException(stage);
             }
             timings.add(String.format("%-14s %6.1f s", stage, (System.nanoTime() - t0) / 1e9));
         }
         System.out.println("== stage timings");
         timings.forEach(t -> System.out.println("   " + t));
-        String summary = passed + " passed, " + failed + " failed" + (skipped > 0 ? ", " + skipped + " skipped" : "");
+        String summary = passed + " passed, " + failed + " failed" + (skipped > 0 ? ", " + skipped + " skipped" : "") + (info > 0 ? ", " + info + " info" : "");
         System.out.println(summary);
         return failed > 0 ? 1 : 0;
     }
@@ -195,6 +197,7 @@ public class test implements Callable<Integer> {
             passed += Integer.parseInt(m.group(1));
             failed += Integer.parseInt(m.group(2));
             if (m.group(3) != null) skipped += Integer.parseInt(m.group(3));
+            if (m.group(4) != null) info += Integer.parseInt(m.group(4));
             if (r.exit() != 0 && Integer.parseInt(m.group(2)) == 0) failed++; // exited non-zero without saying why
         } else {
             failed++;

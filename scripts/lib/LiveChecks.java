@@ -16,6 +16,20 @@ import java.util.Map;
  * release: what the API server, the controllers and Helm report, never what we expect.
  */
 final class LiveChecks {
+    // The checks' names, in the order they run: what status prints and what the defects stage requires to fail by name.
+    static final String RELEASE_DEPLOYED = "release: Helm reports the last revision deployed";
+    static final String DRY_RUN = "plan 8: helm upgrade --install --dry-run=server of the release succeeds";
+    static final String PODS_READY = "plan 9: every pod of the release is Running and Ready";
+    static final String MIGRATION_JOB = "plan 10: the migration Job succeeded";
+    static final String PDB_EXISTS = "plan 12: a PDB exists iff the API keeps more than one replica (HPA min included)";
+    static final String PDB_HEALTHY = "PDB: the disruption controller reports the expected healthy pods";
+    static final String HPA = "plan 4: an HPA exists iff autoscaling.enabled";
+    static final String NETWORK_POLICIES = "plan 5: NetworkPolicies accepted by the API server iff networkPolicy.enabled";
+    static final String ENDPOINTS = "the API Service has a ready endpoint per ready API pod";
+    static final String NOTES = "NOTES.txt: helm status shows how to reach the API";
+    static final String POD_SECURITY = "the namespace enforces Pod Security restricted";
+    static final java.util.List<String> NAMES = java.util.List.of(RELEASE_DEPLOYED, DRY_RUN, PODS_READY, MIGRATION_JOB, PDB_EXISTS, PDB_HEALTHY, HPA, NETWORK_POLICIES, ENDPOINTS, NOTES, POD_SECURITY);
+
     private final Release rel;
     private final Kube kube;
     private final Report report;
@@ -40,19 +54,19 @@ final class LiveChecks {
         boolean pdbEnabled = !Boolean.FALSE.equals(Yaml.at(values, "podDisruptionBudget.enabled"));
         boolean netpol = Boolean.TRUE.equals(Yaml.at(values, "networkPolicy.enabled"));
 
-        report.check(name("release: Helm reports the last revision deployed"), context(), () -> {
+        report.check(name(RELEASE_DEPLOYED), context(), () -> {
             var st = rel.state();
             var last = st.last();
             Report.expect(last != null, "no release %s in %s", rel.name, rel.namespace);
             Report.expect(last.status().equals("deployed"), "revision %d is %s: %s%s", last.number(), last.status(), last.description(),
                     last.pending() ? " (if no run is active, run install.java or upgrade.java with --recover)" : "");
         });
-        report.check(name("plan 8: helm upgrade --install --dry-run=server of the release succeeds"), context(), () -> {
+        report.check(name(DRY_RUN), context(), () -> {
             var dry = rel.dryRunServer(new Helm.Values(List.of(), List.of(), rel.userValues(null)));
             Report.expect(dry.ok(), "server-side dry run refused: %s", dry.said());
         });
-        report.check(name("plan 9: every pod of the release is Running and Ready"), context(), this::podsReady);
-        report.check(name("plan 10: the migration Job succeeded"), context(), () -> {
+        report.check(name(PODS_READY), context(), this::podsReady);
+        report.check(name(MIGRATION_JOB), context(), () -> {
             if (!hook) throw new Report.Skipped("migrations.hookEnabled is false: migrations run as init containers");
             var run = migrationHook(rel);
             Report.expect("Succeeded".equals(run.phase()), "Helm recorded the migration hook %s as %s", run.name(), run.phase());
@@ -63,13 +77,13 @@ final class LiveChecks {
                         "Job %s is not Complete: %s", run.name(), Yaml.at(job, "status"));
             }
         });
-        report.check(name("plan 12: a PDB exists iff the API keeps more than one replica (HPA min included)"), context(), () -> {
+        report.check(name(PDB_EXISTS), context(), () -> {
             var pdbs = kube.list(rel.namespace, "poddisruptionbudgets", rel.selector("api"));
             boolean want = pdbEnabled && minReplicas > 1;
             Report.expect(pdbs.isEmpty() != want, "minimum API replicas %d: expected %s PDB, found %d", minReplicas,
                     want ? "a" : "no", pdbs.size());
         });
-        report.check(name("PDB: the disruption controller reports the expected healthy pods"), context(), () -> {
+        report.check(name(PDB_HEALTHY), context(), () -> {
             var pdbs = kube.list(rel.namespace, "poddisruptionbudgets", "app.kubernetes.io/instance=" + rel.name);
             if (pdbs.isEmpty()) throw new Report.Skipped("no PDB in this release (single replicas)");
             for (var pdb : pdbs) {
@@ -91,7 +105,7 @@ final class LiveChecks {
                 }
             }
         });
-        report.check(name("plan 4: an HPA exists iff autoscaling.enabled"), context(), () -> {
+        report.check(name(HPA), context(), () -> {
             var hpas = kube.list(rel.namespace, "horizontalpodautoscalers", "app.kubernetes.io/instance=" + rel.name);
             Report.expect(hpas.isEmpty() != hpa, "autoscaling.enabled=%s but %d HPA(s) found", hpa, hpas.size());
             for (var h : hpas) {
@@ -100,11 +114,11 @@ final class LiveChecks {
                         "HPA targets %s", Yaml.str(h, "spec.scaleTargetRef.name"));
             }
         });
-        report.check(name("plan 5: NetworkPolicies accepted by the API server iff networkPolicy.enabled"), context(), () -> {
+        report.check(name(NETWORK_POLICIES), context(), () -> {
             var nps = kube.list(rel.namespace, "networkpolicies", "app.kubernetes.io/instance=" + rel.name);
             Report.expect(nps.isEmpty() != netpol, "networkPolicy.enabled=%s but %d NetworkPolicies found", netpol, nps.size());
         });
-        report.check(name("the API Service has a ready endpoint per ready API pod"), context(), () -> {
+        report.check(name(ENDPOINTS), context(), () -> {
             var pods = kube.list(rel.namespace, "pods", rel.selector("api")).stream().filter(LiveChecks::ready).count();
             String[] seen = {""};
             try {
@@ -120,12 +134,12 @@ final class LiveChecks {
                 Report.fail("expected %d ready endpoints, found %s", pods, seen[0]);
             }
         });
-        report.check(name("NOTES.txt: helm status shows how to reach the API"), context(), () -> {
+        report.check(name(NOTES), context(), () -> {
             var r = rel.status();
             Report.expect(r.ok(), "helm status failed: %s", r.said());
             Report.expect(r.out().contains("port-forward svc/") && r.out().contains("/health"), "NOTES missing from helm status:\n%s", r.out());
         });
-        report.check(name("the namespace enforces Pod Security restricted"), context(), () -> {
+        report.check(name(POD_SECURITY), context(), () -> {
             var ns = kube.get(null, "namespace", rel.namespace);
             Report.expect(ns != null, "namespace %s does not exist", rel.namespace);
             Report.expect("restricted".equals(Kube.labelsOf(ns).get("pod-security.kubernetes.io/enforce")),

@@ -1,3 +1,5 @@
+//SOURCES Report.java
+
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,15 +24,19 @@ final class Progress {
     <T> T step(String what, Supplier<T> body) {
         info(what + " …");
         long t0 = System.nanoTime();
-        boolean ok = false;
+        String outcome = "failed";
         try {
             T r = body.get();
-            ok = true;
+            outcome = "done";
             return r;
+        } catch (Report.Info | Report.Skipped e) {
+            // a step that showed something or could not run here did not fail
+            outcome = e instanceof Report.Info ? "shown (info)" : "skipped";
+            throw e;
         } finally {
             double s = (System.nanoTime() - t0) / 1e9;
-            timings.add(String.format(Locale.ROOT, "%-44s %7.1f s%s", what, s, ok ? "" : "  (failed)"));
-            info(String.format(Locale.ROOT, "%s: %s in %.1f s", what, ok ? "done" : "failed", s));
+            timings.add(String.format(Locale.ROOT, "%-44s %7.1f s%s", what, s, outcome.equals("done") ? "" : "  (" + outcome + ")"));
+            info(String.format(Locale.ROOT, "%s: %s in %.1f s", what, outcome, s));
         }
     }
 

@@ -3,24 +3,18 @@
 //SOURCES ScriptRunner.java
 //SOURCES Yaml.java
 
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.stream.Stream;
 
 /**
  * What a lifecycle run leaves behind that a check looks at, with the run's own eyes rather
- * than its word: the env Secret's decoded data, migration Jobs still running, and Helm values
- * files left in the temp folder.
+ * than its word: the env Secret's decoded data and migration Jobs still running (files left
+ * behind: SecretMarker.writtenUnder).
  */
 final class ReleaseTraces {
     private final Kube kube;
@@ -62,15 +56,6 @@ final class ReleaseTraces {
             var lines = (r.out() + "\n" + r.err()).strip().lines().toList();
             Report.fail("no migration Job ran in %s (%s); the script said: %s", namespace, e.getMessage(),
                     String.join(" | ", lines.subList(Math.max(0, lines.size() - 6), lines.size())));
-        }
-    }
-
-    /** The names of the deployed-values files in the temp folder. */
-    static Set<String> tempValuesFiles() {
-        try (Stream<Path> s = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
-            return new HashSet<>(s.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("trevor-deployed-values")).toList());
-        } catch (IOException e) {
-            return new HashSet<>();
         }
     }
 }

@@ -12,10 +12,11 @@ import java.util.regex.Pattern;
 
 /**
  * Named checks and their outcome: one line per check as it finishes, a closing
- * "N passed, M failed" line, and JUnit XML for CI systems.
+ * "N passed, M failed" line, and JUnit XML for CI systems. Only a check that asserted
+ * something and found it true is a PASS: a step that merely shows what happens is INFO.
  */
 final class Report {
-    enum Status { PASS, FAIL, SKIP }
+    enum Status { PASS, FAIL, SKIP, INFO }
 
     record Result(String name, Status status, String detail, String context, long millis) {}
 
@@ -27,6 +28,14 @@ final class Report {
     /** Thrown by a check body that cannot run here; counted as skipped, never as passed. */
     static final class Skipped extends RuntimeException {
         Skipped(String why) { super(why); }
+    }
+
+    /**
+     * Thrown by a step that shows what happens without asserting anything (e.g. what a
+     * simulation cannot see): reported as INFO with what it saw, never counted as passed.
+     */
+    static final class Info extends RuntimeException {
+        Info(String saw) { super(saw); }
     }
 
     interface Body { void run() throws Exception; }
@@ -68,6 +77,9 @@ final class Report {
             detail = e.getMessage();
         } catch (Skipped e) {
             status = Status.SKIP;
+            detail = e.getMessage();
+        } catch (Info e) {
+            status = Status.INFO;
             detail = e.getMessage();
         } catch (Exception | Error e) {
             // A broken check body counts as a failure of that check, not as a crash of the run.
@@ -116,10 +128,11 @@ final class Report {
         return 1;
     }
 
-    /** The closing line every CI reads: "N passed, M failed" (", K skipped" when any). */
+    /** The closing line every CI reads: "N passed, M failed" (", K skipped" and ", J info" when any). */
     String summary() {
         String s = count(Status.PASS) + " passed, " + count(Status.FAIL) + " failed";
-        return count(Status.SKIP) > 0 ? s + ", " + count(Status.SKIP) + " skipped" : s;
+        if (count(Status.SKIP) > 0) s += ", " + count(Status.SKIP) + " skipped";
+        return count(Status.INFO) > 0 ? s + ", " + count(Status.INFO) + " info" : s;
     }
 
     /**
@@ -147,8 +160,9 @@ final class Report {
 
     void writeJunit(Path file, long totalMillis) throws IOException {
         var x = new StringBuilder("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+        // JUnit XML knows no "info": an INFO step is written as skipped (type="info"), so no CI counts it as passed.
         x.append(String.format(Locale.ROOT, "<testsuite name=\"%s\" tests=\"%d\" failures=\"%d\" skipped=\"%d\" time=\"%.3f\">%n",
-                esc(suite), results.size(), count(Status.FAIL), count(Status.SKIP), totalMillis / 1000.0));
+                esc(suite), results.size(), count(Status.FAIL), count(Status.SKIP) + count(Status.INFO), totalMillis / 1000.0));
         for (var r : results) {
             x.append(String.format(Locale.ROOT, "  <testcase classname=\"%s\" name=\"%s\" time=\"%.3f\"", esc(suite), esc(r.name()), r.millis() / 1000.0));
             switch (r.status()) {
@@ -157,6 +171,7 @@ final class Report {
                         .append(esc(r.detail() + (r.context() == null ? "" : "\nvalues: " + r.context())))
                         .append("</failure>\n  </testcase>\n");
                 case SKIP -> x.append(">\n    <skipped message=\"").append(esc(r.detail())).append("\"/>\n  </testcase>\n");
+                case INFO -> x.append(">\n    <skipped type=\"info\" message=\"INFO: ").append(esc(r.detail())).append("\"/>\n  </testcase>\n");
             }
         }
         x.append("</testsuite>\n");

@@ -49,6 +49,29 @@ class ReportTest {
     }
 
     @Test
+    void aStepThatShowsWithoutAssertingIsInfoNeverPass(@TempDir Path tmp) throws Exception {
+        var r = report(null, false);
+        r.check("asserts", null, () -> Report.expect(true, "never shown"));
+        r.check("kwok cannot see a missing /tmp mount", "ctx", () -> {
+            throw new Report.Info("the defective chart installed on simulated nodes");
+        });
+        assertEquals(1, r.count(Report.Status.PASS), "only the step that asserted counts as passed");
+        assertEquals(1, r.count(Report.Status.INFO));
+        assertFalse(r.failed());
+        assertEquals("1 passed, 0 failed, 1 info", r.summary());
+        assertEquals(List.of("PASS  asserts",
+                "INFO  kwok cannot see a missing /tmp mount — the defective chart installed on simulated nodes"), lines());
+        Path file = tmp.resolve("r.xml");
+        r.writeJunit(file, 1);
+        var doc = DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(file.toFile());
+        assertEquals("1", doc.getDocumentElement().getAttribute("skipped"), "JUnit readers must not count the INFO step as passed");
+        var info = (Element) doc.getElementsByTagName("testcase").item(1);
+        var skipped = (Element) info.getElementsByTagName("skipped").item(0);
+        assertEquals("info", skipped.getAttribute("type"));
+        assertTrue(skipped.getAttribute("message").startsWith("INFO: the defective chart installed"), skipped.getAttribute("message"));
+    }
+
+    @Test
     void consoleLines() {
         var r = report(null, false);
         r.check("renders", "-f values/dev.yaml", () -> {});

@@ -1,0 +1,293 @@
+///usr/bin/env jbang "$0" "$@" ; exit $?
+//JAVA 17+
+//JAVA_OPTIONS -XX:+UseSerialGC -XX:TieredStopAtLevel=1
+//DEPS info.picocli:picocli:4.7.7
+//SOURCES lib/Cli.java
+//SOURCES lib/ClusterChecks.java
+//SOURCES lib/Dirs.java
+//SOURCES lib/Exec.java
+//SOURCES lib/Helm.java
+//SOURCES lib/HelmOptions.java
+//SOURCES lib/Installer.java
+//SOURCES lib/Kube.java
+//SOURCES lib/LiveChecks.java
+//SOURCES lib/LiveDefects.java
+//SOURCES lib/Progress.java
+//SOURCES lib/Release.java
+//SOURCES lib/Repo.java
+//SOURCES lib/Report.java
+//SOURCES lib/ScriptDefects.java
+//SOURCES lib/ScriptRunner.java
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.regex.Pattern;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "defects", mixinStandardHelpOptions = true, versionProvider = Cli.Version.class, sortOptions = false,
+        description = "Every live check can fail, and does: on a kwok cluster of its own, prod-like releases are broken on purpose "
+                + "(objects deleted or edited by hand, a hook Job left running, a stuck rollout, a failed and a pending revision), and "
+                + "status.java must print a FAIL line naming exactly the checks each state breaks, while the others still pass.",
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:every defect was caught by name", "1:a check passed that should have failed, or another check failed",
+                "2:bad option or missing tool"})
+public class defects implements Callable<Integer> {
+    @Mixin HelmOptions helmOptions;
+
+    @Option(names = "--name", defaultValue = "trevor-defects", description = "kwok cluster name (default: ${DEFAULT-VALUE}).")
+    String name;
+
+    @Option(names = "--junit", paramLabel = "FILE", description = "Also write the results as JUnit XML to FILE.")
+    Path junit;
+
+    @Option(names = "--diagnostics", paramLabel = "DIR", description = "Where a failure's diagnostics go (default: build/defects-diagnostics).")
+    Path diagnostics;
+
+    @Option(names = "--only", paramLabel = "PATTERN", description = "Report only the checks matching this regular expression.")
+    String only;
+
+    @Option(names = "--scripts-from", paramLabel = "DIR", description = "Run status.java of another checkout (to see whether its checks catch these states).")
+    Path scriptsFrom;
+
+    @Option(names = "--part", paramLabel = "PART", split = ",", defaultValue = "live,safety",
+            description = "live (status.java's checks against broken releases), safety (safety.java's cases against scripts with guards "
+                    + "taken out); default: ${DEFAULT-VALUE}.")
+    List<String> parts;
+
+    private static final Pattern LINE = Pattern.compile("^(PASS|FAIL|SKIP|INFO)  (.+?)(?: — .*)?$");
+
+    public static void main(String[] args) { System.exit(Cli.execute(new defects(), args)); }
+
+    @Override
+    public Integer call() throws Exception {
+        long t0 = System.nanoTime();
+        Path repo = Repo.root();
+        if (repo == null) {
+            System.err.println("defects: run me from inside the trevor repository");
+            return 2;
+        }
+        Path scripts = (scriptsFrom != null ? scriptsFrom : repo).toAbsolutePath().normalize();
+        Path diagDir = (diagnostics != null ? diagnostics : repo.resolve("build/defects-diagnostics")).toAbsolutePath();
+        var progress = new Progress("defects", System.out);
+        Helm helm = helmOptions.resolve(progress::info);
+        var report = new Report("defects (helm " + helm.major + ")", System.out, only, false);
+        Path work = Files.createTempDirectory("trevor-defects");
+        Path kubeconfig = work.resolve("kubeconfig");
+        Files.writeString(kubeconfig, "");
+        for (String part : parts) {
+            if (!List.of("live", "safety").contains(part)) {
+                System.err.println("defects: unknown --part '" + part + "'; parts are live, safety");
+                return 2;
+            }
+        }
+        var runner = new ScriptRunner(repo, scripts);
+        try {
+            if (parts.contains("live")) {
+                var checks = new ClusterChecks("defects", List.of(name), report, progress, diagDir, runner::transcript);
+                try {
+                    var kube = checks.up(repo, kubeconfig);
+                    new Live(repo, helm, kube, kubeconfig, runner, checks, progress).run();
+                } finally {
+                    checks.down();
+                }
+            }
+            if (parts.contains("safety")) new Safety(repo, scripts, work, report, progress, diagDir.resolve("safety")).run();
+        } finally {
+            Dirs.deleteTree(work);
+        }
+        progress.printTimings();
+        if (junit != null) report.writeJunit(junit, (System.nanoTime() - t0) / 1_000_000);
+        System.out.printf("defects: total %.1f s%n", (System.nanoTime() - t0) / 1e9);
+        System.out.println(report.summary());
+        return report.failed() ? 1 : 0;
+    }
+
+    /** The live checks of status.java against the states of LiveDefects, one release per group, the groups side by side. */
+    private final class Live {
+        private final Path repo;
+        private final Helm helm;
+        private final Kube kube;
+        private final Path kubeconfig;
+        private final ScriptRunner runner;
+        private final ClusterChecks checks;
+        private final Progress progress;
+        private final LiveDefects defects;
+
+        Live(Path repo, Helm helm, Kube kube, Path kubeconfig, ScriptRunner runner, ClusterChecks checks, Progress progress) {
+            this.repo = repo;
+            this.helm = helm;
+            this.kube = kube;
+            this.kubeconfig = kubeconfig;
+            this.runner = runner;
+            this.checks = checks;
+            this.progress = progress;
+            this.defects = new LiveDefects(repo);
+        }
+
+        /** What happened to one group: status before the states, the states made (or why not), status after. */
+        record Outcome(Exec.Result before, Throwable broke, Exec.Result after) {}
+
+        void run() {
+            checks.check("live: every live check of status.java has a state here that must make it fail", () -> {
+                var none = defects.uncovered();
+                Report.expect(none.isEmpty(), "no state fails: %s", none);
+            });
+            var groups = defects.groups();
+            // Side by side: most of each group's time is status waiting for what will not come (pods, endpoints, a PDB's count).
+            var runs = groups.stream().map(g -> CompletableFuture.supplyAsync(() -> breakAndLook(g))).toList();
+            var outcomes = runs.stream().map(CompletableFuture::join).toList();
+            for (int i = 0; i < groups.size(); i++) report(groups.get(i), outcomes.get(i));
+        }
+
+        private Release release(String namespace) {
+            return new Release(helm, kube, "trevor", namespace, repo.resolve("helm/trevor"));
+        }
+
+        private Outcome breakAndLook(LiveDefects.Group g) {
+            var rel = release(g.namespace());
+            try {
+                Installer.install(rel, defects.installOptions(), progress);
+            } catch (RuntimeException e) {
+                return new Outcome(null, e, null);
+            }
+            var before = status(g.namespace());
+            try {
+                progress.step(g.namespace() + ": " + g.what(), () -> {
+                    try {
+                        g.breaker().apply(rel, progress);
+                    } catch (RuntimeException e) {
+                        throw e;
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                });
+            } catch (RuntimeException e) {
+                return new Outcome(before, e, null);
+            }
+            return new Outcome(before, null, status(g.namespace()));
+        }
+
+        private Exec.Result status(String namespace) {
+            var args = new ArrayList<>(List.of("--kubeconfig", kubeconfig.toString(), "--context", kube.context, "-n", namespace));
+            args.addAll(helmOptions.args());
+            return runner.run("status.java", args);
+        }
+
+        private void report(LiveDefects.Group g, Outcome o) {
+            String ns = g.namespace();
+            checks.check("live: status passes on the untouched prod-like release in " + ns, () -> {
+                Report.expect(o.before() != null, "the install failed: %s", o.broke() == null ? "" : Exec.rootMessage(o.broke()));
+                var failed = lines(o.before()).entrySet().stream().filter(e -> e.getValue().equals("FAIL")).map(Map.Entry::getKey).toList();
+                Report.expect(o.before().exit() == 0 && failed.isEmpty(), "exit %d, failing %s: %s", o.before().exit(), failed, tail(o.before()));
+            });
+            checks.check("live: " + ns + ": made " + g.what(), () -> {
+                Report.expect(o.broke() == null, "%s", o.broke() == null ? "" : Exec.rootMessage(o.broke()));
+            });
+            var seen = o.after() == null ? Map.<String, String>of() : lines(o.after());
+            for (var d : g.defects()) {
+                checks.check("live: '" + d.check() + "' fails by name when " + d.state(), () -> {
+                    Report.expect(o.after() != null, "the state was not made");
+                    Report.expect("FAIL".equals(seen.get(d.check())) && o.after().exit() == 1, "status said %s for it (exit %d): %s",
+                            seen.getOrDefault(d.check(), "nothing"), o.after().exit(), tail(o.after()));
+                });
+            }
+            checks.check("live: " + ns + ": exactly " + g.failing().size() + " live checks fail, the others still pass", () -> {
+                Report.expect(o.after() != null, "the state was not made");
+                var wrong = new ArrayList<String>();
+                for (String c : LiveChecks.NAMES) {
+                    String st = seen.getOrDefault(c, "missing");
+                    boolean mustFail = g.failing().contains(c);
+                    if (mustFail != st.equals("FAIL") || st.equals("missing")) wrong.add(st + " " + c);
+                }
+                Report.expect(wrong.isEmpty(), "expected to fail: %s; wrong: %s", g.failing(), wrong);
+            });
+        }
+
+        /** status's verdict per check name. */
+        private Map<String, String> lines(Exec.Result r) {
+            var out = new LinkedHashMap<String, String>();
+            for (String l : r.out().split("\n")) {
+                var m = LINE.matcher(l.strip());
+                if (m.matches()) out.put(m.group(2).strip(), m.group(1));
+            }
+            return out;
+        }
+
+        private String tail(Exec.Result r) {
+            var lines = (r.out() + "\n" + r.err()).strip().lines().toList();
+            return String.join(" | ", lines.subList(Math.max(0, lines.size() - 14), lines.size()));
+        }
+    }
+
+    /**
+     * safety.java's cases against a copy of the scripts with their guards taken out, in one
+     * run (the guards do not interact): each case that names the guarded behaviour must fail.
+     */
+    private final class Safety {
+        private final Path repo;
+        private final Path checkout;
+        private final Path work;
+        private final Report report;
+        private final Progress progress;
+        private final Path diagDir;
+
+        Safety(Path repo, Path checkout, Path work, Report report, Progress progress, Path diagDir) {
+            this.repo = repo;
+            this.checkout = checkout;
+            this.work = work;
+            this.report = report;
+            this.progress = progress;
+            this.diagDir = diagDir;
+        }
+
+        void run() throws java.io.IOException {
+            var guards = ScriptDefects.safetyGuards();
+            Path copy;
+            try {
+                copy = ScriptDefects.copyWithout(checkout, work.resolve("without-guards"), guards);
+            } catch (Report.Failure e) {
+                report.check("safety: a copy of the scripts with the guards taken out", null, () -> { throw e; });
+                return;
+            }
+            // The cases the guards break, and row 8's first two, on which "rows 8, 13" builds.
+            var only = new ArrayList<String>();
+            guards.forEach(g -> only.add(Pattern.quote(g.mustFail())));
+            only.add("^row 8: ");
+            var cmd = new ArrayList<>(List.of(repo.resolve("jbang").toString(), repo.resolve("scripts/safety.java").toString(),
+                    "--name", name + "-safety", "--scripts-from", copy.toString(), "--only", String.join("|", only),
+                    "--diagnostics", diagDir.toString()));
+            cmd.addAll(helmOptions.args());
+            var t0 = java.time.Instant.now();
+            var r = progress.step("safety.java on the scripts without their guards (" + guards.size() + " guards)",
+                    () -> Exec.run(cmd, repo, Map.of(), java.time.Duration.ofMinutes(40), line -> System.out.println("  | " + line)));
+            removeDefectFiles(t0);
+            var seen = new LinkedHashMap<String, String>();
+            for (String l : r.out().split("\n")) {
+                var m = LINE.matcher(l.strip());
+                if (m.matches()) seen.put(m.group(2).strip(), l.strip());
+            }
+            for (var g : guards) {
+                report.check("safety: '" + g.mustFail() + "' fails by name when " + g.what(), null, () -> {
+                    String line = seen.getOrDefault(g.mustFail(), "nothing");
+                    Report.expect(line.startsWith("FAIL") && line.contains(g.says()), "expected FAIL saying '%s'; safety.java said (exit %d): %s",
+                            g.says(), r.exit(), line);
+                });
+            }
+        }
+
+        /** The temp files the Secrets defect wrote (they hold the run's throwaway secret values). */
+        private void removeDefectFiles(java.time.Instant since) throws java.io.IOException {
+            try (var files = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
+                for (Path f : files.filter(f -> f.getFileName().toString().startsWith("trevor-defect-secret-")).toList()) Files.deleteIfExists(f);
+            }
+        }
+    }
+}
