@@ -59,7 +59,8 @@ Usage: include "trevor.labels" (dict "ctx" $ "component" "api" ["extraLabels" .V
 {{- $_ := set $labels $k (toString $v) }}
 {{- end }}
 {{- $_ := set $labels "helm.sh/chart" (include "trevor.chart" .ctx) }}
-{{- $_ = set $labels "app.kubernetes.io/version" (.ctx.Values.image.tag | default .ctx.Chart.AppVersion | trunc 63 | trimSuffix "-") }}
+{{- /* An image tag may start with "_" or end in "." or "_"; a label value may not. */}}
+{{- $_ = set $labels "app.kubernetes.io/version" (.ctx.Values.image.tag | default .ctx.Chart.AppVersion | trunc 63 | trimAll "-_.") }}
 {{- $_ = set $labels "app.kubernetes.io/managed-by" .ctx.Release.Service }}
 {{- $_ = set $labels "app.kubernetes.io/part-of" "trevor" }}
 {{- toYaml (merge $labels (.extraLabels | default dict) (.ctx.Values.commonLabels | default dict)) }}
@@ -237,6 +238,8 @@ Usage: include "trevor.pdbProblem" (dict "name" "api" "min" 3 "minKey" "replicaC
 {{- $v := toString .pdb.maxUnavailable }}
 {{- if eq (trimSuffix "%" $v | int) 0 }}
 {{- printf "%s.maxUnavailable (%s) lets no %s pod be evicted, %s: raise it, or set %s.enabled=false" .key $v .name $stuck .key }}
+{{- else if and (hasSuffix "%" $v) (gt (trimSuffix "%" $v | int) 100) }}
+{{- printf "%s.maxUnavailable (%s) is above 100%%: Kubernetes refuses it; use 100%% or less" .key $v }}
 {{- end }}
 {{- else }}
 {{- $v := toString .pdb.minAvailable }}
@@ -262,6 +265,21 @@ Milliseconds in a Prometheus duration ("1h30m", "90s", "500ms"; the schema holds
 {{- $total = add $total (mul (trimSuffix $u . | int64) (get $unit $u)) }}
 {{- end }}
 {{- $total }}
+{{- end }}
+
+{{- /*
+A Kubernetes quantity ("100m", "0.5", "64Mi", "1e3") as a float, to compare requests with
+limits (the schema holds the format). Binary and decimal suffixes as resource.Quantity has them.
+*/}}
+{{- define "trevor.quantity" -}}
+{{- $s := toString . }}
+{{- $suffix := regexFind "(m|k|Ki|Mi|Gi|Ti|Pi|Ei|M|G|T|P|E|e[0-9]+)$" $s }}
+{{- $factor := get (dict "" 1.0 "m" 0.001 "k" 1e3 "M" 1e6 "G" 1e9 "T" 1e12 "P" 1e15 "E" 1e18 "Ki" 1024.0 "Mi" 1048576.0 "Gi" 1073741824.0 "Ti" 1099511627776.0 "Pi" 1125899906842624.0 "Ei" 1152921504606846976.0) $suffix }}
+{{- if hasPrefix "e" $suffix }}
+{{- $factor = 1.0 }}
+{{- range until (trimPrefix "e" $suffix | int) }}{{ $factor = mulf $factor 10 }}{{ end }}
+{{- end }}
+{{- mulf (trimSuffix $suffix $s | float64) $factor }}
 {{- end }}
 
 {{/* Egress to the cluster DNS, which every pod needs to resolve a Service name. */}}
