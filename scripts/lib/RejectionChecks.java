@@ -86,6 +86,21 @@ final class RejectionChecks extends ChartGroup {
         reject("fail-scrape-timeout", "a ServiceMonitor scrapeTimeout longer than its interval (the Prometheus Operator refuses it)",
                 List.of("metrics.serviceMonitor.scrapeTimeout", "metrics.serviceMonitor.interval"), "metrics.serviceMonitor.enabled=true",
                 "metrics.serviceMonitor.interval=1m", "metrics.serviceMonitor.scrapeTimeout=61s");
+        // What the API server refuses, found by properties.java: refused by helm first, naming the value.
+        reject("schema", "a label value Kubernetes refuses (commonLabels.team=a b)", List.of("commonLabels", "team"), "commonLabels.team=a b");
+        reject("schema", "an ingress host that is an IP address", List.of("ingress.hosts.0.host"), "ingress.enabled=true",
+                "ingress.hosts[0].host=10.0.0.1", "ingress.hosts[0].paths[0].path=/");
+        reject("fail-request-above-limit", "a CPU request above its limit", List.of("resources.requests.cpu", "resources.limits.cpu"),
+                "resources.requests.cpu=2", "resources.limits.cpu=1");
+        reject("fail-min-domains", "minDomains with whenUnsatisfiable ScheduleAnyway", List.of("topologySpreadConstraints[0].minDomains", "ScheduleAnyway"),
+                "--set-json topologySpreadConstraints=[{\"topologyKey\":\"kubernetes.io/hostname\",\"whenUnsatisfiable\":\"ScheduleAnyway\",\"maxSkew\":1,\"minDomains\":2}]");
+        reject("fail-volume-tmp", "an extra volume named tmp, like the chart's own", List.of("extraVolumes[0]", "tmp"),
+                "--set-json extraVolumes=[{\"name\":\"tmp\",\"emptyDir\":{}}]");
+        reject("fail-extra-env-twice", "extraEnv repeating a variable the chart sets (HOME)", List.of("extraEnv[0]", "HOME"),
+                "--set-json extraEnv=[{\"name\":\"HOME\",\"value\":\"/x\"}]");
+        reject("fail-rolling-zero", "a rolling update with maxSurge and maxUnavailable both 0",
+                List.of("strategy.rollingUpdate.maxSurge", "strategy.rollingUpdate.maxUnavailable"), "strategy.rollingUpdate.maxSurge=0",
+                "strategy.rollingUpdate.maxUnavailable=0");
         // validate.yaml collects every problem before it fails: one refusal names them all.
         rejections.add(new Rejection("fail-several", "several bad values at once, every one named in one error",
                 new Helm.Values(List.of(), List.of("migrations.enabled=true", "migrations.hookEnabled=true", "preStopSleepSeconds=30",
