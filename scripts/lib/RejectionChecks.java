@@ -12,8 +12,12 @@ import java.util.List;
  * render stops at the first failure).
  */
 final class RejectionChecks extends ChartGroup {
-    /** Values the schema or the templates must refuse, and words the refusal must contain. */
-    record Rejection(String refusedBy, String name, Helm.Values values, List<String> mustName) {}
+    /**
+     * Values the schema or the templates must refuse, and the words the refusal must contain:
+     * each group of words on one line of it. With several groups (several bad values at once),
+     * problems is how many the one refusal must say it lists.
+     */
+    record Rejection(String refusedBy, String name, Helm.Values values, List<List<String>> mustName, int problems) {}
 
     private final List<Rejection> rejections = new ArrayList<>();
 
@@ -79,10 +83,39 @@ final class RejectionChecks extends ChartGroup {
                 "worker.autoscaling.enabled=true", "worker.autoscaling.minReplicas=5", "worker.autoscaling.maxReplicas=2");
         reject("fail-autoscaling", "autoscaling.minReplicas above maxReplicas", List.of("autoscaling.minReplicas", "autoscaling.maxReplicas"),
                 "autoscaling.enabled=true", "autoscaling.minReplicas=5", "autoscaling.maxReplicas=2");
+        reject("fail-scrape-timeout", "a ServiceMonitor scrapeTimeout longer than its interval (the Prometheus Operator refuses it)",
+                List.of("metrics.serviceMonitor.scrapeTimeout", "metrics.serviceMonitor.interval"), "metrics.serviceMonitor.enabled=true",
+                "metrics.serviceMonitor.interval=1m", "metrics.serviceMonitor.scrapeTimeout=61s");
+        // What the API server refuses, found by properties.java: refused by helm first, naming the value.
+        reject("schema", "a label value Kubernetes refuses (commonLabels.team=a b)", List.of("commonLabels", "team"), "commonLabels.team=a b");
+        reject("schema", "an ingress host that is an IP address", List.of("ingress.hosts.0.host"), "ingress.enabled=true",
+                "ingress.hosts[0].host=10.0.0.1", "ingress.hosts[0].paths[0].path=/");
+        reject("fail-request-above-limit", "a CPU request above its limit", List.of("resources.requests.cpu", "resources.limits.cpu"),
+                "resources.requests.cpu=2", "resources.limits.cpu=1");
+        reject("fail-min-domains", "minDomains with whenUnsatisfiable ScheduleAnyway", List.of("topologySpreadConstraints[0].minDomains", "ScheduleAnyway"),
+                "--set-json topologySpreadConstraints=[{\"topologyKey\":\"kubernetes.io/hostname\",\"whenUnsatisfiable\":\"ScheduleAnyway\",\"maxSkew\":1,\"minDomains\":2}]");
+        reject("fail-volume-tmp", "an extra volume named tmp, like the chart's own", List.of("extraVolumes[0]", "tmp"),
+                "--set-json extraVolumes=[{\"name\":\"tmp\",\"emptyDir\":{}}]");
+        reject("fail-extra-env-twice", "extraEnv repeating a variable the chart sets (HOME)", List.of("extraEnv[0]", "HOME"),
+                "--set-json extraEnv=[{\"name\":\"HOME\",\"value\":\"/x\"}]");
+        reject("fail-rolling-zero", "a rolling update with maxSurge and maxUnavailable both 0",
+                List.of("strategy.rollingUpdate.maxSurge", "strategy.rollingUpdate.maxUnavailable"), "strategy.rollingUpdate.maxSurge=0",
+                "strategy.rollingUpdate.maxUnavailable=0");
+        // validate.yaml collects every problem before it fails: one refusal names them all.
+        rejections.add(new Rejection("fail-several", "several bad values at once, every one named in one error",
+                new Helm.Values(List.of(), List.of("migrations.enabled=true", "migrations.hookEnabled=true", "preStopSleepSeconds=30",
+                        "terminationGracePeriodSeconds=30", "replicaCount=3", "podDisruptionBudget.maxUnavailable=0",
+                        "autoscaling.enabled=true", "autoscaling.minReplicas=5", "autoscaling.maxReplicas=2",
+                        "--set-json worker.sidecars=[{\"name\":\"migrate\",\"image\":\"x\"}]")),
+                List.of(List.of("migrations.enabled", "migrations.hookEnabled"),
+                        List.of("preStopSleepSeconds", "terminationGracePeriodSeconds"),
+                        List.of("podDisruptionBudget.maxUnavailable"),
+                        List.of("autoscaling.minReplicas", "autoscaling.maxReplicas"),
+                        List.of("worker.sidecars", "migrate")), 5));
     }
 
     private void reject(String refusedBy, String what, List<String> mustName, String... sets) {
-        rejections.add(new Rejection(refusedBy, what, new Helm.Values(List.of(), List.of(sets)), mustName));
+        rejections.add(new Rejection(refusedBy, what, new Helm.Values(List.of(), List.of(sets)), List.of(mustName), 0));
     }
 
     void define() {
@@ -91,8 +124,14 @@ final class RejectionChecks extends ChartGroup {
             suite.runner.check("rejects " + rej.name(), rej.values().describe(), () -> {
                 var v = refusal.verdict();
                 Report.expect(v.refused(), "expected helm to refuse these values, it rendered them");
-                Report.expect(v.lines().stream().map(l -> l.replace('/', '.')).anyMatch(l -> rej.mustName().stream().allMatch(l::contains)),
-                        "no line of the error names %s: %s", String.join(" and ", rej.mustName()), oneLine(v.said()));
+                for (var words : rej.mustName()) {
+                    Report.expect(v.lines().stream().map(l -> l.replace('/', '.')).anyMatch(l -> words.stream().allMatch(l::contains)),
+                            "no line of the error names %s: %s", String.join(" and ", words), oneLine(v.said()));
+                }
+                if (rej.problems() > 0) {
+                    String count = "trevor: " + rej.problems() + " problems in the values:";
+                    Report.expect(v.said().contains(count), "expected one error that says \"%s\": %s", count, oneLine(v.said()));
+                }
             }, refusal.input());
         }
     }

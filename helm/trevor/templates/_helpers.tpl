@@ -59,7 +59,8 @@ Usage: include "trevor.labels" (dict "ctx" $ "component" "api" ["extraLabels" .V
 {{- $_ := set $labels $k (toString $v) }}
 {{- end }}
 {{- $_ := set $labels "helm.sh/chart" (include "trevor.chart" .ctx) }}
-{{- $_ = set $labels "app.kubernetes.io/version" (.ctx.Values.image.tag | default .ctx.Chart.AppVersion | trunc 63 | trimSuffix "-") }}
+{{- /* An image tag may start with "_" or end in "." or "_"; a label value may not. */}}
+{{- $_ = set $labels "app.kubernetes.io/version" (.ctx.Values.image.tag | default .ctx.Chart.AppVersion | trunc 63 | trimAll "-_.") }}
 {{- $_ = set $labels "app.kubernetes.io/managed-by" .ctx.Release.Service }}
 {{- $_ = set $labels "app.kubernetes.io/part-of" "trevor" }}
 {{- toYaml (merge $labels (.extraLabels | default dict) (.ctx.Values.commonLabels | default dict)) }}
@@ -220,69 +221,65 @@ topologySpreadConstraints:
 {{- end }}
 {{- end }}
 
-{{/* Refuse value combinations that the schema cannot express. */}}
-{{- define "trevor.validate" -}}
-{{- if and .Values.migrations.enabled .Values.migrations.hookEnabled }}
-{{- fail "values: migrations.enabled (init container) and migrations.hookEnabled (hook Job) are both true; set one of them to false" }}
-{{- end }}
-{{- if and .Values.migrations.hookEnabled (not (has "before-hook-creation" (splitList "," .Values.migrations.hookDeletePolicy))) }}
-{{- fail (printf "values: migrations.hookDeletePolicy (%s) lacks before-hook-creation: a Job left by the previous run would make the next install/upgrade fail with \"already exists\"" .Values.migrations.hookDeletePolicy) }}
-{{- end }}
-{{- if and .Values.preStopSleepSeconds (ge (int .Values.preStopSleepSeconds) (int .Values.terminationGracePeriodSeconds)) }}
-{{- fail (printf "values: preStopSleepSeconds (%d) must be below terminationGracePeriodSeconds (%d): the pod would be killed before uvicorn could finish its requests" (int .Values.preStopSleepSeconds) (int .Values.terminationGracePeriodSeconds)) }}
-{{- end }}
-{{- range $key, $list := dict "sidecars" .Values.sidecars "extraInitContainers" .Values.extraInitContainers "worker.sidecars" .Values.worker.sidecars "worker.extraInitContainers" .Values.worker.extraInitContainers }}
-{{- range $list }}
-{{- if has .name (list "trevor" "worker" "migrate") }}
-{{- fail (printf "values: %s has a container named %q, which the chart's own container uses; rename it" $key .name) }}
-{{- end }}
-{{- end }}
-{{- end }}
-{{- if and .Values.metrics.scrapeAnnotations .Values.metrics.serviceMonitor.enabled }}
-{{- fail "values: metrics.scrapeAnnotations and metrics.serviceMonitor.enabled are both true: Prometheus would scrape every API pod twice; choose one" }}
-{{- end }}
-{{- range $key, $a := dict "autoscaling" .Values.autoscaling "worker.autoscaling" .Values.worker.autoscaling }}
-{{- if and $a.enabled (gt (int $a.minReplicas) (int $a.maxReplicas)) }}
-{{- fail (printf "values: %s.minReplicas (%d) is greater than %s.maxReplicas (%d)" $key (int $a.minReplicas) $key (int $a.maxReplicas)) }}
-{{- end }}
-{{- if and $a.enabled (not (or $a.targetCPUUtilizationPercentage $a.targetMemoryUtilizationPercentage)) }}
-{{- fail (printf "values: %s.enabled needs %s.targetCPUUtilizationPercentage or %s.targetMemoryUtilizationPercentage" $key $key $key) }}
-{{- end }}
-{{- end }}
-{{- range $i, $h := .Values.ingress.hosts }}
-{{- if and $.Values.ingress.enabled (not $h.paths) }}
-{{- fail (printf "values: ingress.hosts[%d] (%s) has no paths" $i $h.host) }}
-{{- end }}
-{{- end }}
-{{- end }}
-
 {{- /*
-Refuse a PDB that lets no pod of its component be evicted at the component's lowest
-replica count (n). Kubernetes rounds percentages up: minAvailable p% keeps ceil(p·n/100)
-pods, which is all of them when p·n > 100·(n-1); maxUnavailable p% lets ceil(p·n/100) go,
-which is none only when p is 0.
-Usage: include "trevor.validatePdb" (dict "name" "api" "min" 3 "minKey" "replicaCount"
+The problem with a PDB that lets no pod of its component be evicted at the component's lowest
+replica count (n), or nothing when it lets one go. Kubernetes rounds percentages up:
+minAvailable p% keeps ceil(p·n/100) pods, which is all of them when p·n > 100·(n-1);
+maxUnavailable p% lets ceil(p·n/100) go, which is none only when p is 0.
+validate.yaml collects it with the chart's other problems.
+Usage: include "trevor.pdbProblem" (dict "name" "api" "min" 3 "minKey" "replicaCount"
        "key" "podDisruptionBudget" "pdb" .Values.podDisruptionBudget)
 */}}
-{{- define "trevor.validatePdb" -}}
+{{- define "trevor.pdbProblem" -}}
 {{- $n := .min | int }}
 {{- $stuck := "so node drains and cluster upgrades would wait forever" }}
 {{- $lower := printf "lower it, use %s.maxUnavailable instead, or set %s.enabled=false" .key .key }}
 {{- if not (kindIs "invalid" .pdb.maxUnavailable) }}
 {{- $v := toString .pdb.maxUnavailable }}
 {{- if eq (trimSuffix "%" $v | int) 0 }}
-{{- fail (printf "values: %s.maxUnavailable (%s) lets no %s pod be evicted, %s: raise it, or set %s.enabled=false" .key $v .name $stuck .key) }}
+{{- printf "%s.maxUnavailable (%s) lets no %s pod be evicted, %s: raise it, or set %s.enabled=false" .key $v .name $stuck .key }}
+{{- else if and (hasSuffix "%" $v) (gt (trimSuffix "%" $v | int) 100) }}
+{{- printf "%s.maxUnavailable (%s) is above 100%%: Kubernetes refuses it; use 100%% or less" .key $v }}
 {{- end }}
 {{- else }}
 {{- $v := toString .pdb.minAvailable }}
 {{- if hasSuffix "%" $v }}
 {{- if gt (mul (trimSuffix "%" $v | int) $n) (mul 100 (sub $n 1)) }}
-{{- fail (printf "values: %s.minAvailable (%s of %s %d, rounded up) keeps every %s pod, %s: %s" .key $v .minKey $n .name $stuck $lower) }}
+{{- printf "%s.minAvailable (%s of %s %d, rounded up) keeps every %s pod, %s: %s" .key $v .minKey $n .name $stuck $lower }}
 {{- end }}
 {{- else if ge ($v | int) $n }}
-{{- fail (printf "values: %s.minAvailable (%s) is not below %s (%d): no %s pod could be evicted, %s: %s" .key $v .minKey $n .name $stuck $lower) }}
+{{- printf "%s.minAvailable (%s) is not below %s (%d): no %s pod could be evicted, %s: %s" .key $v .minKey $n .name $stuck $lower }}
 {{- end }}
 {{- end }}
+{{- end }}
+
+{{- /*
+Milliseconds in a Prometheus duration ("1h30m", "90s", "500ms"; the schema holds the format).
+"ms" is tried before "m" so that 500ms is not read as 500 minutes.
+*/}}
+{{- define "trevor.durationMs" -}}
+{{- $unit := dict "ms" 1 "s" 1000 "m" 60000 "h" 3600000 "d" 86400000 "w" 604800000 "y" 31536000000 }}
+{{- $total := 0 }}
+{{- range regexFindAll "[0-9]+(ms|[ywdhms])" (toString .) -1 }}
+{{- $u := regexFind "[a-z]+$" . }}
+{{- $total = add $total (mul (trimSuffix $u . | int64) (get $unit $u)) }}
+{{- end }}
+{{- $total }}
+{{- end }}
+
+{{- /*
+A Kubernetes quantity ("100m", "0.5", "64Mi", "1e3") as a float, to compare requests with
+limits (the schema holds the format). Binary and decimal suffixes as resource.Quantity has them.
+*/}}
+{{- define "trevor.quantity" -}}
+{{- $s := toString . }}
+{{- $suffix := regexFind "(m|k|Ki|Mi|Gi|Ti|Pi|Ei|M|G|T|P|E|e[0-9]+)$" $s }}
+{{- $factor := get (dict "" 1.0 "m" 0.001 "k" 1e3 "M" 1e6 "G" 1e9 "T" 1e12 "P" 1e15 "E" 1e18 "Ki" 1024.0 "Mi" 1048576.0 "Gi" 1073741824.0 "Ti" 1099511627776.0 "Pi" 1125899906842624.0 "Ei" 1152921504606846976.0) $suffix }}
+{{- if hasPrefix "e" $suffix }}
+{{- $factor = 1.0 }}
+{{- range until (trimPrefix "e" $suffix | int) }}{{ $factor = mulf $factor 10 }}{{ end }}
+{{- end }}
+{{- mulf (trimSuffix $suffix $s | float64) $factor }}
 {{- end }}
 
 {{/* Egress to the cluster DNS, which every pod needs to resolve a Service name. */}}
