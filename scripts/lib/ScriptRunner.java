@@ -94,6 +94,9 @@ final class ScriptRunner {
 
         int exitValue() { return process.exitValue(); }
 
+        /** What it printed so far, stdout then stderr: a test waits for a line before it signals. */
+        String printed() { return out + "\n" + err; }
+
         /** Waits for its end; after max it is killed. */
         Exec.Result await(Duration max) throws InterruptedException {
             if (!process.waitFor(max.toMillis(), TimeUnit.MILLISECONDS)) {
