@@ -251,15 +251,15 @@ final class KwokCluster {
                 down(name, kubeconfig, progress);
             }
             // From here on this run made the cluster: an interrupt takes it down again, whole.
-            // kwokctl runs as Interrupts' running process, so the shutdown hook stops it and
-            // waits for it before this clean-up: nothing starts after down looked.
+            var creation = new Creation();
             try (var cleanup = Interrupts.onStop("remove the half-built cluster " + name, () -> {
                 System.err.println("stopping: removing the half-built kwok cluster " + name + " (this run was creating it)");
+                creation.cancel();
                 var left = leftovers(down(name, kubeconfig, System.err::println));
                 System.err.println(left.isEmpty() ? "stopping: kwok cluster " + name + " removed; nothing left behind"
                         : "stopping: left behind: " + String.join("; ", left));
             })) {
-                create(repo, name, bin, kubectl, kube, kubeconfig, progress);
+                create(repo, name, bin, kubectl, kube, kubeconfig, progress, creation);
             }
             return new Info(name, kube.context, kubeconfig);
         }
@@ -274,19 +274,18 @@ final class KwokCluster {
         };
     }
 
-    private static void create(Path repo, String name, Path bin, Path kubectl, Kube kube, Path kubeconfig, Consumer<String> progress) {
+    private static void create(Path repo, String name, Path bin, Path kubectl, Kube kube, Path kubeconfig, Consumer<String> progress,
+                               Creation creation) {
+        Path config = creation.unlessCancelled(() -> writeConfig(name, bin, kubectl));
         phase(progress, "control plane", "starting " + String.join(", ", COMPONENTS) + " (kwokctl create cluster)");
-        Path config = writeConfig(name, bin, kubectl);
         try {
-            var cmd = new ArrayList<>(List.of("/usr/bin/env", "KWOK_WORKDIR=" + workdir(), bin.resolve("kwokctl").toString(), "create", "cluster",
+            var cmd = new ArrayList<>(List.of(bin.resolve("kwokctl").toString(), "create", "cluster",
                     "--name", name, "--config", config.toString(), "--wait", "0s"));
             if (kubeconfig != null) cmd.addAll(List.of("--kubeconfig", kubeconfig.toString()));
-            // Detached and known to Interrupts: a Ctrl-C stops kwokctl and waits for it before
-            // the clean-up runs, so it cannot start a process after down has looked.
-            var r = Exec.runDetached(cmd, Duration.ofMinutes(10), null, null);
-            if (!r.ok()) {
+            var r = creation.run(cmd, env(), Duration.ofMinutes(10));
+            if (r.exit() != 0) {
                 down(name, kubeconfig, progress);
-                throw new Problem(Problem.FAILED, "kwokctl create cluster " + name + " failed: " + tail(r.said()));
+                throw new Problem(Problem.FAILED, "kwokctl create cluster " + name + " failed (exit " + r.exit() + "): " + tail(r.said()));
             }
         } finally {
             try {
@@ -308,10 +307,105 @@ final class KwokCluster {
         if (!n.ok()) throw new Problem(Problem.FAILED, "could not create the fake nodes: " + n.said());
         phase(progress, "nodes ready", "waiting for the fake nodes to be Ready (kwok-controller marks them)");
         awaitNodesReady(name, kubectl, progress);
-        try {
-            Files.writeString(readyMarker(name), "ready\n");
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        creation.unlessCancelled(() -> {
+            try {
+                return Files.writeString(readyMarker(name), "ready\n");
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+    }
+
+    /**
+     * What up starts or writes on this machine while it creates a cluster, kept in step with
+     * a Ctrl-C's clean-up: the clean-up first cancels the creation and stops kwokctl, waiting
+     * for it to exit; after that the creating thread starts and writes nothing. Without this,
+     * kwokctl could start a control-plane process, or up write a file, after down had looked,
+     * and whether anything was left behind would depend on the machine's speed.
+     */
+    static final class Creation {
+        private boolean cancelled;
+        private Process kwokctl;
+
+        /** Runs a step that leaves something on the machine, unless cancelled; once cancelled, the caller waits for the JVM's end. */
+        <T> T unlessCancelled(java.util.function.Supplier<T> step) {
+            synchronized (this) {
+                if (!cancelled && !Interrupts.stopping()) return step.get();
+            }
+            return parkForGood();
+        }
+
+        /** kwokctl create, in a session of its own (a Ctrl-C reaches up, not kwokctl), to its end; its output is collected. */
+        Exec.Result run(List<String> cmd, Map<String, String> env, Duration timeout) {
+            long t0 = System.nanoTime();
+            var out = new StringBuffer();
+            Process p = unlessCancelled(() -> {
+                var full = new ArrayList<String>(List.of("setsid"));
+                full.addAll(cmd);
+                var pb = new ProcessBuilder(full).redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+                pb.environment().putAll(env);
+                try {
+                    kwokctl = pb.start();
+                } catch (IOException e) {
+                    throw new Exec.ToolMissing("cannot run " + cmd.get(0) + ": " + Exec.rootMessage(e));
+                }
+                return kwokctl;
+            });
+            var pump = new Thread(() -> {
+                try (var r = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(), java.nio.charset.StandardCharsets.UTF_8))) {
+                    for (String line; (line = r.readLine()) != null; ) out.append(line).append('\n');
+                } catch (IOException ignored) {
+                    // closed with the process
+                }
+            }, "kwokctl-output");
+            pump.setDaemon(true);
+            pump.start();
+            try {
+                if (!p.waitFor(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                    p.destroyForcibly();
+                    p.waitFor();
+                    out.append(cmd.get(0)).append(" timed out after ").append(timeout.toSeconds()).append(" s\n");
+                }
+                pump.join(5000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while running " + cmd.get(0));
+            }
+            synchronized (this) {
+                if (cancelled) parkForGood(); // the clean-up stopped it and is taking the cluster down
+            }
+            return new Exec.Result(cmd, p.exitValue(), out.toString(), "", (System.nanoTime() - t0) / 1_000_000);
+        }
+
+        /** From the clean-up: nothing more starts, and a running kwokctl is stopped (SIGTERM, then SIGKILL after 30 s) and waited for. */
+        void cancel() {
+            Process p;
+            synchronized (this) {
+                cancelled = true;
+                p = kwokctl;
+            }
+            if (p == null || !p.isAlive()) return;
+            System.err.println("stopping: kwokctl create (pid " + p.pid() + ") was asked to stop; waiting for it before removing what it started");
+            p.destroy();
+            try {
+                if (!p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) {
+                    p.destroyForcibly();
+                    p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        private static <T> T parkForGood() {
+            while (true) {
+                try {
+                    Thread.sleep(60_000);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("stopping");
+                }
+            }
         }
     }
 
