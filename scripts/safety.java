@@ -339,9 +339,12 @@ public class safety implements Callable<Integer> {
             String c = name + "-int";
             var p = runner.start("cluster.java", List.of("up", "--provider", "kwok", "--name", c, "--kubeconfig", work.resolve("int-kubeconfig").toString()));
             Path pids = KwokCluster.clusterDir(c).resolve("pids");
-            Kube.waitFor("control-plane processes of " + c, Duration.ofSeconds(90), () -> {
+            // The up's output and its pid files coming one by one are its progress, however slow the machine.
+            Wait.whileMoving("3 control-plane processes of " + c, Duration.ofMinutes(3), Duration.ofMinutes(10), progress::info, () -> {
+                if (!p.alive()) Report.fail("cluster up ended (exit %d) before it started 3 processes: %s", p.exitValue(), lastLines(p.printed()));
                 try (Stream<Path> s = Files.isDirectory(pids) ? Files.list(pids) : Stream.empty()) {
-                    return s.count() >= 3 ? null : "fewer than 3 pid files";
+                    long n = s.count();
+                    return n >= 3 ? null : n + " pid files; up printed " + p.printed().length() + " characters";
                 } catch (IOException e) {
                     return e.getMessage();
                 }
