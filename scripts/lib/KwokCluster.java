@@ -278,7 +278,10 @@ final class KwokCluster {
                                Creation creation) {
         Path config = creation.unlessCancelled(() -> writeConfig(name, bin, kubectl));
         phase(progress, "control plane", "starting " + String.join(", ", COMPONENTS) + " (kwokctl create cluster)");
-        try {
+        // kwokctl picks free ports by trying them: two clusters created at the same moment can
+        // pick the same one, and the second's kwokctl then talks to the first's API server.
+        // One creation at a time on this machine binds its ports before the next picks.
+        try (var ports = portsLock(progress)) {
             var cmd = new ArrayList<>(List.of(bin.resolve("kwokctl").toString(), "create", "cluster",
                     "--name", name, "--config", config.toString(), "--wait", "0s"));
             if (kubeconfig != null) cmd.addAll(List.of("--kubeconfig", kubeconfig.toString()));
@@ -287,6 +290,7 @@ final class KwokCluster {
                 down(name, kubeconfig, progress);
                 throw new Problem(Problem.FAILED, "kwokctl create cluster " + name + " failed (exit " + r.exit() + "): " + tail(r.said()));
             }
+            awaitApiServer(name, kubectl, progress);
         } finally {
             try {
                 Files.deleteIfExists(config); // kwokctl keeps its own copy in the cluster's folder
@@ -294,7 +298,6 @@ final class KwokCluster {
                 // left in the work folder; down removes it
             }
         }
-        awaitApiServer(name, kubectl, progress);
         phase(progress, "stages", "applying kwok's Stages and this project's");
         for (String stage : ControlPlane.STAGES) apply(kube, "-k", ControlPlane.stages().resolve(stage));
         // This project's own stages (a failing migration, a migration that takes time).
@@ -406,6 +409,32 @@ final class KwokCluster {
                     throw new IllegalStateException("stopping");
                 }
             }
+        }
+    }
+
+    /** A machine-wide file lock, held while a cluster's control plane picks and binds its ports; it dies with its holder. */
+    private interface Held extends AutoCloseable {
+        @Override void close();
+    }
+
+    private static Held portsLock(Consumer<String> progress) {
+        Path f = workdir().resolve("locks").resolve("ports.lock");
+        try {
+            Files.createDirectories(f.getParent());
+            var ch = java.nio.channels.FileChannel.open(f, java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE);
+            if (ch.tryLock() == null) {
+                progress.accept("waiting for another cluster's up to bind its ports (" + f + ")");
+                ch.lock();
+            }
+            return () -> {
+                try {
+                    ch.close(); // releases the lock
+                } catch (IOException ignored) {
+                    // the lock dies with the process anyway
+                }
+            };
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot lock " + f, e);
         }
     }
 
