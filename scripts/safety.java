@@ -449,8 +449,10 @@ public class safety implements Callable<Integer> {
             checks.check("issue 14 row 19: Ctrl-C of cluster up in its phase '" + phase + "' leaves no process, port or folder", () -> {
                 String c = name + "-int";
                 downQuietly(c);
-                var p = runner.start("cluster.java", List.of("up", "--provider", "kwok", "--name", c, "--kubeconfig", work.resolve("int-kubeconfig").toString()));
-                String line = "phase " + phase + ":";
+                // up holds at the end of the phase's work until the signal: a fast machine cannot run past it.
+                var p = runner.start("cluster.java", List.of("up", "--provider", "kwok", "--name", c, "--kubeconfig", work.resolve("int-kubeconfig").toString()),
+                        Map.of(KwokCluster.HOLD_ENV, phase));
+                String line = "phase " + phase + ": done; holding here";
                 Wait.whileMoving("cluster up to print '" + line + "'", Duration.ofMinutes(3), Duration.ofMinutes(10), progress::info, () -> {
                     String said = p.printed();
                     if (said.contains(line)) return null;

@@ -85,6 +85,15 @@ final class KwokCluster {
         progress.accept("phase " + phase + ": " + what);
     }
 
+    /** Set to a phase's name, up stops at the end of that phase's work until it is interrupted (safety's Ctrl-C in each phase). */
+    static final String HOLD_ENV = "TREVOR_TEST_HOLD_PHASE";
+
+    private static void holdIfAsked(Consumer<String> progress, String phase) {
+        if (!phase.equals(System.getenv(HOLD_ENV))) return;
+        progress.accept("phase " + phase + ": done; holding here until interrupted (" + HOLD_ENV + "), at most 10 minutes");
+        Kube.sleep(Duration.ofMinutes(10).toMillis());
+    }
+
     /** A cluster's health and, when it is not whole, what is missing, one item per part. */
     record Check(Health health, List<String> missing) {}
 
@@ -259,7 +268,15 @@ final class KwokCluster {
                 System.err.println(left.isEmpty() ? "stopping: kwok cluster " + name + " removed; nothing left behind"
                         : "stopping: left behind: " + String.join("; ", left));
             })) {
-                create(repo, name, bin, kubectl, kube, kubeconfig, progress, creation);
+                try {
+                    create(repo, name, bin, kubectl, kube, kubeconfig, progress, creation);
+                } catch (ComponentExited e) {
+                    // Most often a port that another cluster, created at the same moment by a
+                    // run that does not take this machine's ports lock, bound first: once more.
+                    progress.accept(e.getMessage() + "; removing the cluster and creating it once more");
+                    down(name, kubeconfig, progress);
+                    create(repo, name, bin, kubectl, kube, kubeconfig, progress, creation);
+                }
             }
             return new Info(name, kube.context, kubeconfig);
         }
@@ -291,6 +308,7 @@ final class KwokCluster {
                 throw new Problem(Problem.FAILED, "kwokctl create cluster " + name + " failed (exit " + r.exit() + "): " + tail(r.said()));
             }
             awaitApiServer(name, kubectl, progress);
+            holdIfAsked(progress, "control plane");
         } finally {
             try {
                 Files.deleteIfExists(config); // kwokctl keeps its own copy in the cluster's folder
@@ -302,14 +320,17 @@ final class KwokCluster {
         for (String stage : ControlPlane.STAGES) apply(kube, "-k", ControlPlane.stages().resolve(stage));
         // This project's own stages (a failing migration, a migration that takes time).
         apply(kube, "-f", repo.resolve("scripts/controlplane/stages"));
+        holdIfAsked(progress, "stages");
         phase(progress, "nodes", "creating " + NODES + " fake nodes");
         var nodes = new StringBuilder();
         for (int i = 0; i < NODES; i++) nodes.append("---\n").append(Yaml.dump(node("kwok-node-" + i)));
         var n = kube.runWithInput(nodes.toString(), "apply", "-f", "-");
         Interrupts.parkIfStopping();
         if (!n.ok()) throw new Problem(Problem.FAILED, "could not create the fake nodes: " + n.said());
+        holdIfAsked(progress, "nodes");
         phase(progress, "nodes ready", "waiting for the fake nodes to be Ready (kwok-controller marks them)");
         awaitNodesReady(name, kubectl, progress);
+        holdIfAsked(progress, "nodes ready");
         creation.unlessCancelled(() -> {
             try {
                 return Files.writeString(readyMarker(name), "ready\n");
@@ -412,6 +433,11 @@ final class KwokCluster {
         }
     }
 
+    /** A control-plane process that exited while up waited for it. */
+    static final class ComponentExited extends Problem {
+        ComponentExited(String msg) { super(FAILED, msg); }
+    }
+
     /** A machine-wide file lock, held while a cluster's control plane picks and binds its ports; it dies with its holder. */
     private interface Held extends AutoCloseable {
         @Override void close();
@@ -474,8 +500,14 @@ final class KwokCluster {
             }
             long ticks = Daemons.cpuTicks(pid);
             if (ticks < 0 || Daemons.gone(pid)) {
-                throw new Problem(Problem.FAILED, c + " of cluster " + name + " (pid " + pid + ") exited while up waited for it; its log: "
-                        + clusterDir(name).resolve("logs").resolve(c + ".log"));
+                Path log = clusterDir(name).resolve("logs").resolve(c + ".log");
+                String last;
+                try {
+                    last = tail(Files.readString(log));
+                } catch (IOException | RuntimeException e) {
+                    last = "(no log at " + log + ")";
+                }
+                throw new ComponentExited(c + " of cluster " + name + " (pid " + pid + ") exited while up waited for it; the end of its log: " + last);
             }
             parts.add(c + " used " + ticks + " CPU ticks");
         }
@@ -755,7 +787,9 @@ final class KwokCluster {
                 };
                 var ssl = javax.net.ssl.SSLContext.getInstance("TLS");
                 ssl.init(null, new javax.net.ssl.TrustManager[] {trustAll}, null);
-                var client = java.net.http.HttpClient.newBuilder().sslContext(ssl).proxy(java.net.ProxySelector.of(null))
+                // HTTP/1.1: the components' Go servers answer a Java HTTP/2 client with GOAWAY.
+                var client = java.net.http.HttpClient.newBuilder().version(java.net.http.HttpClient.Version.HTTP_1_1).sslContext(ssl)
+                        .proxy(java.net.ProxySelector.of(null))
                         .connectTimeout(Duration.ofSeconds(5)).build();
                 var req = java.net.http.HttpRequest.newBuilder(java.net.URI.create("https://127.0.0.1:" + port + "/healthz"))
                         .timeout(Duration.ofSeconds(10)).GET().build();

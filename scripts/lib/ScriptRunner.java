@@ -42,16 +42,24 @@ final class ScriptRunner {
     }
 
     /** Starts a script in the background, to be signalled. */
-    Started start(String script, List<String> args) throws IOException {
+    Started start(String script, List<String> args) throws IOException { return start(script, args, Map.of()); }
+
+    /** As above, with these environment variables added. */
+    Started start(String script, List<String> args, Map<String, String> env) throws IOException {
         var cmd = command(script, args);
         // Built first, so the signal reaches the script's own JVM and not JBang building it.
         Exec.run(List.of(jbang.toString(), "build", path(script)), checkout, Map.of(), Duration.ofMinutes(5), null);
-        return new Started(cmd);
+        return new Started(cmd, env);
     }
 
-    /** kill -SIG of a started script; a kill that fails fails the check. */
+    /**
+     * kill -SIG of a started script's process group, as a terminal's Ctrl-C does: the jbang
+     * wrapper may run the script's JVM as its child (the first run of a build does, to record
+     * the classes it loads), and a signal to the wrapper alone never reaches that JVM. A kill
+     * that fails fails the check.
+     */
     void signal(Started p, String sig) {
-        var r = Exec.run(List.of("kill", "-" + sig, String.valueOf(p.pid())), Duration.ofSeconds(10));
+        var r = Exec.run(List.of("kill", "-" + sig, "--", "-" + p.pid()), Duration.ofSeconds(10));
         Report.expect(r.ok(), "kill -%s %d: %s", sig, p.pid(), r.said());
     }
 
@@ -80,10 +88,16 @@ final class ScriptRunner {
         private final List<String> cmd;
         private final long t0 = System.nanoTime();
 
-        private Started(List<String> cmd) throws IOException {
+        private Started(List<String> cmd, Map<String, String> env) throws IOException {
             this.cmd = cmd;
-            this.process = new ProcessBuilder(cmd).directory(checkout.toFile())
-                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+            // A process group of its own (setsid execs in place: its pid is the group's), so that
+            // signal() can reach the whole group without reaching this JVM.
+            var full = new ArrayList<String>();
+            full.add("setsid");
+            full.addAll(cmd);
+            var pb = new ProcessBuilder(full).directory(checkout.toFile()).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+            pb.environment().putAll(env);
+            this.process = pb.start();
             pump(process.getInputStream(), out);
             pump(process.getErrorStream(), err);
         }
