@@ -135,7 +135,13 @@ final class KwokCluster {
                 missing.add(c + ": no secure port in " + clusterDir(name).resolve("kwok.yaml"));
                 continue;
             }
+            // A loaded machine may keep a healthy component from answering for a while: asked
+            // up to three times before it counts as unhealthy.
             String said = Healthz.get(port);
+            for (int i = 0; i < 2 && !"ok".equals(said); i++) {
+                Kube.sleep(2000);
+                said = Healthz.get(port);
+            }
             if (!"ok".equals(said)) missing.add(c + " is not healthy: https://127.0.0.1:" + port + "/healthz says " + said);
         }
         return missing;
@@ -330,6 +336,12 @@ final class KwokCluster {
         holdIfAsked(progress, "nodes");
         phase(progress, "nodes ready", "waiting for the fake nodes to be Ready (kwok-controller marks them)");
         awaitNodesReady(name, kubectl, progress);
+        // What status will ask: every process runs and the health endpoints say ok.
+        Wait.whileMoving("every control-plane process of " + name + " to run and its /healthz to say ok", STALL, CEILING, progress, () -> {
+            Interrupts.parkIfStopping();
+            var missing = missingParts(name);
+            return missing.isEmpty() ? null : String.join("; ", missing) + "; " + working(name, HEALTH_ENDPOINTS.toArray(String[]::new));
+        });
         holdIfAsked(progress, "nodes ready");
         creation.unlessCancelled(() -> {
             try {
