@@ -86,9 +86,14 @@ public class cluster implements Callable<Integer> {
         @Option(names = "--image", paramLabel = "IMAGE", description = "Locally built image to import into k3d, e.g. trevor:dev.")
         String image;
 
-        @Option(names = "--recreate", description = "Delete and recreate a kwok cluster of this name that is half-built or does not answer "
-                + "(without it, up never deletes anything).")
+        @Option(names = "--recreate", description = "Delete and recreate a kwok cluster of this name that is half-built, not whole (a control-plane "
+                + "process missing or unhealthy) or does not answer (without it, up never deletes anything). A running, whole cluster is refused "
+                + "(exit 2, naming how many namespaces and releases it holds) unless --yes-delete-healthy-cluster names it too.")
         boolean recreate;
+
+        @Option(names = "--yes-delete-healthy-cluster", paramLabel = "NAME", description = "With --recreate: delete the cluster NAME even when it "
+                + "runs and is whole, with everything in it. NAME must be the cluster's name (--name).")
+        String deleteHealthy;
 
         @Option(names = "--real-node", description = "kwok: add a real node (kubelet, containerd, runc, CNI, kube-proxy, CoreDNS) where real containers run; needs root.")
         boolean realNode;
@@ -102,6 +107,7 @@ public class cluster implements Callable<Integer> {
             KwokCluster.checkName(parent.name);
             if (!realNode && !imageArchives.isEmpty()) throw new Target.Invalid("--image-archive goes with --real-node");
             if (parent.provider(p).equals("k3d")) {
+                if (recreate || deleteHealthy != null) throw new Target.Invalid("--recreate is for kwok clusters; 'cluster.java down' then 'up' recreates a k3d one");
                 if (realNode) throw new Target.Invalid("--real-node is for kwok (--provider kwok); k3d's nodes run real containers already");
                 if (!parent.dryRun) K3dCluster.requireK3d();
                 boolean exists = !parent.dryRun && K3dCluster.exists(parent.name);
@@ -113,7 +119,7 @@ public class cluster implements Callable<Integer> {
                 if (parent.dryRun) throw new Target.Invalid("--dry-run is for k3d; kwok's commands run in-process");
                 Path repo = Repo.root();
                 if (repo == null) throw new Target.Invalid("run me from inside the trevor repository");
-                var info = p.step("kwok cluster " + parent.name, () -> KwokCluster.up(repo, parent.name, parent.kubeconfig, recreate, p::info));
+                var info = p.step("kwok cluster " + parent.name, () -> KwokCluster.up(repo, parent.name, parent.kubeconfig, recreate, deleteHealthy, p::info));
                 if (realNode) {
                     var archives = imageArchives.isEmpty()
                             ? p.step("images (scripts/images.java build)", () -> new java.util.ArrayList<>(ImageBuild.build(repo, java.util.List.of(), p::info).values()))
@@ -128,7 +134,9 @@ public class cluster implements Callable<Integer> {
         }
     }
 
-    @Command(name = "down", mixinStandardHelpOptions = true, versionProvider = Cli.Version.class, description = "Remove the cluster: no process, port or state folder stays.")
+    @Command(name = "down", mixinStandardHelpOptions = true, versionProvider = Cli.Version.class, description = "Remove the cluster: no process, port or state folder stays. Only processes proved the cluster's are "
+            + "signalled (their executable under the control plane's folder, their command line naming the cluster's); a stale pid file naming "
+            + "another process is reported and that process left alone.")
     static class Down implements Callable<Integer> {
         @ParentCommand cluster parent;
 
@@ -159,7 +167,9 @@ public class cluster implements Callable<Integer> {
         }
     }
 
-    @Command(name = "status", mixinStandardHelpOptions = true, versionProvider = Cli.Version.class, description = "Say whether the cluster runs, is whole and answers (exit 0 only then).")
+    @Command(name = "status", mixinStandardHelpOptions = true, versionProvider = Cli.Version.class, description = "Say whether the cluster runs, is whole and answers (exit 0 only then): every control-plane process "
+            + "(etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok-controller) runs, and the controller-manager's and scheduler's "
+            + "/healthz say ok; exit 1 names what is missing.")
     static class Status implements Callable<Integer> {
         @ParentCommand cluster parent;
 
@@ -178,7 +188,7 @@ public class cluster implements Callable<Integer> {
             String s = KwokCluster.status(parent.name);
             System.out.println(s);
             if (RealNode.exists(parent.name)) System.out.println(RealNode.status(parent.name));
-            return s.contains(": running") ? 0 : 1;
+            return s.contains(": running, ") ? 0 : 1;
         }
     }
 }

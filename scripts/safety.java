@@ -4,6 +4,7 @@
 //DEPS info.picocli:picocli:4.7.7
 //SOURCES lib/Cli.java
 //SOURCES lib/ClusterChecks.java
+//SOURCES lib/Daemons.java
 //SOURCES lib/Dirs.java
 //SOURCES lib/Exec.java
 //SOURCES lib/ForeignLease.java
@@ -21,6 +22,7 @@
 //SOURCES lib/ScriptRunner.java
 //SOURCES lib/SecretMarker.java
 //SOURCES lib/Tools.java
+//SOURCES lib/Wait.java
 //SOURCES lib/Yaml.java
 
 import java.io.IOException;
@@ -55,8 +57,8 @@ public class safety implements Callable<Integer> {
     @Option(names = "--diagnostics", paramLabel = "DIR", description = "Where a failure's diagnostics go (default: build/safety-diagnostics).")
     Path diagnostics;
 
-    @Option(names = "--only", paramLabel = "PATTERN", description = "Run only the checks matching this regular expression (a case may need "
-            + "the one before it: row 7 uses row 6's release, the row 8 cases build on each other).")
+    @Option(names = "--only", paramLabel = "PATTERN", description = "Run only the checks matching this regular expression. Each case runs on "
+            + "its own: one that builds on an earlier case's release makes it when it is not there.")
     String only;
 
     @Option(names = "--scripts-from", paramLabel = "DIR", description = "Run the lifecycle scripts of another checkout (to see how an older version fails these checks).")
@@ -218,11 +220,7 @@ public class safety implements Callable<Integer> {
         });
 
         checks.check("row 6: status reports a failed last revision and exits 1", () -> {
-            var ok = install("safety-failed", List.of("-f", repo.resolve("values/prod.yaml").toString()));
-            Report.expect(ok.ok(), "install: exit %d: %s", ok.exit(), tail(ok));
-            var bad = install("safety-failed", concat(List.of("-f", repo.resolve("values/prod.yaml").toString(), "--tag", "9.9.9", "--no-rollback",
-                    "--timeout", "60s", "--set", "migrations.backoffLimit=0"), testLabel("fail")));
-            Report.expect(bad.exit() == 1, "the failing upgrade: expected exit 1, got %d: %s", bad.exit(), tail(bad));
+            failedRelease();
             var st = runner.run("status.java", target("safety-failed"));
             Report.expect(st.exit() == 1, "status exited %d on a failed release: %s", st.exit(), tail(st));
             Report.expect(st.out().contains("FAIL  release: Helm reports the last revision deployed") && st.out().contains(" is failed: "),
@@ -230,6 +228,7 @@ public class safety implements Callable<Integer> {
         });
 
         checks.check("row 7: migrate runs the last deployed revision's image, not the failed one's", () -> {
+            failedRelease();
             var m = runner.run("migrate.java", concat(target("safety-failed"), "--timeout", "60s"));
             Report.expect(m.ok(), "migrate: exit %d: %s", m.exit(), tail(m));
             Report.expect(m.out().contains("image trevor:1.0.0") && !m.out().contains("trevor:9.9.9"),
@@ -237,6 +236,7 @@ public class safety implements Callable<Integer> {
         });
 
         checks.check("row 7: a migrate that times out says the Job still runs and how to stop it; a second one is refused meanwhile", () -> {
+            failedRelease();
             var slow = runner.run("migrate.java", concat(concat(target("safety-failed"), "--timeout", "5s"), testLabel("hang")));
             Report.expect(slow.exit() == 1 && (slow.out() + slow.err()).contains("still running") && slow.out().contains("delete job"),
                     "expected exit 1 saying the Job still runs and how to stop it, got %d: %s", slow.exit(), tail(slow));
@@ -263,6 +263,7 @@ public class safety implements Callable<Integer> {
         });
 
         checks.check("row 8: a release left pending by a killed run is named as stuck, and --recover gets it out", () -> {
+            deployed("safety-hup", null);
             var p = runner.start("upgrade.java", concat(concat(target("safety-hup"), "--tag", "2.0.0", "--timeout", "120s"), testLabel("hang")));
             traces.awaitMigrationJob("safety-hup", Duration.ofSeconds(60), p);
             // The hard way: the script and its helm die at once, as in a power cut.
@@ -284,6 +285,7 @@ public class safety implements Callable<Integer> {
         });
 
         checks.check("rows 8, 13: Ctrl-C during an upgrade's hook rolls back, stops the hook Job and leaves no values file", () -> {
+            deployed("safety-hup", "2.0.0");
             var since = java.time.Instant.now().minusSeconds(2);
             // Secrets (--env-file) and values (a marker in --set-string) pass through the run, so a file it leaves shows.
             var args = concat(concat(concat(target("safety-hup"), "--tag", "3.0.0", "--timeout", "120s", "--env-file", secrets.env("plain2.env").toString()),
@@ -324,6 +326,10 @@ public class safety implements Callable<Integer> {
         });
 
         checks.check("row 14: upgrade takes --env-file; a BOM file is read like kubectl, a Latin-1 file is refused by line", () -> {
+            if (!release("safety-secrets").state().exists()) {
+                var first = install("safety-secrets", List.of("--env-file", secrets.env("a.env").toString()));
+                Report.expect(first.ok(), "setting up the release: exit %d: %s", first.exit(), tail(first));
+            }
             var up = runner.run("upgrade.java", concat(target("safety-secrets"), "--env-file", secrets.env("a.env").toString()));
             Report.expect(up.ok(), "upgrade --env-file: exit %d: %s", up.exit(), tail(up));
             Report.expect(traces.secretData("safety-secrets", "trevor-env").equals(secrets.envA()), "upgrade --env-file did not update the Secret");
@@ -344,9 +350,12 @@ public class safety implements Callable<Integer> {
             String c = name + "-int";
             var p = runner.start("cluster.java", List.of("up", "--provider", "kwok", "--name", c, "--kubeconfig", work.resolve("int-kubeconfig").toString()));
             Path pids = KwokCluster.clusterDir(c).resolve("pids");
-            Kube.waitFor("control-plane processes of " + c, Duration.ofSeconds(90), () -> {
+            // The up's output and its pid files coming one by one are its progress, however slow the machine.
+            Wait.whileMoving("3 control-plane processes of " + c, Duration.ofMinutes(3), Duration.ofMinutes(10), progress::info, () -> {
+                if (!p.alive()) Report.fail("cluster up ended (exit %d) before it started 3 processes: %s", p.exitValue(), lastLines(p.printed()));
                 try (Stream<Path> s = Files.isDirectory(pids) ? Files.list(pids) : Stream.empty()) {
-                    return s.count() >= 3 ? null : "fewer than 3 pid files";
+                    long n = s.count();
+                    return n >= 3 ? null : n + " pid files; up printed " + p.printed().length() + " characters";
                 } catch (IOException e) {
                     return e.getMessage();
                 }
@@ -380,6 +389,7 @@ public class safety implements Callable<Integer> {
         });
 
         round2Input();
+        round2Cluster();
     }
 
     // ---------------------------------------------------------------- issue 14, rows 2, 5-8, 18: input the scripts must not trust
@@ -657,6 +667,138 @@ public class safety implements Callable<Integer> {
             var again = runner.run("uninstall.java", target("safety-uninstall"));
             Report.expect(again.ok() && again.out().contains("no release trevor"), "a second uninstall: exit %d: %s", again.exit(), tail(again));
         });
+    }
+
+    // ---------------------------------------------------------------- issue 14: the cluster's own rows
+
+    private void round2Cluster() throws Exception {
+        checks.check("issue 14 row 3: up --recreate refuses a running, whole cluster (exit 2, naming what it holds) unless "
+                + "--yes-delete-healthy-cluster names it", () -> {
+            kube.run("create", "namespace", "safety-recreate-keep");
+            Path kc = work.resolve("recreate-kubeconfig");
+            var plain = runner.run("cluster.java", List.of("up", "--provider", "kwok", "--name", name, "--kubeconfig", kc.toString(), "--recreate"));
+            Report.expect(plain.exit() == 2, "up --recreate of a healthy cluster: expected exit 2, got %d: %s", plain.exit(), tail(plain));
+            Report.expect(plain.err().contains("--yes-delete-healthy-cluster " + name) && plain.err().matches("(?s).*\\d+ namespaces?\\b.*")
+                    && plain.err().contains("Helm release"), "the refusal does not name the confirmation and what would be lost: %s", tail(plain));
+            var wrong = runner.run("cluster.java", List.of("up", "--provider", "kwok", "--name", name, "--kubeconfig", kc.toString(), "--recreate",
+                    "--yes-delete-healthy-cluster", name + "-other"));
+            Report.expect(wrong.exit() == 2, "a confirmation naming another cluster: expected exit 2, got %d: %s", wrong.exit(), tail(wrong));
+            Report.expect(kube.exists(null, "namespace", "safety-recreate-keep"), "namespace safety-recreate-keep is gone: the healthy cluster was recreated");
+            var st = runner.run("cluster.java", List.of("status", "--provider", "kwok", "--name", name));
+            Report.expect(st.ok(), "the cluster is not whole afterwards: exit %d: %s", st.exit(), tail(st));
+        });
+
+        checks.check("issue 14 row 4: down leaves alone a process that a dead cluster's stale pid file names, and says whose it is", () -> {
+            String c = name + "-dead";
+            Path pidDir = KwokCluster.clusterDir(c).resolve("pids");
+            Files.createDirectories(pidDir);
+            Process sleep = new ProcessBuilder("sleep", "600").start();
+            try {
+                Files.writeString(pidDir.resolve("kube-scheduler.pid"), sleep.pid() + "\n");
+                var down = runner.run("cluster.java", List.of("down", "--provider", "kwok", "--name", c));
+                Report.expect(sleep.isAlive(), "down killed pid %d, a sleep that is not the cluster's (exit %d): %s", sleep.pid(), down.exit(), tail(down));
+                Report.expect(down.ok(), "down: exit %d: %s", down.exit(), tail(down));
+                Report.expect(down.out().contains("not ours: pid " + sleep.pid() + " is ") && down.out().contains("sleep"),
+                        "down does not say that pid %d is not the cluster's, and what it is: %s", sleep.pid(), tail(down));
+                Report.expect(!Files.exists(KwokCluster.clusterDir(c)), "the dead cluster's folder is still there");
+            } finally {
+                sleep.destroyForcibly();
+                Dirs.deleteTree(KwokCluster.clusterDir(c));
+            }
+        });
+
+        checks.check("issue 14 row 17: status names a dead kube-scheduler (exit 1); up refuses the cluster that is not whole (exit 2), "
+                + "and up --recreate makes it whole", () -> {
+            String c = name + "-int";
+            Path kc = work.resolve("whole-kubeconfig");
+            downQuietly(c);
+            var up = runner.run("cluster.java", List.of("up", "--provider", "kwok", "--name", c, "--kubeconfig", kc.toString()));
+            Report.expect(up.ok(), "up: exit %d: %s", up.exit(), tail(up));
+            try {
+                long scheduler = Long.parseLong(Files.readString(KwokCluster.clusterDir(c).resolve("pids/kube-scheduler.pid")).strip().split("\\s+")[0]);
+                // This scheduler was started by the up above: the test may end it.
+                Exec.run(List.of("kill", "-KILL", String.valueOf(scheduler)), Duration.ofSeconds(10));
+                Kube.waitFor("kube-scheduler " + scheduler + " to exit", Duration.ofSeconds(30), () -> KwokCluster.gone(scheduler) ? null : "still running");
+                var st = runner.run("cluster.java", List.of("status", "--provider", "kwok", "--name", c));
+                Report.expect(st.exit() == 1 && st.out().contains("kube-scheduler"), "status with a dead scheduler: expected exit 1 naming kube-scheduler, "
+                        + "got %d: %s", st.exit(), tail(st));
+                var again = runner.run("cluster.java", List.of("up", "--provider", "kwok", "--name", c, "--kubeconfig", kc.toString()));
+                Report.expect(again.exit() == 2 && again.err().contains("kube-scheduler") && again.err().contains("--recreate"),
+                        "up of a cluster without its scheduler: expected exit 2 naming kube-scheduler and --recreate, got %d: %s", again.exit(), tail(again));
+                var recreate = runner.run("cluster.java", List.of("up", "--provider", "kwok", "--name", c, "--kubeconfig", kc.toString(), "--recreate"));
+                Report.expect(recreate.ok(), "up --recreate of a cluster that is not whole: exit %d: %s", recreate.exit(), tail(recreate));
+                var whole = runner.run("cluster.java", List.of("status", "--provider", "kwok", "--name", c));
+                Report.expect(whole.ok() && whole.out().contains(": running, "), "after up --recreate: exit %d: %s", whole.exit(), tail(whole));
+            } finally {
+                downQuietly(c);
+            }
+        });
+
+        for (String phase : KwokCluster.PHASES) {
+            checks.check("issue 14 row 19: Ctrl-C of cluster up in its phase '" + phase + "' leaves no process, port or folder", () -> {
+                String c = name + "-int";
+                downQuietly(c);
+                // up holds at the end of the phase's work until the signal: a fast machine cannot run past it.
+                var p = runner.start("cluster.java", List.of("up", "--provider", "kwok", "--name", c, "--kubeconfig", work.resolve("int-kubeconfig").toString()),
+                        Map.of(KwokCluster.HOLD_ENV, phase));
+                String line = "phase " + phase + ": done; holding here";
+                Wait.whileMoving("cluster up to print '" + line + "'", Duration.ofMinutes(3), Duration.ofMinutes(10), progress::info, () -> {
+                    String said = p.printed();
+                    if (said.contains(line)) return null;
+                    if (!p.alive()) Report.fail("cluster up ended (exit %d) without printing '%s': %s", p.exitValue(), line, lastLines(said));
+                    return said.length() + " characters printed";
+                });
+                var footprint = KwokCluster.footprint(c);
+                runner.signal(p, "INT");
+                var r = p.await(Duration.ofMinutes(4));
+                var left = KwokCluster.leftovers(footprint);
+                Report.expect(left.isEmpty(), "left behind after Ctrl-C in phase '%s': %s (up said: %s)", phase, left, tail(r));
+                var strays = Daemons.where(cmd -> cmd.contains(KwokCluster.clusterDir(c).toString()));
+                Report.expect(strays.isEmpty(), "processes still name the cluster's folder: %s", strays);
+                Report.expect(r.exit() != 0, "the interrupted up exited 0");
+                var st = runner.run("cluster.java", List.of("status", "--provider", "kwok", "--name", c));
+                Report.expect(st.exit() != 0 && !st.out().contains(": running"), "status after Ctrl-C: exit %d: %s", st.exit(), tail(st));
+            });
+        }
+    }
+
+    // ---------------------------------------------------------------- what a case needs, made when an earlier case did not
+
+    /** safety-failed with revision 1 deployed (trevor:1.0.0) and a failed last revision (9.9.9): what row 6 makes and row 7 uses. */
+    private void failedRelease() {
+        var state = release("safety-failed").state();
+        if (state.last() != null && state.last().status().equals("failed") && state.lastDeployed() != null) return;
+        var ok = install("safety-failed", List.of("-f", repo.resolve("values/prod.yaml").toString()));
+        Report.expect(ok.ok(), "install: exit %d: %s", ok.exit(), tail(ok));
+        var bad = install("safety-failed", concat(List.of("-f", repo.resolve("values/prod.yaml").toString(), "--tag", "9.9.9", "--no-rollback",
+                "--timeout", "60s", "--set", "migrations.backoffLimit=0"), testLabel("fail")));
+        Report.expect(bad.exit() == 1, "the failing upgrade: expected exit 1, got %d: %s", bad.exit(), tail(bad));
+    }
+
+    /**
+     * The release in namespace deployed from values/prod.yaml, at tag when one is given: a case
+     * that builds on an earlier case's release makes it itself when run alone (--only).
+     */
+    private void deployed(String namespace, String tag) {
+        var state = release(namespace).state();
+        boolean pending = state.last() != null && state.last().pending();
+        boolean fits = state.last() != null && state.last().status().equals("deployed")
+                && (tag == null || tag.equals(Yaml.str(release(namespace).computedValues(state.last().number()), "image.tag")));
+        if (fits) return;
+        var args = new ArrayList<>(List.of("-f", repo.resolve("values/prod.yaml").toString(), "--tag", tag == null ? "1.0.0" : tag));
+        if (pending) args.add("--recover");
+        var r = install(namespace, args);
+        Report.expect(r.ok(), "setting up release trevor in %s: exit %d: %s", namespace, r.exit(), tail(r));
+    }
+
+    /** Takes a cluster of this run down, whatever state an earlier case left it in. */
+    private void downQuietly(String cluster) {
+        KwokCluster.down(cluster, null, progress::info);
+    }
+
+    private static String lastLines(String s) {
+        var lines = s.strip().lines().toList();
+        return String.join(" | ", lines.subList(Math.max(0, lines.size() - 6), lines.size()));
     }
 
     // ---------------------------------------------------------------- the cases' vocabulary

@@ -102,6 +102,17 @@ final class Daemons {
         return stat == null ? null : statField(stat, 22);
     }
 
+    /** CPU time the process has used, user and system, in clock ticks (fields 14 and 15 of /proc/PID/stat), or -1. */
+    static long cpuTicks(long pid) {
+        String stat = stat(pid);
+        if (stat == null) return -1;
+        try {
+            return Long.parseLong(statField(stat, 14)) + Long.parseLong(statField(stat, 15));
+        } catch (RuntimeException e) {
+            return -1;
+        }
+    }
+
     static boolean isZombie(long pid) {
         String stat = stat(pid);
         return stat != null && "Z".equals(statField(stat, 3));

@@ -14,6 +14,7 @@
 //SOURCES Rollback.java
 //SOURCES Target.java
 //SOURCES Upgrader.java
+//SOURCES Wait.java
 //SOURCES Yaml.java
 
 import java.io.IOException;
@@ -86,8 +87,11 @@ final class KwokE2e extends E2e {
             String kinds = "deployments,replicasets,pods,services,jobs,serviceaccounts,networkpolicies,poddisruptionbudgets,"
                     + "horizontalpodautoscalers,ingresses,leases,configmaps";
             String sel = "app.kubernetes.io/instance=" + RELEASE;
-            // The API server says when they are gone (a watch per object), then what is left is listed.
-            kube.run(Duration.ofSeconds(90), "wait", "--for=delete", kinds, "-n", NAMESPACE, "-l", sel, "--timeout=60s");
+            // Objects go one by one as their controllers and finalizers let them: the list shrinking is progress.
+            Wait.whileMoving("the release's objects in " + NAMESPACE + " to be deleted", KwokCluster.STALL, KwokCluster.CEILING, progress::info, () -> {
+                var now = kube.run("get", kinds, "-n", NAMESPACE, "-l", sel, "-o", "name");
+                return now.ok() && now.out().isBlank() ? null : (now.ok() ? now.out() : now.said()).strip().replace('\n', ' ');
+            });
             var left = kube.run("get", kinds, "-n", NAMESPACE, "-l", sel, "-o", "name");
             Report.expect(left.ok() && left.out().isBlank(), "left behind after helm uninstall: %s",
                     (left.ok() ? left.out() : left.said()).strip().replace('\n', ' '));
@@ -197,10 +201,13 @@ final class KwokE2e extends E2e {
                 Report.expect("deployed".equals(now.state().last().status()), "the upgrade after orphaning: %s (%s)", now.state().describe(), out.ordering());
                 var r = kube.run("delete", "replicaset", "-n", "trevor-old", "-l", sel);
                 Report.expect(r.ok(), "deleting the orphaned ReplicaSet: %s", r.said());
-                Kube.waitFor("only the new API pods", Duration.ofSeconds(60), () -> {
+                Wait.whileMoving("only new, ready API pods in trevor-old", KwokCluster.STALL, KwokCluster.CEILING, progress::info, () -> {
                     var pods = kube.list("trevor-old", "pods", now.selector("api")).stream().filter(pd -> Yaml.at(pd, "metadata.deletionTimestamp") == null).toList();
                     boolean allNew = !pods.isEmpty() && pods.stream().allMatch(pd -> Yaml.str(Yaml.maps(Yaml.at(pd, "spec"), "containers").get(0), "image").endsWith(":2.0.0"));
-                    return allNew && pods.stream().allMatch(LiveChecks::ready) ? null : pods.size() + " API pods, not all new and ready";
+                    if (allNew && pods.stream().allMatch(LiveChecks::ready)) return null;
+                    // Each pod's name, image and readiness: a pod going or coming is progress.
+                    return pods.stream().map(pd -> Yaml.str(pd, "metadata.name") + " " + Yaml.str(Yaml.maps(Yaml.at(pd, "spec"), "containers").get(0), "image")
+                            + (LiveChecks.ready(pd) ? " ready" : " not ready")).sorted().toList().toString();
                 });
                 now.uninstall(Duration.ofMinutes(1));
                 return null;
@@ -393,9 +400,13 @@ final class KwokE2e extends E2e {
             for (String n : nodes) kube.run("uncordon", n);
         }
         String api = Yaml.str(kube.list(NAMESPACE, "deployments", rel.selector("api")).get(0), "metadata.name");
-        var back = kube.run(Duration.ofSeconds(90), "wait", "deployment/" + api, "-n", NAMESPACE,
-                "--for=jsonpath={.status.readyReplicas}=" + pods.size(), "--timeout=60s");
-        Report.expect(back.ok(), "the API pods did not all come back after the drain: %s", back.said());
+        String want = String.valueOf(pods.size());
+        Wait.whileMoving("the " + want + " API pods of deployment/" + api + " to be ready again after the drain", KwokCluster.STALL, KwokCluster.CEILING,
+                progress::info, () -> {
+                    var r = kube.run("get", "deployment/" + api, "-n", NAMESPACE, "-o", "jsonpath={.status.readyReplicas}/{.status.replicas}");
+                    if (!r.ok()) return "cannot read it: " + Kube.firstLine(r.said());
+                    return r.out().strip().startsWith(want + "/") ? null : "ready/replicas " + r.out().strip();
+                });
     }
 
     private Installer.Options options(List<String> sets, Duration timeout) {

@@ -1,6 +1,8 @@
 //SOURCES Kube.java
+//SOURCES Problem.java
 //SOURCES Report.java
 //SOURCES ScriptRunner.java
+//SOURCES Wait.java
 //SOURCES Yaml.java
 
 import java.nio.charset.StandardCharsets;
@@ -47,11 +49,13 @@ final class ReleaseTraces {
      */
     void awaitMigrationJob(String namespace, Duration max, ScriptRunner.Started run) throws InterruptedException {
         try {
-            Kube.waitFor("a migration Job running in " + namespace, max, () -> {
+            // On a loaded machine the script's JVM, its checks and helm may take longer than max
+            // to get there: while it prints, it is moving, and the wait goes on (up to 10 minutes).
+            Wait.whileMoving("a migration Job running in " + namespace, max, Duration.ofMinutes(10), null, () -> {
                 if (!run.alive()) throw new IllegalStateException("the script ended with exit " + run.exitValue());
-                return activeMigrationJobs(namespace).isEmpty() ? "none yet" : null;
+                return activeMigrationJobs(namespace).isEmpty() ? "none yet; the script printed " + run.printed().length() + " characters" : null;
             });
-        } catch (IllegalStateException e) {
+        } catch (IllegalStateException | Problem e) {
             var r = run.await(Duration.ofSeconds(30));
             var lines = (r.out() + "\n" + r.err()).strip().lines().toList();
             Report.fail("no migration Job ran in %s (%s); the script said: %s", namespace, e.getMessage(),

@@ -63,9 +63,14 @@ final class ScriptRunner {
         return start(script, args, env).await(max);
     }
 
-    /** kill -SIG of a started script; a kill that fails fails the check. */
+    /**
+     * kill -SIG of a started script's process group, as a terminal's Ctrl-C does: the jbang
+     * wrapper may run the script's JVM as its child (the first run of a build does, to record
+     * the classes it loads), and a signal to the wrapper alone never reaches that JVM. A kill
+     * that fails fails the check.
+     */
     void signal(Started p, String sig) {
-        var r = Exec.run(List.of("kill", "-" + sig, String.valueOf(p.pid())), Duration.ofSeconds(10));
+        var r = Exec.run(List.of("kill", "-" + sig, "--", "-" + p.pid()), Duration.ofSeconds(10));
         Report.expect(r.ok(), "kill -%s %d: %s", sig, p.pid(), r.said());
     }
 
@@ -96,8 +101,12 @@ final class ScriptRunner {
 
         private Started(List<String> cmd, Map<String, String> env) throws IOException {
             this.cmd = cmd;
-            var pb = new ProcessBuilder(cmd).directory(checkout.toFile())
-                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+            // A process group of its own (setsid execs in place: its pid is the group's), so that
+            // signal() can reach the whole group without reaching this JVM.
+            var full = new ArrayList<String>();
+            full.add("setsid");
+            full.addAll(cmd);
+            var pb = new ProcessBuilder(full).directory(checkout.toFile()).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
             pb.environment().putAll(env);
             this.process = pb.start();
             pump(process.getInputStream(), out);
@@ -109,6 +118,9 @@ final class ScriptRunner {
         boolean alive() { return process.isAlive(); }
 
         int exitValue() { return process.exitValue(); }
+
+        /** What it printed so far, stdout then stderr: a test waits for a line before it signals. */
+        String printed() { return out + "\n" + err; }
 
         /** Waits for its end; after max it is killed, with the script's JVM that the launcher started (exit -1). */
         Exec.Result await(Duration max) throws InterruptedException {
