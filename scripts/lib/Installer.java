@@ -190,7 +190,6 @@ final class Installer {
             if (holder != null) throw new Kube.Refused("release " + rel.name + " in " + rel.namespace + " is busy: " + holder);
             if (!o.recover()) throw new Kube.Refused(stuckMessage(rel, state));
         }
-        if (ns != null) refuseIfMigrationRuns(rel, state, o.recover());
 
         var secrets = new ArrayList<SecretPlan>();
         for (String name : needed) {
@@ -261,18 +260,18 @@ final class Installer {
     /**
      * One migration at a time, whoever starts it: an on-demand migrate Job or a hook Job of
      * this release that still runs would race this install's migration on the database. A
-     * hook Job of a release left pending is --recover's to stop.
+     * hook Job left by a killed or interrupted run is --recover's to stop.
      */
-    static void refuseIfMigrationRuns(Release rel, Release.State state, boolean recovering) {
-        boolean recoverStopsHooks = recovering && state.last() != null && state.last().pending();
+    static void refuseIfMigrationRuns(Release rel, boolean recovering) {
         for (var j : rel.kube.list(rel.namespace, "jobs", rel.selector("migrate"))) {
             if (Kube.conditionTrue(j, "Complete") || Kube.conditionTrue(j, "Failed") || Yaml.at(j, "metadata.deletionTimestamp") != null) continue;
             boolean hook = !Yaml.strings(j, "metadata.labels").containsKey("trevor.dev/migration-run");
-            if (hook && recoverStopsHooks) continue;
+            if (hook && recovering) continue;
             String n = Yaml.str(j, "metadata.name");
             throw new Kube.Refused("migration Job " + n + " is still running (created " + Yaml.str(j, "metadata.creationTimestamp")
                     + "); a second migration would race it. Wait for it (kubectl -n " + rel.namespace + " wait --for=condition=Complete job/" + n
-                    + "), or stop it (kubectl -n " + rel.namespace + " delete job " + n + ")");
+                    + "), or stop it (kubectl -n " + rel.namespace + " delete job " + n + ")"
+                    + (hook ? "; --recover stops a hook Job that a killed or interrupted run left" : ""));
         }
     }
 
@@ -293,7 +292,7 @@ final class Installer {
             var state = rel.state();
             try {
                 if (state.last() != null && state.last().pending() && !o.recover()) throw new Kube.Refused(stuckMessage(rel, state));
-                refuseIfMigrationRuns(rel, state, o.recover());
+                refuseIfMigrationRuns(rel, o.recover());
                 p.step("server-side dry run (the API server validates and admits every object; nothing is stored)",
                         () -> dryRun(rel, plan.objects()));
             } catch (Target.Invalid | Kube.Refused e) {
@@ -308,6 +307,7 @@ final class Installer {
                 throw e;
             }
             if (state.last() != null && state.last().pending()) recover(rel, state, o.timeout(), p);
+            else if (o.recover()) stopHookJobs(rel, p::info); // a killed run's hook Job outlives its helm
             for (var s : plan.secrets()) {
                 if (s.keep()) {
                     p.info("Secret " + s.name() + " " + s.source());

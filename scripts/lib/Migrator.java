@@ -100,7 +100,7 @@ final class Migrator {
 
     /** A second migration beside a running one would race it on the database: the same refusal as install's and upgrade's. */
     private static void refuseIfRunning(Release rel) {
-        Installer.refuseIfMigrationRuns(rel, rel.state(), false);
+        Installer.refuseIfMigrationRuns(rel, false);
     }
 
     /** The chart's migration Job for this revision, as a plain Job of its own name. */
