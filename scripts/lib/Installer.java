@@ -353,8 +353,16 @@ final class Installer {
         } else {
             outcome = "not rolled back: the release is " + after.describe();
         }
+        String job = Diagnostics.explainJob(rel.kube, rel.namespace, rel.selector("migrate"));
+        if (after.lastDeployed() == null) {
+            // Nothing was ever deployed: a hook Job that outlived helm's timeout would go on migrating for no release.
+            var stopped = new ArrayList<String>();
+            stopHookJobs(rel, stopped::add);
+            removeHookLeftovers(rel, stopped::add);
+            if (!stopped.isEmpty()) outcome += "\n" + String.join("\n", stopped);
+        }
         throw new Failed((upgrade ? "upgrade" : "install") + " of " + rel.name + " failed: " + r.said()
-                + "\n\nmigration Job, from the cluster:\n" + Diagnostics.explainJob(rel.kube, rel.namespace, rel.selector("migrate"))
+                + "\n\nmigration Job, from the cluster:\n" + job
                 + (migrationLog.isEmpty() ? "" : "\n\nmigration output, as it ran:\n" + String.join("\n", migrationLog).indent(2))
                 + "\n\n" + outcome);
     }
