@@ -539,6 +539,7 @@ public class safety implements Callable<Integer> {
             runner.signal(p, "INT");
             var r = p.await(Duration.ofMinutes(3));
             Report.expect(r.exit() != 0, "the interrupted install exited 0");
+            Report.expect(r.err().contains("was asked to stop"), "the install did not act on Ctrl-C (was SIGINT ignored where safety runs?): %s", tail(r));
             String migrate = "app.kubernetes.io/instance=trevor,app.kubernetes.io/component=migrate";
             for (String kind : List.of("serviceaccounts", "networkpolicies")) {
                 var left = kube.list(ns, kind, migrate).stream().filter(o -> Yaml.at(o, "metadata.deletionTimestamp") == null)
