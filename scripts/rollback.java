@@ -24,6 +24,9 @@ public class rollback implements Callable<Integer> {
     @Option(names = "--revision", paramLabel = "N", description = "Revision to return to (helm history lists them). Default: the deployed revision before the current one.")
     Integer revision;
 
+    @Option(names = "--force", description = "Roll back to a revision that failed (refused without it: that deploys what failed).")
+    boolean force;
+
     @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "5m", description = "How long to wait for the pods, 1s to 24h (default: ${DEFAULT-VALUE}).")
     String timeout;
 
@@ -35,7 +38,7 @@ public class rollback implements Callable<Integer> {
         var wait = Cli.duration("--timeout", timeout);
         if (revision != null && revision < 1) throw new Target.Invalid("--revision must be 1 or more, not " + revision);
         var rel = target.resolve(p::info);
-        var out = Rollback.run(rel, revision, wait, p);
+        var out = Rollback.run(rel, revision, force, wait, p);
         p.info("rolled back from revision " + out.from() + " (" + out.imageBefore() + ") to revision " + out.target() + " (" + out.imageAfter()
                 + "), recorded as revision " + out.now());
         p.printTimings();

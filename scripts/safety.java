@@ -390,6 +390,7 @@ public class safety implements Callable<Integer> {
 
         round2Input();
         round2Cluster();
+        round2Lifecycle();
     }
 
     // ---------------------------------------------------------------- issue 14, rows 2, 5-8, 18: input the scripts must not trust
@@ -799,6 +800,225 @@ public class safety implements Callable<Integer> {
     private static String lastLines(String s) {
         var lines = s.strip().lines().toList();
         return String.join(" | ", lines.subList(Math.max(0, lines.size() - 6), lines.size()));
+    }
+
+    // ---------------------------------------------------------------- issue 14: a run's lifetime, lost locks, secrets, rollback, migrations
+
+    /** Each case has a namespace (and so a release and lock) of its own, and runs alone with --only. */
+    private void round2Lifecycle() throws Exception {
+        String prod = repo.resolve("values/prod.yaml").toString();
+
+        checks.check("issue 14 rows 1, 9: kill -9 of install while its helm runs on: no false 'stuck', and --recover does not take over", () -> {
+            String ns = "safety-kill9";
+            var p = runner.start("install.java", concat(concat(target(ns), "-f", prod, "--tag", "1.0.0", "--timeout", "4m",
+                    "--env-file", secrets.env("plain1.env").toString()), testLabel("hang")));
+            traces.awaitMigrationJob(ns, Duration.ofSeconds(60), p);
+            long helmPid = killAllButHelm(p);
+            try {
+                Report.expect(helmPid > 0, "no helm process ran under the install");
+                Kube.sleep(ReleaseLock.DURATION.toMillis() + 5000); // the dead run's Lease is no longer renewed
+                Report.expect(alive(helmPid), "helm (pid %d) died with the script; the case needs it alive", helmPid);
+                var plain = install(ns, List.of("-f", prod, "--tag", "2.0.0"));
+                Report.expect(plain.exit() == 2 && !plain.err().contains("interrupted before Helm finished")
+                                && plain.err().contains("pid " + helmPid),
+                        "row 9: expected exit 2 naming the helm that still runs (pid %d), got %d: %s", helmPid, plain.exit(), tail(plain));
+                var recover = install(ns, List.of("-f", prod, "--tag", "2.0.0", "--recover"));
+                Report.expect(recover.exit() == 2 && recover.err().contains("pid " + helmPid) && recover.err().contains("kill -TERM " + helmPid),
+                        "row 1: --recover while helm runs: expected exit 2 naming pid %d and how to stop it, got %d: %s", helmPid,
+                        recover.exit(), tail(recover));
+                Report.expect(alive(helmPid), "helm (pid %d) was stopped by the refused runs", helmPid);
+                var state = release(ns).state();
+                Report.expect(state.revisions().size() == 1 && state.last().pending(), "--recover changed the release: %s", state.describe());
+                // The way out the message gives: stop that helm (it records its outcome), then --recover carries on.
+                Exec.run(List.of("kill", "-TERM", String.valueOf(helmPid)), Duration.ofSeconds(10));
+                Kube.waitFor("helm pid " + helmPid + " to record its outcome and exit", Duration.ofSeconds(150),
+                        () -> alive(helmPid) ? "still running" : null);
+                var after = install(ns, List.of("-f", prod, "--tag", "2.0.0", "--recover"));
+                Report.expect(after.ok(), "--recover once helm is gone: exit %d: %s", after.exit(), tail(after));
+            } finally {
+                if (helmPid > 0 && alive(helmPid)) Exec.run(List.of("kill", "-KILL", String.valueOf(helmPid)), Duration.ofSeconds(10));
+            }
+        });
+
+        checks.check("issue 14 row 10: a run whose lock is taken from it stops at once, stops its helm and hook Job, and says what it left", () -> {
+            String ns = "safety-lost";
+            var first = install(ns, List.of("-f", prod));
+            Report.expect(first.ok(), "install: exit %d: %s", first.exit(), tail(first));
+            var p = runner.start("upgrade.java", concat(concat(target(ns), "--tag", "2.0.0", "--timeout", "150s"), testLabel("hang")));
+            traces.awaitMigrationJob(ns, Duration.ofSeconds(60), p);
+            var helms = helmsUnder(p);
+            try {
+                String other = "safety.java: someone else";
+                var taken = kube.run("patch", "lease", ReleaseLock.leaseName("trevor"), "-n", ns, "--type=merge",
+                        "-p", Yaml.json(Map.of("spec", Map.of("holderIdentity", other))));
+                Report.expect(taken.ok(), "could not change the Lease's holder: %s", taken.said());
+                long t0 = System.nanoTime();
+                var r = p.await(Duration.ofSeconds(75));
+                long s = (System.nanoTime() - t0) / 1_000_000_000;
+                Report.expect(s < 70 && r.exit() != 0, "the run went on for %d s after losing its lock (exit %d): %s", s, r.exit(), tail(r));
+                String said = r.out() + r.err();
+                Report.expect(said.contains("lost the release's lock") && said.contains(other) && said.contains("release trevor is now"),
+                        "the run did not say it lost its lock to '%s' and what state it left: %s", other, tail(r));
+                Report.expect(helms.stream().noneMatch(safety::alive), "its helm still runs: %s", helms);
+                Report.expect(traces.activeMigrationJobs(ns).isEmpty(), "a migration Job still runs: %s", traces.activeMigrationJobs(ns));
+                var lease = kube.get(ns, "lease", ReleaseLock.leaseName("trevor"));
+                Report.expect(lease != null && other.equals(Yaml.str(lease, "spec.holderIdentity")), "the run removed the lock it had lost");
+            } finally {
+                helms.forEach(pid -> Exec.run(List.of("kill", "-KILL", String.valueOf(pid)), Duration.ofSeconds(10)));
+            }
+        });
+
+        checks.check("issue 14 row 11: a Lease renewed 'in 2099' is refused and explained, with the command that deletes it", () -> {
+            String ns = "safety-future";
+            kube.run("create", "namespace", ns);
+            String lease = ReleaseLock.leaseName("trevor");
+            var spec = Map.<String, Object>of("holderIdentity", "install.java (pid 1 on elsewhere)", "leaseDurationSeconds", 30,
+                    "acquireTime", "2099-01-01T00:00:00.000000Z", "renewTime", "2099-01-01T00:00:00.000000Z");
+            var made = kube.runWithInput(Yaml.json(Map.of("apiVersion", "coordination.k8s.io/v1", "kind", "Lease",
+                    "metadata", Map.of("name", lease, "namespace", ns), "spec", spec)), "create", "-f", "-");
+            Report.expect(made.ok(), "could not create the Lease: %s", made.said());
+            var r = install(ns, List.of("--keep-namespace-labels"));
+            Report.expect(r.exit() == 2 && r.err().contains("2099") && r.err().contains("kubectl -n " + ns + " delete lease " + lease),
+                    "expected exit 2 naming the impossible renewTime and the command that deletes the Lease, got %d: %s", r.exit(), tail(r));
+            Report.expect(!kube.exists(ns, "secret", "trevor-env"), "the refused run created Secret trevor-env");
+        });
+
+        checks.check("issue 14 row 12: two --env-file Secrets, the second of a wrong type: exit 2 and the first untouched", () -> {
+            String ns = "safety-types";
+            kube.run("create", "namespace", ns);
+            var a = kube.run("create", "secret", "generic", "trevor-env", "-n", ns, "--from-env-file=" + secrets.env("plain2.env"));
+            var b = kube.run("create", "secret", "generic", "trevor-b", "-n", ns, "--type=kubernetes.io/basic-auth",
+                    "--from-literal=username=trevor", "--from-literal=password=not-a-marker");
+            Report.expect(a.ok() && b.ok(), "could not create the Secrets: %s %s", a.said(), b.said());
+            Path two = work.resolve("two-secrets.yaml");
+            Files.writeString(two, "envFromSecrets:\n  - secretName: trevor-env\n  - secretName: trevor-b\n");
+            var before = traces.secretData(ns, "trevor-env");
+            var r = install(ns, List.of("--keep-namespace-labels", "-f", repo.resolve("values/dev.yaml").toString(), "-f", two.toString(),
+                    "--env-file", "trevor-env=" + secrets.env("plain1.env"), "--env-file", "trevor-b=" + secrets.env("plain2.env")));
+            Report.expect(r.exit() == 2 && r.err().contains("trevor-b") && r.err().contains("kubernetes.io/basic-auth"),
+                    "expected exit 2 naming trevor-b and its type, got %d: %s", r.exit(), tail(r));
+            Report.expect(traces.secretData(ns, "trevor-env").equals(before), "Secret trevor-env was changed before the refusal (it now holds %s)",
+                    traces.secretData(ns, "trevor-env").equals(secrets.plain(1)) ? "plain1.env" : "other keys");
+            Report.expect(!release(ns).exists(), "a release was installed");
+        });
+
+        checks.check("issue 14 row 13: upgrade --env-file rotates the Secret and restarts the pods that read it, and says so", () -> {
+            String ns = "safety-rotate";
+            var first = install(ns, List.of());
+            Report.expect(first.ok(), "install: exit %d: %s", first.exit(), tail(first));
+            var before = podTemplates(ns);
+            var up = runner.run("upgrade.java", concat(target(ns), "--env-file", secrets.env("plain2.env").toString()));
+            Report.expect(up.ok(), "upgrade --env-file: exit %d: %s", up.exit(), tail(up));
+            Report.expect(traces.secretData(ns, "trevor-env").equals(secrets.plain(2)), "the Secret was not rotated");
+            var after = podTemplates(ns);
+            for (var d : before.keySet()) {
+                Report.expect(!before.get(d).equals(after.get(d)), "Deployment %s kept its pod template: its pods still read the old Secret", d);
+            }
+            Report.expect(up.out().contains("restart"), "the upgrade did not say the pods restart: %s", tail(up));
+        });
+
+        checks.check("issue 14 row 14: rollback refuses a failed revision, and names the migrations that ran from original revisions", () -> {
+            String ns = "safety-rollback";
+            var one = install(ns, List.of("-f", prod));
+            Report.expect(one.ok(), "install 1.0.0: exit %d: %s", one.exit(), tail(one));
+            var two = runner.run("upgrade.java", concat(target(ns), "--tag", "2.0.0"));
+            Report.expect(two.ok(), "upgrade to 2.0.0: exit %d: %s", two.exit(), tail(two));
+            var back = runner.run("rollback.java", target(ns));
+            Report.expect(back.ok(), "rollback to revision 1: exit %d: %s", back.exit(), tail(back));
+            Report.expect(back.out().contains("upgrade to trevor:2.0.0"),
+                    "rollback to 1.0.0 does not name 2.0.0's migrations and the way forward: %s", tail(back));
+            // Revision 3 is Helm's copy of revision 1, hook records included: it ran no migration.
+            var again = runner.run("rollback.java", target(ns));
+            Report.expect(again.ok(), "rollback of the rollback: exit %d: %s", again.exit(), tail(again));
+            Report.expect(!again.out().contains("revision 3's migration") && again.out().contains("revision 2")
+                            && again.out().contains("trevor:2.0.0"),
+                    "the rollback of a rollback credits the copied hook record: %s", tail(again));
+            var bad = install(ns, concat(List.of("-f", prod, "--tag", "9.9.9", "--no-rollback", "--timeout", "60s",
+                    "--set", "migrations.backoffLimit=0"), testLabel("fail")));
+            Report.expect(bad.exit() == 1, "the failing upgrade: expected exit 1, got %d: %s", bad.exit(), tail(bad));
+            int failed = release(ns).state().last().number();
+            var refused = runner.run("rollback.java", concat(target(ns), "--revision", String.valueOf(failed)));
+            Report.expect(refused.exit() == 2 && refused.err().contains("failed") && refused.err().contains("--force"),
+                    "rollback to failed revision %d: expected exit 2 naming --force, got %d: %s", failed, refused.exit(), tail(refused));
+            Report.expect(release(ns).state().last().number() == failed, "the refused rollback changed the release");
+            var forced = runner.run("rollback.java", concat(target(ns), "--revision", String.valueOf(failed), "--force"));
+            Report.expect(forced.ok() && forced.out().contains("trevor:9.9.9") && forced.out().contains("never completed"),
+                    "--force: expected the rollback, saying 9.9.9's migration never completed, got %d: %s", forced.exit(), tail(forced));
+        });
+
+        checks.check("issue 14 row 15: upgrade refuses while an on-demand migration Job runs, as migrate does", () -> {
+            String ns = "safety-onemig";
+            var first = install(ns, List.of("-f", prod));
+            Report.expect(first.ok(), "install: exit %d: %s", first.exit(), tail(first));
+            try {
+                var slow = runner.run("migrate.java", concat(concat(target(ns), "--timeout", "5s"), testLabel("hang")));
+                Report.expect(slow.exit() == 1, "migrate that times out: expected exit 1, got %d: %s", slow.exit(), tail(slow));
+                int revision = release(ns).state().last().number();
+                var up = runner.run("upgrade.java", concat(target(ns), "--tag", "1.0.2", "--timeout", "60s"));
+                Report.expect(up.exit() == 2 && up.err().contains("is still running"),
+                        "upgrade beside a running migration: expected exit 2, got %d: %s", up.exit(), tail(up));
+                Report.expect(release(ns).state().last().number() == revision, "the upgrade made a new revision");
+            } finally {
+                kube.run("delete", "jobs", "-n", ns, "-l", "trevor.dev/migration-run", "--wait=false");
+            }
+        });
+
+        checks.check("issue 14 row 16: Ctrl-C in the pre-install hook removes the hook Job's ServiceAccount and NetworkPolicy too", () -> {
+            String ns = "safety-int16";
+            var p = runner.start("install.java", concat(concat(target(ns), "-f", prod, "--tag", "1.0.0", "--timeout", "120s",
+                    "--env-file", secrets.env("plain1.env").toString()), testLabel("hang")));
+            traces.awaitMigrationJob(ns, Duration.ofSeconds(60), p);
+            ctrlC(p);
+            var r = p.await(Duration.ofMinutes(3));
+            Report.expect(r.exit() != 0, "the interrupted install exited 0");
+            Report.expect(r.err().contains("was asked to stop"), "the install did not act on Ctrl-C: %s", tail(r));
+            String migrate = "app.kubernetes.io/instance=trevor,app.kubernetes.io/component=migrate";
+            for (String kind : List.of("serviceaccounts", "networkpolicies")) {
+                var left = kube.list(ns, kind, migrate).stream().filter(o -> Yaml.at(o, "metadata.deletionTimestamp") == null)
+                        .map(o -> Yaml.str(o, "metadata.name")).toList();
+                Report.expect(left.isEmpty(), "the hook's %s are left: %s", kind, left);
+            }
+            Report.expect(traces.activeMigrationJobs(ns).isEmpty(), "a migration Job still runs: %s", traces.activeMigrationJobs(ns));
+        });
+    }
+
+    /**
+     * Ctrl-C as a terminal sends it: SIGINT to every process of the foreground group (the
+     * launcher, the script's JVM, its kubectl children), but not to helm, which runs in a
+     * session of its own. Signalling the launcher alone reaches no JVM that it did not exec.
+     */
+    private static void ctrlC(ScriptRunner.Started p) {
+        var helms = helmsUnder(p);
+        var all = new ArrayList<>(ScriptRunner.descendants(p.pid()));
+        all.removeAll(helms);
+        all.add(0, p.pid());
+        for (long pid : all) Exec.run(List.of("kill", "-INT", String.valueOf(pid)), Duration.ofSeconds(10));
+    }
+
+    /** Kills a started script the hard way (as kill -9 of its process group would), but not the helm it runs in a session of its own. */
+    private static long killAllButHelm(ScriptRunner.Started p) {
+        var helms = helmsUnder(p);
+        var others = new ArrayList<>(ScriptRunner.descendants(p.pid()));
+        others.removeAll(helms);
+        others.add(0, p.pid());
+        for (long pid : others) Exec.run(List.of("kill", "-KILL", String.valueOf(pid)), Duration.ofSeconds(10));
+        return helms.isEmpty() ? -1 : helms.get(0);
+    }
+
+    private static List<Long> helmsUnder(ScriptRunner.Started p) {
+        return ScriptRunner.descendants(p.pid()).stream().filter(pid -> ProcessHandle.of(pid).flatMap(h -> h.info().command())
+                .map(c -> Path.of(c).getFileName().toString().startsWith("helm")).orElse(false)).toList();
+    }
+
+    private static boolean alive(long pid) { return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false); }
+
+    /** Each Deployment of the release and its pod template's annotations: a change there replaces its pods. */
+    private Map<String, Object> podTemplates(String namespace) {
+        var out = new java.util.TreeMap<String, Object>();
+        for (var d : kube.list(namespace, "deployments", "app.kubernetes.io/instance=trevor")) {
+            out.put(Yaml.str(d, "metadata.name"), String.valueOf(Yaml.at(d, "spec.template.metadata.annotations")));
+        }
+        return out;
     }
 
     // ---------------------------------------------------------------- the cases' vocabulary

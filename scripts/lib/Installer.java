@@ -91,6 +91,18 @@ final class Installer {
             for (var e : envFiles) InputFile.check("--env-file", e.file(), EnvFile.MAX_FILE_BYTES, EnvFile.FILE_WHY);
         }
 
+        /**
+         * The pod templates of the API and the worker carry a checksum of the Secrets they read:
+         * new Secret contents change the template, so Kubernetes replaces the pods that read the old ones.
+         */
+        Options withSecretsChecksum(String checksum) {
+            if (checksum == null) return this;
+            var s = new ArrayList<>(sets);
+            s.add("--set-string podAnnotations." + CHECKSUM_KEY + "=" + checksum);
+            s.add("--set-string worker.podAnnotations." + CHECKSUM_KEY + "=" + checksum);
+            return new Options(valuesFiles, s, tag, envFiles, devSecrets, timeout, rollback, namespaceLabels, recover, deployedValues);
+        }
+
         /** The tag goes in with --set-string: a tag like 20240101 must stay a string. */
         Helm.Values values() {
             var s = new ArrayList<>(sets);
@@ -195,6 +207,7 @@ final class Installer {
         for (String name : needed) {
             var src = sourceOf.get(name);
             if (src != null) {
+                if (ns != null) Secrets.requireOpaque(rel.kube, rel.namespace, name, src.describe());
                 secrets.add(new SecretPlan(name, "from " + src.file(), fromFiles.get(src)));
             } else if (ns != null && rel.kube.exists(rel.namespace, "secret", name)) {
                 secrets.add(new SecretPlan(name, "exists: kept as it is (pass --env-file to update it)", null));
@@ -221,6 +234,59 @@ final class Installer {
                 + "holds the release's lock now. Run again with --recover: " + way;
     }
 
+    /** The pod annotation that holds the checksum of the Secrets the pods read. */
+    static final String CHECKSUM_KEY = "checksum/env-secrets";
+
+    /**
+     * SHA-256 of every Secret the release reads, by name, key and value, as they are now in the
+     * cluster or about to be; null when the release reads none.
+     */
+    static String secretsChecksum(Release rel, List<SecretPlan> secrets) {
+        if (secrets.isEmpty()) return null;
+        try {
+            var sha = java.security.MessageDigest.getInstance("SHA-256");
+            for (var s : secrets.stream().sorted(java.util.Comparator.comparing(SecretPlan::name)).toList()) {
+                var data = s.keep() ? Secrets.read(rel.kube, rel.namespace, s.name()) : new java.util.TreeMap<>(s.data());
+                sha.update((s.name() + "\0").getBytes(StandardCharsets.UTF_8));
+                for (var e : new java.util.TreeMap<>(data).entrySet()) {
+                    sha.update((e.getKey() + "\0" + e.getValue() + "\0").getBytes(StandardCharsets.UTF_8));
+                }
+            }
+            return java.util.HexFormat.of().formatHex(sha.digest());
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Says whether the pods restart to read changed Secrets: a rotated Secret alone reaches no running pod. */
+    private static void sayRestart(Release rel, Release.State state, String now, List<SecretPlan> secrets, Progress p) {
+        if (state.lastDeployed() == null || now == null) return;
+        Object before = Yaml.at(rel.computedValues(state.lastDeployed().number()), "podAnnotations");
+        Object was = before instanceof Map<?, ?> m ? m.get(CHECKSUM_KEY) : null;
+        String names = String.join(", ", secrets.stream().map(SecretPlan::name).toList());
+        p.info(now.equals(was) ? "the Secrets the pods read (" + names + ") are unchanged: the pods that read them stay"
+                : "the Secrets the pods read (" + names + ") changed: the API and worker pods restart to read them "
+                        + "(pod annotation " + CHECKSUM_KEY + ", a checksum of their contents)");
+    }
+
+    /**
+     * One migration at a time, whoever starts it: an on-demand migrate Job or a hook Job of
+     * this release that still runs would race this install's migration on the database. A
+     * hook Job left by a killed or interrupted run is --recover's to stop.
+     */
+    static void refuseIfMigrationRuns(Release rel, boolean recovering) {
+        for (var j : rel.kube.list(rel.namespace, "jobs", rel.selector("migrate"))) {
+            if (Kube.conditionTrue(j, "Complete") || Kube.conditionTrue(j, "Failed") || Yaml.at(j, "metadata.deletionTimestamp") != null) continue;
+            boolean hook = !Yaml.strings(j, "metadata.labels").containsKey("trevor.dev/migration-run");
+            if (hook && recovering) continue;
+            String n = Yaml.str(j, "metadata.name");
+            throw new Kube.Refused("migration Job " + n + " is still running (created " + Yaml.str(j, "metadata.creationTimestamp")
+                    + "); a second migration would race it. Wait for it (kubectl -n " + rel.namespace + " wait --for=condition=Complete job/" + n
+                    + "), or stop it (kubectl -n " + rel.namespace + " delete job " + n + ")"
+                    + (hook ? "; --recover stops a hook Job that a killed or interrupted run left" : ""));
+        }
+    }
+
     /** What an install did: the migration hook's output (empty where no container runs, or without a hook). */
     record Outcome(List<String> migrationLog) {}
 
@@ -238,6 +304,7 @@ final class Installer {
             var state = rel.state();
             try {
                 if (state.last() != null && state.last().pending() && !o.recover()) throw new Kube.Refused(stuckMessage(rel, state));
+                refuseIfMigrationRuns(rel, o.recover());
                 p.step("server-side dry run (the API server validates and admits every object; nothing is stored)",
                         () -> dryRun(rel, plan.objects()));
             } catch (Target.Invalid | Kube.Refused e) {
@@ -252,6 +319,7 @@ final class Installer {
                 throw e;
             }
             if (state.last() != null && state.last().pending()) recover(rel, state, o.timeout(), p);
+            else if (o.recover()) stopHookJobs(rel, p::info); // a killed run's hook Job outlives its helm
             for (var s : plan.secrets()) {
                 if (s.keep()) {
                     p.info("Secret " + s.name() + " " + s.source());
@@ -260,7 +328,9 @@ final class Installer {
                 String what = p.step("Secret " + s.name() + " " + s.source(), () -> Secrets.apply(rel.kube, rel.namespace, s.name(), s.data()));
                 p.info("Secret " + s.name() + ": " + what);
             }
-            return new Outcome(helm(rel, o, state, p));
+            String checksum = secretsChecksum(rel, plan.secrets());
+            sayRestart(rel, state, checksum, plan.secrets(), p);
+            return new Outcome(helm(rel, o.withSecretsChecksum(checksum), state, p));
         }
     }
 
@@ -273,8 +343,12 @@ final class Installer {
              var stop = Interrupts.onStop("stop the migration Job that Helm left running", () -> {
             stopHookJobs(rel, System.err::println);
             var after = rel.state();
+            if (after.lastDeployed() == null) removeHookLeftovers(rel, System.err::println);
+            String lost = Interrupts.abortReason();
             System.err.println("stopping: release " + rel.name + " is now " + after.describe()
-                    + (after.last() != null && after.last().pending() ? ". " + stuckMessage(rel, after) : ""));
+                    + (lost != null && after.last() != null && after.last().pending() ? ". This run lost its lock, so it leaves the release to "
+                            + "the lock's holder; once no run holds the lock, run again with --recover"
+                    : after.last() != null && after.last().pending() ? ". " + stuckMessage(rel, after) : ""));
         })) {
             r = p.step((upgrade ? "helm upgrade " : "helm install ") + rel.name + " (" + rel.helm.version + ", wait " + o.timeout().toSeconds() + " s)",
                     () -> rel.upgradeInstall(o.values(), o.timeout(), o.rollback(), line -> p.info("  helm: " + line)));
@@ -291,8 +365,16 @@ final class Installer {
         } else {
             outcome = "not rolled back: the release is " + after.describe();
         }
+        String job = Diagnostics.explainJob(rel.kube, rel.namespace, rel.selector("migrate"));
+        if (after.lastDeployed() == null) {
+            // Nothing was ever deployed: a hook Job that outlived helm's timeout would go on migrating for no release.
+            var stopped = new ArrayList<String>();
+            stopHookJobs(rel, stopped::add);
+            removeHookLeftovers(rel, stopped::add);
+            if (!stopped.isEmpty()) outcome += "\n" + String.join("\n", stopped);
+        }
         throw new Failed((upgrade ? "upgrade" : "install") + " of " + rel.name + " failed: " + r.said()
-                + "\n\nmigration Job, from the cluster:\n" + Diagnostics.explainJob(rel.kube, rel.namespace, rel.selector("migrate"))
+                + "\n\nmigration Job, from the cluster:\n" + job
                 + (migrationLog.isEmpty() ? "" : "\n\nmigration output, as it ran:\n" + String.join("\n", migrationLog).indent(2))
                 + "\n\n" + outcome);
     }
@@ -331,6 +413,24 @@ final class Installer {
             say.accept(r.ok() ? "stopped migration Job " + name + " (it was still running)"
                     : "migration Job " + name + " is still running and could not be deleted (" + Kube.firstLine(r.said())
                     + "): kubectl -n " + rel.namespace + " delete job " + name);
+        }
+    }
+
+    /**
+     * The migration hook's ServiceAccount and NetworkPolicy of a release with no deployed
+     * revision (a first install interrupted in its hook): Helm uninstalls the release but
+     * never the hook objects of a hook that did not succeed, and nothing else would remove them.
+     */
+    static void removeHookLeftovers(Release rel, java.util.function.Consumer<String> say) {
+        for (String kind : List.of("serviceaccount", "networkpolicy")) {
+            for (var o : rel.kube.list(rel.namespace, kind, rel.selector("migrate"))) {
+                if (!Yaml.strings(o, "metadata.annotations").containsKey("helm.sh/hook")) continue;
+                String name = Yaml.str(o, "metadata.name");
+                var r = rel.kube.run("delete", kind, name, "-n", rel.namespace, "--wait=false", "--ignore-not-found");
+                say.accept(r.ok() ? "removed the migration hook's " + kind + " " + name + " (the first install did not finish)"
+                        : "could not remove the migration hook's " + kind + " " + name + " (" + Kube.firstLine(r.said()) + "): kubectl -n "
+                        + rel.namespace + " delete " + kind + " " + name);
+            }
         }
     }
 

@@ -21,7 +21,9 @@ final class Interrupts {
     private static volatile Process running;
     private static volatile String runningWhat;
     private static volatile boolean stopping;
+    private static volatile String abortReason;
     private static boolean installed;
+    private static final java.util.List<java.util.function.BiConsumer<Process, String>> STARTED = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     /** One clean-up, removed again when the work it guards ends normally. */
     static final class Cleanup implements AutoCloseable {
@@ -53,7 +55,30 @@ final class Interrupts {
         install();
         running = p;
         runningWhat = what;
+        for (var l : STARTED) l.accept(p, what);
     }
+
+    /** Tells listener of every tool process started from now on (the release lock records helm's PID). */
+    static AutoCloseable onStart(java.util.function.BiConsumer<Process, String> listener) {
+        STARTED.add(listener);
+        return () -> STARTED.remove(listener);
+    }
+
+    /**
+     * Stops the run now because it may no longer change anything (it lost the release's
+     * lock): the running tool is killed, not asked to stop, because helm would answer SIGTERM
+     * by rolling back, one more change under someone else's lock. The clean-ups then run as
+     * on Ctrl-C, and the JVM exits 1.
+     */
+    static void abort(String why) {
+        if (stopping) return;
+        abortReason = why;
+        System.err.println("stopping: " + why);
+        new Thread(() -> System.exit(1), "abort").start();
+    }
+
+    /** Why the run was aborted, or null when it was not (an ordinary interrupt or end). */
+    static String abortReason() { return abortReason; }
 
     static void finished(Process p) {
         if (running == p) running = null;
@@ -68,7 +93,15 @@ final class Interrupts {
     private static void stop() {
         stopping = true;
         Process p = running;
-        if (p != null && p.isAlive()) {
+        if (p != null && p.isAlive() && abortReason != null) {
+            System.err.println("stopping: killed " + runningWhat + " (pid " + p.pid() + ")");
+            p.destroyForcibly();
+            try {
+                p.waitFor(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        } else if (p != null && p.isAlive()) {
             System.err.println("stopping: " + runningWhat + " was asked to stop; waiting up to " + GRACE_SECONDS
                     + " s for it to record the outcome");
             p.destroy(); // SIGTERM: helm cancels, rolls back with --atomic/--rollback-on-failure, and exits

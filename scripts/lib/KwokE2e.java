@@ -119,7 +119,7 @@ final class KwokE2e extends E2e {
             return null;
         });
         stage("rollback.java returns to the previous revision and says which migrations stay applied", false, () -> {
-            var out = Rollback.run(rel, null, Duration.ofMinutes(2), progress);
+            var out = Rollback.run(rel, null, false, Duration.ofMinutes(2), progress);
             Report.expect(out.imageBefore().endsWith(":20240101") && out.imageAfter().endsWith(":2.0.0"), "rolled back from %s to %s",
                     out.imageBefore(), out.imageAfter());
             Report.expect(out.migrations().contains("not rolled back") && out.migrations().contains("trevor:20240101"),
@@ -133,7 +133,7 @@ final class KwokE2e extends E2e {
         stage("rollback.java refuses a revision that does not exist, changing nothing", false, () -> {
             int before = rel.state().last().number();
             try {
-                Rollback.run(rel, 99, Duration.ofMinutes(1), progress);
+                Rollback.run(rel, 99, false, Duration.ofMinutes(1), progress);
                 Report.fail("rolled back to revision 99");
             } catch (Target.Invalid e) {
                 Report.expect(e.getMessage().contains("no revision 99"), "the refusal does not name the revision: %s", e.getMessage());

@@ -97,15 +97,9 @@ final class Migrator {
         }
     }
 
-    /** A second migration beside a running one would race it on the database. */
+    /** A second migration beside a running one would race it on the database: the same refusal as install's and upgrade's. */
     private static void refuseIfRunning(Release rel) {
-        for (var j : rel.kube.list(rel.namespace, "jobs", rel.selector("migrate"))) {
-            if (Kube.conditionTrue(j, "Complete") || Kube.conditionTrue(j, "Failed")) continue;
-            String n = Yaml.str(j, "metadata.name");
-            throw new Kube.Refused("migration Job " + n + " is still running (created " + Yaml.str(j, "metadata.creationTimestamp")
-                    + "); a second migration would race it. Wait for it (kubectl -n " + rel.namespace + " wait --for=condition=Complete job/" + n
-                    + "), or stop it (kubectl -n " + rel.namespace + " delete job " + n + ")");
-        }
+        Installer.refuseIfMigrationRuns(rel, false);
     }
 
     /** The chart's migration Job for this revision, as a plain Job of its own name. */

@@ -20,7 +20,7 @@ final class Rollback {
 
     record Outcome(int from, int target, int now, String imageBefore, String imageAfter, String migrations) {}
 
-    static Outcome run(Release rel, Integer revision, Duration timeout, Progress p) {
+    static Outcome run(Release rel, Integer revision, boolean force, Duration timeout, Progress p) {
         var state = rel.state();
         if (!state.exists()) throw new Target.Invalid("no release " + rel.name + " in namespace " + rel.namespace + " on " + rel.kube.context);
         if (state.last().pending()) {
@@ -31,7 +31,8 @@ final class Rollback {
         if (current == null) throw new Target.Invalid("release " + rel.name + " has no deployed revision to roll back from (" + state.describe() + ")");
         Release.Revision target;
         if (revision == null) {
-            target = state.revisions().stream().filter(r -> r.number() < current.number() && r.status().equals("superseded"))
+            target = state.revisions().stream().filter(r -> r.number() < current.number() && r.status().equals("superseded")
+                            && !origin(state, r).status().equals("failed"))
                     .reduce((a, b) -> b).orElseThrow(() -> new Target.Invalid("release " + rel.name + " has no earlier deployed revision to roll back to; "
                             + "its revisions: " + list(state)));
         } else {
@@ -41,9 +42,14 @@ final class Rollback {
         if (target.number() == current.number()) {
             throw new Target.Invalid("revision " + target.number() + " is the one deployed now; nothing to roll back (its revisions: " + list(state) + ")");
         }
+        if (target.status().equals("failed") && !force) {
+            throw new Target.Invalid("revision " + target.number() + " of release " + rel.name + " failed (" + target.description()
+                    + "), and rolling back to it deploys what failed. Nothing was changed. Pick a revision that was deployed ("
+                    + list(state) + "), or pass --force to roll back to it anyway");
+        }
         String before = image(rel, current.number());
         String after = image(rel, target.number());
-        String migrations = migrationsThatStay(rel, state, after);
+        String migrations = migrationsThatStay(rel, state, target, after);
         p.info("revision " + current.number() + " (" + before + ") → revision " + target.number() + " (" + after + ")");
         p.info(migrations);
         try (var lock = p.step("take the release's lock (Lease " + ReleaseLock.leaseName(rel.name) + ")",
@@ -57,25 +63,55 @@ final class Rollback {
     }
 
     /**
-     * Which migrations the database keeps: those of the newest revision whose migration hook
-     * succeeded, as Helm recorded it per revision.
+     * The revision whose contents a revision holds: Helm's rollback makes a new revision, "Rollback
+     * to N", that copies N, hook records included, though it ran no hook.
      */
-    static String migrationsThatStay(Release rel, Release.State state, String rollbackImage) {
+    static Release.Revision origin(Release.State state, Release.Revision r) {
+        var seen = new java.util.HashSet<Integer>();
+        while (seen.add(r.number())) {
+            var m = java.util.regex.Pattern.compile("^Rollback to (\\d+)").matcher(r.description());
+            if (!m.find()) return r;
+            int n = Integer.parseInt(m.group(1));
+            var next = state.revisions().stream().filter(x -> x.number() == n).findFirst();
+            if (next.isEmpty()) return r;
+            r = next.get();
+        }
+        return r;
+    }
+
+    /**
+     * Which migrations the database keeps, and the way out: the newest original revision (never
+     * a rollback's copy) whose migration hook Job succeeded decides the schema; a target older
+     * than it runs older code on a newer schema, a target newer than it needs migrations that
+     * never completed.
+     */
+    static String migrationsThatStay(Release rel, Release.State state, Release.Revision target, String targetImage) {
         var revs = state.revisions();
         for (int i = revs.size() - 1; i >= 0; i--) {
-            int n = revs.get(i).number();
-            var ran = rel.hookRuns(n).stream().filter(h -> "Job".equals(h.kind()) && "Succeeded".equals(h.phase())).findFirst();
-            if (ran.isPresent()) {
-                return "schema migrations are not rolled back: the database keeps what revision " + n + "'s migration Job (image "
-                        + image(rel, n) + ", completed " + ran.get().completed() + ") applied, and " + rollbackImage
-                        + " will run against it. If that code needs the older schema, downgrade it by hand with Alembic "
-                        + "(alembic downgrade <revision>) from a pod of the newer image, before or after";
+            var r = revs.get(i);
+            if (origin(state, r) != r) continue;
+            var ran = rel.hookRuns(r.number()).stream().filter(h -> "Job".equals(h.kind()) && "Succeeded".equals(h.phase())).findFirst();
+            if (ran.isEmpty()) continue;
+            String schemaImage = image(rel, r.number());
+            String applied = "Schema migrations are not rolled back: the last migration that ran was revision " + r.number() + "'s migration Job (image " + schemaImage + ", completed "
+                    + ran.get().completed() + "), so the database holds " + schemaImage + "'s schema, and a rollback runs no migration.";
+            int from = origin(state, target).number();
+            if (schemaImage.equals(targetImage)) {
+                return applied + " Revision " + target.number() + " runs that same image, so code and schema match.";
             }
+            if (from < r.number()) {
+                return applied + " Revision " + target.number() + " runs the older " + targetImage + " against that newer schema. If its code "
+                        + "cannot work with it, the way out is forward: upgrade to " + schemaImage + " or newer again, or downgrade the schema with "
+                        + "Alembic (alembic downgrade <revision>) from a pod of " + schemaImage + ", the image that knows the newer migrations.";
+            }
+            return applied + " Revision " + target.number() + " runs " + targetImage + ", whose migrations never completed (its revision "
+                    + from + " is " + origin(state, target).status() + "), so its code expects a newer schema than the database holds. "
+                    + "The way out is not a rollback: upgrade to " + targetImage + " (or a fixed image) again, so that its migration runs.";
         }
         boolean init = Boolean.TRUE.equals(Yaml.at(rel.deployedValues(), "migrations.enabled"));
-        return init ? "schema migrations are not rolled back: migrations run in the API pods' init containers, so the rolled-back pods run "
-                + "'alembic upgrade head' of their own code against a database that may be newer; Alembic then stops with \"Can't locate revision\""
-                : "no migration hook of this release is on record; the database schema is whatever the last migration left";
+        return init ? "Schema migrations are not rolled back: migrations run in the API pods' init containers, so the rolled-back pods run "
+                + "'alembic upgrade head' of their own code against a database that may be newer, and Alembic then stops with \"Can't locate revision\"."
+                : "No migration hook of this release is on record, so the database schema is whatever the last migration left.";
     }
 
     private static String image(Release rel, int revision) {

@@ -36,6 +36,28 @@ final class Secrets {
     }
 
     /**
+     * Refuses an existing Secret an env file cannot describe (any type but Opaque): checked for
+     * every Secret before the first one is written, so a refusal changes nothing.
+     */
+    static void requireOpaque(Kube kube, String namespace, String name, String source) {
+        var existing = kube.get(namespace, "secret", name);
+        String type = existing == null ? null : Yaml.str(existing, "type");
+        if (type != null && !type.equals("Opaque")) {
+            throw new Target.Invalid("Secret " + name + " in namespace " + namespace + " is of type " + type + ", not Opaque: --env-file "
+                    + source + " cannot say what it holds. Nothing was changed. Name an Opaque Secret in envFromSecrets, or delete this one "
+                    + "first (kubectl -n " + namespace + " delete secret " + name + ") to have it made from the file");
+        }
+    }
+
+    /** A Secret's data as it is in the cluster, decoded (empty when it does not exist). */
+    static Map<String, String> read(Kube kube, String namespace, String name) {
+        var s = kube.get(namespace, "secret", name);
+        var out = new java.util.TreeMap<String, String>();
+        if (s != null) Yaml.map(s, "data").forEach((k, v) -> out.put(k, new String(Base64.getDecoder().decode(String.valueOf(v)), StandardCharsets.UTF_8)));
+        return out;
+    }
+
+    /**
      * Makes the Secret hold exactly this data, sent as JSON with base64 values: every key and
      * value stays a string (as YAML, a key Y, n or on would be read back as a boolean by
      * kubectl's YAML 1.1 reader, and two keys could become one). Says which keys it added, changed and removed, never their values. A Secret that
