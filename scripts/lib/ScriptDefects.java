@@ -43,10 +43,10 @@ final class ScriptDefects {
                 new Guard("an env file key '.' is accepted", "lib/EnvFile.java",
                         "if (key.equals(\".\")) return \"must not be '.'\";", "", ROW_12, "must not be '.'"),
                 new Guard("the updated Secret's manifest is written to a temp file", "lib/Secrets.java",
-                        "var r = kube.runWithInput(Yaml.dump(secret), \"replace\", \"-f\", \"-\");",
-                        "try { java.nio.file.Files.writeString(java.nio.file.Files.createTempFile(\"trevor-defect-secret-\", \".yaml\"), Yaml.dump(secret)); }"
+                        "var r = kube.runWithInput(Yaml.json(secret), \"replace\", \"-f\", \"-\");",
+                        "try { java.nio.file.Files.writeString(java.nio.file.Files.createTempFile(\"trevor-defect-secret-\", \".json\"), Yaml.json(secret)); }"
                                 + " catch (java.io.IOException e) { throw new java.io.UncheckedIOException(e); }\n"
-                                + "        var r = kube.runWithInput(Yaml.dump(secret), \"replace\", \"-f\", \"-\");", ROWS_8_13, "files left holding a secret or values marker"),
+                                + "        var r = kube.runWithInput(Yaml.json(secret), \"replace\", \"-f\", \"-\");", ROWS_8_13, "files left holding a secret or values marker"),
                 new Guard("an existing namespace's Pod Security labels are not compared", "lib/Installer.java",
                         "Namespaces.POD_SECURITY.forEach((k, v) -> { if (!v.equals(labels.get(k))) differs.put(k, v); });", "", ROWS_5_16, "expected exit 2 naming the flag"),
                 new Guard("migrate takes the latest revision, failed or not", "lib/Migrator.java",
