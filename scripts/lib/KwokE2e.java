@@ -224,6 +224,10 @@ final class KwokE2e extends E2e {
         try {
             Path badValues = work.resolve("bad.yaml");
             Files.writeString(badValues, "replicaCount: three\nservce:\n  port: 1\n");
+            // Sidecars are rendered as given, so only the API server judges their fields (the
+            // chart's schema and validate.yaml catch what they can, label values included).
+            Path serverOnly = work.resolve("server-only.yaml");
+            Files.writeString(serverOnly, "sidecars:\n  - name: proxy\n    image: trevor:1.0.0\n    ports:\n      - containerPort: 70000\n");
             // A kubeconfig whose current context is not a local dev cluster.
             Path prodConfig = work.resolve("prod-kubeconfig");
             Files.writeString(prodConfig, foreignKubeconfig("prod-eks", "https://127.0.0.1:1"));
@@ -233,7 +237,7 @@ final class KwokE2e extends E2e {
                     new Refusal("refuses a bad values file, naming the key", concat(local, "-f", badValues.toString()), Map.of(), "replicaCount"),
                     new Refusal("refuses a missing Secret, naming it and the fix", concat(local, "--no-dev-secrets"), Map.of(), "Secret trevor-env"),
                     new Refusal("refuses what the API server refuses (server-side dry run), before any change",
-                            concat(local, "--set-string", "podLabels.team=-bad-"), Map.of(), "the API server refuses this release"),
+                            concat(local, "-f", serverOnly.toString()), Map.of(), "the API server refuses this release"),
                     new Refusal("refuses a missing tool, naming the variable to set", local,
                             Map.of("TREVOR_HELM" + rel.helm.major, "/nonexistent/helm"), "TREVOR_HELM"),
                     new Refusal("refuses a cluster it was not pointed at deliberately (current context prod-eks)",
