@@ -348,7 +348,9 @@ public class safety implements Callable<Integer> {
 
         checks.check("rows 9, 13: Ctrl-C during cluster up leaves no process or folder, and status says so", () -> {
             String c = name + "-int";
-            var p = runner.start("cluster.java", List.of("up", "--provider", "kwok", "--name", c, "--kubeconfig", work.resolve("int-kubeconfig").toString()));
+            // up holds once its control plane runs, so a quiet machine cannot finish it before the signal.
+            var p = runner.start("cluster.java", List.of("up", "--provider", "kwok", "--name", c, "--kubeconfig", work.resolve("int-kubeconfig").toString()),
+                    Map.of(KwokCluster.HOLD_ENV, "control plane"));
             Path pids = KwokCluster.clusterDir(c).resolve("pids");
             // The up's output and its pid files coming one by one are its progress, however slow the machine.
             Wait.whileMoving("3 control-plane processes of " + c, Duration.ofMinutes(3), Duration.ofMinutes(10), progress::info, () -> {
