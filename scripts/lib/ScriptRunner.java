@@ -103,8 +103,10 @@ final class ScriptRunner {
             this.cmd = cmd;
             // A process group of its own (setsid execs in place: its pid is the group's), so that
             // signal() can reach the whole group without reaching this JVM.
-            var full = new ArrayList<String>();
-            full.add("setsid");
+            // And with every signal at its default: a run started in the background of a
+            // non-interactive shell (nohup, `&`, some CI runners) inherits SIGINT ignored, and the
+            // script's JVM would then never see the Ctrl-C a case sends.
+            var full = new ArrayList<String>(List.of("setsid", "env", "--default-signal"));
             full.addAll(cmd);
             var pb = new ProcessBuilder(full).directory(checkout.toFile()).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
             pb.environment().putAll(env);
