@@ -1078,10 +1078,7 @@ public class safety implements Callable<Integer> {
         return new Release(helm, kube, "trevor", namespace, repo.resolve("helm/trevor"));
     }
 
-    private static String tail(Exec.Result r) {
-        var lines = (r.out() + "\n" + r.err()).strip().lines().toList();
-        return String.join(" | ", lines.subList(Math.max(0, lines.size() - 6), lines.size()));
-    }
+    private static String tail(Exec.Result r) { return lastLines(r.out() + "\n" + r.err()); }
 
     private static List<String> concat(List<String> a, String... more) {
         var out = new ArrayList<>(a);
