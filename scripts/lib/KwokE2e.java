@@ -6,12 +6,14 @@
 //SOURCES Kube.java
 //SOURCES KwokCluster.java
 //SOURCES LiveChecks.java
+//SOURCES Manifests.java
 //SOURCES Migrator.java
 //SOURCES PreviousChart.java
 //SOURCES Progress.java
 //SOURCES Release.java
 //SOURCES Report.java
 //SOURCES Rollback.java
+//SOURCES SpreadProof.java
 //SOURCES Target.java
 //SOURCES Upgrader.java
 //SOURCES Wait.java
@@ -76,6 +78,7 @@ final class KwokE2e extends E2e {
         stopIfFailed("live checks after upgrade", failedBefore);
 
         faults();
+        spreadBesideTaintedNode();
         missingTmpUnseen();
         upgradesAndRollback();
         previousReleases();
@@ -347,6 +350,34 @@ final class KwokE2e extends E2e {
                 rel.kube.run("delete", "namespace", "trevor-defect", "--wait=false");
             } finally {
                 Dirs.deleteTree(tmp);
+            }
+            return null;
+        });
+    }
+
+    /**
+     * Issue 17: prod's hostname spread rule (DoNotSchedule) beside a node the pods cannot use.
+     * With Kubernetes' default (nodeTaintsPolicy Ignore) the tainted node counts as a domain
+     * with 0 pods, so the second and third pods would raise the skew and stay Pending; the
+     * chart renders Honor. Both are run, so the proof shows the trap it guards against.
+     */
+    private void spreadBesideTaintedNode() {
+        stage("topology spread: prod's 3 API pods all schedule beside a tainted node (nodeTaintsPolicy Honor); Kubernetes' default leaves some Pending",
+                false, () -> {
+            var r = helm.template(RELEASE, repo.resolve("helm/trevor"), NAMESPACE, new Helm.Values(List.of(repo.resolve("values/prod.yaml")), List.of()));
+            Report.expect(r.ok(), "helm template with values/prod.yaml: %s", r.said());
+            var api = Manifests.where(Manifests.parse(r.out()),
+                    o -> "Deployment".equals(o.kind()) && "api".equals(o.labels().get("app.kubernetes.io/component"))).get(0);
+            var constraints = Yaml.maps(api.podSpec(), "topologySpreadConstraints");
+            String ns = NAMESPACE + "-spread";
+            try {
+                var now = SpreadProof.schedule(rel.kube, ns, "honor", constraints, 3, Duration.ofSeconds(90));
+                var before = SpreadProof.schedule(rel.kube, ns, "ignore", SpreadProof.withoutPolicies(constraints), 3, Duration.ofSeconds(90));
+                progress.info("beside a tainted node, the chart's constraints: " + now + "; without nodeTaintsPolicy/nodeAffinityPolicy: " + before);
+                Report.expect(now.scheduled() == 3 && now.pending() == 0, "with the chart's constraints %s, expected 3 scheduled", now);
+                Report.expect(before.pending() > 0, "without Honor every pod scheduled too (%s): the proof does not show the trap", before);
+            } finally {
+                rel.kube.run("delete", "namespace", ns, "--wait=false", "--ignore-not-found");
             }
             return null;
         });
