@@ -4,6 +4,7 @@
 //DEPS info.picocli:picocli:4.7.7
 //SOURCES lib/Cli.java
 //SOURCES lib/LoadGen.java
+//SOURCES lib/Problem.java
 //SOURCES lib/Report.java
 
 import java.net.URI;
