@@ -222,9 +222,14 @@ final class RealE2e extends E2e {
                 progress.info("each failed request, with its time: " + file);
             }
             Report.expect(run.actionFailure() == null, "the action failed: %s", run.actionFailure() == null ? "" : run.actionFailure().getMessage());
-            if (protectedValues) Report.expect(load.problem() == null, "%s; %s", load.problem(), load.summary());
-            else Report.expect(load.problem() != null && !load.failures().isEmpty(),
-                    "no request failed without preStop, grace period and readiness probe, so the load does not measure what they protect: %s", load.summary());
+            Report.expect(run.covered(), "the load stopped at its bounds before the action ended (%s): %s", run.actionEnded(), load.summary());
+            if (protectedValues) {
+                Report.expect(load.problem() == null, "%s; %s", load.problem(), load.summary());
+            } else {
+                Report.expect(load.problem() != null && !load.failures().isEmpty(),
+                        "no request failed without preStop, grace period and readiness probe, so the load does not measure what they protect: %s", load.summary());
+                progress.info("as it must: FAIL  " + LoadGen.checkName(during) + " — " + load.problem());
+            }
             return null;
         });
     }

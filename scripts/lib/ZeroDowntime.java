@@ -4,6 +4,7 @@
 
 import java.net.URI;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -31,8 +32,14 @@ final class ZeroDowntime {
 
     interface Action { void run() throws Exception; }
 
-    /** What an action under load left: the load's result, and the action's own failure (null when it succeeded). */
-    record Run(LoadGen.Result load, Exception actionFailure) {}
+    /** What an action under load left: the load's result, the action's own failure (null when it succeeded), and when it ended. */
+    record Run(LoadGen.Result load, Exception actionFailure, Instant actionEnded) {
+        /** The load went on past the action's end: its bounds did not stop it while the action still ran. */
+        boolean covered() {
+            var o = load.outcomes();
+            return !o.isEmpty() && !o.get(o.size() - 1).at().isBefore(actionEnded);
+        }
+    }
 
     /**
      * Starts the load, waits lead, runs the action, keeps the load going for tail after the
@@ -43,6 +50,7 @@ final class ZeroDowntime {
         var actionDone = new AtomicLong(Long.MAX_VALUE);
         var load = CompletableFuture.supplyAsync(() -> LoadGen.run(settings, () -> System.nanoTime() >= actionDone.get()));
         Exception failure = null;
+        Instant ended = null;
         try {
             Thread.sleep(lead.toMillis());
             action.run();
@@ -52,9 +60,10 @@ final class ZeroDowntime {
         } catch (Exception e) {
             failure = e;
         } finally {
+            ended = Instant.now();
             actionDone.set(System.nanoTime() + tail.toNanos());
         }
-        return new Run(load.join(), failure);
+        return new Run(load.join(), failure, ended);
     }
 
     /**

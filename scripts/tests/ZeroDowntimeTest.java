@@ -52,6 +52,7 @@ class ZeroDowntimeTest {
         var run = ZeroDowntime.during(settings(serve(0)), Duration.ofMillis(300), Duration.ofMillis(500), () -> Thread.sleep(400));
         double secs = (System.nanoTime() - t0) / 1e9;
         assertNull(run.actionFailure());
+        assertTrue(run.covered(), "the load went on after the action");
         assertNull(run.load().problem(), run.load().summary());
         assertTrue(run.load().requests() >= 36 && run.load().requests() <= 56, "about 1.2 s at 40/s: " + run.load().summary());
         assertTrue(secs < 5, "stopped after the tail, took " + secs);
@@ -80,7 +81,16 @@ class ZeroDowntimeTest {
             throw new IllegalStateException("helm upgrade failed");
         });
         assertEquals("helm upgrade failed", run.actionFailure().getMessage());
+        assertTrue(run.covered());
         assertTrue(run.load().requests() > 0 && run.load().requests() < 30, run.load().summary());
+    }
+
+    @Test
+    void aLoadStoppedByItsBoundsBeforeTheActionEndedDidNotCoverIt() throws IOException {
+        var bounded = settings(serve(0)).withMaxRequests(5);
+        var run = ZeroDowntime.during(bounded, Duration.ofMillis(100), Duration.ofMillis(100), () -> Thread.sleep(1000));
+        assertEquals(5, run.load().requests());
+        assertTrue(!run.covered(), "5 requests at 40/s end long before a 1 s action");
     }
 
     @Test
