@@ -156,16 +156,19 @@ final class KwokE2e extends E2e {
         Path tmp = Files.createTempDirectory("trevor-previous");
         try {
             String[] from = {null};
-            Path previous = stage("find the previous chart release in git history", false, () -> {
-                var found = PreviousChart.extract(repo, upgradeFrom, tmp.resolve("previous"));
-                from[0] = found.describe();
+            var found = stage("find the previous chart release in git history", false, () -> {
+                var f = PreviousChart.extract(repo, upgradeFrom, tmp.resolve("previous"));
+                from[0] = f.describe();
                 progress.info("previous release: " + from[0]);
-                return found.chart();
+                return f;
             });
-            if (previous != null) {
+            if (found != null) {
                 stage("upgrade from the previous chart release (" + from[0] + ") to this chart keeps the release serving", false, () -> {
-                    var old = new Release(rel.helm, kube, RELEASE, "trevor-previous", previous);
-                    Installer.install(old, options(List.of(), Duration.ofMinutes(3)).withTag("1.0.0"), progress);
+                    var old = new Release(rel.helm, kube, RELEASE, "trevor-previous", found.chart());
+                    // Its users run it with its own values/prod.yaml; this one may set keys that chart does not know.
+                    Path oldValues = PreviousChart.file(repo, found.commit(), "values/prod.yaml", tmp.resolve("previous-values"));
+                    var oldOptions = oldValues == null ? options(List.of(), Duration.ofMinutes(3)) : options(oldValues, List.of(), Duration.ofMinutes(3));
+                    Installer.install(old, oldOptions.withTag("1.0.0"), progress);
                     var now = new Release(rel.helm, kube, RELEASE, "trevor-previous", repo.resolve("helm/trevor"));
                     var out = Upgrader.upgrade(now, options(List.of(), Duration.ofMinutes(3)).withTag("2.0.0"), progress);
                     Report.expect(out.revisionAfter() == 2 && "deployed".equals(now.state().last().status()), "the release is %s", now.state().describe());
