@@ -154,22 +154,25 @@ final class ScriptDefects {
     static final String E2E_HOOK_SA = "the spec's hook-ServiceAccount defect fails the first install, naming the ServiceAccount";
     static final String E2E_MIGRATE_FAILS = "migrate.java: a failing migration reports failure with the Job's status";
     static final String E2E_ROLLBACK = "rollback.java returns to the previous revision and says which migrations stay applied";
+    static final String E2E_ROLLBACK_MISSING = "rollback.java refuses a revision that does not exist, changing nothing";
     static final String E2E_OLD_CHART = "upgrading from the 0.10.0 chart is refused before any change, naming the selector and the way out";
     static final String E2E_UNINSTALL = "uninstall leaves nothing of the release: no workload, hook Job, ServiceAccount, policy, budget or lock";
 
     /**
      * The kwok e2e's defects, in one checkout and one e2e run: each breaks a check that does not
-     * stop the lifecycle, and none changes what a later check starts from.
+     * stop the lifecycle, and none changes what a later check starts from. The first two meet:
+     * prod-eks, no longer refused for its name, is then not refused as unreachable either, so
+     * both refusals fail the same way (install goes on and exits 1); each is needed for its own.
      */
     static List<Defect> e2eDefects() {
         return List.of(
                 new Defect("a context is not refused for its name (prod-eks)", "scripts/lib/KubeConfig.java",
                         "if (!LOCAL_CONTEXT.matcher(context).matches()) return \"its name is not k3d-* or kwok-*\";", "",
-                        List.of(new Expect(E2E_NOT_DELIBERATE, "not a local dev cluster"))),
+                        List.of(new Expect(E2E_NOT_DELIBERATE, "expected exit code 2"))),
                 new Defect("a cluster that does not answer is not refused", "scripts/lib/Kube.java",
                         "throw new Refused(\"the cluster of context '\" + context + \"' does not answer: \"",
                         "if (false) throw new Refused(\"the cluster of context '\" + context + \"' does not answer: \"",
-                        List.of(new Expect(E2E_UNREACHABLE, "does not answer"))),
+                        List.of(new Expect(E2E_UNREACHABLE, "expected exit code 2"))),
                 new Defect("a failed install or upgrade does not show the migration Job from the cluster", "scripts/lib/Installer.java",
                         "+ \"\\n\\nmigration Job, from the cluster:\\n\" + job", "",
                         List.of(new Expect(E2E_FAILING_UPGRADE, "does not explain the migration Job"),
@@ -181,10 +184,13 @@ final class ScriptDefects {
                         "if (ran.isEmpty()) continue;", "if (true) continue;",
                         List.of(new Expect(E2E_ROLLBACK, "does not say the 20240101 migrations stay"))),
                 new Defect("upgrade does not look for fields Kubernetes refuses to change", "scripts/lib/Upgrader.java",
-                        "if (!immutable.isEmpty()) {", "if (false) {", List.of(new Expect(E2E_OLD_CHART, "failed"))),
+                        "if (!immutable.isEmpty()) {", "if (false) {", List.of(new Expect(E2E_OLD_CHART, "does not name the selector and the way out"))),
+                new Defect("rollback takes a revision that does not exist for the one deployed now", "scripts/lib/Rollback.java",
+                        ".orElseThrow(() -> new Target.Invalid(\"release \" + rel.name + \" has no revision \" + revision + \"; its revisions: \" + list(state)));",
+                        ".orElse(current);", List.of(new Expect(E2E_ROLLBACK_MISSING, "does not name the revision"))),
                 new Defect("the chart keeps the migration hook Job that succeeded", "helm/trevor/values.yaml",
                         "hookDeletePolicy: before-hook-creation,hook-succeeded", "hookDeletePolicy: before-hook-creation",
-                        List.of(new Expect(E2E_UNINSTALL, "left behind after helm uninstall"))));
+                        List.of(new Expect(E2E_UNINSTALL, "job.batch/trevor-migrate "))));
     }
 
     /** checkout's scripts, charts and values copied to dest, with every guard taken out. */
