@@ -102,8 +102,17 @@ public class defects implements Callable<Integer> {
                     checks.down();
                 }
             }
-            if (parts.contains("safety")) new Safety(repo, scripts, work, report, progress, diagDir.resolve("safety")).run();
-            if (parts.contains("e2e")) new E2eDefects(scripts, work, report, progress, diagDir.resolve("e2e")).run();
+            // Side by side, each on clusters of its own: most of their time is waiting, and CI's time is bounded.
+            var side = new ArrayList<CompletableFuture<Void>>();
+            if (parts.contains("safety")) side.add(async(() -> new Safety(repo, scripts, work, report, progress, diagDir.resolve("safety")).run()));
+            if (parts.contains("e2e")) side.add(async(() -> new E2eDefects(scripts, work, report, progress, diagDir.resolve("e2e")).run()));
+            for (var f : side) {
+                try {
+                    f.join();
+                } catch (java.util.concurrent.CompletionException e) {
+                    throw e.getCause() instanceof Exception x ? x : e;
+                }
+            }
         } finally {
             Dirs.deleteTree(work);
         }
@@ -112,6 +121,20 @@ public class defects implements Callable<Integer> {
         System.out.printf("defects: total %.1f s%n", (System.nanoTime() - t0) / 1e9);
         System.out.println(report.summary());
         return report.failed() ? 1 : 0;
+    }
+
+    interface Part { void run() throws Exception; }
+
+    private static CompletableFuture<Void> async(Part part) {
+        return CompletableFuture.runAsync(() -> {
+            try {
+                part.run();
+            } catch (RuntimeException e) {
+                throw e;
+            } catch (Exception e) {
+                throw new java.util.concurrent.CompletionException(e);
+            }
+        });
     }
 
     /** The live checks of status.java against the states of LiveDefects, one release per group, the groups side by side. */
