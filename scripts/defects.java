@@ -33,9 +33,11 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "defects", mixinStandardHelpOptions = true, versionProvider = Cli.Version.class, sortOptions = false,
-        description = "Every live check can fail, and does: on a kwok cluster of its own, prod-like releases are broken on purpose "
-                + "(objects deleted or edited by hand, a hook Job left running, a stuck rollout, a failed and a pending revision), and "
-                + "status.java must print a FAIL line naming exactly the checks each state breaks, while the others still pass.",
+        description = "Every live, safety and e2e check with a defect here can fail, and does. live: on a kwok cluster of its own, "
+                + "prod-like releases are broken on purpose (objects deleted or edited by hand, a hook Job left running, a stuck rollout, "
+                + "a failed and a pending revision), and status.java must print a FAIL line naming exactly the checks each state breaks, "
+                + "while the others still pass. safety: safety.java's cases against copies of the scripts with guards taken out. "
+                + "e2e: e2e.java (kwok) of a copy of the checkout whose scripts and chart carry defects.",
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:every defect was caught by name", "1:a check passed that should have failed, or another check failed",
                 "2:bad option or missing tool"})
@@ -54,12 +56,13 @@ public class defects implements Callable<Integer> {
     @Option(names = "--only", paramLabel = "PATTERN", description = "Report only the checks matching this regular expression.")
     String only;
 
-    @Option(names = "--scripts-from", paramLabel = "DIR", description = "Run status.java of another checkout (to see whether its checks catch these states).")
+    @Option(names = "--scripts-from", paramLabel = "DIR", description = "Try another checkout: its status.java against the live states, its scripts with the "
+            + "safety guards taken out, its scripts and chart with the e2e defects put in (to see whether its checks catch them).")
     Path scriptsFrom;
 
-    @Option(names = "--part", paramLabel = "PART", split = ",", defaultValue = "live,safety",
+    @Option(names = "--part", paramLabel = "PART", split = ",", defaultValue = "live,safety,e2e",
             description = "live (status.java's checks against broken releases), safety (safety.java's cases against scripts with guards "
-                    + "taken out); default: ${DEFAULT-VALUE}.")
+                    + "taken out), e2e (e2e.java's checks against a checkout with defects put in); default: ${DEFAULT-VALUE}.")
     List<String> parts;
 
     private static final Pattern LINE = Pattern.compile("^(PASS|FAIL|SKIP|INFO)  (.+?)(?: — .*)?$");
@@ -83,8 +86,8 @@ public class defects implements Callable<Integer> {
         Path kubeconfig = work.resolve("kubeconfig");
         Files.writeString(kubeconfig, "");
         for (String part : parts) {
-            if (!List.of("live", "safety").contains(part)) {
-                System.err.println("defects: unknown --part '" + part + "'; parts are live, safety");
+            if (!List.of("live", "safety", "e2e").contains(part)) {
+                System.err.println("defects: unknown --part '" + part + "'; parts are live, safety, e2e");
                 return 2;
             }
         }
@@ -99,7 +102,17 @@ public class defects implements Callable<Integer> {
                     checks.down();
                 }
             }
-            if (parts.contains("safety")) new Safety(repo, scripts, work, report, progress, diagDir.resolve("safety")).run();
+            // Side by side, each on clusters of its own: most of their time is waiting, and CI's time is bounded.
+            var side = new ArrayList<CompletableFuture<Void>>();
+            if (parts.contains("safety")) side.add(async(() -> new Safety(repo, scripts, work, report, progress, diagDir.resolve("safety")).run()));
+            if (parts.contains("e2e")) side.add(async(() -> new E2eDefects(scripts, work, report, progress, diagDir.resolve("e2e")).run()));
+            for (var f : side) {
+                try {
+                    f.join();
+                } catch (java.util.concurrent.CompletionException e) {
+                    throw e.getCause() instanceof Exception x ? x : e;
+                }
+            }
         } finally {
             Dirs.deleteTree(work);
         }
@@ -108,6 +121,20 @@ public class defects implements Callable<Integer> {
         System.out.printf("defects: total %.1f s%n", (System.nanoTime() - t0) / 1e9);
         System.out.println(report.summary());
         return report.failed() ? 1 : 0;
+    }
+
+    interface Part { void run() throws Exception; }
+
+    private static CompletableFuture<Void> async(Part part) {
+        return CompletableFuture.runAsync(() -> {
+            try {
+                part.run();
+            } catch (RuntimeException e) {
+                throw e;
+            } catch (Exception e) {
+                throw new java.util.concurrent.CompletionException(e);
+            }
+        });
     }
 
     /** The live checks of status.java against the states of LiveDefects, one release per group, the groups side by side. */
@@ -249,44 +276,124 @@ public class defects implements Callable<Integer> {
         }
 
         void run() throws java.io.IOException {
-            var guards = ScriptDefects.safetyGuards();
-            Path copy;
-            try {
-                copy = ScriptDefects.copyWithout(checkout, work.resolve("without-guards"), guards);
-            } catch (Report.Failure e) {
-                report.check("safety: a copy of the scripts with the guards taken out", null, () -> { throw e; });
-                return;
+            var runs = ScriptDefects.safetyRuns();
+            // Side by side, each on its clusters: most of a case's time is waiting (a Lease expiring, a hook hanging, a timeout).
+            var started = new ArrayList<CompletableFuture<Exec.Result>>();
+            var t0 = java.time.Instant.now();
+            for (int i = 0; i < runs.size(); i++) {
+                int n = i + 1;
+                Path copy;
+                try {
+                    copy = ScriptDefects.copyWithout(checkout, work.resolve("without-guards-" + n), runs.get(i));
+                } catch (Report.Failure e) {
+                    report.check("safety: a copy of the scripts with the guards of run " + n + " taken out", null, () -> { throw e; });
+                    started.add(null);
+                    continue;
+                }
+                var guards = runs.get(i);
+                started.add(CompletableFuture.supplyAsync(() -> safety(n, runs.size(), copy, guards)));
             }
-            // The cases the guards break, and row 8's first two, on which "rows 8, 13" builds.
+            for (int i = 0; i < runs.size(); i++) {
+                if (started.get(i) == null) continue;
+                var r = started.get(i).join();
+                var seen = verdicts(r.out());
+                for (var g : runs.get(i)) {
+                    report.check("safety: '" + g.mustFail() + "' fails by name when " + g.what(), null, () -> {
+                        String said = seen.getOrDefault(g.mustFail(), "nothing");
+                        Report.expect(said.startsWith("FAIL") && said.contains(g.says()), "expected FAIL saying '%s'; safety.java said (exit %d): %s",
+                                g.says(), r.exit(), said);
+                    });
+                }
+            }
+            removeDefectFiles(t0);
+        }
+
+        /** One safety.java run, on clusters of its own, on a copy of the scripts with these guards taken out together. */
+        private Exec.Result safety(int n, int of, Path copy, List<ScriptDefects.Guard> guards) {
+            // The cases the guards break, and in the first run row 8's first two, on which "rows 8, 13" builds.
             var only = new ArrayList<String>();
             guards.forEach(g -> only.add(Pattern.quote(g.mustFail())));
-            only.add("^row 8: ");
+            if (n == 1) only.add("^row 8: ");
             var cmd = new ArrayList<>(List.of(repo.resolve("jbang").toString(), repo.resolve("scripts/safety.java").toString(),
-                    "--name", name + "-safety", "--scripts-from", copy.toString(), "--only", String.join("|", only),
-                    "--diagnostics", diagDir.toString()));
+                    "--name", name + "-safety" + (n == 1 ? "" : String.valueOf(n)), "--scripts-from", copy.toString(), "--only", String.join("|", only),
+                    "--diagnostics", diagDir.resolve("run-" + n).toString()));
             cmd.addAll(helmOptions.args());
-            var t0 = java.time.Instant.now();
-            var r = progress.step("safety.java on the scripts without their guards (" + guards.size() + " guards)",
-                    () -> Exec.run(cmd, repo, Map.of(), java.time.Duration.ofMinutes(40), line -> System.out.println("  | " + line)));
-            removeDefectFiles(t0);
-            var seen = new LinkedHashMap<String, String>();
-            for (String l : r.out().split("\n")) {
-                var m = LINE.matcher(l.strip());
-                if (m.matches()) seen.put(m.group(2).strip(), l.strip());
-            }
-            for (var g : guards) {
-                report.check("safety: '" + g.mustFail() + "' fails by name when " + g.what(), null, () -> {
-                    String line = seen.getOrDefault(g.mustFail(), "nothing");
-                    Report.expect(line.startsWith("FAIL") && line.contains(g.says()), "expected FAIL saying '%s'; safety.java said (exit %d): %s",
-                            g.says(), r.exit(), line);
-                });
-            }
+            return progress.step("safety.java on the scripts without their guards, run " + n + " of " + of + " (" + guards.size() + " guards)",
+                    () -> Exec.run(cmd, repo, Map.of(), java.time.Duration.ofMinutes(60), line -> System.out.println("  " + n + "| " + line)));
         }
 
         /** The temp files the Secrets defect wrote (they hold the run's throwaway secret values). */
         private void removeDefectFiles(java.time.Instant since) throws java.io.IOException {
             try (var files = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
                 for (Path f : files.filter(f -> f.getFileName().toString().startsWith("trevor-defect-secret-")).toList()) Files.deleteIfExists(f);
+            }
+        }
+    }
+
+    /**
+     * Each check's verdict line and the detail lines printed under it (a failure's message may
+     * span lines), by check name, from a suite's output.
+     */
+    static Map<String, String> verdicts(String out) {
+        var seen = new LinkedHashMap<String, String>();
+        String current = null;
+        int more = 0;
+        for (String l : out.split("\n")) {
+            var m = LINE.matcher(l.strip());
+            if (m.matches()) {
+                current = m.group(2).strip();
+                seen.put(current, l.strip());
+                more = 0;
+            } else if (current != null && more++ < 40) {
+                seen.put(current, seen.get(current) + "\n" + l);
+            }
+        }
+        return seen;
+    }
+
+    /**
+     * e2e.java (kwok) of a copy of the checkout whose scripts and chart carry every defect of
+     * ScriptDefects.e2eDefects(), in one run: each check a defect names must fail, saying why.
+     */
+    private final class E2eDefects {
+        private final Path checkout;
+        private final Path work;
+        private final Report report;
+        private final Progress progress;
+        private final Path diagDir;
+
+        E2eDefects(Path checkout, Path work, Report report, Progress progress, Path diagDir) {
+            this.checkout = checkout;
+            this.work = work;
+            this.report = report;
+            this.progress = progress;
+            this.diagDir = diagDir;
+        }
+
+        void run() throws java.io.IOException {
+            var defects = ScriptDefects.e2eDefects();
+            Path copy;
+            try {
+                copy = ScriptDefects.copyWith(checkout, work.resolve("with-e2e-defects"), defects);
+            } catch (Report.Failure e) {
+                report.check("e2e: a copy of the checkout with the e2e defects put in", null, () -> { throw e; });
+                return;
+            }
+            // The copy's own e2e.java, run from inside the copy: its chart and scripts are the copy's.
+            var cmd = new ArrayList<>(List.of(copy.resolve("jbang").toString(), copy.resolve("scripts/e2e.java").toString(),
+                    "--name", name + "-e2e", "--diagnostics", diagDir.toString()));
+            cmd.addAll(helmOptions.args());
+            var r = progress.step("e2e.java (kwok) of a checkout with " + defects.size() + " defects",
+                    () -> Exec.run(cmd, copy, Map.of(), java.time.Duration.ofMinutes(45), line -> System.out.println("  | " + line)));
+            var seen = verdicts(r.out());
+            for (var d : defects) {
+                for (var x : d.fails()) {
+                    report.check("e2e: '" + x.check() + "' fails by name when " + d.what(), null, () -> {
+                        String said = seen.getOrDefault(x.check(), "nothing");
+                        Report.expect(said.startsWith("FAIL") && said.contains(x.says()), "expected FAIL saying '%s'; e2e.java said (exit %d): %s",
+                                x.says(), r.exit(), said);
+                    });
+                }
             }
         }
     }

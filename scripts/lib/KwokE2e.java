@@ -319,10 +319,14 @@ final class KwokE2e extends E2e {
 
         stage("migrate.java: a failing migration reports failure with the Job's status", false, () -> {
             var out = Migrator.run(rel, List.of(KwokCluster.FAIL_LABEL_SET, "migrations.backoffLimit=0"), Duration.ofSeconds(90), progress);
-            Report.expect(!out.succeeded(), "the failing migration Job %s succeeded", out.job());
-            Report.expect(out.explanation().contains("Failed"), "the explanation does not show the failure:\n%s", out.explanation());
-            // A failed run's Job is kept for a day for a look; this test has looked.
-            rel.kube.run("delete", "job", out.job(), "-n", NAMESPACE, "--wait=false");
+            try {
+                Report.expect(!out.succeeded(), "the failing migration Job %s succeeded", out.job());
+                Report.expect(out.explanation().contains("Failed"), "the explanation does not show the failure:\n%s", out.explanation());
+            } finally {
+                // A failed run's Job is kept for a day for a look; this test has looked. Removed even when
+                // this check fails, so that uninstall's check later is judged on what uninstall leaves.
+                rel.kube.run("delete", "job", out.job(), "-n", NAMESPACE, "--wait=false");
+            }
             return null;
         });
 

@@ -7,17 +7,27 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * A copy of a checkout whose scripts have guards taken out, one text edit each, as
- * ChartDefectsTest does for the chart: run through a suite's --scripts-from, each case that
- * claims to guard the behaviour must then fail by name. A guard whose text moved makes the
- * copy fail loudly, so the defect is updated instead of silently proving nothing.
+ * A copy of a checkout with defects put back, one exact text edit each, as ChartDefectsTest
+ * does for the chart: scripts with guards taken out, run through safety.java's --scripts-from,
+ * and a checkout whose scripts and chart both carry defects, whose own e2e.java runs on it.
+ * Each case or check that claims the behaviour must then fail by name, saying why. A guard
+ * whose text moved makes the copy fail loudly, so the defect is updated instead of silently
+ * proving nothing.
  */
 final class ScriptDefects {
     /**
      * One guard taken out: in file (under scripts/), find becomes replace; the case that must
      * then fail, and what its failure must say (so that it fails for this reason, not another).
      */
-    record Guard(String what, String file, String find, String replace, String mustFail, String says) {}
+    record Guard(String what, String file, String find, String replace, String mustFail, String says) {
+        Defect defect() { return new Defect(what, "scripts/" + file, find, replace, List.of(new Expect(mustFail, says))); }
+    }
+
+    /** A check that must fail, and what its failure must say. */
+    record Expect(String check, String says) {}
+
+    /** One edit in a file of the checkout (path from its root: scripts/…, helm/…), and the checks it must make fail. */
+    record Defect(String what, String file, String find, String replace, List<Expect> fails) {}
 
     private ScriptDefects() {}
 
@@ -30,8 +40,34 @@ final class ScriptDefects {
     static final String ROWS_5_16 = "rows 5, 16: an existing namespace's Pod Security labels change only when a flag says so; refused with exit 2";
     static final String ROW_7_IMAGE = "row 7: migrate runs the last deployed revision's image, not the failed one's";
     static final String NO_SECRET = "no secret value appears in any output, report or diagnostics file";
+    static final String ROW_1 = "row 1: cluster up from a shell without the cluster's context reuses it and deletes nothing";
+    static final String ROW_2 = "row 2: a kwok-* context whose server is not on this machine is not local: refused, and never given dev Secrets";
+    static final String ROW_7_SECOND = "row 7: a migrate that times out says the Job still runs and how to stop it; a second one is refused meanwhile";
+    static final String R2_ROWS_5_7 = "round 2 rows 5-7: a remote current context kwok-prod is refused with no connection and no exec plugin run, whatever kubectl is first on PATH";
+    static final String R2_ROW_6 = "round 2 row 6: a kwok-* context with proxy-url is not local: refused without a request, and never given dev Secrets";
+    static final String R2_ROW_7 = "round 2 row 7: prod.localhost and 127.000.000.001 are not loopback: refused, nothing sent to HTTPS_PROXY";
+    static final String R2_ROW_5 = "round 2 row 5: a kwok-* context whose user has an exec or auth-provider plugin is not local; the plugin never runs";
+    static final String R2_ROW_8 = "round 2 row 8: --set and --set-string cannot smuggle --set-file, --set-json or --set-literal; no file content reaches the cluster";
+    static final String I14_ROW_3 = "issue 14 row 3: up --recreate refuses a running, whole cluster (exit 2, naming what it holds) unless "
+            + "--yes-delete-healthy-cluster names it";
+    static final String I14_ROW_10 = "issue 14 row 10: a run whose lock is taken from it stops at once, stops its helm and hook Job, and says what it left";
+    static final String I14_ROW_11 = "issue 14 row 11: a Lease renewed 'in 2099' is refused and explained, with the command that deletes it";
+    static final String I14_ROW_12 = "issue 14 row 12: two --env-file Secrets, the second of a wrong type: exit 2 and the first untouched";
+    static final String I14_ROW_13 = "issue 14 row 13: upgrade --env-file rotates the Secret and restarts the pods that read it, and says so";
+    static final String I14_ROW_14 = "issue 14 row 14: rollback refuses a failed revision, and names the migrations that ran from original revisions";
+    static final String I14_ROW_15 = "issue 14 row 15: upgrade refuses while an on-demand migration Job runs, as migrate does";
+    static final String I14_ROW_16 = "issue 14 row 16: Ctrl-C in the pre-install hook removes the hook Job's ServiceAccount and NetworkPolicy too";
+    static final String I15_ROW_8 = "issue 15 row 8: uninstall.java removes the release, its migration Jobs, the Secrets install wrote and the lock";
 
-    /** The safety cases' guards, taken out together: they do not interact, so one safety run shows each case failing. */
+    /**
+     * The safety runs of the defects stage, each a copy of the scripts with its guards taken
+     * out together. Guards that interact (one case would fail because of another's guard, or
+     * one guard's effect hides another's) are in different runs; a run costs a cluster up, so
+     * there are as few as that allows.
+     */
+    static List<List<Guard>> safetyRuns() { return List.of(safetyGuards(), safetyGuardsApart()); }
+
+    /** The first run's guards: they do not interact, so one safety run shows each case failing. */
     static List<Guard> safetyGuards() {
         return List.of(
                 new Guard("the lock of a live holder is taken over", "lib/ReleaseLock.java",
@@ -52,19 +88,128 @@ final class ScriptDefects {
                 new Guard("migrate takes the latest revision, failed or not", "lib/Migrator.java",
                         "var deployed = state.lastDeployed();", "var deployed = state.last();", ROW_7_IMAGE, "migrate"),
                 new Guard("a changed Secret key is printed with its value", "lib/Secrets.java",
-                        "else if (!current.get(k).equals(v)) changed.add(k);", "else if (!current.get(k).equals(v)) changed.add(k + \"=\" + v);", NO_SECRET, "a secret value was printed"));
+                        "else if (!current.get(k).equals(v)) changed.add(k);", "else if (!current.get(k).equals(v)) changed.add(k + \"=\" + v);", NO_SECRET, "a secret value was printed"),
+                new Guard("a running, whole cluster is not reused", "lib/KwokCluster.java",
+                        "if (health == Health.READY && !recreate) {", "if (false) {", ROW_1, "exit 2"),
+                new Guard("a context whose server is not on this machine counts as local", "lib/KubeConfig.java",
+                        "if (!isLoopbackHost(host)) {", "if (false) {", ROW_2, "as the current context: expected exit 2 saying it is not a local dev cluster"),
+                new Guard("a cluster with proxy-url counts as local", "lib/KubeConfig.java",
+                        "if (proxy != null && !String.valueOf(proxy).isBlank()) return", "if (false) return", R2_ROW_6,
+                        "as the current context: expected exit 2 naming proxy-url"),
+                new Guard("a user with an exec credential plugin counts as local", "lib/KubeConfig.java",
+                        "if (user != null && user.get(\"exec\") != null) return", "if (false) return", R2_ROW_5,
+                        "exec credential plugin: expected exit 2 naming it"),
+                new Guard("--set and --set-string pass a value starting with '-' on to helm", "lib/ValueOptions.java",
+                        "if (value.startsWith(\"-\")) {", "if (false) {", R2_ROW_8, "expected exit 2 naming --set"),
+                new Guard("a Lease renewed far ahead of now is taken as a live holder's", "lib/ReleaseLock.java",
+                        "if (renewed != null && renewed.isAfter(now.plus(DURATION))) {", "if (false) {", I14_ROW_11,
+                        "naming the impossible renewTime"),
+                new Guard("the Secrets' types are not checked before the first one is written", "lib/Secrets.java",
+                        "throw new Target.Invalid(\"Secret \" + name + \" in namespace \" + namespace + \" is of type \"",
+                        "if (false) throw new Target.Invalid(\"Secret \" + name + \" in namespace \" + namespace + \" is of type \"", I14_ROW_12,
+                        "was changed before the refusal"),
+                new Guard("a Lease that names another holder is not taken as lost", "lib/ReleaseLock.java",
+                        "if (!holder.equals(now)) return", "if (false) return", I14_ROW_10, "did not say it lost its lock to"),
+                new Guard("install and upgrade do not look for a running migration Job", "lib/Installer.java",
+                        "refuseIfMigrationRuns(rel, o.recover());", "", I14_ROW_15, "upgrade beside a running migration: expected exit 2"),
+                new Guard("rollback takes a failed revision without --force", "lib/Rollback.java",
+                        "if (target.status().equals(\"failed\") && !force) {", "if (false) {", I14_ROW_14, "expected exit 2 naming --force"),
+                new Guard("an interrupted first install leaves its hook's ServiceAccount and NetworkPolicy", "lib/Installer.java",
+                        "if (after.lastDeployed() == null) removeHookLeftovers(rel, System.err::println);", "", I14_ROW_16,
+                        "the hook's serviceaccounts are left"),
+                new Guard("an env file's checksum no longer reaches the API pods' template", "lib/Installer.java",
+                        "s.add(\"--set-string podAnnotations.\" + CHECKSUM_KEY + \"=\" + checksum);", "", I14_ROW_13, "kept its pod template"),
+                new Guard("uninstall leaves the migration Jobs", "uninstall.java",
+                        "remove(kube, rel.namespace, \"jobs,serviceaccounts,networkpolicies\",", "remove(kube, rel.namespace, \"serviceaccounts,networkpolicies\",",
+                        I15_ROW_8, "left in the namespace after uninstall"));
+    }
+
+    /**
+     * The second run's guards, apart from the first's: its remote-server guard would refuse
+     * row 7's spellings itself, and with its exec guard too, rows 5-7 would fail for another
+     * reason than the kubeconfig merge; row 7's second migrate and row 7's image guard each
+     * make the other case fail. Row 3's guard recreates the run's own cluster, so nothing
+     * after it in this run needs that cluster.
+     */
+    static List<Guard> safetyGuardsApart() {
+        return List.of(
+                new Guard("a second migration does not look for a running one", "lib/Migrator.java",
+                        "Installer.refuseIfMigrationRuns(rel, false);", "", ROW_7_SECOND, "a second migrate: expected exit 2"),
+                new Guard("the loopback test trusts a spelling (prod.localhost, 127.000.000.001, LOCALHOST, 127.1)", "lib/KubeConfig.java",
+                        "return host.equals(\"localhost\") || host.equals(\"::1\") || host.equals(\"0.0.0.0\") || LOOPBACK_V4.matcher(host).matches();",
+                        "return host.toLowerCase(Locale.ROOT).endsWith(\"localhost\") || host.equals(\"::1\") || host.equals(\"0.0.0.0\") || host.startsWith(\"127.\");",
+                        R2_ROW_7, "expected exit 2 saying it is not on this machine"),
+                new Guard("the kubeconfig files of KUBECONFIG are merged last-wins, unlike kubectl", "lib/KubeConfig.java",
+                        "into.putIfAbsent(String.valueOf(m.get(\"name\")), b);", "into.put(String.valueOf(m.get(\"name\")), b);", R2_ROWS_5_7,
+                        "KUBECONFIG=prod:shadow, a dispatcher-like kubectl first on PATH: expected exit 2 refusing kwok-prod"),
+                new Guard("up --recreate deletes a running, whole cluster without --yes-delete-healthy-cluster", "lib/KwokCluster.java",
+                        "if (health == Health.READY && deleteHealthy == null) {", "if (false) {", I14_ROW_3,
+                        "up --recreate of a healthy cluster: expected exit 2"));
+    }
+
+    // e2e.java's (kwok) check names, as it prints them
+    static final String E2E_NOT_DELIBERATE = "refuses a cluster it was not pointed at deliberately (current context prod-eks)";
+    static final String E2E_UNREACHABLE = "refuses an unreachable cluster, naming the context";
+    static final String E2E_FAILING_UPGRADE = "a failing migration fails the upgrade, shows the Job, and rolls back";
+    static final String E2E_HOOK_SA = "the spec's hook-ServiceAccount defect fails the first install, naming the ServiceAccount";
+    static final String E2E_MIGRATE_FAILS = "migrate.java: a failing migration reports failure with the Job's status";
+    static final String E2E_ROLLBACK = "rollback.java returns to the previous revision and says which migrations stay applied";
+    static final String E2E_ROLLBACK_MISSING = "rollback.java refuses a revision that does not exist, changing nothing";
+    static final String E2E_OLD_CHART = "upgrading from the 0.10.0 chart is refused before any change, naming the selector and the way out";
+    static final String E2E_UNINSTALL = "uninstall leaves nothing of the release: no workload, hook Job, ServiceAccount, policy, budget or lock";
+
+    /**
+     * The kwok e2e's defects, in one checkout and one e2e run: each breaks a check that does not
+     * stop the lifecycle, and none changes what a later check starts from. The first two meet:
+     * prod-eks, no longer refused for its name, is then not refused as unreachable either, so
+     * both refusals fail the same way (install goes on and exits 1); each is needed for its own.
+     */
+    static List<Defect> e2eDefects() {
+        return List.of(
+                new Defect("a context is not refused for its name (prod-eks)", "scripts/lib/KubeConfig.java",
+                        "if (!LOCAL_CONTEXT.matcher(context).matches()) return \"its name is not k3d-* or kwok-*\";", "",
+                        List.of(new Expect(E2E_NOT_DELIBERATE, "expected exit code 2"))),
+                new Defect("a cluster that does not answer is not refused", "scripts/lib/Kube.java",
+                        "throw new Refused(\"the cluster of context '\" + context + \"' does not answer: \"",
+                        "if (false) throw new Refused(\"the cluster of context '\" + context + \"' does not answer: \"",
+                        List.of(new Expect(E2E_UNREACHABLE, "expected exit code 2"))),
+                new Defect("a failed install or upgrade does not show the migration Job from the cluster", "scripts/lib/Installer.java",
+                        "+ \"\\n\\nmigration Job, from the cluster:\\n\" + job", "",
+                        List.of(new Expect(E2E_FAILING_UPGRADE, "does not explain the migration Job"),
+                                new Expect(E2E_HOOK_SA, "does not name the missing ServiceAccount"))),
+                new Defect("migrate.java does not show the Job's status", "scripts/lib/Migrator.java",
+                        "String explanation = Diagnostics.explainJob(rel.kube, rel.namespace, \"trevor.dev/migration-run=\" + run);",
+                        "String explanation = \"\";", List.of(new Expect(E2E_MIGRATE_FAILS, "does not show the failure"))),
+                new Defect("rollback finds no migration that ran", "scripts/lib/Rollback.java",
+                        "if (ran.isEmpty()) continue;", "if (true) continue;",
+                        List.of(new Expect(E2E_ROLLBACK, "does not say the 20240101 migrations stay"))),
+                new Defect("upgrade does not look for fields Kubernetes refuses to change", "scripts/lib/Upgrader.java",
+                        "if (!immutable.isEmpty()) {", "if (false) {", List.of(new Expect(E2E_OLD_CHART, "does not name the selector and the way out"))),
+                new Defect("rollback takes a revision that does not exist for the one deployed now", "scripts/lib/Rollback.java",
+                        ".orElseThrow(() -> new Target.Invalid(\"release \" + rel.name + \" has no revision \" + revision + \"; its revisions: \" + list(state)));",
+                        ".orElse(current);", List.of(new Expect(E2E_ROLLBACK_MISSING, "does not name the revision"))),
+                new Defect("the chart keeps the migration hook Job that succeeded", "helm/trevor/values.yaml",
+                        "hookDeletePolicy: before-hook-creation,hook-succeeded", "hookDeletePolicy: before-hook-creation",
+                        List.of(new Expect(E2E_UNINSTALL, "job.batch/trevor-migrate "))));
     }
 
     /** checkout's scripts, charts and values copied to dest, with every guard taken out. */
     static Path copyWithout(Path checkout, Path dest, List<Guard> guards) throws IOException {
+        return copyWith(checkout, dest, guards.stream().map(Guard::defect).toList());
+    }
+
+    /** checkout's launcher, scripts, charts and values copied to dest, with every defect put in. */
+    static Path copyWith(Path checkout, Path dest, List<Defect> defects) throws IOException {
         for (String part : List.of("scripts", "helm", "values", "images")) {
             if (Files.isDirectory(checkout.resolve(part))) Dirs.copyTree(checkout.resolve(part), dest.resolve(part));
         }
-        for (var g : guards) {
-            Path f = dest.resolve("scripts").resolve(g.file());
+        // The e2e runs scripts of the copy through the copy's own launcher.
+        if (Files.isRegularFile(checkout.resolve("jbang"))) Files.copy(checkout.resolve("jbang"), dest.resolve("jbang"), java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+        for (var d : defects) {
+            Path f = dest.resolve(d.file());
             String text = Files.readString(f);
-            Report.expect(text.contains(g.find()), "%s: scripts/%s no longer holds the guard's text; update this defect", g.what(), g.file());
-            Files.writeString(f, text.replace(g.find(), g.replace()));
+            Report.expect(text.contains(d.find()), "%s: %s no longer holds the guard's text; update this defect", d.what(), d.file());
+            Files.writeString(f, text.replace(d.find(), d.replace()));
         }
         return dest;
     }

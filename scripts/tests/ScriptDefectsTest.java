@@ -14,11 +14,34 @@ class ScriptDefectsTest {
     @Test
     void everySafetyGuardIsFoundExactlyOnceInTheScripts() throws Exception {
         Path repo = Repo.root();
-        for (var g : ScriptDefects.safetyGuards()) {
-            String text = Files.readString(repo.resolve("scripts").resolve(g.file()));
-            int at = text.indexOf(g.find());
-            assertTrue(at >= 0, g.what() + ": its text is no longer in scripts/" + g.file());
-            assertEquals(-1, text.indexOf(g.find(), at + 1), g.what() + ": its text is in scripts/" + g.file() + " more than once");
+        for (var run : ScriptDefects.safetyRuns()) foundOnceAndApplyInTurn(repo, run.stream().map(ScriptDefects.Guard::defect).toList());
+    }
+
+    @Test
+    void everyE2eDefectIsFoundExactlyOnceInTheCheckout() throws Exception {
+        foundOnceAndApplyInTurn(Repo.root(), ScriptDefects.e2eDefects());
+    }
+
+    @Test
+    void eachCaseOrCheckHasOneDefectOnly() {
+        var cases = new java.util.ArrayList<String>();
+        ScriptDefects.safetyRuns().forEach(run -> run.forEach(g -> cases.add(g.mustFail())));
+        assertEquals(cases.size(), new java.util.HashSet<>(cases).size(), "a safety case has two guards: " + cases);
+        var checks = ScriptDefects.e2eDefects().stream().flatMap(d -> d.fails().stream()).map(ScriptDefects.Expect::check).toList();
+        assertEquals(checks.size(), new java.util.HashSet<>(checks).size(), "an e2e check has two defects: " + checks);
+    }
+
+    /** Each defect's text is in its file exactly once, and still there after the run's earlier defects were put in. */
+    private static void foundOnceAndApplyInTurn(Path repo, List<ScriptDefects.Defect> run) throws Exception {
+        var edited = new java.util.HashMap<String, String>();
+        for (var d : run) {
+            String text = Files.readString(repo.resolve(d.file()));
+            int at = text.indexOf(d.find());
+            assertTrue(at >= 0, d.what() + ": its text is no longer in " + d.file());
+            assertEquals(-1, text.indexOf(d.find(), at + 1), d.what() + ": its text is in " + d.file() + " more than once");
+            String now = edited.getOrDefault(d.file(), text);
+            assertTrue(now.contains(d.find()), d.what() + ": an earlier defect of its run changed its text in " + d.file());
+            edited.put(d.file(), now.replace(d.find(), d.replace()));
         }
     }
 
