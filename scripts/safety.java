@@ -655,6 +655,27 @@ public class safety implements Callable<Integer> {
             }
         });
 
+        checks.check("issue 15 fail fast: install stops within seconds on an Unschedulable API pod, with the scheduler's message and the "
+                + "release's state", () -> {
+            String ns = "safety-failfast";
+            long t0 = System.nanoTime();
+            // A nodeSelector no node has: the scheduler's verdict cannot change by waiting, whatever the timeout.
+            var r = install(ns, List.of("--timeout", "150s", "--set-string", "nodeSelector.trevor-test/none=nowhere"));
+            long s = (System.nanoTime() - t0) / 1_000_000_000;
+            String said = r.out() + "\n" + r.err();
+            Report.expect(r.exit() == 1, "expected exit 1, got %d after %d s: %s", r.exit(), s, tail(r));
+            Report.expect(s < 100, "install waited %d s of its 150 s timeout instead of stopping at the Unschedulable pod: %s", s, tail(r));
+            var stopped = java.util.regex.Pattern.compile("stopped waiting after (\\d+) s").matcher(said);
+            Report.expect(stopped.find() && Integer.parseInt(stopped.group(1)) <= 30, "no 'stopped waiting after N s' (N at most 30): %s", tail(r));
+            Report.expect(said.contains("Unschedulable") && said.contains("didn't match Pod's node affinity/selector") && said.contains("pod trevor-"),
+                    "the failure does not name the pod, Unschedulable and the scheduler's message: %s", tail(r));
+            Report.expect(said.contains("what to do: no node can take the pod"), "the failure does not say what to do: %s", tail(r));
+            Report.expect(!release(ns).state().exists() && said.contains("the unfinished first install was removed")
+                            && said.contains("./jbang scripts/uninstall.java --context " + kube.context),
+                    "the release is %s; the message does not say it was removed and how to clean up: %s", release(ns).state().describe(), tail(r));
+            Report.expect(traces.activeMigrationJobs(ns).isEmpty(), "a migration Job still runs: %s", traces.activeMigrationJobs(ns));
+        });
+
         checks.check("issue 15 row 8: uninstall.java removes the release, its migration Jobs, the Secrets install wrote and the lock", () -> {
             var in = install("safety-uninstall", List.of("-f", repo.resolve("values/prod.yaml").toString()));
             Report.expect(in.ok(), "install: exit %d: %s", in.exit(), tail(in));
