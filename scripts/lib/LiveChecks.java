@@ -265,7 +265,9 @@ final class LiveChecks {
                 blocked.add(f.describe());
             }
         }
-        String uncordon = String.join("; ", cordoned.stream().map(n -> "kubectl --context " + kube.context + " uncordon " + n).toList());
+        String kubectl = "./jbang scripts/tools.java run kubectl" + (kube.kubeconfig == null ? "" : " --kubeconfig " + kube.kubeconfig)
+                + " --context " + kube.context;
+        String uncordon = String.join("; ", cordoned.stream().map(n -> kubectl + " uncordon " + n).toList());
         Report.expect(blocked.isEmpty(), "cordoned node(s) %s keep pods of the release from being scheduled: %s. When the maintenance is over: %s",
                 String.join(", ", cordoned), String.join("; ", blocked), uncordon);
         if (!on.isEmpty()) {

@@ -1,5 +1,4 @@
 //SOURCES Interrupts.java
-//SOURCES Kube.java
 //SOURCES PodTrouble.java
 //SOURCES Release.java
 //SOURCES Yaml.java
