@@ -96,11 +96,22 @@ final class PodWatch implements AutoCloseable {
         }
     }
 
-    /** The first trouble that has lasted SETTLE (or cannot change), among the pods this run made. */
+    /** The first trouble that has lasted SETTLE (or cannot change) among the pods this run made, and no autoscaler is curing. */
     private PodTrouble.Found troubleOf(List<Map<String, Object>> pods, long now) {
+        var f = settled(pods, before, firstSeen, now);
+        return f != null && f.kind() == PodTrouble.Kind.UNSCHEDULABLE && scaleUpTriggered(f.pod()) ? null : f;
+    }
+
+    /**
+     * The first trouble among pods not in before (UIDs of the pods there before the run) that
+     * has lasted SETTLE since firstSeen recorded it (or that cannot change); firstSeen is
+     * updated: troubles seen now are added, gone ones forgotten.
+     */
+    static PodTrouble.Found settled(List<Map<String, Object>> pods, Set<String> before, Map<String, Long> firstSeen, long now) {
         // A pod on its way out frees the place a Pending one waits for: no Unschedulable verdict while one terminates.
         boolean terminating = pods.stream().anyMatch(p -> Yaml.at(p, "metadata.deletionTimestamp") != null);
         var seen = new HashSet<String>();
+        PodTrouble.Found out = null;
         for (var p : pods) {
             if (before.contains(Yaml.str(p, "metadata.uid"))) continue;
             var f = PodTrouble.classify(p);
@@ -108,12 +119,10 @@ final class PodWatch implements AutoCloseable {
             String key = Yaml.str(p, "metadata.uid") + "/" + f.reason();
             seen.add(key);
             long since = firstSeen.computeIfAbsent(key, k -> now);
-            if (!FINAL.contains(f.reason()) && now - since < SETTLE.toNanos()) continue;
-            if (f.kind() == PodTrouble.Kind.UNSCHEDULABLE && scaleUpTriggered(f.pod())) continue;
-            return f;
+            if (out == null && (FINAL.contains(f.reason()) || now - since >= SETTLE.toNanos())) out = f;
         }
         firstSeen.keySet().retainAll(seen);
-        return null;
+        return out;
     }
 
     /** A cluster autoscaler is adding a node for this pod: Unschedulable is then the wait for it. */

@@ -85,4 +85,47 @@ class PodTroubleTest {
         String u = PodTrouble.notReady(pod("unschedulable.json"));
         assertTrue(u.startsWith("trevor-7b8c9d6f5-8xk2v Pending, Unschedulable: 0/3 nodes are available"), u);
     }
+
+    private static final long S = 1_000_000_000L;
+
+    @Test
+    void aReasonThatMayPassMustLastSettleSecondsBeforeTheRunStops() throws Exception {
+        var seen = new java.util.HashMap<String, Long>();
+        var pods = java.util.List.of(pod("unschedulable.json"));
+        assertNull(PodWatch.settled(pods, java.util.Set.of(), seen, 0), "first sight");
+        assertNull(PodWatch.settled(pods, java.util.Set.of(), seen, 5 * S), "after 5 s");
+        assertEquals("Unschedulable", PodWatch.settled(pods, java.util.Set.of(), seen, 6 * S).reason(), "after 6 s");
+    }
+
+    @Test
+    void aReasonThatCannotChangeStopsAtOnce() throws Exception {
+        var f = PodWatch.settled(java.util.List.of(pod("err-image-never-pull.json")), java.util.Set.of(), new java.util.HashMap<>(), 0);
+        assertEquals("ErrImageNeverPull", f.reason());
+    }
+
+    @Test
+    void podsThatWereThereBeforeTheRunAreNotItsToJudge() throws Exception {
+        var p = pod("err-image-never-pull.json");
+        assertNull(PodWatch.settled(java.util.List.of(p), java.util.Set.of(Yaml.str(p, "metadata.uid")), new java.util.HashMap<>(), 60 * S));
+    }
+
+    @Test
+    void noUnschedulableVerdictWhileAPodTerminates() throws Exception {
+        var going = pod("running-ready.json");
+        Yaml.map(going, "metadata").put("deletionTimestamp", "2026-12-06T20:16:00Z");
+        var seen = new java.util.HashMap<String, Long>();
+        var pods = java.util.List.of(pod("unschedulable.json"), going);
+        PodWatch.settled(pods, java.util.Set.of(), seen, 0);
+        assertNull(PodWatch.settled(pods, java.util.Set.of(), seen, 60 * S));
+    }
+
+    @Test
+    void aReasonThatWentAwayStartsItsClockAgain() throws Exception {
+        var seen = new java.util.HashMap<String, Long>();
+        var stuck = java.util.List.of(pod("image-pull-backoff.json"));
+        PodWatch.settled(stuck, java.util.Set.of(), seen, 0);
+        PodWatch.settled(java.util.List.of(pod("running-ready.json")), java.util.Set.of(), seen, 4 * S);
+        assertNull(PodWatch.settled(stuck, java.util.Set.of(), seen, 8 * S), "seen again at 8 s: its clock starts at 8 s");
+        assertNotNull(PodWatch.settled(stuck, java.util.Set.of(), seen, 14 * S));
+    }
 }
