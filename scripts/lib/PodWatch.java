@@ -1,4 +1,5 @@
 //SOURCES Interrupts.java
+//SOURCES Kube.java
 //SOURCES PodTrouble.java
 //SOURCES Release.java
 //SOURCES Yaml.java
@@ -136,10 +137,24 @@ final class PodWatch implements AutoCloseable {
 
     /** What helm waits for now, how long it has waited and may wait, and the pods not ready yet with their reasons. */
     String progress(List<Map<String, Object>> pods) {
-        var waiting = pods.stream().map(PodTrouble::notReady).filter(java.util.Objects::nonNull).toList();
-        String list = waiting.isEmpty() ? "every pod is ready; helm waits for the rest (Jobs, Services, the rollout's status)"
-                : waiting.size() + " pod(s) not ready: " + String.join("; ", waiting.subList(0, Math.min(4, waiting.size())))
-                        + (waiting.size() > 4 ? "; …" : "");
+        // A Job's pod is Running and Ready while it migrates: what helm waits for then is the Job.
+        var jobs = new java.util.ArrayList<String>();
+        try {
+            for (var j : rel.kube.list(rel.namespace, "jobs", "app.kubernetes.io/instance=" + rel.name)) {
+                if (Kube.conditionTrue(j, "Complete") || Kube.conditionTrue(j, "Failed")) continue;
+                jobs.add("Job " + Yaml.str(j, "metadata.name") + " not complete (active " + Yaml.str(j, "status.active") + ", failed "
+                        + (Yaml.str(j, "status.failed") == null ? "0" : Yaml.str(j, "status.failed")) + ")");
+            }
+        } catch (RuntimeException e) {
+            // a missed look: the pods still say something
+        }
+        var waiting = pods.stream().filter(p -> !"migrate".equals(Kube.labelsOf(p).get("app.kubernetes.io/component")))
+                .map(PodTrouble::notReady).filter(java.util.Objects::nonNull).toList();
+        var parts = new java.util.ArrayList<String>(jobs);
+        if (!waiting.isEmpty()) parts.add(waiting.size() + " pod(s) not ready: " + String.join("; ", waiting.subList(0, Math.min(4, waiting.size())))
+                + (waiting.size() > 4 ? "; …" : ""));
+        String list = parts.isEmpty() ? "every pod is ready and every Job complete; helm waits for the rest (the rollout's status, Services)"
+                : String.join("; ", parts);
         return String.format(Locale.ROOT, "waiting for the release's pods and Jobs: %d s of at most %d s; %s", elapsedSeconds(),
                 timeout.toSeconds(), list);
     }
