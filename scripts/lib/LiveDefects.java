@@ -84,11 +84,11 @@ final class LiveDefects {
                         // the same pod, seen by the pods check and by the API PDB's count
                         List.of(LiveChecks.PODS_READY, LiveChecks.PDB_HEALTHY), this::apiPodUnready),
                 // A cordon is the whole cluster's: made after the other groups, so it places none of their pods.
-                new Group("defects-cordon", "a cordoned node that the API's topology spread needs", List.of(
-                        new Defect("the node with the fewest API pods cordoned and its API pod deleted: the replacement cannot be scheduled",
+                new Group("defects-cordon", "every node cordoned and an API pod deleted", List.of(
+                        new Defect("every node cordoned and one API pod deleted: its replacement cannot be scheduled",
                                 LiveChecks.NODES_SCHEDULABLE)),
                         // the Pending replacement, the API short of its minimum, the PDB's count
-                        List.of(LiveChecks.PODS_READY, LiveChecks.HPA_MINIMUM, LiveChecks.PDB_HEALTHY), this::cordonSpreadNode, true));
+                        List.of(LiveChecks.PODS_READY, LiveChecks.HPA_MINIMUM, LiveChecks.PDB_HEALTHY), this::cordonEveryNode, true));
     }
 
     /** Live checks no state here makes fail (empty when every one has its defect). */
@@ -157,20 +157,17 @@ final class LiveDefects {
     }
 
     /**
-     * prod's hostname spread (DoNotSchedule, maxSkew 1) over kwok's two nodes puts 2 API pods on
-     * one node and 1 on the other. Cordon the other and delete its pod: the replacement may only
-     * go to the node with 2, which the spread forbids, and the scheduler says the cordon is why.
+     * Every node cordoned (the group runs alone, after the others), then one API pod deleted:
+     * its replacement has nowhere to go, and the scheduler says the cordon is why. Cordoning one
+     * node would not do: the chart spreads with nodeTaintsPolicy Honor, so a cordoned (tainted)
+     * node stops counting and the replacement fits on the other.
      */
-    private void cordonSpreadNode(Release rel, Progress p) {
+    private void cordonEveryNode(Release rel, Progress p) {
         var kube = rel.kube;
-        var byNode = new java.util.TreeMap<String, List<String>>();
-        for (var n : kube.list(null, "nodes", null)) byNode.put(Yaml.str(n, "metadata.name"), new ArrayList<>());
-        for (var pod : kube.list(rel.namespace, "pods", rel.selector("api"))) {
-            byNode.computeIfAbsent(Yaml.str(pod, "spec.nodeName"), k -> new ArrayList<>()).add(Yaml.str(pod, "metadata.name"));
-        }
-        var fewest = byNode.entrySet().stream().min(java.util.Comparator.comparingInt(e -> e.getValue().size())).orElseThrow();
-        must(kube.run("cordon", fewest.getKey()));
-        for (String pod : fewest.getValue()) must(kube.run("delete", "pod", pod, "-n", rel.namespace, "--wait=true"));
+        for (var n : kube.list(null, "nodes", null)) must(kube.run("cordon", Yaml.str(n, "metadata.name")));
+        var pods = kube.list(rel.namespace, "pods", rel.selector("api"));
+        Report.expect(!pods.isEmpty(), "no API pod in %s", rel.namespace);
+        must(kube.run("delete", "pod", Yaml.str(pods.get(0), "metadata.name"), "-n", rel.namespace, "--wait=true"));
         Kube.waitFor("an API pod that cannot be scheduled because of the cordon", Duration.ofSeconds(60), () -> {
             for (var pod : kube.list(rel.namespace, "pods", rel.selector("api"))) {
                 var f = PodTrouble.classify(pod);
