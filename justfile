@@ -11,7 +11,7 @@ default:
 verify helm="4" *args="":
     {{jbang}} scripts/verify.java --helm-major {{helm}} {{args}}
 
-# Every test: unit, verify and the kwok e2e under Helm 3 and 4, safety, the real-node e2e (--stage NAME for some)
+# Every test stage: unit, verify and the kwok e2e under Helm 3 and 4, properties, safety, defects, the real-node e2e (--stage NAME for some)
 test *args="":
     {{jbang}} scripts/test.java {{args}}
 
@@ -36,9 +36,9 @@ down *args="":
 status *args="":
     {{jbang}} scripts/status.java {{args}}
 
-# Install or upgrade trevor with a values/ file (dev, prod, real-node)
-install env="dev" *args="":
-    {{jbang}} scripts/install.java --values values/{{env}}.yaml {{args}}
+# Install or upgrade trevor; ENV names a values/ file (dev, prod, real-node), none: install.java picks dev, or real-node on a cluster with a real node
+install env="" *args="":
+    {{jbang}} scripts/install.java {{ if env == "" { "" } else { "--values values/" + env + ".yaml" } }} {{args}}
 
 # Run the migrations now and show the Job's logs
 migrate *args="":

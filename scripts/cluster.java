@@ -23,19 +23,11 @@ import picocli.CommandLine.ScopeType;
         description = "A local cluster for trevor: k3d (real pods, needs Docker) or kwok (real control plane, simulated kubelet, no Docker).",
         subcommands = {cluster.Up.class, cluster.Down.class, cluster.Status.class},
         exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {"0:done", "1:the cluster could not be created or removed", "2:bad option, missing tool"})
+        exitCodeList = {"0:done", "1:up or down failed, or status found the cluster missing, not whole, or with a node NotReady or cordoned",
+                "2:bad option, missing tool"})
 public class cluster implements Callable<Integer> {
-    @Option(names = "--provider", scope = ScopeType.INHERIT, paramLabel = "k3d|kwok", description = "Default: k3d when a Docker engine answers, else kwok.")
-    String provider;
-
     @Option(names = "--name", scope = ScopeType.INHERIT, defaultValue = "trevor", description = "Cluster name; the kube context is k3d-NAME or kwok-NAME (default: ${DEFAULT-VALUE}).")
     String name;
-
-    @Option(names = "--kubeconfig", scope = ScopeType.INHERIT, paramLabel = "FILE", description = "kubeconfig to add the context to (default: $KUBECONFIG or ~/.kube/config).")
-    Path kubeconfig;
-
-    @Option(names = "--dry-run", scope = ScopeType.INHERIT, description = "Print the commands instead of running them (k3d).")
-    boolean dryRun;
 
     public static void main(String[] args) { System.exit(Cli.execute(new cluster(), args)); }
 
@@ -45,8 +37,8 @@ public class cluster implements Callable<Integer> {
     }
 
     /** The provider to create a cluster with, and why; printed so nobody wonders which cluster they got. */
-    String provider(Progress p) {
-        if (provider != null) return explicitProvider(p);
+    static String provider(String provider, Progress p) {
+        if (provider != null) return explicitProvider(provider, p);
         String why = K3dCluster.dockerProblem();
         if (why == null) {
             p.info("provider k3d: a Docker engine answers");
@@ -56,7 +48,7 @@ public class cluster implements Callable<Integer> {
         return "kwok";
     }
 
-    private String explicitProvider(Progress p) {
+    private static String explicitProvider(String provider, Progress p) {
         if (!provider.equals("k3d") && !provider.equals("kwok")) throw new Target.Invalid("--provider must be k3d or kwok, not " + provider);
         p.info("provider " + provider + " (--provider)");
         return provider;
@@ -66,8 +58,8 @@ public class cluster implements Callable<Integer> {
      * The provider of the cluster that exists under this name (down, status): decided by
      * what is there, not by whether Docker answers. Null when neither has one.
      */
-    String existingProvider(Progress p) {
-        if (provider != null) return explicitProvider(p);
+    String existingProvider(String provider, Progress p) {
+        if (provider != null) return explicitProvider(provider, p);
         boolean kwok = java.nio.file.Files.isDirectory(KwokCluster.clusterDir(name));
         boolean k3d = K3dCluster.dockerProblem() == null && K3dCluster.exists(name);
         if (kwok && k3d) throw new Target.Invalid("both a kwok and a k3d cluster are named " + name + "; say which with --provider");
@@ -80,10 +72,20 @@ public class cluster implements Callable<Integer> {
     static class Up implements Callable<Integer> {
         @ParentCommand cluster parent;
 
+        @Option(names = "--provider", paramLabel = "k3d|kwok", description = "Default: k3d when a Docker engine answers, else kwok.")
+        String provider;
+
+        @Option(names = "--kubeconfig", paramLabel = "FILE", description = "kwok: the kubeconfig to add the cluster's context to (default: "
+                + "$KUBECONFIG or ~/.kube/config). k3d always adds its context to that default and makes it current.")
+        Path kubeconfig;
+
+        @Option(names = "--dry-run", description = "k3d: print the k3d commands instead of running them (refused for kwok, whose steps run in-process).")
+        boolean dryRun;
+
         @Option(names = "--agents", defaultValue = "2", description = "k3d agent nodes (default: ${DEFAULT-VALUE}).")
         int agents;
 
-        @Option(names = "--image", paramLabel = "IMAGE", description = "Locally built image to import into k3d, e.g. trevor:dev.")
+        @Option(names = "--image", paramLabel = "IMAGE", description = "k3d: a locally built image to import, e.g. trevor:dev.")
         String image;
 
         @Option(names = "--recreate", description = "Delete and recreate a kwok cluster of this name that is half-built, not whole (a control-plane "
@@ -106,20 +108,20 @@ public class cluster implements Callable<Integer> {
             var p = new Progress("cluster", System.out);
             KwokCluster.checkName(parent.name);
             if (!realNode && !imageArchives.isEmpty()) throw new Target.Invalid("--image-archive goes with --real-node");
-            if (parent.provider(p).equals("k3d")) {
+            if (cluster.provider(provider, p).equals("k3d")) {
                 if (recreate || deleteHealthy != null) throw new Target.Invalid("--recreate is for kwok clusters; 'cluster.java down' then 'up' recreates a k3d one");
                 if (realNode) throw new Target.Invalid("--real-node is for kwok (--provider kwok); k3d's nodes run real containers already");
-                if (!parent.dryRun) K3dCluster.requireK3d();
-                boolean exists = !parent.dryRun && K3dCluster.exists(parent.name);
+                if (!dryRun) K3dCluster.requireK3d();
+                boolean exists = !dryRun && K3dCluster.exists(parent.name);
                 if (exists) p.info("k3d cluster " + parent.name + " exists; reusing it");
                 p.step("k3d cluster " + parent.name, () -> K3dCluster.run(K3dCluster.upCommands(parent.name, agents, image, exists),
-                        parent.dryRun, p::info));
+                        dryRun, p::info));
                 p.info("context " + K3dCluster.context(parent.name) + "; ingress at http://trevor.localhost; next: ./jbang scripts/install.java");
             } else {
-                if (parent.dryRun) throw new Target.Invalid("--dry-run is for k3d; kwok's commands run in-process");
+                if (dryRun) throw new Target.Invalid("--dry-run is for k3d; kwok's commands run in-process");
                 Path repo = Repo.root();
                 if (repo == null) throw new Target.Invalid("run me from inside the trevor repository");
-                var info = p.step("kwok cluster " + parent.name, () -> KwokCluster.up(repo, parent.name, parent.kubeconfig, recreate, deleteHealthy, p::info));
+                var info = p.step("kwok cluster " + parent.name, () -> KwokCluster.up(repo, parent.name, kubeconfig, recreate, deleteHealthy, p::info));
                 if (realNode) {
                     var archives = imageArchives.isEmpty()
                             ? p.step("images (scripts/images.java build)", () -> new java.util.ArrayList<>(ImageBuild.build(repo, java.util.List.of(), p::info).values()))
@@ -134,27 +136,40 @@ public class cluster implements Callable<Integer> {
         }
     }
 
-    @Command(name = "down", mixinStandardHelpOptions = true, versionProvider = Cli.Version.class, description = "Remove the cluster: no process, port or state folder stays. Only processes proved the cluster's are "
+    @Command(name = "down", mixinStandardHelpOptions = true, versionProvider = Cli.Version.class, description = "Remove the cluster, and its real node if it has one: no process, port, mount, interface, rule or state folder stays. Only processes proved the cluster's are "
             + "signalled (their executable under the control plane's folder, their command line naming the cluster's); a stale pid file naming "
             + "another process is reported and that process left alone.")
     static class Down implements Callable<Integer> {
         @ParentCommand cluster parent;
 
+        @Option(names = "--provider", paramLabel = "k3d|kwok", description = "Which cluster to remove when both kinds have one of this name "
+                + "(default: the kind that has a cluster of this name, whatever Docker says).")
+        String provider;
+
+        @Option(names = "--kubeconfig", paramLabel = "FILE", description = "kwok: the kubeconfig to remove the cluster's context from (default: "
+                + "$KUBECONFIG or ~/.kube/config). k3d removes its context from that default.")
+        Path kubeconfig;
+
+        @Option(names = "--dry-run", description = "k3d: print the k3d commands instead of running them (refused for kwok).")
+        boolean dryRun;
+
         @Override public Integer call() throws Exception {
             var p = new Progress("cluster", System.out);
             KwokCluster.checkName(parent.name);
-            String provider = parent.existingProvider(p);
+            String provider = parent.existingProvider(this.provider, p);
             if (provider == null) {
                 p.info("no kwok or k3d cluster " + parent.name + "; nothing to remove");
                 return 0;
             }
             if (provider.equals("k3d")) {
-                if (!parent.dryRun) K3dCluster.requireK3d();
-                K3dCluster.run(K3dCluster.downCommands(parent.name, parent.dryRun), parent.dryRun, p::info);
+                if (!dryRun) K3dCluster.requireK3d();
+                K3dCluster.run(K3dCluster.downCommands(parent.name, dryRun), dryRun, p::info);
                 return 0;
             }
+            // A dry run that went on to remove the cluster would be the worst surprise of all.
+            if (dryRun) throw new Target.Invalid("--dry-run is for k3d; a kwok cluster's removal runs in-process, so nothing was removed");
             var node = RealNode.exists(parent.name) ? p.step("remove real node", () -> RealNodeDown.down(parent.name, p::info)) : null;
-            var footprint = p.step("remove kwok cluster " + parent.name, () -> KwokCluster.down(parent.name, parent.kubeconfig, p::info));
+            var footprint = p.step("remove kwok cluster " + parent.name, () -> KwokCluster.down(parent.name, kubeconfig, p::info));
             var left = new java.util.ArrayList<>(KwokCluster.leftovers(footprint));
             if (node != null) left.addAll(RealNodeDown.leftovers(node));
             if (!left.isEmpty()) {
@@ -168,27 +183,51 @@ public class cluster implements Callable<Integer> {
     }
 
     @Command(name = "status", mixinStandardHelpOptions = true, versionProvider = Cli.Version.class, description = "Say whether the cluster runs, is whole and answers (exit 0 only then): every control-plane process "
-            + "(etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok-controller) runs, and the controller-manager's and scheduler's "
-            + "/healthz say ok; exit 1 names what is missing.")
+            + "(etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok-controller) runs, the controller-manager's and scheduler's "
+            + "/healthz say ok, and every node is Ready and not cordoned (a cordoned node shows as Ready,SchedulingDisabled, with the "
+            + "uncordon command); exit 1 names what is missing. k3d: what `k3d cluster list NAME` says.")
     static class Status implements Callable<Integer> {
         @ParentCommand cluster parent;
+
+        @Option(names = "--provider", paramLabel = "k3d|kwok", description = "Which cluster to report when both kinds have one of this name "
+                + "(default: the kind that has a cluster of this name).")
+        String provider;
+
+        @Option(names = "--kubeconfig", paramLabel = "FILE", description = "Not needed: status asks a kwok cluster through the cluster's own "
+                + "kubeconfig. Accepted so that up, status and down take the same options.")
+        Path kubeconfig;
 
         @Override public Integer call() throws Exception {
             var p = new Progress("cluster", System.err);
             KwokCluster.checkName(parent.name);
-            String provider = parent.existingProvider(p);
+            String provider = parent.existingProvider(this.provider, p);
             if (provider == null) {
                 System.out.println("no kwok or k3d cluster " + parent.name);
                 return 1;
             }
             if (provider.equals("k3d")) {
-                K3dCluster.run(java.util.List.of(java.util.List.of("k3d", "cluster", "list", parent.name)), parent.dryRun, p::info);
+                K3dCluster.run(java.util.List.of(java.util.List.of("k3d", "cluster", "list", parent.name)), false, p::info);
                 return 0;
             }
             String s = KwokCluster.status(parent.name);
             System.out.println(s);
+            boolean running = s.contains(": running, ");
             if (RealNode.exists(parent.name)) System.out.println(RealNode.status(parent.name));
-            return s.contains(": running, ") ? 0 : 1;
+            if (!running) return 1;
+            // Whole means every node takes pods too: a cordoned or NotReady node is a cluster that cannot place them.
+            var nodes = KwokCluster.nodeStates(parent.name);
+            var problems = new java.util.ArrayList<String>();
+            nodes.forEach((node, state) -> {
+                System.out.println("node " + node + ": " + state);
+                if (state.contains("SchedulingDisabled")) {
+                    problems.add("node " + node + " is cordoned (no new pod is placed there); when its maintenance is over: "
+                            + "./jbang scripts/tools.java run kubectl --kubeconfig " + KwokCluster.ownKubeconfig(parent.name) + " uncordon " + node);
+                } else if (!state.startsWith("Ready")) {
+                    problems.add("node " + node + " is " + state);
+                }
+            });
+            problems.forEach(m -> System.err.println("cluster: " + m));
+            return problems.isEmpty() ? 0 : 1;
         }
     }
 }

@@ -169,9 +169,13 @@ public class defects implements Callable<Integer> {
             });
             var groups = defects.groups();
             // Side by side: most of each group's time is status waiting for what will not come (pods, endpoints, a PDB's count).
-            var runs = groups.stream().map(g -> CompletableFuture.supplyAsync(() -> breakAndLook(g))).toList();
-            var outcomes = runs.stream().map(CompletableFuture::join).toList();
-            for (int i = 0; i < groups.size(); i++) report(groups.get(i), outcomes.get(i));
+            var runs = groups.stream().filter(g -> !g.alone()).map(g -> CompletableFuture.supplyAsync(() -> breakAndLook(g))).toList();
+            var outcomes = new ArrayList<>(runs.stream().map(CompletableFuture::join).toList());
+            // A group whose state is the whole cluster's (a cordoned node) runs once the others are done.
+            groups.stream().filter(LiveDefects.Group::alone).forEach(g -> outcomes.add(breakAndLook(g)));
+            var order = new ArrayList<>(groups.stream().filter(g -> !g.alone()).toList());
+            order.addAll(groups.stream().filter(LiveDefects.Group::alone).toList());
+            for (int i = 0; i < order.size(); i++) report(order.get(i), outcomes.get(i));
         }
 
         private Release release(String namespace) {

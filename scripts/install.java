@@ -69,7 +69,7 @@ public class install implements Callable<Integer> {
                 : Installer.NamespaceLabels.REFUSE, recover, null);
     }
 
-    private static boolean hasRealNode(Release rel) { return !rel.kube.list(null, "nodes", "trevor.dev/node=real").isEmpty(); }
+    private static boolean hasRealNode(Release rel) { return Installer.hasRealNode(rel); }
 
     /**
      * values/dev.yaml expects k3d's imported trevor:dev image, which a real node cannot have:

@@ -11,6 +11,7 @@
 //SOURCES lib/Helm.java
 //SOURCES lib/HelmOptions.java
 //SOURCES lib/Kube.java
+//SOURCES lib/LiveChecks.java
 //SOURCES lib/LoggingProxy.java
 //SOURCES lib/KwokCluster.java
 //SOURCES lib/Progress.java
@@ -655,6 +656,70 @@ public class safety implements Callable<Integer> {
             }
         });
 
+        checks.check("issue 15 fail fast: install stops within seconds on an Unschedulable API pod, with the scheduler's message and the "
+                + "release's state", () -> {
+            String ns = "safety-failfast";
+            long t0 = System.nanoTime();
+            // A nodeSelector no node has: the scheduler's verdict cannot change by waiting, whatever the timeout.
+            var r = install(ns, List.of("--timeout", "150s", "--set-string", "nodeSelector.trevor-test/none=nowhere"));
+            long s = (System.nanoTime() - t0) / 1_000_000_000;
+            String said = r.out() + "\n" + r.err();
+            Report.expect(r.exit() == 1, "expected exit 1, got %d after %d s: %s", r.exit(), s, tail(r));
+            Report.expect(s < 100, "install waited %d s of its 150 s timeout instead of stopping at the Unschedulable pod: %s", s, tail(r));
+            var stopped = java.util.regex.Pattern.compile("stopped waiting after (\\d+) s").matcher(said);
+            Report.expect(stopped.find() && Integer.parseInt(stopped.group(1)) <= 30, "no 'stopped waiting after N s' (N at most 30): %s", tail(r));
+            Report.expect(said.contains("Unschedulable") && said.contains("didn't match Pod's node affinity/selector") && said.contains("pod trevor-"),
+                    "the failure does not name the pod, Unschedulable and the scheduler's message: %s", tail(r));
+            Report.expect(said.contains("what to do: no node can take the pod"), "the failure does not say what to do: %s", tail(r));
+            Report.expect(!release(ns).state().exists() && said.contains("the unfinished first install was removed")
+                            && said.contains("./jbang scripts/uninstall.java --context " + kube.context),
+                    "the release is %s; the message does not say it was removed and how to clean up: %s", release(ns).state().describe(), tail(r));
+            Report.expect(traces.activeMigrationJobs(ns).isEmpty(), "a migration Job still runs: %s", traces.activeMigrationJobs(ns));
+        });
+
+        checks.check("issue 15 row 6: a cordoned node is reported by cluster status (exit 1, uncordon command) and by status (info while "
+                + "pods just run there)", () -> {
+            String ns = "safety-cordon";
+            deployed(ns, null);
+            String node = "kwok-node-0";
+            must(kube.run("cordon", node));
+            try {
+                var cs = runner.run("cluster.java", List.of("status", "--provider", "kwok", "--name", name));
+                Report.expect(cs.exit() == 1 && cs.out().contains("node " + node + ": Ready,SchedulingDisabled")
+                                && cs.err().contains("uncordon " + node),
+                        "cluster status with %s cordoned: expected exit 1, 'node %s: Ready,SchedulingDisabled' and the uncordon command, got %d: %s",
+                        node, node, cs.exit(), tail(cs));
+                var st = runner.run("status.java", target(ns));
+                Report.expect(st.out().contains("cordoned node(s) " + node) && st.out().contains("uncordon " + node),
+                        "status does not report the cordoned node %s and the uncordon command (exit %d): %s", node, st.exit(), tail(st));
+                Report.expect(st.exit() == 0, "a cordon that keeps no pod from running is maintenance (info), not a failure: exit %d: %s",
+                        st.exit(), tail(st));
+            } finally {
+                kube.run("uncordon", node);
+            }
+            var whole = runner.run("cluster.java", List.of("status", "--provider", "kwok", "--name", name));
+            Report.expect(whole.ok(), "cluster status once uncordoned: exit %d: %s", whole.exit(), tail(whole));
+        });
+
+        checks.check("issue 15 row 6, issue 17 item 5: status says what it waits for and why, and fails by name while the API is short of "
+                + "the HPA's minReplicas", () -> {
+            String ns = "safety-short";
+            deployed(ns, null);
+            // One API pod stays running but not ready (kwok Stage trevor-pod-unready): 2 of minReplicas 3.
+            var pod = kube.list(ns, "pods", "app.kubernetes.io/instance=trevor,app.kubernetes.io/component=api").get(0);
+            String podName = Yaml.str(pod, "metadata.name");
+            must(kube.run("label", "pod", podName, "-n", ns, "trevor.test/unready=true"));
+            var st = runner.run("status.java", target(ns));
+            Report.expect(st.exit() == 1, "status with an API pod not ready: exit %d: %s", st.exit(), tail(st));
+            Report.expect(st.err().contains("waiting up to 60 s for every pod of release trevor"),
+                    "status did not say what it waits for and for how long: %s", lastLines(st.err()));
+            Report.expect(st.err().lines().anyMatch(l -> l.contains("s of 60 s:") && l.contains(podName) && l.contains("not ready")),
+                    "status gave no progress naming pod %s while it waited: %s", podName, lastLines(st.err()));
+            Report.expect(st.out().lines().anyMatch(l -> l.contains("FAIL") && l.contains(LiveChecks.HPA_MINIMUM))
+                            && st.out().contains("2 ready") && st.out().contains("minReplicas 3"),
+                    "status does not fail '%s' with 2 of 3 ready: %s", LiveChecks.HPA_MINIMUM, tail(st));
+        });
+
         checks.check("issue 15 row 8: uninstall.java removes the release, its migration Jobs, the Secrets install wrote and the lock", () -> {
             var in = install("safety-uninstall", List.of("-f", repo.resolve("values/prod.yaml").toString()));
             Report.expect(in.ok(), "install: exit %d: %s", in.exit(), tail(in));
@@ -1076,6 +1141,10 @@ public class safety implements Callable<Integer> {
 
     private Release release(String namespace) {
         return new Release(helm, kube, "trevor", namespace, repo.resolve("helm/trevor"));
+    }
+
+    private static void must(Exec.Result r) {
+        Report.expect(r.ok(), "%s: %s", String.join(" ", r.command().subList(1, r.command().size())), r.said());
     }
 
     private static String tail(Exec.Result r) { return lastLines(r.out() + "\n" + r.err()); }

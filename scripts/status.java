@@ -16,7 +16,9 @@ import picocli.CommandLine.Option;
 
 @Command(name = "status", mixinStandardHelpOptions = true, versionProvider = Cli.Version.class, sortOptions = false,
         description = "Live checks of a deployed release (spec test plan steps 8-12): server-side dry run, pods Running and Ready, "
-                + "migration Job, PDB and disruption controller, HPA, NetworkPolicies, Service endpoints, NOTES.",
+                + "migration Job, PDB and disruption controller, HPA and its minimum of ready pods, NetworkPolicies, Service endpoints, NOTES, "
+                + "cordoned nodes. Each wait (pods up to 60 s, PDB, HPA minimum and endpoints up to 30 s) says on stderr what it waits for and "
+                + "what it sees; a pod that waiting cannot fix (image, config, crash loop, Unschedulable) fails at once.",
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:every check passed", "1:a check failed", "2:bad input, missing tool, unreachable or refused cluster"})
 public class status implements Callable<Integer> {
@@ -43,7 +45,7 @@ public class status implements Callable<Integer> {
                 + "; install it first: ./jbang scripts/install.java --context " + rel.kube.context);
         System.out.println("status: release " + rel.name + " in " + rel.namespace + " on " + rel.kube.context + " with " + rel.helm);
         var report = new Report("status", System.out, only, verbose);
-        new LiveChecks(rel, report, null).run();
+        new LiveChecks(rel, report, null).saying(p::info).run();
         if (junit != null) report.writeJunit(junit, (System.nanoTime() - t0) / 1_000_000);
         return report.finish("status");
     }

@@ -8,6 +8,8 @@
 //SOURCES Kube.java
 //SOURCES Manifests.java
 //SOURCES Namespaces.java
+//SOURCES PodTrouble.java
+//SOURCES PodWatch.java
 //SOURCES Problem.java
 //SOURCES Progress.java
 //SOURCES Release.java
@@ -330,8 +332,71 @@ final class Installer {
             }
             String checksum = secretsChecksum(rel, plan.secrets());
             sayRestart(rel, state, checksum, plan.secrets(), p);
-            return new Outcome(helm(rel, o.withSecretsChecksum(checksum), state, p));
+            var log = helm(rel, o.withSecretsChecksum(checksum), state, p);
+            awaitAutoscaledMinimum(rel, o.timeout(), p);
+            return new Outcome(log);
         }
+    }
+
+    /**
+     * With an HPA the Deployment renders no replicas: a first install creates 1 pod and helm's
+     * wait is over when that one is ready, while prod wants minReplicas. The HPA controller
+     * raises the count to minReplicas on its next sync (metrics API or not), so install waits
+     * for that here, after helm, until the Deployment has minReplicas ready pods.
+     * Why not render replicas=minReplicas on a first install only: an upgrade whose manifest
+     * then drops the field makes Helm's three-way merge (and a server-side apply) remove it,
+     * and the API server defaults a missing replicas to 1, scaling a running API down to one
+     * pod until the HPA's next sync. Waiting changes no manifest.
+     */
+    static void awaitAutoscaledMinimum(Release rel, Duration timeout, Progress p) {
+        for (var hpa : rel.kube.list(rel.namespace, "horizontalpodautoscalers", "app.kubernetes.io/instance=" + rel.name)) {
+            if (!"Deployment".equals(Yaml.str(hpa, "spec.scaleTargetRef.kind"))) continue;
+            String deployment = Yaml.str(hpa, "spec.scaleTargetRef.name");
+            int min = Yaml.at(hpa, "spec.minReplicas") instanceof Number n ? n.intValue() : 1;
+            String[] last = {""};
+            String what = "Deployment " + deployment + " to have " + min + " ready pods (HPA " + Yaml.str(hpa, "metadata.name") + " minReplicas)";
+            int[] ready = {readyReplicas(rel, deployment)};
+            if (ready[0] >= min) continue;
+            p.step("wait for " + what, () -> {
+                long t0 = System.nanoTime();
+                long said = t0;
+                while (true) {
+                    var d = rel.kube.get(rel.namespace, "deployment", deployment);
+                    ready[0] = d == null ? 0 : intOf(Yaml.at(d, "status.readyReplicas"));
+                    if (ready[0] >= min) return;
+                    var pods = d == null ? List.<Map<String, Object>>of() : rel.kube.list(rel.namespace, "pods", apiSelector(rel, d));
+                    var waiting = pods.stream().map(PodTrouble::notReady).filter(java.util.Objects::nonNull).toList();
+                    last[0] = ready[0] + " of " + min + " ready, spec.replicas " + Yaml.str(d, "spec.replicas")
+                            + (waiting.isEmpty() ? "" : "; not ready: " + String.join("; ", waiting));
+                    long now = System.nanoTime();
+                    if (now - t0 > timeout.toNanos()) {
+                        throw new Failed("helm deployed release " + rel.name + " (" + rel.state().describe() + "), but " + what
+                                + " did not happen in " + timeout.toSeconds() + " s: " + last[0] + ". The release stays deployed with fewer API pods than "
+                                + "its minimum; `./jbang scripts/status.java " + targetArgs(rel) + "` shows why (HPA events: kubectl -n " + rel.namespace
+                                + " describe hpa " + Yaml.str(hpa, "metadata.name") + ")");
+                    }
+                    if (now - said > PodWatch.SAY_EVERY.toNanos()) {
+                        said = now;
+                        p.info(String.format(java.util.Locale.ROOT, "  %d s of at most %d s: %s", (now - t0) / 1_000_000_000, timeout.toSeconds(), last[0]));
+                    }
+                    Kube.sleep(2000);
+                }
+            });
+        }
+    }
+
+    private static int intOf(Object o) { return o == null ? 0 : Integer.parseInt(String.valueOf(o)); }
+
+    private static int readyReplicas(Release rel, String deployment) {
+        var d = rel.kube.get(rel.namespace, "deployment", deployment);
+        return d == null ? 0 : intOf(Yaml.at(d, "status.readyReplicas"));
+    }
+
+    /** The Deployment's own pod selector (matchLabels), as a label selector string. */
+    private static String apiSelector(Release rel, Map<String, Object> d) {
+        var labels = Yaml.strings(d, "spec.selector.matchLabels");
+        if (labels.isEmpty()) return rel.selector("api");
+        return String.join(",", labels.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList());
     }
 
     /** What Helm ran: the migration hook's output, as its pods wrote it (none on a cluster without containers). */
@@ -339,7 +404,10 @@ final class Installer {
         boolean upgrade = before.exists() && before.lastDeployed() != null;
         Exec.Result r;
         List<String> migrationLog;
+        PodTrouble.Found stoppedFor;
+        long waited;
         try (var logs = HookLogs.follow(rel, line -> p.info("  " + line));
+             var watch = PodWatch.start(rel, o.timeout(), p::info);
              var stop = Interrupts.onStop("stop the migration Job that Helm left running", () -> {
             stopHookJobs(rel, System.err::println);
             var after = rel.state();
@@ -352,6 +420,9 @@ final class Installer {
         })) {
             r = p.step((upgrade ? "helm upgrade " : "helm install ") + rel.name + " (" + rel.helm.version + ", wait " + o.timeout().toSeconds() + " s)",
                     () -> rel.upgradeInstall(o.values(), o.timeout(), o.rollback(), line -> p.info("  helm: " + line)));
+            watch.close();
+            stoppedFor = watch.stoppedFor();
+            waited = watch.elapsedSeconds();
             logs.close();
             migrationLog = logs.lines();
         }
@@ -359,11 +430,20 @@ final class Installer {
         var after = rel.state();
         String outcome;
         if (!after.exists()) {
-            outcome = "the unfinished first install was removed (" + rel.helm.rollbackOnFailureFlag() + ")";
+            outcome = "the unfinished first install was removed (" + rel.helm.rollbackOnFailureFlag() + "): no revision of " + rel.name
+                    + " is left; the namespace and its Secrets stay for the next run. Fix the cause and run install.java again; "
+                    + "to remove what is left: ./jbang scripts/uninstall.java " + targetArgs(rel);
         } else if (o.rollback() && rolledBack(before, after)) {
-            outcome = "rolled back to revision " + after.lastDeployed().number() + "; history:\n" + rel.historyText();
+            outcome = "rolled back to revision " + after.lastDeployed().number() + ": it runs as before this run, nothing to clean up; history:\n"
+                    + rel.historyText();
+        } else if (after.last() != null && after.last().pending()) {
+            outcome = "not finished: " + stuckMessage(rel, after);
         } else {
-            outcome = "not rolled back: the release is " + after.describe();
+            outcome = "not rolled back" + (o.rollback() ? "" : " (--no-rollback)") + ": the release is " + after.describe()
+                    + ", its pods kept as they are to be looked at. To go back: "
+                    + (after.lastDeployed() != null ? "./jbang scripts/rollback.java " + targetArgs(rel)
+                            : "./jbang scripts/uninstall.java " + targetArgs(rel) + " (nothing was ever deployed)")
+                    + "; or fix the cause and run again";
         }
         String job = Diagnostics.explainJob(rel.kube, rel.namespace, rel.selector("migrate"));
         if (after.lastDeployed() == null) {
@@ -373,10 +453,29 @@ final class Installer {
             removeHookLeftovers(rel, stopped::add);
             if (!stopped.isEmpty()) outcome += "\n" + String.join("\n", stopped);
         }
-        throw new Failed((upgrade ? "upgrade" : "install") + " of " + rel.name + " failed: " + r.said()
+        String why = stoppedFor == null ? r.said()
+                : "stopped waiting after " + waited + " s (of at most " + o.timeout().toSeconds() + " s): " + stoppedFor.describe()
+                        + "\nwhat to do: " + stoppedFor.advice(hasRealNode(rel)).replace("NAMESPACE", rel.namespace)
+                        + "\nhelm said: " + r.said().strip();
+        throw new Failed((upgrade ? "upgrade" : "install") + " of " + rel.name + " failed: " + why
                 + "\n\nmigration Job, from the cluster:\n" + job
                 + (migrationLog.isEmpty() ? "" : "\n\nmigration output, as it ran:\n" + String.join("\n", migrationLog).indent(2))
                 + "\n\n" + outcome);
+    }
+
+    /** The options that name this release on this cluster, as a command to run next takes them. */
+    static String targetArgs(Release rel) {
+        return "--context " + rel.kube.context + (rel.kube.kubeconfig == null ? "" : " --kubeconfig " + rel.kube.kubeconfig)
+                + " -n " + rel.namespace + ("trevor".equals(rel.name) ? "" : " --release " + rel.name);
+    }
+
+    /** Whether the cluster runs a real node (scripts/cluster.java up --real-node): its images come from scripts/images.java. */
+    static boolean hasRealNode(Release rel) {
+        try {
+            return !rel.kube.list(null, "nodes", "trevor.dev/node=real").isEmpty();
+        } catch (RuntimeException e) {
+            return false;
+        }
     }
 
     /** Helm's rollback is a new revision, deployed, whose description says "Rollback to N". */

@@ -778,6 +778,27 @@ final class KwokCluster {
                 + f.pids().size() + "/" + COMPONENTS.size() + " control-plane processes, ports " + f.ports() + ", state in " + clusterDir(name);
     }
 
+    /**
+     * Each node of the cluster and its state as `kubectl get nodes` words it: Ready or NotReady,
+     * with SchedulingDisabled when it is cordoned (spec.unschedulable). Empty when the API
+     * server does not answer (status says so already).
+     */
+    static java.util.LinkedHashMap<String, String> nodeStates(String name) {
+        var out = new java.util.LinkedHashMap<String, String>();
+        try {
+            var kube = new Kube(Tools.kubectl(null), context(name), ownKubeconfig(name));
+            for (var n : kube.list(null, "nodes", null)) out.put(Yaml.str(n, "metadata.name"), nodeState(n));
+        } catch (RuntimeException e) {
+            // no answer: the cluster's own status line says what is wrong
+        }
+        return out;
+    }
+
+    static String nodeState(Map<String, Object> node) {
+        return (Kube.conditionTrue(node, "Ready") ? "Ready" : "NotReady")
+                + (Boolean.TRUE.equals(Yaml.at(node, "spec.unschedulable")) ? ",SchedulingDisabled" : "");
+    }
+
     private static String tail(String s) {
         var lines = s.strip().lines().toList();
         return String.join("\n", lines.subList(Math.max(0, lines.size() - 5), lines.size()));

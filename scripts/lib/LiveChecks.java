@@ -1,5 +1,6 @@
 //SOURCES Helm.java
 //SOURCES Kube.java
+//SOURCES PodTrouble.java
 //SOURCES Release.java
 //SOURCES Report.java
 //SOURCES Yaml.java
@@ -28,18 +29,54 @@ final class LiveChecks {
     static final String ENDPOINTS = "the API Service has a ready endpoint per ready API pod";
     static final String NOTES = "NOTES.txt: helm status shows how to reach the API";
     static final String POD_SECURITY = "the namespace enforces Pod Security restricted";
-    static final java.util.List<String> NAMES = java.util.List.of(RELEASE_DEPLOYED, DRY_RUN, PODS_READY, MIGRATION_JOB, PDB_EXISTS, PDB_HEALTHY, HPA, NETWORK_POLICIES, ENDPOINTS, NOTES, POD_SECURITY);
+    static final String HPA_MINIMUM = "HPA: each autoscaled Deployment has at least minReplicas ready pods";
+    static final String NODES_SCHEDULABLE = "nodes: no cordoned node keeps a pod of the release from being scheduled";
+    static final java.util.List<String> NAMES = java.util.List.of(RELEASE_DEPLOYED, DRY_RUN, PODS_READY, MIGRATION_JOB, PDB_EXISTS, PDB_HEALTHY, HPA,
+            HPA_MINIMUM, NETWORK_POLICIES, ENDPOINTS, NOTES, POD_SECURITY, NODES_SCHEDULABLE);
+
+    /** How long each wait may take at most; a wait says what it waits for, and every SAY_EVERY how far it got. */
+    static final Duration PODS_WAIT = Duration.ofSeconds(60);
+    static final Duration SHORT_WAIT = Duration.ofSeconds(30);
+    static final Duration SAY_EVERY = Duration.ofSeconds(10);
 
     private final Release rel;
     private final Kube kube;
     private final Report report;
     private final String tag; // a label for check names, e.g. "after install"
+    private java.util.function.Consumer<String> say = line -> {};
 
     LiveChecks(Release rel, Report report, String tag) {
         this.rel = rel;
         this.kube = rel.kube;
         this.report = report;
         this.tag = tag;
+    }
+
+    /** Where the waits say what they wait for, and how far they got (status: stderr). */
+    LiveChecks saying(java.util.function.Consumer<String> say) {
+        this.say = say;
+        return this;
+    }
+
+    /**
+     * Waits until state returns null, saying first what it waits for and for how long at most,
+     * then every SAY_EVERY what it sees; false when the time ran out.
+     */
+    private boolean waitSaying(String what, Duration max, java.util.function.Supplier<String> state) {
+        long t0 = System.nanoTime();
+        long said = t0;
+        say.accept("waiting up to " + max.toSeconds() + " s for " + what);
+        while (true) {
+            String now = state.get();
+            if (now == null) return true;
+            long t = System.nanoTime();
+            if (t - t0 > max.toNanos()) return false;
+            if (t - said > SAY_EVERY.toNanos()) {
+                said = t;
+                say.accept(String.format(java.util.Locale.ROOT, "  %d s of %d s: %s", (t - t0) / 1_000_000_000, max.toSeconds(), now));
+            }
+            Kube.sleep(1000);
+        }
     }
 
     private String name(String what) { return tag == null || tag.isEmpty() ? what : what + " (" + tag + ")"; }
@@ -89,20 +126,18 @@ final class LiveChecks {
             for (var pdb : pdbs) {
                 String n = Yaml.str(pdb, "metadata.name");
                 String[] last = {""};
-                try {
-                    Kube.waitFor("PDB " + n + " status", Duration.ofSeconds(30), () -> {
-                        var cur = kube.get(rel.namespace, "poddisruptionbudget", n);
-                        var st = Yaml.map(cur, "status");
-                        last[0] = String.valueOf(st);
-                        if (!String.valueOf(Yaml.at(cur, "metadata.generation")).equals(String.valueOf(st.get("observedGeneration")))) return "not observed yet";
-                        int expected = intOf(st.get("expectedPods"));
-                        int desired = intOf(st.get("desiredHealthy"));
-                        int current = intOf(st.get("currentHealthy"));
-                        return expected > 0 && current >= desired && current == expected ? null : "status " + st;
-                    });
-                } catch (IllegalStateException e) {
-                    Report.fail("PDB %s: %s", n, last[0]);
-                }
+                boolean ok = waitSaying("PDB " + n + ": the disruption controller to count every pod it selects healthy", SHORT_WAIT, () -> {
+                    var cur = kube.get(rel.namespace, "poddisruptionbudget", n);
+                    var st = Yaml.map(cur, "status");
+                    int expected = intOf(st.get("expectedPods"));
+                    int desired = intOf(st.get("desiredHealthy"));
+                    int current = intOf(st.get("currentHealthy"));
+                    last[0] = "expectedPods " + expected + ", currentHealthy " + current + ", desiredHealthy " + desired
+                            + ", disruptionsAllowed " + intOf(st.get("disruptionsAllowed"));
+                    if (!String.valueOf(Yaml.at(cur, "metadata.generation")).equals(String.valueOf(st.get("observedGeneration")))) return "not observed yet";
+                    return expected > 0 && current >= desired && current == expected ? null : last[0];
+                });
+                if (!ok) Report.fail("PDB %s: %s", n, last[0]);
             }
         });
         report.check(name(HPA), context(), () -> {
@@ -114,6 +149,7 @@ final class LiveChecks {
                         "HPA targets %s", Yaml.str(h, "spec.scaleTargetRef.name"));
             }
         });
+        report.check(name(HPA_MINIMUM), context(), this::autoscaledMinimum);
         report.check(name(NETWORK_POLICIES), context(), () -> {
             var nps = kube.list(rel.namespace, "networkpolicies", "app.kubernetes.io/instance=" + rel.name);
             Report.expect(nps.isEmpty() != netpol, "networkPolicy.enabled=%s but %d NetworkPolicies found", netpol, nps.size());
@@ -121,18 +157,16 @@ final class LiveChecks {
         report.check(name(ENDPOINTS), context(), () -> {
             var pods = kube.list(rel.namespace, "pods", rel.selector("api")).stream().filter(LiveChecks::ready).count();
             String[] seen = {""};
-            try {
-                Kube.waitFor("endpoints", Duration.ofSeconds(30), () -> {
-                    long ready = 0;
-                    for (var slice : kube.list(rel.namespace, "endpointslices", "kubernetes.io/service-name=" + serviceName())) {
-                        for (var ep : Yaml.maps(slice, "endpoints")) if (!Boolean.FALSE.equals(Yaml.at(ep, "conditions.ready"))) ready++;
-                    }
-                    seen[0] = ready + " ready endpoints";
-                    return ready == pods && pods > 0 ? null : seen[0];
-                });
-            } catch (IllegalStateException e) {
-                Report.fail("expected %d ready endpoints, found %s", pods, seen[0]);
-            }
+            String svc = serviceName();
+            boolean ok = waitSaying("Service " + svc + ": a ready endpoint per ready API pod (" + pods + ")", SHORT_WAIT, () -> {
+                long ready = 0;
+                for (var slice : kube.list(rel.namespace, "endpointslices", "kubernetes.io/service-name=" + svc)) {
+                    for (var ep : Yaml.maps(slice, "endpoints")) if (!Boolean.FALSE.equals(Yaml.at(ep, "conditions.ready"))) ready++;
+                }
+                seen[0] = ready + " ready endpoints";
+                return ready == pods && pods > 0 ? null : seen[0];
+            });
+            if (!ok) Report.fail("expected %d ready endpoints, found %s", pods, seen[0]);
         });
         report.check(name(NOTES), context(), () -> {
             var r = rel.status();
@@ -145,6 +179,7 @@ final class LiveChecks {
             Report.expect("restricted".equals(Kube.labelsOf(ns).get("pod-security.kubernetes.io/enforce")),
                     "namespace %s labels: %s", rel.namespace, Kube.labelsOf(ns));
         });
+        report.check(name(NODES_SCHEDULABLE), context(), this::cordonedNodes);
     }
 
     private String serviceName() {
@@ -155,28 +190,89 @@ final class LiveChecks {
 
     private void podsReady() {
         String[] last = {""};
-        try {
-            Kube.waitFor("pods", Duration.ofSeconds(60), () -> {
-                var pods = kube.list(rel.namespace, "pods", "app.kubernetes.io/instance=" + rel.name);
-                var bad = new ArrayList<String>();
-                int serving = 0;
-                for (var p : pods) {
-                    if (Yaml.at(p, "metadata.deletionTimestamp") != null) continue; // on its way out after a rollout
-                    String phase = Yaml.str(p, "status.phase");
-                    boolean job = "migrate".equals(Kube.labelsOf(p).get("app.kubernetes.io/component"));
-                    if (job) {
-                        if (!"Succeeded".equals(phase)) bad.add(Yaml.str(p, "metadata.name") + " " + phase);
-                    } else if (!"Running".equals(phase) || !ready(p)) {
-                        bad.add(Yaml.str(p, "metadata.name") + " " + phase + (ready(p) ? "" : " not ready"));
-                    } else {
-                        serving++;
-                    }
+        PodTrouble.Found[] trouble = {null};
+        boolean ok = waitSaying("every pod of release " + rel.name + " to be Running and Ready (migration Job pods: Succeeded)", PODS_WAIT, () -> {
+            var pods = kube.list(rel.namespace, "pods", "app.kubernetes.io/instance=" + rel.name);
+            var bad = new ArrayList<String>();
+            int serving = 0;
+            for (var p : pods) {
+                if (Yaml.at(p, "metadata.deletionTimestamp") != null) continue; // on its way out after a rollout
+                String phase = Yaml.str(p, "status.phase");
+                boolean job = "migrate".equals(Kube.labelsOf(p).get("app.kubernetes.io/component"));
+                if (job) {
+                    if (!"Succeeded".equals(phase)) bad.add(Yaml.str(p, "metadata.name") + " " + phase);
+                } else if (!"Running".equals(phase) || !ready(p)) {
+                    String why = PodTrouble.notReady(p);
+                    bad.add(why != null ? why : Yaml.str(p, "metadata.name") + " " + phase + " not ready");
+                    if (trouble[0] == null) trouble[0] = PodTrouble.classify(p);
+                } else {
+                    serving++;
                 }
-                last[0] = bad.isEmpty() ? serving + " pods" : String.join(", ", bad);
-                return bad.isEmpty() && serving > 0 ? null : last[0];
-            });
-        } catch (IllegalStateException e) {
-            Report.fail("not every pod is Running and Ready: %s", last[0]);
+            }
+            last[0] = bad.isEmpty() ? serving + " pods" : String.join("; ", bad);
+            // A reason waiting cannot cure (PodTrouble) ends the wait at once.
+            if (trouble[0] != null) return null;
+            return bad.isEmpty() && serving > 0 ? null : last[0];
+        });
+        if (trouble[0] != null) Report.fail("%s (waiting would not change it); not ready: %s", trouble[0].describe(), last[0]);
+        if (!ok) Report.fail("not every pod is Running and Ready after %d s: %s", PODS_WAIT.toSeconds(), last[0]);
+    }
+
+    /**
+     * The HPA controller raises a Deployment below minReplicas to it on its next sync, metrics
+     * API or not: fewer ready pods than that, for longer than a sync or two, is a release short
+     * of the capacity its values promise (pods that cannot be scheduled, or never get ready).
+     */
+    private void autoscaledMinimum() {
+        var hpas = kube.list(rel.namespace, "horizontalpodautoscalers", "app.kubernetes.io/instance=" + rel.name);
+        if (hpas.isEmpty()) throw new Report.Skipped("no HPA in this release");
+        var shortOf = new ArrayList<String>();
+        for (var h : hpas) {
+            String target = Yaml.str(h, "spec.scaleTargetRef.name");
+            int min = Yaml.at(h, "spec.minReplicas") instanceof Number n ? n.intValue() : 1;
+            String[] last = {""};
+            boolean ok = waitSaying("Deployment " + target + " to have " + min + " ready pods (HPA " + Yaml.str(h, "metadata.name") + " minReplicas)",
+                    SHORT_WAIT, () -> {
+                        var d = kube.get(rel.namespace, "deployment", target);
+                        int ready = d == null ? 0 : intOf(Yaml.at(d, "status.readyReplicas"));
+                        last[0] = d == null ? "no Deployment " + target : ready + " ready of spec.replicas " + Yaml.str(d, "spec.replicas");
+                        return ready >= min ? null : last[0];
+                    });
+            if (!ok) shortOf.add("Deployment " + target + ": " + last[0] + ", HPA " + Yaml.str(h, "metadata.name") + " minReplicas " + min);
+        }
+        Report.expect(shortOf.isEmpty(), "fewer ready pods than the HPA's minimum: %s", String.join("; ", shortOf));
+    }
+
+    /**
+     * A cordoned node (kubectl cordon, a drain) places no new pod. While the release's pods run
+     * on it, that is maintenance, which a staging cluster may be in on purpose: shown (info),
+     * not failed. A pod of the release that the scheduler cannot place while a node is cordoned
+     * is a release short of a pod: that fails, with the scheduler's words and the uncordon command.
+     */
+    private void cordonedNodes() {
+        var cordoned = new ArrayList<String>();
+        for (var n : kube.list(null, "nodes", null)) {
+            if (Boolean.TRUE.equals(Yaml.at(n, "spec.unschedulable"))) cordoned.add(Yaml.str(n, "metadata.name"));
+        }
+        if (cordoned.isEmpty()) return;
+        var pods = kube.list(rel.namespace, "pods", "app.kubernetes.io/instance=" + rel.name);
+        var on = new ArrayList<String>();
+        var blocked = new ArrayList<String>();
+        for (var p : pods) {
+            if (cordoned.contains(Yaml.str(p, "spec.nodeName"))) on.add(Yaml.str(p, "metadata.name") + " on " + Yaml.str(p, "spec.nodeName"));
+            var f = PodTrouble.classify(p);
+            if (f != null && f.kind() == PodTrouble.Kind.UNSCHEDULABLE && f.message() != null && f.message().contains("unschedulable")) {
+                blocked.add(f.describe());
+            }
+        }
+        String kubectl = "./jbang scripts/tools.java run kubectl" + (kube.kubeconfig == null ? "" : " --kubeconfig " + kube.kubeconfig)
+                + " --context " + kube.context;
+        String uncordon = String.join("; ", cordoned.stream().map(n -> kubectl + " uncordon " + n).toList());
+        Report.expect(blocked.isEmpty(), "cordoned node(s) %s keep pods of the release from being scheduled: %s. When the maintenance is over: %s",
+                String.join(", ", cordoned), String.join("; ", blocked), uncordon);
+        if (!on.isEmpty()) {
+            throw new Report.Info("cordoned node(s) " + String.join(", ", cordoned) + " (Ready,SchedulingDisabled) run pods of the release: "
+                    + String.join(", ", on) + ". They run on, but a pod that goes there is replaced elsewhere. When the maintenance is over: " + uncordon);
         }
     }
 

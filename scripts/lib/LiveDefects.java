@@ -6,6 +6,7 @@
 //SOURCES KwokCluster.java
 //SOURCES LiveChecks.java
 //SOURCES Manifests.java
+//SOURCES PodTrouble.java
 //SOURCES Progress.java
 //SOURCES Release.java
 //SOURCES Report.java
@@ -38,7 +39,11 @@ final class LiveDefects {
      * States made together on the release in namespace. failing: every check that must then
      * fail (a state can fail more than one, e.g. a failed migration); every other check must pass.
      */
-    record Group(String namespace, String what, List<Defect> defects, List<String> alsoFailing, Breaker breaker) {
+    record Group(String namespace, String what, List<Defect> defects, List<String> alsoFailing, Breaker breaker, boolean alone) {
+        Group(String namespace, String what, List<Defect> defects, List<String> alsoFailing, Breaker breaker) {
+            this(namespace, what, defects, alsoFailing, breaker, false);
+        }
+
         Set<String> failing() {
             var out = new LinkedHashSet<String>();
             defects.forEach(d -> out.add(d.check()));
@@ -73,7 +78,17 @@ final class LiveDefects {
                         List.of(LiveChecks.MIGRATION_JOB, LiveChecks.PODS_READY), this::failedRevision),
                 new Group("defects-pending", "a run killed mid-upgrade", List.of(
                         new Defect("helm killed (SIGKILL) during an upgrade's migration hook: the last revision is pending-upgrade", LiveChecks.DRY_RUN)),
-                        List.of(LiveChecks.RELEASE_DEPLOYED, LiveChecks.MIGRATION_JOB), this::pendingRevision));
+                        List.of(LiveChecks.RELEASE_DEPLOYED, LiveChecks.MIGRATION_JOB), this::pendingRevision),
+                new Group("defects-short", "an API pod that stays running but not ready", List.of(
+                        new Defect("one of the HPA's minReplicas (3) API pods not ready (kwok Stage trevor-pod-unready): 2 ready", LiveChecks.HPA_MINIMUM)),
+                        // the same pod, seen by the pods check and by the API PDB's count
+                        List.of(LiveChecks.PODS_READY, LiveChecks.PDB_HEALTHY), this::apiPodUnready),
+                // A cordon is the whole cluster's: made after the other groups, so it places none of their pods.
+                new Group("defects-cordon", "every node cordoned and an API pod deleted", List.of(
+                        new Defect("every node cordoned and one API pod deleted: its replacement cannot be scheduled",
+                                LiveChecks.NODES_SCHEDULABLE)),
+                        // the Pending replacement, the API short of its minimum, the PDB's count
+                        List.of(LiveChecks.PODS_READY, LiveChecks.HPA_MINIMUM, LiveChecks.PDB_HEALTHY), this::cordonEveryNode, true));
     }
 
     /** Live checks no state here makes fail (empty when every one has its defect). */
@@ -126,6 +141,40 @@ final class LiveDefects {
         must(kube.run("patch", "-n", rel.namespace, only(rel, "deployments", "api"), "--type=merge",
                 "-p", "{\"spec\":{\"template\":{\"spec\":{\"nodeSelector\":{\"kubernetes.io/hostname\":\"no-such-node\"}}}}}"));
         must(kube.run("scale", "-n", rel.namespace, only(rel, "deployments", "worker"), "--replicas=0"));
+    }
+
+    private void apiPodUnready(Release rel, Progress p) {
+        var kube = rel.kube;
+        var pods = kube.list(rel.namespace, "pods", rel.selector("api"));
+        Report.expect(!pods.isEmpty(), "no API pod in %s", rel.namespace);
+        String pod = Yaml.str(pods.get(0), "metadata.name");
+        must(kube.run("label", "pod", pod, "-n", rel.namespace, "trevor.test/unready=true"));
+        String deployment = only(rel, "deployments", "api");
+        Kube.waitFor(deployment + " to count pod " + pod + " not ready", Duration.ofSeconds(60), () -> {
+            var d = kube.get(rel.namespace, "deployment", deployment.substring(deployment.indexOf('/') + 1));
+            return LiveChecks.intOf(Yaml.at(d, "status.readyReplicas")) < 3 ? null : "readyReplicas " + Yaml.str(d, "status.readyReplicas");
+        });
+    }
+
+    /**
+     * Every node cordoned (the group runs alone, after the others), then one API pod deleted:
+     * its replacement has nowhere to go, and the scheduler says the cordon is why. Cordoning one
+     * node would not do: the chart spreads with nodeTaintsPolicy Honor, so a cordoned (tainted)
+     * node stops counting and the replacement fits on the other.
+     */
+    private void cordonEveryNode(Release rel, Progress p) {
+        var kube = rel.kube;
+        for (var n : kube.list(null, "nodes", null)) must(kube.run("cordon", Yaml.str(n, "metadata.name")));
+        var pods = kube.list(rel.namespace, "pods", rel.selector("api"));
+        Report.expect(!pods.isEmpty(), "no API pod in %s", rel.namespace);
+        must(kube.run("delete", "pod", Yaml.str(pods.get(0), "metadata.name"), "-n", rel.namespace, "--wait=true"));
+        Kube.waitFor("an API pod that cannot be scheduled because of the cordon", Duration.ofSeconds(60), () -> {
+            for (var pod : kube.list(rel.namespace, "pods", rel.selector("api"))) {
+                var f = PodTrouble.classify(pod);
+                if (f != null && f.message() != null && f.message().contains("unschedulable")) return null;
+            }
+            return "none yet";
+        });
     }
 
     private void failedRevision(Release rel, Progress p) {

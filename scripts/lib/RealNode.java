@@ -353,6 +353,8 @@ final class RealNode {
             parts.add(d + " " + (pid.isPresent() ? pid.getAsLong() : "stopped"));
         }
         boolean ready = running(cluster) && nodeReady(kube(cluster));
-        return "real node " + NODE_NAME + ": " + (ready ? "Ready" : "not Ready") + " (" + String.join(", ", parts) + "), logs in " + logs(cluster);
+        var node = ready ? kube(cluster).get(null, "node", NODE_NAME) : null;
+        String state = node != null ? KwokCluster.nodeState(node) : "not Ready";
+        return "real node " + NODE_NAME + ": " + state + " (" + String.join(", ", parts) + "), logs in " + logs(cluster);
     }
 }

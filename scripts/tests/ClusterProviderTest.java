@@ -51,4 +51,30 @@ class ClusterProviderTest {
         var status = ScriptsCliTest.script("cluster.java", env, "status", "--name", "prov-k3d", "--provider", "k3d");
         assertEquals(1, status.exit(), "status: " + status.said());
     }
+
+    @Test
+    void aDryRunDownOfAKwokClusterRemovesNothing() throws IOException {
+        String name = "prov-dry-" + ProcessHandle.current().pid();
+        Path dir = Files.createDirectories(KwokCluster.clusterDir(name));
+        try {
+            var r = ScriptsCliTest.script("cluster.java", Map.of(), "down", "--name", name, "--provider", "kwok", "--dry-run");
+            assertEquals(2, r.exit(), r.said());
+            assertTrue(r.err().contains("--dry-run is for k3d") && r.err().contains("nothing was removed"), r.err());
+            assertTrue(Files.isDirectory(dir), "the cluster's folder was removed by a dry run");
+        } finally {
+            Dirs.deleteTree(dir);
+        }
+    }
+
+    @Test
+    void everyHelpTextSaysWhatTheOptionDoesForThatSubcommand() {
+        var up = ScriptsCliTest.script("cluster.java", Map.of(), "up", "--help").out();
+        var down = ScriptsCliTest.script("cluster.java", Map.of(), "down", "--help").out();
+        var status = ScriptsCliTest.script("cluster.java", Map.of(), "status", "--help").out();
+        assertTrue(up.replaceAll("\\s+", " ").contains("kubeconfig to add the cluster's context to"), up);
+        assertTrue(down.replaceAll("\\s+", " ").contains("kubeconfig to remove the cluster's context from"), down);
+        assertFalse(down.contains("to add the context to"), down);
+        assertTrue(down.replaceAll("\\s+", " ").contains("(refused for kwok)"), down);
+        assertFalse(status.contains("--dry-run"), status);
+    }
 }
