@@ -16,7 +16,7 @@ import picocli.CommandLine.Option;
 
 @Command(name = "status", mixinStandardHelpOptions = true, versionProvider = Cli.Version.class, sortOptions = false,
         description = "Live checks of a deployed release (spec test plan steps 8-12): server-side dry run, pods Running and Ready, "
-                + "migration Job, PDB and disruption controller, HPA, NetworkPolicies, Service endpoints, NOTES.",
+                + "migration Job, the database's Alembic revision (asked in an API pod), PDB and disruption controller, HPA, NetworkPolicies, Service endpoints, NOTES.",
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:every check passed", "1:a check failed", "2:bad input, missing tool, unreachable or refused cluster"})
 public class status implements Callable<Integer> {
