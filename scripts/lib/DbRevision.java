@@ -1,5 +1,4 @@
 //SOURCES Exec.java
-//SOURCES Helm.java
 //SOURCES Kube.java
 //SOURCES Manifests.java
 //SOURCES Problem.java
