@@ -127,10 +127,10 @@ final class DbRevision {
     static String wayOut(String target, String revision, String image, List<String> migrationCommand, String newerImage, String olderHead) {
         String newerTag = tag(newerImage);
         String tagArg = newerTag != null ? newerTag : "<a tag whose image knows " + revision + ">";
-        String to = olderHead != null ? olderHead : "<the newest revision " + image + " knows: its `alembic heads`>";
+        String to = olderHead != null ? olderHead : "<a revision " + image + " knows>";
         var down = alembic(migrationCommand, "downgrade", to);
         String set = down == null ? "migrations.command={uv,run,alembic,downgrade," + to + "}" : "migrations.command={" + String.join(",", down) + "}";
-        return "Either upgrade to " + (newerImage != null ? newerImage + ", the image that migrated the database to " + revision + ", or one newer"
+        return "Either upgrade to " + (newerImage != null ? newerImage + " (the image that last migrated the database) or a newer one"
                         : "an image that knows " + revision)
                 + " (./jbang scripts/upgrade.java " + target + " --tag " + tagArg + "), or downgrade the database to a revision " + image
                 + " knows, with Alembic from " + (newerImage != null ? newerImage : "that newer image") + ": ./jbang scripts/migrate.java " + target
@@ -221,13 +221,37 @@ final class DbRevision {
             p.info("the database is " + reading.describe() + " (as " + image + " sees it)");
             return reading;
         }
-        var heads = p.step("read the newest revision " + image + " knows (alembic heads)", () -> {
-            var h = runAsMigrationPod(rel.kube, rel.namespace, job, alembic(command, "heads"), probeId(), PROBE_TIMEOUT);
-            return h.ran() ? parseHeads(h.exit(), h.log()) : List.<String>of();
-        });
+        String head = p.step("read the newest revision " + image + " knows (alembic heads)", () -> headOf(rel, job));
         String newer = schemaImage(rel);
         throw new Refused(refusal(verb, reading.revision(), image, target(rel.kube.context, rel.namespace, rel.name), command,
-                newer == null || newer.equals(image) ? null : newer, heads.isEmpty() ? null : heads.get(0)));
+                newer == null || newer.equals(image) ? null : newer, head));
+    }
+
+    /** The Job with its container running this image instead (null or "image unknown": as it is). */
+    static Map<String, Object> withImage(Map<String, Object> job, String image) {
+        if (image == null || image.equals("image unknown")) return job;
+        var body = new LinkedHashMap<>(job);
+        var spec = new LinkedHashMap<String, Object>(Yaml.map(body, "spec"));
+        var template = new LinkedHashMap<String, Object>(Yaml.map(spec, "template"));
+        var podSpec = new LinkedHashMap<String, Object>(Yaml.map(template, "spec"));
+        var containers = new ArrayList<Map<String, Object>>();
+        for (var c : Yaml.maps(podSpec, "containers")) containers.add(new LinkedHashMap<>(c));
+        containers.get(0).put("image", image);
+        podSpec.put("containers", containers);
+        template.put("spec", podSpec);
+        spec.put("template", template);
+        body.put("spec", spec);
+        return body;
+    }
+
+    /** The newest revision the migration Job's image carries (`alembic heads` reads no database), or null when it cannot be asked. */
+    static String headOf(Release rel, Map<String, Object> job) {
+        var container = Yaml.maps(Yaml.at(job, "spec.template.spec"), "containers").get(0);
+        var heads = alembic(commandOf(container), "heads");
+        if (heads == null) return null;
+        var h = runAsMigrationPod(rel.kube, rel.namespace, job, heads, probeId(), PROBE_TIMEOUT);
+        var found = h.ran() ? parseHeads(h.exit(), h.log()) : List.<String>of();
+        return found.isEmpty() ? null : found.get(0);
     }
 
     /** The refusal, in full sentences, with both ways out. */

@@ -1,7 +1,9 @@
 //SOURCES DbRevision.java
 //SOURCES Installer.java
 //SOURCES Kube.java
+//SOURCES Helm.java
 //SOURCES Manifests.java
+//SOURCES Migrator.java
 //SOURCES Problem.java
 //SOURCES Progress.java
 //SOURCES Release.java
@@ -10,6 +12,7 @@
 //SOURCES Yaml.java
 
 import java.time.Duration;
+import java.util.List;
 
 /**
  * Rolls a release back to an earlier revision with Helm, under the release's lock, and says
@@ -50,7 +53,7 @@ final class Rollback {
         }
         String before = image(rel, current.number());
         String after = image(rel, target.number());
-        String migrations = migrationsThatStay(rel, state, target, after);
+        String migrations = migrationsThatStay(rel, state, target, after, p);
         p.info("revision " + current.number() + " (" + before + ") → revision " + target.number() + " (" + after + ")");
         p.info(migrations);
         try (var lock = p.step("take the release's lock (Lease " + ReleaseLock.leaseName(rel.name) + ")",
@@ -72,7 +75,7 @@ final class Rollback {
      * than it runs older code on a newer schema, a target newer than it needs migrations that
      * never completed.
      */
-    static String migrationsThatStay(Release rel, Release.State state, Release.Revision target, String targetImage) {
+    static String migrationsThatStay(Release rel, Release.State state, Release.Revision target, String targetImage, Progress p) {
         var r = DbRevision.lastMigrated(rel, state);
         if (r != null) {
             var ran = rel.hookRuns(r.number()).stream().filter(h -> "Job".equals(h.kind()) && "Succeeded".equals(h.phase())).findFirst();
@@ -85,12 +88,16 @@ final class Rollback {
             }
             if (from < r.number()) {
                 var command = Yaml.list(rel.computedValues(target.number()), "migrations.command").stream().map(String::valueOf).toList();
+                // For the exact downgrade command: the newest revision the older image knows (kwok runs no container: then a placeholder).
+                String head = p.step("read the newest revision " + targetImage + " knows (alembic heads in a pod of its migration Job)", () ->
+                        DbRevision.headOf(rel, DbRevision.withImage(Migrator.jobFor(rel, state.lastDeployed(), new Helm.Values(List.of(), List.of(),
+                                rel.userValues(target.number())), false), targetImage)));
                 return applied + " Revision " + target.number() + " runs the older " + targetImage + " against that newer schema, whose Alembic "
                         + "revision its migrations do not know: until the database is back at a revision " + targetImage + " knows, upgrade.java "
                         + "and migrate.java refuse to run " + targetImage + "'s migrations (they would fail with \"Can't locate revision\"), "
                         + "and status.java fails its database check. "
                         + DbRevision.wayOut(DbRevision.target(rel.kube.context, rel.namespace, rel.name), "the database's revision", targetImage,
-                                command, schemaImage, null) + ".";
+                                command, schemaImage, head) + ".";
             }
             return applied + " Revision " + target.number() + " runs " + targetImage + ", whose migrations never completed (its revision "
                     + from + " is " + origin(state, target).status() + "), so its code expects a newer schema than the database holds. "
