@@ -64,6 +64,10 @@ e2e helm="4" *args="":
 e2e-real *args="":
     {{jbang}} scripts/e2e.java --real {{args}}
 
+# Steady, bounded GETs to a URL (loopback or the local cluster's addresses only); the check "0 failed requests"
+load url *args="":
+    {{jbang}} scripts/load.java --url {{url}} {{args}}
+
 # The trust guarantees: locks, interrupts, secrets, what counts as local
 safety *args="":
     {{jbang}} scripts/safety.java {{args}}

@@ -7,6 +7,7 @@
 //SOURCES SchemaSecurityChecks.java
 //SOURCES UmbrellaChecks.java
 //SOURCES ValuesDocsChecks.java
+//SOURCES ZeroDowntimeChecks.java
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -61,6 +62,7 @@ final class ChartChecks {
         security.noServiceAccountToken();
         security.noServiceLinks();
         knobs.rolloutAndIngress();
+        new ZeroDowntimeChecks(this).define();
         new UmbrellaChecks(this).define();
         new ValuesDocsChecks(this).define();
         new RejectionChecks(this).define();

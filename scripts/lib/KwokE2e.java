@@ -6,12 +6,14 @@
 //SOURCES Kube.java
 //SOURCES KwokCluster.java
 //SOURCES LiveChecks.java
+//SOURCES Manifests.java
 //SOURCES Migrator.java
 //SOURCES PreviousChart.java
 //SOURCES Progress.java
 //SOURCES Release.java
 //SOURCES Report.java
 //SOURCES Rollback.java
+//SOURCES SpreadProof.java
 //SOURCES Target.java
 //SOURCES Upgrader.java
 //SOURCES Wait.java
@@ -76,6 +78,7 @@ final class KwokE2e extends E2e {
         stopIfFailed("live checks after upgrade", failedBefore);
 
         faults();
+        spreadBesideTaintedNode();
         missingTmpUnseen();
         upgradesAndRollback();
         previousReleases();
@@ -153,16 +156,19 @@ final class KwokE2e extends E2e {
         Path tmp = Files.createTempDirectory("trevor-previous");
         try {
             String[] from = {null};
-            Path previous = stage("find the previous chart release in git history", false, () -> {
-                var found = PreviousChart.extract(repo, upgradeFrom, tmp.resolve("previous"));
-                from[0] = found.describe();
+            var found = stage("find the previous chart release in git history", false, () -> {
+                var f = PreviousChart.extract(repo, upgradeFrom, tmp.resolve("previous"));
+                from[0] = f.describe();
                 progress.info("previous release: " + from[0]);
-                return found.chart();
+                return f;
             });
-            if (previous != null) {
+            if (found != null) {
                 stage("upgrade from the previous chart release (" + from[0] + ") to this chart keeps the release serving", false, () -> {
-                    var old = new Release(rel.helm, kube, RELEASE, "trevor-previous", previous);
-                    Installer.install(old, options(List.of(), Duration.ofMinutes(3)).withTag("1.0.0"), progress);
+                    var old = new Release(rel.helm, kube, RELEASE, "trevor-previous", found.chart());
+                    // Its users run it with its own values/prod.yaml; this one may set keys that chart does not know.
+                    Path oldValues = PreviousChart.file(repo, found.commit(), "values/prod.yaml", tmp.resolve("previous-values"));
+                    var oldOptions = oldValues == null ? options(List.of(), Duration.ofMinutes(3)) : options(oldValues, List.of(), Duration.ofMinutes(3));
+                    Installer.install(old, oldOptions.withTag("1.0.0"), progress);
                     var now = new Release(rel.helm, kube, RELEASE, "trevor-previous", repo.resolve("helm/trevor"));
                     var out = Upgrader.upgrade(now, options(List.of(), Duration.ofMinutes(3)).withTag("2.0.0"), progress);
                     Report.expect(out.revisionAfter() == 2 && "deployed".equals(now.state().last().status()), "the release is %s", now.state().describe());
@@ -347,6 +353,34 @@ final class KwokE2e extends E2e {
                 rel.kube.run("delete", "namespace", "trevor-defect", "--wait=false");
             } finally {
                 Dirs.deleteTree(tmp);
+            }
+            return null;
+        });
+    }
+
+    /**
+     * Issue 17: prod's hostname spread rule (DoNotSchedule) beside a node the pods cannot use.
+     * With Kubernetes' default (nodeTaintsPolicy Ignore) the tainted node counts as a domain
+     * with 0 pods, so the second and third pods would raise the skew and stay Pending; the
+     * chart renders Honor. Both are run, so the proof shows the trap it guards against.
+     */
+    private void spreadBesideTaintedNode() {
+        stage("topology spread: prod's 3 API pods all schedule beside a tainted node (nodeTaintsPolicy Honor); Kubernetes' default leaves some Pending",
+                false, () -> {
+            var r = helm.template(RELEASE, repo.resolve("helm/trevor"), NAMESPACE, new Helm.Values(List.of(repo.resolve("values/prod.yaml")), List.of()));
+            Report.expect(r.ok(), "helm template with values/prod.yaml: %s", r.said());
+            var api = Manifests.where(Manifests.parse(r.out()),
+                    o -> "Deployment".equals(o.kind()) && "api".equals(o.labels().get("app.kubernetes.io/component"))).get(0);
+            var constraints = Yaml.maps(api.podSpec(), "topologySpreadConstraints");
+            String ns = NAMESPACE + "-spread";
+            try {
+                var now = SpreadProof.schedule(rel.kube, ns, "honor", constraints, 3, Duration.ofSeconds(90));
+                var before = SpreadProof.schedule(rel.kube, ns, "ignore", SpreadProof.withoutPolicies(constraints), 3, Duration.ofSeconds(90));
+                progress.info("beside a tainted node, the chart's constraints: " + now + "; without nodeTaintsPolicy/nodeAffinityPolicy: " + before);
+                Report.expect(now.scheduled() == 3 && now.pending() == 0, "with the chart's constraints %s, expected 3 scheduled", now);
+                Report.expect(before.pending() > 0, "without Honor every pod scheduled too (%s): the proof does not show the trap", before);
+            } finally {
+                rel.kube.run("delete", "namespace", ns, "--wait=false", "--ignore-not-found");
             }
             return null;
         });

@@ -67,6 +67,24 @@ final class PreviousChart {
         return new Found(commit, version, into);
     }
 
+    /**
+     * A file of the repository as the release's commit had it, written under into, or null
+     * when that commit has none: its values/prod.yaml is what its users deployed, and may set
+     * keys this chart added later (its schema refuses them).
+     */
+    static Path file(Path repo, String commit, String file, Path into) {
+        var r = Exec.run(List.of("git", "-C", repo.toString(), "show", commit + ":" + file), Duration.ofSeconds(30));
+        if (!r.ok()) return null;
+        Path target = into.resolve(file);
+        try {
+            Files.createDirectories(target.getParent());
+            Files.writeString(target, r.out());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return target;
+    }
+
     private static String git(Path repo, String... args) {
         var cmd = new java.util.ArrayList<>(List.of("git", "-C", repo.toString()));
         cmd.addAll(List.of(args));

@@ -9,6 +9,7 @@
 //SOURCES Kube.java
 //SOURCES KwokCluster.java
 //SOURCES LiveChecks.java
+//SOURCES LoadGen.java
 //SOURCES Migrator.java
 //SOURCES Progress.java
 //SOURCES RealNode.java
@@ -18,6 +19,7 @@
 //SOURCES Rollback.java
 //SOURCES Upgrader.java
 //SOURCES Yaml.java
+//SOURCES ZeroDowntime.java
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -246,6 +248,63 @@ final class RealE2e extends E2e {
         });
     }
 
+    /**
+     * Zero downtime under load (issue 17 items 2-3), to run after the upgrade to 2.0.0 with the
+     * release on values/real-node.yaml (2 API replicas, preStop 5 s): load through the API
+     * Service during an upgrade that replaces every API pod, rollback.java, and a scale-down
+     * from 2 to 1, each the named check "load: 0 failed requests during …"; then the same
+     * upgrade with ZeroDowntime.UNPROTECTED values must fail that check, with the failed
+     * requests counted. Not called from lifecycle() yet: call it after the plan 11 stage.
+     */
+    void zeroDowntime() throws IOException {
+        // Every upgrade names the tag: values/real-node.yaml, passed again on top, says 1.0.0.
+        var fourMinutes = Duration.ofMinutes(4);
+        underLoad("upgrade.java replacing every API pod (a new ReplicaSet)", true,
+                () -> Upgrader.upgrade(rel, real(List.of("--set-string podAnnotations.e2e-roll=1"), fourMinutes).withTag("2.0.0"), progress));
+        underLoad("rollback.java to the revision before", true, () -> Rollback.run(rel, null, false, fourMinutes, progress));
+        underLoad("a scale-down of the API from 2 pods to 1 (upgrade --set replicaCount=1)", true,
+                () -> Upgrader.upgrade(rel, real(List.of("replicaCount=1"), fourMinutes).withTag("2.0.0"), progress));
+        stage("the API back to 2 pods, then on the unprotected values (no preStop, grace 1 s, no readiness probe), not measured", true, () -> {
+            Upgrader.upgrade(rel, real(List.of("replicaCount=2"), fourMinutes).withTag("2.0.0"), progress);
+            return Upgrader.upgrade(rel, real(ZeroDowntime.UNPROTECTED, fourMinutes).withTag("2.0.0"), progress);
+        });
+        underLoad("upgrade.java replacing every API pod on the unprotected values", false,
+                () -> Upgrader.upgrade(rel, real(concat(ZeroDowntime.UNPROTECTED, List.of("--set-string podAnnotations.e2e-roll=2")), fourMinutes).withTag("2.0.0"), progress));
+        stage("the API back on the protected values", true, () -> Upgrader.upgrade(rel, real(ZeroDowntime.PROTECTED, fourMinutes).withTag("2.0.0"), progress));
+    }
+
+    /**
+     * Load through the API Service's ClusterIP from this machine (kube-proxy's rules route it
+     * onto the real node's bridge) while action runs. protectedValues: the check must hold;
+     * otherwise it must fail (the measure can fail), and this stage passes only when it did.
+     */
+    private void underLoad(String during, boolean protectedValues, ZeroDowntime.Action action) {
+        String check = protectedValues ? LoadGen.checkName(during) : LoadGen.checkName(during) + " fails, with the failed requests counted";
+        stage(check, false, () -> {
+            var url = ZeroDowntime.serviceUrl(kube.list(NAMESPACE, "services", rel.selector("api")).get(0), "/health");
+            var settings = LoadGen.Settings.of(url).withRate(25).withDuration(Duration.ofMinutes(5)).withMaxRequests(25 * 300);
+            var run = ZeroDowntime.during(settings, Duration.ofSeconds(3), Duration.ofSeconds(15), action);
+            var load = run.load();
+            progress.info("load during " + during + ": " + load.summary());
+            if (diagDir != null && !load.failures().isEmpty()) {
+                Files.createDirectories(diagDir);
+                Path file = diagDir.resolve("load-" + during.replaceAll("[^A-Za-z0-9]+", "-").replaceAll("^-|-$", "") + ".tsv");
+                load.writeFailures(file);
+                progress.info("each failed request, with its time: " + file);
+            }
+            Report.expect(run.actionFailure() == null, "the action failed: %s", run.actionFailure() == null ? "" : run.actionFailure().getMessage());
+            Report.expect(run.covered(), "the load stopped at its bounds before the action ended (%s): %s", run.actionEnded(), load.summary());
+            if (protectedValues) {
+                Report.expect(load.problem() == null, "%s; %s", load.problem(), load.summary());
+            } else {
+                Report.expect(load.problem() != null && !load.failures().isEmpty(),
+                        "no request failed without preStop, grace period and readiness probe, so the load does not measure what they protect: %s", load.summary());
+                progress.info("as it must: FAIL  " + LoadGen.checkName(during) + " — " + load.problem());
+            }
+            return null;
+        });
+    }
+
     /** status's line for the database check alone (status --only '^database'). */
     private String databaseCheck() {
         var buf = new java.io.ByteArrayOutputStream();
@@ -260,6 +319,12 @@ final class RealE2e extends E2e {
     private List<String> migrationJobs() {
         return kube.list(NAMESPACE, "jobs", rel.selector("migrate")).stream()
                 .map(j -> Yaml.str(j, "metadata.name") + "@" + Yaml.str(j, "metadata.creationTimestamp")).sorted().toList();
+    }
+
+    private static List<String> concat(List<String> a, List<String> b) {
+        var l = new ArrayList<>(a);
+        l.addAll(b);
+        return l;
     }
 
     /** values/real-node.yaml plus these. */

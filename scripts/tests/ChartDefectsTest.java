@@ -29,7 +29,7 @@ class ChartDefectsTest {
         helm = Helm.at(Tools.helm(4, null));
     }
 
-    /** A defect: one text edit in one chart file, and the check that must then fail. */
+    /** A defect: one text edit in one chart file (or, as values/NAME, in a copy of a values file), and the check that must then fail. */
     record Defect(String name, String file, String find, String replace, String check) {
         @Override public String toString() { return name; }
     }
@@ -107,19 +107,38 @@ class ChartDefectsTest {
                 new Defect("a schema that accepts unknown keys", "values.schema.json",
                         "\"title\": \"trevor chart values\",\n  \"type\": \"object\",\n  \"additionalProperties\": false,",
                         "\"title\": \"trevor chart values\",\n  \"type\": \"object\",\n  \"additionalProperties\": true,",
-                        "rejects a misspelt top-level key (servce.port)"));
+                        "rejects a misspelt top-level key (servce.port)"),
+                new Defect("prod values with no preStop pause (upgrades dropped 2-7 of ~450 requests)", "values/prod.yaml",
+                        "preStopSleepSeconds: 10\n", "preStopSleepSeconds: 0\n", ZERO_DOWNTIME_PRESTOP),
+                new Defect("a grace period that ends before uvicorn finished its requests", "values/real-node.yaml",
+                        "preStopSleepSeconds: 5\n", "preStopSleepSeconds: 5\nterminationGracePeriodSeconds: 12\n", ZERO_DOWNTIME_PRESTOP),
+                new Defect("prod rollouts that take a ready pod away first (maxUnavailable 1)", "values/prod.yaml",
+                        "preStopSleepSeconds: 10\n", "preStopSleepSeconds: 10\nstrategy:\n  rollingUpdate:\n    maxUnavailable: 1\n",
+                        ZERO_DOWNTIME_ROLLOUT),
+                new Defect("an API without a readiness probe on the real node", "values/real-node.yaml",
+                        "probes:\n  startup:\n", "probes:\n  readiness:\n    enabled: false\n  startup:\n", ZERO_DOWNTIME_ROLLOUT),
+                new Defect("topology spread that counts tainted nodes (prod left 2 of 3 API pods Pending)", "templates/_helpers.tpl",
+                        "  {{- if not (hasKey $c \"nodeTaintsPolicy\") }}{{ $_ := set $c \"nodeTaintsPolicy\" \"Honor\" }}{{ end }}\n", "",
+                        "zero downtime: topology spread counts only nodes the API and worker pods can use (nodeTaintsPolicy and nodeAffinityPolicy Honor)"));
     }
+
+    static final String ZERO_DOWNTIME_PRESTOP = "zero downtime: API pods of a values/ file with more than one replica pause 5 s or more in preStop, "
+            + "and their grace period outlasts the pause and 10 s of shutdown";
+    static final String ZERO_DOWNTIME_ROLLOUT = "zero downtime: API rollouts of a values/ file never drop below ready capacity (RollingUpdate, "
+            + "maxUnavailable 0, maxSurge above 0, a readiness probe)";
 
     @ParameterizedTest(name = "verify catches: {0}")
     @MethodSource("defects")
     void verifyCatchesDefect(Defect d, @TempDir Path tmp) throws IOException {
         Path chart = copyChart(tmp);
-        Path file = chart.resolve(d.file());
+        Path values = tmp.resolve("values");
+        Dirs.copyTree(repo.resolve("values"), values);
+        Path file = d.file().startsWith("values/") ? tmp.resolve(d.file()) : chart.resolve(d.file());
         String text = Files.readString(file);
         assertTrue(text.contains(d.find()), "the defect's anchor text is no longer in " + d.file() + "; update this test");
         Files.writeString(file, text.replace(d.find(), d.replace()));
 
-        var out = run(chart, d.check());
+        var out = run(chart, values, d.check());
         assertTrue(out.contains("FAIL  " + d.check()), "expected check '" + d.check() + "' to fail, verify said:\n" + out);
     }
 
@@ -127,16 +146,16 @@ class ChartDefectsTest {
     void theUnchangedChartPassesTheSameChecks(@TempDir Path tmp) throws IOException {
         Path chart = copyChart(tmp);
         String only = defects().stream().map(d -> Pattern.quote(d.check())).collect(Collectors.joining("|"));
-        var out = run(chart, only);
+        var out = run(chart, repo.resolve("values"), only);
         assertTrue(!out.contains("FAIL"), "the unchanged chart fails:\n" + out);
         for (var d : defects()) assertTrue(out.contains("PASS  " + d.check() + "\n"), "check '" + d.check() + "' did not run:\n" + out);
     }
 
-    private static String run(Path chart, String onlyRegex) {
+    private static String run(Path chart, Path values, String onlyRegex) {
         var buf = new ByteArrayOutputStream();
         var report = new Report("defects", new PrintStream(buf, true, StandardCharsets.UTF_8),
                 onlyRegex.startsWith("\\Q") ? onlyRegex : Pattern.quote(onlyRegex), false);
-        new ChartChecks(helm, chart, repo.resolve("values"), report, null).run();
+        new ChartChecks(helm, chart, values, report, null).run();
         return buf.toString(StandardCharsets.UTF_8);
     }
 

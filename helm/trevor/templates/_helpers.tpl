@@ -216,6 +216,9 @@ topologySpreadConstraints:
   {{- if not $c.labelSelector }}
   {{- $_ := set $c "labelSelector" (dict "matchLabels" (include "trevor.selectorLabels" (dict "ctx" $.ctx "component" $.component) | fromYaml)) }}
   {{- end }}
+  {{- /* Kubernetes counts tainted nodes the pods cannot use as domains (nodeTaintsPolicy Ignore): DoNotSchedule then leaves pods Pending. */}}
+  {{- if not (hasKey $c "nodeTaintsPolicy") }}{{ $_ := set $c "nodeTaintsPolicy" "Honor" }}{{ end }}
+  {{- if not (hasKey $c "nodeAffinityPolicy") }}{{ $_ := set $c "nodeAffinityPolicy" "Honor" }}{{ end }}
   - {{ toYaml $c | indent 4 | trim }}
 {{- end }}
 {{- end }}
