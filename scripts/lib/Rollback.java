@@ -92,8 +92,9 @@ final class Rollback {
                 String head = p.step("read the newest revision " + targetImage + " knows (alembic heads in a pod of its migration Job)", () ->
                         DbRevision.headOf(rel, DbRevision.withImage(Migrator.jobFor(rel, state.lastDeployed(), new Helm.Values(List.of(), List.of(),
                                 rel.userValues(target.number())), false), targetImage)));
-                return applied + " Revision " + target.number() + " runs the older " + targetImage + " against that newer schema, whose Alembic "
-                        + "revision its migrations do not know: until the database is back at a revision " + targetImage + " knows, upgrade.java "
+                return applied + " Revision " + target.number() + " runs the older " + targetImage + " against that newer schema. If the newer image "
+                        + "added migrations, " + targetImage + "'s do not know the database's revision: until the database is back at a revision "
+                        + targetImage + " knows, upgrade.java "
                         + "and migrate.java refuse to run " + targetImage + "'s migrations (they would fail with \"Can't locate revision\"), "
                         + "and status.java fails its database check. "
                         + DbRevision.wayOut(DbRevision.target(rel.kube.context, rel.namespace, rel.name), "the database's revision", targetImage,
