@@ -17,10 +17,10 @@ import picocli.CommandLine.Option;
 @Command(name = "migrate", mixinStandardHelpOptions = true, versionProvider = Cli.Version.class, sortOptions = false,
         description = "Runs the Alembic migrations now, as the chart's migration Job with the values and image of the last deployed revision "
                 + "(--tag: another image's migrations), "
-                + "and reports the Job's status and logs.",
+                + "and reports the Job's status and logs. Refuses first, creating nothing, an image whose migrations do not know the database's revision.",
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:migrations succeeded", "1:the migration failed (Job status, events and logs shown)",
-                "2:bad input, missing tool, unreachable or refused cluster, no release"})
+                "2:bad input, missing tool, unreachable or refused cluster, no release, or an image whose migrations do not know the database's Alembic revision: nothing was changed"})
 public class migrate implements Callable<Integer> {
     @Mixin Target target;
 

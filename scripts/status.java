@@ -16,7 +16,7 @@ import picocli.CommandLine.Option;
 
 @Command(name = "status", mixinStandardHelpOptions = true, versionProvider = Cli.Version.class, sortOptions = false,
         description = "Live checks of a deployed release (spec test plan steps 8-12): server-side dry run, pods Running and Ready, "
-                + "migration Job, PDB and disruption controller, HPA and its minimum of ready pods, NetworkPolicies, Service endpoints, NOTES, "
+                + "migration Job, the database's Alembic revision (asked in an API pod), PDB and disruption controller, HPA and its minimum of ready pods, NetworkPolicies, Service endpoints, NOTES, "
                 + "cordoned nodes. Each wait (pods up to 60 s, PDB, HPA minimum and endpoints up to 30 s) says on stderr what it waits for and "
                 + "what it sees; a pod that waiting cannot fix (image, config, crash loop, Unschedulable) fails at once.",
         exitCodeListHeading = "%nExit codes:%n",

@@ -22,7 +22,7 @@ import picocli.CommandLine.Option;
                 + "rollback on failure, then proves from the cluster that the migration Job finished before new API pods.",
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:upgraded, migrations ran first", "1:the upgrade failed and was rolled back, or the ordering proof failed",
-                "2:bad input, missing tool, unreachable or refused cluster, no release: nothing was changed"})
+                "2:bad input, missing tool, unreachable or refused cluster, no release, or an image whose migrations do not know the database's Alembic revision: nothing was changed"})
 public class upgrade implements Callable<Integer> {
     @Mixin Target target;
 

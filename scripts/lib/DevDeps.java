@@ -26,6 +26,11 @@ final class DevDeps {
     /** Inside the chart folder: the images scripts/images.java builds, for the real node. */
     static final String REAL_NODE_VALUES = "values-real-node.yaml";
 
+    /** Said after every dev-deps install: nobody should learn it from a lost database. */
+    static final String EPHEMERAL = "WARNING: the dev PostgreSQL keeps its data in an emptyDir: it is EPHEMERAL. A restart, drain or deletion of "
+            + "its pod, uninstall --with-deps and cluster down empty the database; status.java then fails its database check "
+            + "(no Alembic revision), and ./jbang scripts/migrate.java migrates it again from the start.";
+
     static Path chart(Path repo) { return repo.resolve(CHART); }
 
     /** Default values (official images), or the real node's locally built images. */
@@ -67,5 +72,6 @@ final class DevDeps {
                 }
             });
         }
+        p.info(EPHEMERAL);
     }
 }

@@ -1,3 +1,4 @@
+//SOURCES DbRevision.java
 //SOURCES Diagnostics.java
 //SOURCES Helm.java
 //SOURCES Installer.java
@@ -56,6 +57,8 @@ final class Migrator {
                 () -> ReleaseLock.acquire(rel.kube, rel.namespace, rel.name, "migrate.java " + rel.name))) {
             refuseIfRunning(rel);
             var body = p.step("render the migration Job of revision " + deployed.number(), () -> job(rel, deployed, extraSets));
+            // An image whose migrations do not know the database's revision would only fail: refuse before creating anything.
+            DbRevision.preflight(rel, body, "migrate", p);
             String name = Yaml.str(body, "metadata.name");
             String run = Yaml.strings(body, "metadata.labels").get("trevor.dev/migration-run");
             p.step("create Job " + name + " (image " + image(body) + ")", () -> {
@@ -104,9 +107,20 @@ final class Migrator {
 
     /** The chart's migration Job for this revision, as a plain Job of its own name. */
     private static Map<String, Object> job(Release rel, Release.Revision deployed, List<String> extraSets) {
-        var sets = new ArrayList<>(List.of("migrations.hookEnabled=true", "migrations.enabled=false"));
-        sets.addAll(extraSets);
-        var render = rel.render(new Helm.Values(List.of(), sets, rel.userValues(deployed.number())));
+        boolean imageAsked = extraSets.stream().anyMatch(s -> s.replaceFirst("^--set(-string)?[ =]", "").startsWith("image."));
+        return jobFor(rel, deployed, new Helm.Values(List.of(), extraSets, rel.userValues(deployed.number())), !imageAsked);
+    }
+
+    /**
+     * The chart's migration Job for these values (whether they run it as a hook or as init
+     * containers), under a name of its own, with the deployed API's ServiceAccount and, when
+     * pinDeployedImage, the deployed API's image.
+     */
+    static Map<String, Object> jobFor(Release rel, Release.Revision deployed, Helm.Values values, boolean pinDeployedImage) {
+        var sets = new ArrayList<>(values.sets());
+        // After the caller's values: a hook Job renders whichever way these values migrate.
+        sets.addAll(List.of("migrations.hookEnabled=true", "migrations.enabled=false"));
+        var render = rel.render(new Helm.Values(values.files(), sets, values.stdin()));
         if (!render.ok()) throw new Target.Invalid("the chart refuses these values: " + render.said());
         var job = Manifests.ofKind(Manifests.parse(render.out()), "Job").stream().filter(Manifests.Obj::isHook).findFirst()
                 .orElseThrow(() -> new Problem(Problem.FAILED, "the chart rendered no migration Job"));
@@ -127,11 +141,10 @@ final class Migrator {
         var podSpec = new LinkedHashMap<String, Object>(Yaml.map(template, "spec"));
         // The hook's own ServiceAccount exists only around hooks; the release's always does.
         var api = apiDeployment(rel, deployed);
-        boolean imageAsked = extraSets.stream().anyMatch(s -> s.replaceFirst("^--set(-string)?[ =]", "").startsWith("image."));
         if (api != null) {
             podSpec.put("serviceAccountName", Yaml.str(api, "spec.template.spec.serviceAccountName"));
         }
-        if (api != null && !imageAsked) {
+        if (api != null && pinDeployedImage) {
             // The code that is deployed, whatever the chart in this checkout would default to.
             String image = Yaml.str(Yaml.maps(Yaml.at(api, "spec.template.spec"), "containers").get(0), "image");
             var containers = new ArrayList<Map<String, Object>>();

@@ -1,3 +1,4 @@
+//SOURCES DbRevision.java
 //SOURCES DevDeps.java
 //SOURCES Dirs.java
 //SOURCES E2e.java
@@ -119,6 +120,7 @@ final class RealE2e extends E2e {
             Report.expect(health.contains("2.0.0"), "after the upgrade /health says: %s", health);
             return null;
         });
+        database();
         if (keep) return; // --keep: the release stays, to look at
         stage("uninstall removes the release's pods from the real node", false, () -> {
             var r = rel.uninstall(Duration.ofMinutes(2));
@@ -178,6 +180,75 @@ final class RealE2e extends E2e {
     }
 
     /**
+     * The scripts know the database (issue 15, rows 3 and 7): after a rollback the older image
+     * is refused before any change, the printed way out works, and status fails by name on an
+     * emptied database until migrate.java runs.
+     */
+    private void database() throws IOException {
+        stage("rollback to 1.0.0 leaves the database at 0002, and says in full that upgrade and migrate refuse 1.0.0 until it is downgraded", true, () -> {
+            var out = Rollback.run(rel, null, false, Duration.ofMinutes(3), progress);
+            Report.expect(out.imageAfter().endsWith(":1.0.0"), "rolled back to %s", out.imageAfter());
+            Report.expect(out.migrations().contains("upgrade.java and migrate.java refuse") && out.migrations().contains("./jbang scripts/migrate.java")
+                    && out.migrations().strip().endsWith("."), "the rollback's message about the database: %s", out.migrations());
+            Report.expect("0002".equals(alembicVersion()), "alembic_version is %s after the rollback", alembicVersion());
+            return null;
+        });
+        stage("after the rollback, an upgrade that keeps 1.0.0 is refused before any change: no new revision, no hook ran", false, () -> {
+            int revision = rel.state().last().number();
+            var jobsBefore = migrationJobs();
+            long t0 = System.nanoTime();
+            try {
+                Upgrader.upgrade(rel, real(List.of("env.LOG_LEVEL=debug"), Duration.ofMinutes(3)).withTag("1.0.0"), progress);
+                Report.fail("the upgrade that keeps 1.0.0 against a 0002 database went ahead");
+            } catch (DbRevision.Refused e) {
+                progress.info("refused as expected in " + (System.nanoTime() - t0) / 1_000_000_000 + " s: " + e.getMessage());
+                Report.expect(e.getMessage().contains("Can't locate revision identified by '0002'") && e.getMessage().contains("trevor:1.0.0"),
+                        "the refusal does not name the revision and the image: %s", e.getMessage());
+                Report.expect(e.getMessage().contains("--tag 2.0.0 --set 'migrations.command={uv,run,alembic,downgrade,0001}'"),
+                        "the refusal does not give the downgrade command: %s", e.getMessage());
+            }
+            Report.expect(rel.state().last().number() == revision, "the release moved from revision %d to %d", revision, rel.state().last().number());
+            Report.expect(migrationJobs().equals(jobsBefore), "a migration Job ran: before %s, after %s", jobsBefore, migrationJobs());
+            return null;
+        });
+        stage("migrate.java with the deployed 1.0.0 is refused before it creates its Job; status fails the database check by name", false, () -> {
+            var jobsBefore = migrationJobs();
+            try {
+                Migrator.run(rel, List.of(), Duration.ofMinutes(2), progress);
+                Report.fail("migrate.java ran 1.0.0's migrations against a 0002 database");
+            } catch (DbRevision.Refused e) {
+                Report.expect(e.getMessage().startsWith("migrate refused before any change"), "migrate.java's refusal: %s", e.getMessage());
+            }
+            Report.expect(migrationJobs().equals(jobsBefore), "a migration Job was created: before %s, after %s", jobsBefore, migrationJobs());
+            String db = databaseCheck();
+            Report.expect(db.startsWith("FAIL  " + LiveChecks.DB_REVISION) && db.contains("does not know"), "status said: %s", db);
+            return null;
+        });
+        stage("the way out the refusal prints: Alembic from 2.0.0 downgrades the database to 0001; 1.0.0 then passes the check", false, () -> {
+            var out = Migrator.run(rel, List.of("--set-string image.tag=2.0.0", "migrations.command={uv,run,alembic,downgrade,0001}"),
+                    Duration.ofMinutes(2), progress);
+            Report.expect(out.succeeded(), "the downgrade failed:\n%s", out.explanation());
+            Report.expect("0001".equals(alembicVersion()), "alembic_version is %s after the downgrade", alembicVersion());
+            String db = databaseCheck();
+            Report.expect(db.startsWith("PASS  " + LiveChecks.DB_REVISION), "status said: %s", db);
+            return null;
+        });
+        stage("an emptied database (its tables dropped, as a drained emptyDir) fails status's database check by name; migrate.java fixes it", false, () -> {
+            var pg = kube.list(NAMESPACE, "pods", "app.kubernetes.io/instance=" + DevDeps.RELEASE + ",app.kubernetes.io/name=postgres");
+            var drop = kube.run("exec", Yaml.str(pg.get(0), "metadata.name"), "-n", NAMESPACE, "--", "psql", "-h", "/run/postgresql", "-U", "trevor",
+                    "-d", "trevor", "-c", "DROP TABLE alembic_version; DROP TABLE items;");
+            Report.expect(drop.ok(), "psql: %s", drop.said());
+            String empty = databaseCheck();
+            Report.expect(empty.startsWith("FAIL  " + LiveChecks.DB_REVISION) && empty.contains("the database is empty"), "status said: %s", empty);
+            var out = Migrator.run(rel, List.of(), Duration.ofMinutes(2), progress);
+            Report.expect(out.succeeded(), "migrate.java failed:\n%s", out.explanation());
+            String db = databaseCheck();
+            Report.expect(db.startsWith("PASS  " + LiveChecks.DB_REVISION), "after migrate.java status said: %s", db);
+            return null;
+        });
+    }
+
+    /**
      * Zero downtime under load (issue 17 items 2-3), to run after the upgrade to 2.0.0 with the
      * release on values/real-node.yaml (2 API replicas, preStop 5 s): load through the API
      * Service during an upgrade that replaces every API pod, rollback.java, and a scale-down
@@ -232,6 +303,22 @@ final class RealE2e extends E2e {
             }
             return null;
         });
+    }
+
+    /** status's line for the database check alone (status --only '^database'). */
+    private String databaseCheck() {
+        var buf = new java.io.ByteArrayOutputStream();
+        var r = new Report("status", new java.io.PrintStream(buf, true, java.nio.charset.StandardCharsets.UTF_8), "^database", false);
+        new LiveChecks(rel, r, null).run();
+        String out = buf.toString(java.nio.charset.StandardCharsets.UTF_8).strip();
+        progress.info("status --only '^database': " + out);
+        return out;
+    }
+
+    /** The migration Jobs there are, by name and creation time. */
+    private List<String> migrationJobs() {
+        return kube.list(NAMESPACE, "jobs", rel.selector("migrate")).stream()
+                .map(j -> Yaml.str(j, "metadata.name") + "@" + Yaml.str(j, "metadata.creationTimestamp")).sorted().toList();
     }
 
     private static List<String> concat(List<String> a, List<String> b) {

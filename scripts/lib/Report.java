@@ -102,6 +102,9 @@ final class Report {
         out.println(line);
     }
 
+    /** A line under the last check: what a passing check saw that is worth showing (e.g. the database's revision). */
+    synchronized void note(String msg) { out.println("      " + msg); }
+
     static void fail(String fmt, Object... args) { throw new Failure(String.format(Locale.ROOT, fmt, args)); }
 
     static void expect(boolean ok, String fmt, Object... args) { if (!ok) fail(fmt, args); }

@@ -1,6 +1,9 @@
+//SOURCES DbRevision.java
 //SOURCES Installer.java
 //SOURCES Kube.java
+//SOURCES Helm.java
 //SOURCES Manifests.java
+//SOURCES Migrator.java
 //SOURCES Problem.java
 //SOURCES Progress.java
 //SOURCES Release.java
@@ -9,6 +12,7 @@
 //SOURCES Yaml.java
 
 import java.time.Duration;
+import java.util.List;
 
 /**
  * Rolls a release back to an earlier revision with Helm, under the release's lock, and says
@@ -49,7 +53,7 @@ final class Rollback {
         }
         String before = image(rel, current.number());
         String after = image(rel, target.number());
-        String migrations = migrationsThatStay(rel, state, target, after);
+        String migrations = migrationsThatStay(rel, state, target, after, p);
         p.info("revision " + current.number() + " (" + before + ") → revision " + target.number() + " (" + after + ")");
         p.info(migrations);
         try (var lock = p.step("take the release's lock (Lease " + ReleaseLock.leaseName(rel.name) + ")",
@@ -62,22 +66,8 @@ final class Rollback {
         return new Outcome(current.number(), target.number(), rel.state().last().number(), before, after, migrations);
     }
 
-    /**
-     * The revision whose contents a revision holds: Helm's rollback makes a new revision, "Rollback
-     * to N", that copies N, hook records included, though it ran no hook.
-     */
-    static Release.Revision origin(Release.State state, Release.Revision r) {
-        var seen = new java.util.HashSet<Integer>();
-        while (seen.add(r.number())) {
-            var m = java.util.regex.Pattern.compile("^Rollback to (\\d+)").matcher(r.description());
-            if (!m.find()) return r;
-            int n = Integer.parseInt(m.group(1));
-            var next = state.revisions().stream().filter(x -> x.number() == n).findFirst();
-            if (next.isEmpty()) return r;
-            r = next.get();
-        }
-        return r;
-    }
+    /** See {@link DbRevision#origin}. */
+    static Release.Revision origin(Release.State state, Release.Revision r) { return DbRevision.origin(state, r); }
 
     /**
      * Which migrations the database keeps, and the way out: the newest original revision (never
@@ -85,13 +75,10 @@ final class Rollback {
      * than it runs older code on a newer schema, a target newer than it needs migrations that
      * never completed.
      */
-    static String migrationsThatStay(Release rel, Release.State state, Release.Revision target, String targetImage) {
-        var revs = state.revisions();
-        for (int i = revs.size() - 1; i >= 0; i--) {
-            var r = revs.get(i);
-            if (origin(state, r) != r) continue;
+    static String migrationsThatStay(Release rel, Release.State state, Release.Revision target, String targetImage, Progress p) {
+        var r = DbRevision.lastMigrated(rel, state);
+        if (r != null) {
             var ran = rel.hookRuns(r.number()).stream().filter(h -> "Job".equals(h.kind()) && "Succeeded".equals(h.phase())).findFirst();
-            if (ran.isEmpty()) continue;
             String schemaImage = image(rel, r.number());
             String applied = "Schema migrations are not rolled back: the last migration that ran was revision " + r.number() + "'s migration Job (image " + schemaImage + ", completed "
                     + ran.get().completed() + "), so the database holds " + schemaImage + "'s schema, and a rollback runs no migration.";
@@ -100,9 +87,18 @@ final class Rollback {
                 return applied + " Revision " + target.number() + " runs that same image, so code and schema match.";
             }
             if (from < r.number()) {
-                return applied + " Revision " + target.number() + " runs the older " + targetImage + " against that newer schema. If its code "
-                        + "cannot work with it, the way out is forward: upgrade to " + schemaImage + " or newer again, or downgrade the schema with "
-                        + "Alembic (alembic downgrade <revision>) from a pod of " + schemaImage + ", the image that knows the newer migrations.";
+                var command = Yaml.list(rel.computedValues(target.number()), "migrations.command").stream().map(String::valueOf).toList();
+                // For the exact downgrade command: the newest revision the older image knows (kwok runs no container: then a placeholder).
+                String head = p.step("read the newest revision " + targetImage + " knows (alembic heads in a pod of its migration Job)", () ->
+                        DbRevision.headOf(rel, DbRevision.withImage(Migrator.jobFor(rel, state.lastDeployed(), new Helm.Values(List.of(), List.of(),
+                                rel.userValues(target.number())), false), targetImage)));
+                return applied + " Revision " + target.number() + " runs the older " + targetImage + " against that newer schema. If the newer image "
+                        + "added migrations, " + targetImage + "'s do not know the database's revision: until the database is back at a revision "
+                        + targetImage + " knows, upgrade.java "
+                        + "and migrate.java refuse to run " + targetImage + "'s migrations (they would fail with \"Can't locate revision\"), "
+                        + "and status.java fails its database check. "
+                        + DbRevision.wayOut(DbRevision.target(rel.kube.context, rel.namespace, rel.name), "the database's revision", targetImage,
+                                command, schemaImage, head) + ".";
             }
             return applied + " Revision " + target.number() + " runs " + targetImage + ", whose migrations never completed (its revision "
                     + from + " is " + origin(state, target).status() + "), so its code expects a newer schema than the database holds. "

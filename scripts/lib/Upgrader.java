@@ -1,7 +1,9 @@
+//SOURCES DbRevision.java
 //SOURCES ImmutableFields.java
 //SOURCES Installer.java
 //SOURCES LiveChecks.java
 //SOURCES ManifestDiff.java
+//SOURCES Migrator.java
 //SOURCES Manifests.java
 //SOURCES Progress.java
 //SOURCES Release.java
@@ -32,11 +34,13 @@ final class Upgrader {
         String previous = deployed == null ? null : p.step("read the values of revision " + deployed.number() + " (the last deployed)",
                 () -> rel.userValues(deployed.number()));
         var merged = previous == null ? o : o.onTopOf(previous);
+        String[] rendered = {""};
         String diff = p.step("diff deployed manifests against the new render", () -> {
             var now = rel.manifest();
             var hooks = rel.hooks();
             var next = rel.render(merged.values());
             if (!next.ok()) throw new Target.Invalid("the chart refuses these values (" + merged.values().describe() + "):\n" + next.said());
+            rendered[0] = next.out();
             // A field Kubernetes refuses to change would fail the upgrade after its migration ran: say so first.
             // Only objects that still exist matter: one deleted by hand (--cascade=orphan) is created anew.
             var immutable = ImmutableFields.changes(Manifests.parse(now.ok() ? now.out() : ""), Manifests.parse(next.out()), rel.namespace)
@@ -49,6 +53,11 @@ final class Upgrader {
             return ManifestDiff.diff((now.ok() ? now.out() : "") + "\n---\n" + (hooks.ok() ? hooks.out() : ""), next.out());
         });
         p.info(diff.isEmpty() ? "no rendered object changes" : "changes:\n" + diff.strip());
+        if (deployed != null && migrates(rendered[0])) {
+            // Before any change: an image whose migrations do not know the database's revision fails its hook on every attempt.
+            var job = p.step("render the migration Job of the upgrade's values", () -> Migrator.jobFor(rel, deployed, merged.values(), false));
+            DbRevision.preflight(rel, job, "upgrade", p);
+        }
         int before = state.last() == null ? 0 : state.last().number();
         int apiBefore = apiRevision(rel);
         var installed = Installer.install(rel, merged, p);
@@ -67,6 +76,15 @@ final class Upgrader {
         }
         p.info(ordering);
         return new Outcome(diff, ordering, before, after.number(), rolled, installed.migrationLog());
+    }
+
+    /** Whether a render runs Alembic: a migration hook Job, or a migrate init container in the API pods. */
+    static boolean migrates(String render) {
+        for (var o : Manifests.parse(render)) {
+            if ("Job".equals(o.kind()) && o.isHook()) return true;
+            if ("Deployment".equals(o.kind()) && Yaml.maps(o.podSpec(), "initContainers").stream().anyMatch(c -> "migrate".equals(c.get("name")))) return true;
+        }
+        return false;
     }
 
     /** The API Deployment's rollout revision (0 when there is none): it moves only when its pods are replaced. */
