@@ -183,11 +183,13 @@ public class cluster implements Callable<Integer> {
             }
             if (provider.equals("k3d")) {
                 K3dCluster.run(java.util.List.of(java.util.List.of("k3d", "cluster", "list", parent.name)), parent.dryRun, p::info);
+                System.out.println("NetworkPolicies: enforced by k3d's own CNI (k3s's network policy controller), unless k3s runs with --disable-network-policy");
                 return 0;
             }
             String s = KwokCluster.status(parent.name);
             System.out.println(s);
             if (RealNode.exists(parent.name)) System.out.println(RealNode.status(parent.name));
+            else System.out.println("NetworkPolicies: NOT enforced (kwok's simulated nodes run no pods and no network; only a real node enforces them: cluster.java up --real-node)");
             return s.contains(": running, ") ? 0 : 1;
         }
     }

@@ -9,6 +9,7 @@
 //SOURCES NodeConfigs.java
 //SOURCES NodeHost.java
 //SOURCES NodeNetwork.java
+//SOURCES NodePolicies.java
 //SOURCES Problem.java
 //SOURCES RealNodeDown.java
 //SOURCES RealNodeImages.java
@@ -36,7 +37,8 @@ import java.util.function.Consumer;
  * A real node in a kwok cluster: a kubelet with containerd, runc and the CNI plugins,
  * joined to the cluster's real control plane, so real containers run beside kwok's fake
  * nodes. With it come kube-proxy (iptables mode) and CoreDNS (a host process on the node's
- * bridge), so pods reach Services by name.
+ * bridge), so pods reach Services by name, and kube-network-policies ({@link NodePolicies}),
+ * so the cluster's NetworkPolicies are enforced for the real node's pods.
  *
  * <p>Everything lives under the cluster's state folder (KwokCluster.clusterDir/rn):
  * containerd's root, state and socket, the kubelet's root, the pod logs, the CNI leases,
@@ -69,10 +71,12 @@ final class RealNode {
             new HostPackages.Pkg("containerd", "1.6.20~ds1-1+deb12u3"),
             new HostPackages.Pkg("runc", "1.1.5+ds1-1+deb12u1"),
             new HostPackages.Pkg("containernetworking-plugins", "1.1.1+ds1-3+b5"),
-            new HostPackages.Pkg("iptables", "1.8.9-2"));
+            new HostPackages.Pkg("iptables", "1.8.9-2"),
+            // `nft`: whether this kernel has nftables, and whether `down` removed the policy table.
+            new HostPackages.Pkg("nftables", "1.0.6-2+deb12u2"));
 
     /** The daemons, in the order `up` starts them (`down` stops them in reverse, containerd last). */
-    static final List<String> DAEMONS = List.of("containerd", "kubelet", "coredns", "kube-proxy");
+    static final List<String> DAEMONS = List.of("containerd", "kubelet", "coredns", "kube-proxy", NodePolicies.DAEMON);
 
     record Info(String node, Path dir, Path socket, String context) {}
 
@@ -109,6 +113,7 @@ final class RealNode {
         // First, so that anywhere they are missing and cannot be installed the one message names them all.
         HostPackages.ensure("the real node", PACKAGES, progress);
         checkMachine(cluster);
+        NodePolicies.checkKernel(NodePolicies.NFQUEUE_PROC, NodePolicies.nft("list", "tables"));
         Path bin = NodeBinaries.ensureBuilt(repo, progress);
         var kube = kube(cluster);
         checkControlPlane(cluster, kube);
@@ -164,10 +169,16 @@ final class RealNode {
         waitFor("kube-proxy healthy", Duration.ofSeconds(30), cluster, "kube-proxy",
                 () -> httpOk(ports.proxyHealthz(), "/healthz") ? null : "not healthy yet");
 
+        start(cluster, NodePolicies.DAEMON, NodePolicies.args(bin.resolve(NodePolicies.DAEMON),
+                KwokCluster.clusterDir(cluster).resolve("kubeconfig.yaml"), NODE_NAME));
+        waitFor("NetworkPolicies enforced (nftables table inet " + NodePolicies.TABLE + ", nfqueue " + NodePolicies.QUEUE + ")",
+                Duration.ofSeconds(60), cluster, NodePolicies.DAEMON,
+                () -> !NodePolicies.tablePresent() ? "no table yet" : NodePolicies.queueBound(NodePolicies.NFQUEUE_PROC) ? null : "queue not bound yet");
+
         taintFakeNodes(kube);
         warnWithoutSandboxImage(cluster, progress);
         progress.accept("real node " + NODE_NAME + " Ready: pods at " + SUBNET + " on " + BRIDGE + ", cluster DNS " + GATEWAY
-                + ", state and logs in " + d);
+                + ", NetworkPolicies enforced by " + NodePolicies.DAEMON + ", state and logs in " + d);
         return info(cluster);
     }
 
@@ -353,6 +364,20 @@ final class RealNode {
             parts.add(d + " " + (pid.isPresent() ? pid.getAsLong() : "stopped"));
         }
         boolean ready = running(cluster) && nodeReady(kube(cluster));
-        return "real node " + NODE_NAME + ": " + (ready ? "Ready" : "not Ready") + " (" + String.join(", ", parts) + "), logs in " + logs(cluster);
+        return "real node " + NODE_NAME + ": " + (ready ? "Ready" : "not Ready") + " (" + String.join(", ", parts) + "), logs in " + logs(cluster)
+                + "\n" + policyStatus(cluster);
+    }
+
+    /** Whether the real node's pods are held to their NetworkPolicies right now, and by what. */
+    static String policyStatus(String cluster) {
+        var pid = Daemons.alive(pids(cluster).resolve(NodePolicies.DAEMON + ".pid"));
+        boolean table = NodePolicies.tablePresent();
+        boolean queue = NodePolicies.queueBound(NodePolicies.NFQUEUE_PROC);
+        if (pid.isPresent() && table && queue) {
+            return "NetworkPolicies: enforced on " + NODE_NAME + " by " + NodePolicies.DAEMON + " " + pid.getAsLong() + " (nftables table inet "
+                    + NodePolicies.TABLE + ", nfqueue " + NodePolicies.QUEUE + ")";
+        }
+        return "NetworkPolicies: NOT enforced on " + NODE_NAME + " (" + NodePolicies.DAEMON + " " + (pid.isPresent() ? "runs" : "stopped")
+                + ", table " + (table ? "present" : "missing") + ", queue " + (queue ? "bound" : "unbound") + "); restart the node: cluster.java up --real-node";
     }
 }

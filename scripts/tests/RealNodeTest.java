@@ -84,7 +84,48 @@ class RealNodeTest {
     @Test
     void packagesArePinned() {
         assertEquals(List.of("containerd=1.6.20~ds1-1+deb12u3", "runc=1.1.5+ds1-1+deb12u1",
-                "containernetworking-plugins=1.1.1+ds1-3+b5", "iptables=1.8.9-2"),
+                "containernetworking-plugins=1.1.1+ds1-3+b5", "iptables=1.8.9-2", "nftables=1.0.6-2+deb12u2"),
                 RealNode.PACKAGES.stream().map(HostPackages.Pkg::pinned).toList());
+    }
+
+    @Test
+    void aKernelWithoutNfqueueOrNftablesIsRefusedByNameWithExit2(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+        Path missing = tmp.resolve("nfnetlink_queue");
+        var nftFails = new Exec.Result(List.of("nft", "list", "tables"), 1, "", "Error: Could not process rule: Operation not supported", 5);
+        var nftWorks = new Exec.Result(List.of("nft", "list", "tables"), 0, "", "", 5);
+
+        var e = org.junit.jupiter.api.Assertions.assertThrows(Target.Invalid.class, () -> NodePolicies.checkKernel(missing, nftWorks));
+        assertEquals(Problem.NOTHING_CHANGED, e.exitCode);
+        assertTrue(e.getMessage().contains("nfqueue (nfnetlink_queue: " + missing + " is missing)"), e.getMessage());
+        assertFalse(e.getMessage().contains("nftables ("), e.getMessage());
+
+        java.nio.file.Files.writeString(missing, "");
+        e = org.junit.jupiter.api.Assertions.assertThrows(Target.Invalid.class, () -> NodePolicies.checkKernel(missing, nftFails));
+        assertTrue(e.getMessage().contains("lacks nftables (nf_tables: `nft list tables` failed: Error: Could not process rule: Operation not supported)"),
+                e.getMessage());
+
+        NodePolicies.checkKernel(missing, nftWorks);
+        assertTrue(NodePolicies.kernelLacks(missing, nftWorks).isEmpty());
+    }
+
+    @Test
+    void aQueueIsBoundWhileItsNumberLeadsALineOfTheProcFile(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+        Path proc = tmp.resolve("nfnetlink_queue");
+        java.nio.file.Files.writeString(proc, "  100  12345     0 2   128     0     0        7  1\n");
+        assertTrue(NodePolicies.queueBound(proc));
+        java.nio.file.Files.writeString(proc, "  101  12345     0 2   128     0     0        7  1\n");
+        assertFalse(NodePolicies.queueBound(proc));
+        assertFalse(NodePolicies.queueBound(tmp.resolve("absent")));
+    }
+
+    @Test
+    void enforcementRunsAsADaemonOfTheRealNodeWithTheClustersKubeconfig() {
+        assertEquals(NodePolicies.DAEMON, RealNode.DAEMONS.get(RealNode.DAEMONS.size() - 1));
+        assertTrue(RealNode.PACKAGES.stream().anyMatch(p -> p.name().equals("nftables")));
+        var a = NodePolicies.args(Path.of("/b/kube-network-policies"), Path.of("/k/kubeconfig.yaml"), "real-0");
+        assertEquals("/b/kube-network-policies", a.get(0));
+        assertEquals("/k/kubeconfig.yaml", a.get(a.indexOf("--kubeconfig") + 1));
+        assertEquals("real-0", a.get(a.indexOf("--hostname-override") + 1));
+        assertTrue(NodeBinaries.home().toString().endsWith("-knp-" + NodeBinaries.NETPOL_VERSION));
     }
 }
