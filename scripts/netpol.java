@@ -3,7 +3,6 @@
 //JAVA_OPTIONS -XX:+UseSerialGC -XX:TieredStopAtLevel=1
 //DEPS info.picocli:picocli:4.7.7
 //SOURCES lib/Cli.java
-//SOURCES lib/NetpolMatrix.java
 //SOURCES lib/NetpolProbe.java
 //SOURCES lib/Progress.java
 //SOURCES lib/Report.java

@@ -1,7 +1,7 @@
-//SOURCES Exec.java
 //SOURCES Kube.java
 //SOURCES Manifests.java
 //SOURCES NetpolMatrix.java
+//SOURCES Problem.java
 //SOURCES Release.java
 //SOURCES Report.java
 //SOURCES Target.java

@@ -4,6 +4,7 @@
 //SOURCES Exec.java
 //SOURCES Helm.java
 //SOURCES ImageBuild.java
+//SOURCES Images.java
 //SOURCES Installer.java
 //SOURCES Kube.java
 //SOURCES KwokCluster.java
