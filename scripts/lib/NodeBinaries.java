@@ -55,7 +55,15 @@ final class NodeBinaries {
 
     static Path bin(String name) { return home().resolve("bin").resolve(name); }
 
-    static boolean built() { return Files.isRegularFile(home().resolve("complete")); }
+    /** The marker and every binary: a folder that lost one (or was made incomplete) is not a build. */
+    static boolean built() {
+        if (!Files.isRegularFile(home().resolve("complete"))) return false;
+        for (var b : BINARIES) if (!Files.isRegularFile(bin(b.name()))) return false;
+        return true;
+    }
+
+    /** Staging folders of this version's builds only: builds of other versions run under other locks at the same time. */
+    private static String stagingPrefix() { return home().getFileName() + ".build-"; }
 
     /** Builds what is missing (a few minutes the first time) and returns the bin folder. */
     static Path ensureBuilt(Path repo, Consumer<String> progress) {
@@ -84,11 +92,13 @@ final class NodeBinaries {
     private static void build(Path repo, Consumer<String> progress) throws IOException {
         Path go = Tools.go(progress);
         Path src = repo.resolve("scripts/controlplane");
-        // Leftovers of a build that was killed: never complete, never renamed into place.
+        // Leftovers of a killed build of this version (we hold its lock): never complete, never renamed into place.
+        // Another version's staging folder is another build's, running now under its own lock: never touch it.
         try (var old = Files.list(home().getParent())) {
-            for (Path p : old.filter(p -> p.getFileName().toString().startsWith("node-build-")).toList()) Dirs.deleteTree(p);
+            for (Path p : old.filter(p -> p.getFileName().toString().startsWith(stagingPrefix())).toList()) Dirs.deleteTree(p);
         }
-        Path staging = Files.createTempDirectory(home().getParent(), "node-build-");
+        if (Files.exists(home())) Dirs.deleteTree(home()); // an incomplete build in place
+        Path staging = Files.createTempDirectory(home().getParent(), stagingPrefix());
         try {
             Files.createDirectories(staging.resolve("bin"));
             progress.accept("building the real node's binaries (kubelet and kube-proxy " + KUBE_VERSION + ", CoreDNS " + COREDNS_VERSION
