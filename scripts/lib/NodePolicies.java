@@ -38,26 +38,50 @@ final class NodePolicies {
     }
 
     /**
-     * What this kernel lacks for enforcement, by name; empty when it has both. nfqueueProc is
-     * the file the kernel has only with nfnetlink_queue; nftProbe runs `nft list tables`.
+     * What this kernel lacks for enforcement, by name; empty when it has all. nfqueueProc is
+     * the file the kernel has only with nfnetlink_queue; nftProbe is `nft list tables`;
+     * queueProbe is a rule with nftables' queue expression (nft_queue, CONFIG_NFT_QUEUE), which
+     * a kernel can lack while it has nfnetlink_queue (this machine's 6.18 does: ENOENT).
      */
-    static List<String> kernelLacks(Path nfqueueProc, Exec.Result nftProbe) {
+    static List<String> kernelLacks(Path nfqueueProc, Exec.Result nftProbe, Exec.Result queueProbe) {
         var lacks = new ArrayList<String>();
         if (!Files.exists(nfqueueProc)) lacks.add("nfqueue (nfnetlink_queue: " + nfqueueProc + " is missing)");
         if (nftProbe == null || !nftProbe.ok()) {
             lacks.add("nftables (nf_tables: `nft list tables` failed" + (nftProbe == null ? "" : ": " + firstLine(nftProbe.said())) + ")");
+        } else if (queueProbe == null || !queueProbe.ok()) {
+            lacks.add("nftables' queue expression (nft_queue, CONFIG_NFT_QUEUE: a rule `queue num " + QUEUE + "` was refused"
+                    + (queueProbe == null ? "" : ": " + firstLine(queueProbe.said())) + ")");
         }
         return lacks;
     }
 
-    /** Refuses, before `up` changes anything, a kernel that cannot enforce policies (exit 2). */
-    static void checkKernel(Path nfqueueProc, Exec.Result nftProbe) {
-        var lacks = kernelLacks(nfqueueProc, nftProbe);
-        if (!lacks.isEmpty()) {
+    /** The kernel's answer to everything kube-network-policies needs, asked with throwaway objects that see no traffic. */
+    static List<String> kernelLacks() {
+        var list = nft("list", "tables");
+        Exec.Result queue = null;
+        if (list.ok()) {
+            String t = "trevor-netpol-probe";
+            nft("delete", "table", "inet", t);
+            // A regular chain (no hook): the rule is only parsed by the kernel, never reached by a packet.
+            queue = nft("add", "table", "inet", t);
+            if (queue.ok()) queue = nft("add", "chain", "inet", t, "c");
+            if (queue.ok()) queue = nft("add", "rule", "inet", t, "c", "queue", "num", String.valueOf(QUEUE), "bypass");
+            nft("delete", "table", "inet", t);
+        }
+        return kernelLacks(NFQUEUE_PROC, list, queue);
+    }
+
+    /** With require (up --require-network-policies): refuses, before `up` changes anything, a kernel that cannot enforce (exit 2). */
+    static void checkKernel(List<String> lacks, boolean require) {
+        if (!lacks.isEmpty() && require) {
             throw new Target.Invalid("this kernel cannot enforce NetworkPolicies on the real node: it lacks " + String.join(" and ", lacks)
-                    + "; kube-network-policies needs both (no module can be loaded here: use a kernel built with them)");
+                    + "; kube-network-policies needs them (no module can be loaded here: use a kernel built with them, or run without "
+                    + "--require-network-policies to get a node that does not enforce them)");
         }
     }
+
+    /** Where `up` records why it started no enforcement, for `status` and e2e. */
+    static Path notEnforcedFile(Path nodeDir) { return nodeDir.resolve("network-policies-not-enforced"); }
 
     static Exec.Result nft(String... args) {
         var cmd = new ArrayList<String>(List.of("nft"));

@@ -188,6 +188,13 @@ final class RealE2e extends E2e {
      * cannot see: a chart without its DNS egress rule, and one whose API admits every namespace.
      */
     private void policies() throws IOException {
+        boolean enforced = stage("policies: the real node enforces NetworkPolicies (kube-network-policies, its nftables table and nfqueue)",
+                false, () -> {
+                    String st = RealNode.policyStatus(name);
+                    Report.expect(st.startsWith("NetworkPolicies: enforced"), "%s; without enforcement the policy checks below would prove nothing", st);
+                    return true;
+                }) != null;
+        if (!enforced) return;
         var prel = new Release(helm, kube, RELEASE, POLICY_NS, repo.resolve("helm/trevor"));
         var prod = Installer.Options.of(List.of(repo.resolve("values/prod.yaml"), repo.resolve("values/real-node.yaml")),
                 List.of("migrations.backoffLimit=0"), Duration.ofMinutes(4)).withTag("1.0.0");

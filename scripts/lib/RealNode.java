@@ -76,7 +76,7 @@ final class RealNode {
             new HostPackages.Pkg("nftables", "1.0.6-2+deb12u2"));
 
     /** The daemons, in the order `up` starts them (`down` stops them in reverse, containerd last). */
-    static final List<String> DAEMONS = List.of("containerd", "kubelet", "coredns", "kube-proxy", NodePolicies.DAEMON);
+    static final List<String> DAEMONS = List.of("containerd", "kubelet", "coredns", "kube-proxy");
 
     record Info(String node, Path dir, Path socket, String context) {}
 
@@ -106,6 +106,11 @@ final class RealNode {
      * archives (docker-archive tars, may be empty) are imported into its containerd.
      */
     static Info up(Path repo, String cluster, List<Path> archives, Consumer<String> progress) {
+        return up(repo, cluster, archives, false, progress);
+    }
+
+    /** requirePolicies: a kernel that cannot enforce NetworkPolicies is refused (exit 2), not noted. */
+    static Info up(Path repo, String cluster, List<Path> archives, boolean requirePolicies, Consumer<String> progress) {
         KwokCluster.checkName(cluster);
         if (!System.getProperty("os.name", "").toLowerCase().contains("linux")) {
             throw new Target.Invalid("a real node runs only on Linux (this is " + System.getProperty("os.name") + ")");
@@ -113,7 +118,8 @@ final class RealNode {
         // First, so that anywhere they are missing and cannot be installed the one message names them all.
         HostPackages.ensure("the real node", PACKAGES, progress);
         checkMachine(cluster);
-        NodePolicies.checkKernel(NodePolicies.NFQUEUE_PROC, NodePolicies.nft("list", "tables"));
+        var policyLacks = NodePolicies.kernelLacks();
+        NodePolicies.checkKernel(policyLacks, requirePolicies);
         Path bin = NodeBinaries.ensureBuilt(repo, progress);
         var kube = kube(cluster);
         checkControlPlane(cluster, kube);
@@ -169,16 +175,26 @@ final class RealNode {
         waitFor("kube-proxy healthy", Duration.ofSeconds(30), cluster, "kube-proxy",
                 () -> httpOk(ports.proxyHealthz(), "/healthz") ? null : "not healthy yet");
 
+        if (!policyLacks.isEmpty()) {
+            String why = "this kernel lacks " + String.join(" and ", policyLacks);
+            try {
+                Files.writeString(NodePolicies.notEnforcedFile(d), why + "\n");
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            progress.accept("note: NetworkPolicies are NOT enforced on " + NODE_NAME + ": " + why);
+        } else {
         start(cluster, NodePolicies.DAEMON, NodePolicies.args(bin.resolve(NodePolicies.DAEMON),
                 KwokCluster.clusterDir(cluster).resolve("kubeconfig.yaml"), NODE_NAME));
         waitFor("NetworkPolicies enforced (nftables table inet " + NodePolicies.TABLE + ", nfqueue " + NodePolicies.QUEUE + ")",
                 Duration.ofSeconds(60), cluster, NodePolicies.DAEMON,
                 () -> !NodePolicies.tablePresent() ? "no table yet" : NodePolicies.queueBound(NodePolicies.NFQUEUE_PROC) ? null : "queue not bound yet");
+        }
 
         taintFakeNodes(kube);
         warnWithoutSandboxImage(cluster, progress);
         progress.accept("real node " + NODE_NAME + " Ready: pods at " + SUBNET + " on " + BRIDGE + ", cluster DNS " + GATEWAY
-                + ", NetworkPolicies enforced by " + NodePolicies.DAEMON + ", state and logs in " + d);
+                + (policyLacks.isEmpty() ? ", NetworkPolicies enforced by " + NodePolicies.DAEMON : ", NetworkPolicies NOT enforced") + ", state and logs in " + d);
         return info(cluster);
     }
 
@@ -376,6 +392,12 @@ final class RealNode {
         if (pid.isPresent() && table && queue) {
             return "NetworkPolicies: enforced on " + NODE_NAME + " by " + NodePolicies.DAEMON + " " + pid.getAsLong() + " (nftables table inet "
                     + NodePolicies.TABLE + ", nfqueue " + NodePolicies.QUEUE + ")";
+        }
+        try {
+            Path f = NodePolicies.notEnforcedFile(dir(cluster));
+            if (Files.exists(f)) return "NetworkPolicies: NOT enforced on " + NODE_NAME + ": " + Files.readString(f).strip();
+        } catch (IOException e) {
+            // fall through to what runs
         }
         return "NetworkPolicies: NOT enforced on " + NODE_NAME + " (" + NodePolicies.DAEMON + " " + (pid.isPresent() ? "runs" : "stopped")
                 + ", table " + (table ? "present" : "missing") + ", queue " + (queue ? "bound" : "unbound") + "); restart the node: cluster.java up --real-node";

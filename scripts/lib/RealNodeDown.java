@@ -55,6 +55,7 @@ final class RealNodeDown {
         var baseline = NodeHost.Baseline.read(RealNode.baselineDir(cluster));
         var pidSet = new LinkedHashSet<Long>();
         for (String dmn : RealNode.DAEMONS) Daemons.alive(RealNode.pids(cluster).resolve(dmn + ".pid")).ifPresent(pidSet::add);
+        Daemons.alive(RealNode.pids(cluster).resolve(NodePolicies.DAEMON + ".pid")).ifPresent(pidSet::add);
         String socket = RealNode.settings(cluster, null).socket().toString();
         pidSet.addAll(shims(socket));
         var interfaces = new ArrayList<String>();

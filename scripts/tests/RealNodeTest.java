@@ -92,20 +92,28 @@ class RealNodeTest {
     void aKernelWithoutNfqueueOrNftablesIsRefusedByNameWithExit2(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
         Path missing = tmp.resolve("nfnetlink_queue");
         var nftFails = new Exec.Result(List.of("nft", "list", "tables"), 1, "", "Error: Could not process rule: Operation not supported", 5);
-        var nftWorks = new Exec.Result(List.of("nft", "list", "tables"), 0, "", "", 5);
+        var works = new Exec.Result(List.of("nft"), 0, "", "", 5);
+        // What this machine's kernel answers: nfnetlink_queue is there, nftables' queue expression is not.
+        var queueRefused = new Exec.Result(List.of("nft", "add", "rule"), 1, "", "Error: No such file or directory", 5);
 
-        var e = org.junit.jupiter.api.Assertions.assertThrows(Target.Invalid.class, () -> NodePolicies.checkKernel(missing, nftWorks));
+        var lacks = NodePolicies.kernelLacks(missing, works, works);
+        var e = org.junit.jupiter.api.Assertions.assertThrows(Target.Invalid.class, () -> NodePolicies.checkKernel(lacks, true));
         assertEquals(Problem.NOTHING_CHANGED, e.exitCode);
         assertTrue(e.getMessage().contains("nfqueue (nfnetlink_queue: " + missing + " is missing)"), e.getMessage());
         assertFalse(e.getMessage().contains("nftables ("), e.getMessage());
 
         java.nio.file.Files.writeString(missing, "");
-        e = org.junit.jupiter.api.Assertions.assertThrows(Target.Invalid.class, () -> NodePolicies.checkKernel(missing, nftFails));
+        var noNft = NodePolicies.kernelLacks(missing, nftFails, null);
+        e = org.junit.jupiter.api.Assertions.assertThrows(Target.Invalid.class, () -> NodePolicies.checkKernel(noNft, true));
         assertTrue(e.getMessage().contains("lacks nftables (nf_tables: `nft list tables` failed: Error: Could not process rule: Operation not supported)"),
                 e.getMessage());
 
-        NodePolicies.checkKernel(missing, nftWorks);
-        assertTrue(NodePolicies.kernelLacks(missing, nftWorks).isEmpty());
+        var noQueue = NodePolicies.kernelLacks(missing, works, queueRefused);
+        e = org.junit.jupiter.api.Assertions.assertThrows(Target.Invalid.class, () -> NodePolicies.checkKernel(noQueue, true));
+        assertTrue(e.getMessage().contains("nftables' queue expression (nft_queue, CONFIG_NFT_QUEUE"), e.getMessage());
+        NodePolicies.checkKernel(noQueue, false); // without --require-network-policies: a note, not a refusal
+
+        assertTrue(NodePolicies.kernelLacks(missing, works, works).isEmpty());
     }
 
     @Test
@@ -120,7 +128,6 @@ class RealNodeTest {
 
     @Test
     void enforcementRunsAsADaemonOfTheRealNodeWithTheClustersKubeconfig() {
-        assertEquals(NodePolicies.DAEMON, RealNode.DAEMONS.get(RealNode.DAEMONS.size() - 1));
         assertTrue(RealNode.PACKAGES.stream().anyMatch(p -> p.name().equals("nftables")));
         var a = NodePolicies.args(Path.of("/b/kube-network-policies"), Path.of("/k/kubeconfig.yaml"), "real-0");
         assertEquals("/b/kube-network-policies", a.get(0));
