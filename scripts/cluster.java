@@ -100,6 +100,10 @@ public class cluster implements Callable<Integer> {
         @Option(names = "--real-node", description = "kwok: add a real node (kubelet, containerd, runc, CNI, kube-proxy, CoreDNS) where real containers run; needs root.")
         boolean realNode;
 
+        @Option(names = "--require-network-policies", description = "With --real-node: refuse (exit 2, naming what the kernel lacks) when "
+                + "this kernel cannot enforce NetworkPolicies, instead of a node that does not enforce them.")
+        boolean requirePolicies;
+
         @Option(names = "--image-archive", paramLabel = "TAR", description = "With --real-node: docker-archive to import into the node's containerd "
                 + "(repeatable). Default: every image scripts/images.java builds (pause, PostgreSQL, Redis, the trevor stand-in), built or taken from its cache.")
         java.util.List<Path> imageArchives = new java.util.ArrayList<>();
@@ -108,6 +112,7 @@ public class cluster implements Callable<Integer> {
             var p = new Progress("cluster", System.out);
             KwokCluster.checkName(parent.name);
             if (!realNode && !imageArchives.isEmpty()) throw new Target.Invalid("--image-archive goes with --real-node");
+            if (!realNode && requirePolicies) throw new Target.Invalid("--require-network-policies goes with --real-node");
             if (cluster.provider(provider, p).equals("k3d")) {
                 if (recreate || deleteHealthy != null) throw new Target.Invalid("--recreate is for kwok clusters; 'cluster.java down' then 'up' recreates a k3d one");
                 if (realNode) throw new Target.Invalid("--real-node is for kwok (--provider kwok); k3d's nodes run real containers already");
@@ -126,7 +131,7 @@ public class cluster implements Callable<Integer> {
                     var archives = imageArchives.isEmpty()
                             ? p.step("images (scripts/images.java build)", () -> new java.util.ArrayList<>(ImageBuild.build(repo, java.util.List.of(), p::info).values()))
                             : imageArchives;
-                    p.step("real node", () -> RealNode.up(repo, parent.name, archives, p::info));
+                    p.step("real node", () -> RealNode.up(repo, parent.name, archives, requirePolicies, p::info));
                 }
                 p.info("context " + info.context() + "; next: ./jbang scripts/install.java" + (realNode ? " --with-deps (values/real-node.yaml, "
                         + "chosen on a cluster with a real node)" : ""));
@@ -207,12 +212,14 @@ public class cluster implements Callable<Integer> {
             }
             if (provider.equals("k3d")) {
                 K3dCluster.run(java.util.List.of(java.util.List.of("k3d", "cluster", "list", parent.name)), false, p::info);
+                System.out.println("NetworkPolicies: enforced by k3d's own CNI (k3s's network policy controller), unless k3s runs with --disable-network-policy");
                 return 0;
             }
             String s = KwokCluster.status(parent.name);
             System.out.println(s);
             boolean running = s.contains(": running, ");
             if (RealNode.exists(parent.name)) System.out.println(RealNode.status(parent.name));
+            else System.out.println("NetworkPolicies: NOT enforced (kwok's simulated nodes run no pods and no network; only a real node enforces them: cluster.java up --real-node)");
             if (!running) return 1;
             // Whole means every node takes pods too: a cordoned or NotReady node is a cluster that cannot place them.
             var nodes = KwokCluster.nodeStates(parent.name);

@@ -46,6 +46,11 @@ final class DevDeps {
      * A failure is an {@link Installer.Failed} that shows helm's error and the pods.
      */
     static void install(Helm helm, Kube kube, String namespace, boolean localImages, Duration timeout, Progress p) {
+        install(helm, kube, namespace, localImages, List.of(), timeout, p);
+    }
+
+    /** The same, with --set values on top (e2e --real: networkPolicy.enabled=true). */
+    static void install(Helm helm, Kube kube, String namespace, boolean localImages, List<String> sets, Duration timeout, Progress p) {
         Path repo = Repo.root();
         if (repo == null || !Files.isRegularFile(chart(repo).resolve("Chart.yaml"))) {
             throw new Target.Invalid("no " + CHART + " chart: run me from inside the trevor repository");
@@ -57,7 +62,8 @@ final class DevDeps {
         if (Namespaces.SYSTEM.contains(namespace)) {
             throw new Target.Invalid("namespace " + namespace + " belongs to the cluster itself; pick a namespace of its own, e.g. -n trevor");
         }
-        var values = values(repo, localImages);
+        var base = values(repo, localImages);
+        var values = new Helm.Values(base.files(), java.util.stream.Stream.concat(base.sets().stream(), sets.stream()).toList());
         var rel = new Release(helm, kube, RELEASE, namespace, chart(repo));
         if (kube.get(null, "namespace", namespace) == null) {
             p.step("namespace " + namespace + " (Pod Security restricted)", () -> Namespaces.create(kube, namespace));

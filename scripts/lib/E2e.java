@@ -151,6 +151,30 @@ abstract class E2e {
         return chart;
     }
 
+    /** A copy of the chart whose pods may not query DNS: the egress rule for port 53 is gone. */
+    Path chartWithoutDnsEgress(Path tmp) throws IOException {
+        Path chart = tmp.resolve("no-dns").resolve("trevor");
+        Dirs.copyTree(repo.resolve("helm/trevor"), chart);
+        Path helpers = chart.resolve("templates/_helpers.tpl");
+        String text = java.nio.file.Files.readString(helpers);
+        String rule = "{{ include \"trevor.networkPolicyDnsEgress\" . }}\n";
+        Report.expect(text.contains(rule), "the chart no longer includes its DNS egress rule this way; update this check");
+        java.nio.file.Files.writeString(helpers, text.replace(rule, ""));
+        return chart;
+    }
+
+    /** A copy of the chart whose API policy admits every namespace: the ingress controller's namespace selector is empty. */
+    Path chartAdmittingEveryNamespace(Path tmp) throws IOException {
+        Path chart = tmp.resolve("open-ingress").resolve("trevor");
+        Dirs.copyTree(repo.resolve("helm/trevor"), chart);
+        Path np = chart.resolve("templates/networkpolicy.yaml");
+        String text = java.nio.file.Files.readString(np);
+        String sel = "        - namespaceSelector:\n            matchLabels:\n              kubernetes.io/metadata.name: {{ $np.ingressNamespace | quote }}\n";
+        Report.expect(text.contains(sel), "the chart no longer selects the ingress controller's namespace this way; update this check");
+        java.nio.file.Files.writeString(np, text.replace(sel, "        - namespaceSelector: {}\n"));
+        return chart;
+    }
+
     Installer.Options options(Path values, java.util.List<String> sets, java.time.Duration timeout) {
         return Installer.Options.of(java.util.List.of(values), sets, timeout);
     }

@@ -80,6 +80,7 @@ final class KwokE2e extends E2e {
         faults();
         spreadBesideTaintedNode();
         missingTmpUnseen();
+        policyDefectsUnseen();
         upgradesAndRollback();
         previousReleases();
 
@@ -403,6 +404,25 @@ final class KwokE2e extends E2e {
             } finally {
                 Dirs.deleteTree(tmp);
                 rel.kube.run("delete", "namespace", "trevor-notmp", "--wait=false");
+            }
+        });
+    }
+
+    /** The other half of RealE2e's policy defects: on simulated nodes nothing is enforced, so both charts install and "work". */
+    private void policyDefectsUnseen() {
+        stage("kwok cannot see NetworkPolicy defects: the charts without DNS egress and admitting every namespace install on simulated "
+                + "nodes (e2e --real refuses both)", false, () -> {
+            Path tmp = Files.createTempDirectory("trevor-netpol-defects");
+            try {
+                for (Path chart : List.of(chartWithoutDnsEgress(tmp), chartAdmittingEveryNamespace(tmp))) {
+                    var defective = new Release(helm, rel.kube, "netpol", "trevor-netpol-defect", chart);
+                    Installer.install(defective, options(List.of(), Duration.ofMinutes(2)).withTag("2.0.0"), progress);
+                    defective.uninstall(Duration.ofMinutes(1));
+                }
+                throw new Report.Info("both defective charts installed and went Ready on simulated nodes; only e2e --real refuses them");
+            } finally {
+                Dirs.deleteTree(tmp);
+                rel.kube.run("delete", "namespace", "trevor-netpol-defect", "--wait=false");
             }
         });
     }

@@ -26,7 +26,7 @@ final class LiveChecks {
     static final String PDB_EXISTS = "plan 12: a PDB exists iff the API keeps more than one replica (HPA min included)";
     static final String PDB_HEALTHY = "PDB: the disruption controller reports the expected healthy pods";
     static final String HPA = "plan 4: an HPA exists iff autoscaling.enabled";
-    static final String NETWORK_POLICIES = "plan 5: NetworkPolicies accepted by the API server iff networkPolicy.enabled";
+    static final String NETWORK_POLICIES = "plan 5: NetworkPolicies exist iff networkPolicy.enabled (stored, not proven enforced: netpol.java tries them)";
     static final String ENDPOINTS = "the API Service has a ready endpoint per ready API pod";
     static final String NOTES = "NOTES.txt: helm status shows how to reach the API";
     static final String POD_SECURITY = "the namespace enforces Pod Security restricted";

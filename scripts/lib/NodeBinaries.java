@@ -19,7 +19,8 @@ import java.util.function.Consumer;
 /**
  * The real node's own binaries, built from pinned Go modules the way {@link ControlPlane}
  * builds the control plane: the kubelet and kube-proxy from the same k8s wrapper module
- * (scripts/controlplane/k8s), CoreDNS from scripts/controlplane/coredns. Cached by version
+ * (scripts/controlplane/k8s), CoreDNS from scripts/controlplane/coredns, kube-network-policies
+ * (NetworkPolicy enforcement) from scripts/controlplane/netpol. Cached by version
  * under the tool cache; a build goes to a temporary folder that gets its `complete` marker
  * last and is then renamed into place, under a file lock, so two builds never race and a
  * killed build never leaves a folder that looks complete.
@@ -39,19 +40,30 @@ final class NodeBinaries {
 
     static final String KUBE_VERSION = ControlPlane.KUBE_VERSION;
     static final String COREDNS_VERSION = "v1.15.0";
+    /** NetworkPolicy enforcement ({@link NodePolicies}); pinned in scripts/controlplane/netpol/go.mod. */
+    static final String NETPOL_VERSION = "v0.8.0";
 
     static final List<ControlPlane.Binary> BINARIES = List.of(
             new ControlPlane.Binary("kubelet", "k8s", "k8s.io/kubernetes/cmd/kubelet"),
             new ControlPlane.Binary("kube-proxy", "k8s", "k8s.io/kubernetes/cmd/kube-proxy"),
-            new ControlPlane.Binary("coredns", "coredns", "."));
+            new ControlPlane.Binary("coredns", "coredns", "."),
+            new ControlPlane.Binary("kube-network-policies", "netpol", "."));
 
     static Path home() {
-        return Tools.cacheDir().resolve("kwok").resolve("node-k8s-" + KUBE_VERSION + "-coredns-" + COREDNS_VERSION);
+        return Tools.cacheDir().resolve("kwok").resolve("node-k8s-" + KUBE_VERSION + "-coredns-" + COREDNS_VERSION + "-knp-" + NETPOL_VERSION);
     }
 
     static Path bin(String name) { return home().resolve("bin").resolve(name); }
 
-    static boolean built() { return Files.isRegularFile(home().resolve("complete")); }
+    /** The marker and every binary: a folder that lost one (or was made incomplete) is not a build. */
+    static boolean built() {
+        if (!Files.isRegularFile(home().resolve("complete"))) return false;
+        for (var b : BINARIES) if (!Files.isRegularFile(bin(b.name()))) return false;
+        return true;
+    }
+
+    /** Staging folders of this version's builds only: builds of other versions run under other locks at the same time. */
+    private static String stagingPrefix() { return home().getFileName() + ".build-"; }
 
     /** Builds what is missing (a few minutes the first time) and returns the bin folder. */
     static Path ensureBuilt(Path repo, Consumer<String> progress) {
@@ -80,15 +92,17 @@ final class NodeBinaries {
     private static void build(Path repo, Consumer<String> progress) throws IOException {
         Path go = Tools.go(progress);
         Path src = repo.resolve("scripts/controlplane");
-        // Leftovers of a build that was killed: never complete, never renamed into place.
+        // Leftovers of a killed build of this version (we hold its lock): never complete, never renamed into place.
+        // Another version's staging folder is another build's, running now under its own lock: never touch it.
         try (var old = Files.list(home().getParent())) {
-            for (Path p : old.filter(p -> p.getFileName().toString().startsWith("node-build-")).toList()) Dirs.deleteTree(p);
+            for (Path p : old.filter(p -> p.getFileName().toString().startsWith(stagingPrefix())).toList()) Dirs.deleteTree(p);
         }
-        Path staging = Files.createTempDirectory(home().getParent(), "node-build-");
+        if (Files.exists(home())) Dirs.deleteTree(home()); // an incomplete build in place
+        Path staging = Files.createTempDirectory(home().getParent(), stagingPrefix());
         try {
             Files.createDirectories(staging.resolve("bin"));
             progress.accept("building the real node's binaries (kubelet and kube-proxy " + KUBE_VERSION + ", CoreDNS " + COREDNS_VERSION
-                    + ") from Go modules into " + home() + "; a few minutes the first time on 2 cores, later none");
+                    + ", kube-network-policies " + NETPOL_VERSION + ") from Go modules into " + home() + "; a few minutes the first time on 2 cores, later none");
             for (var b : BINARIES) {
                 long t0 = System.nanoTime();
                 progress.accept("go build " + b.name() + " …");
@@ -103,7 +117,7 @@ final class NodeBinaries {
                 }
                 progress.accept(String.format("go build %s: %.0f s", b.name(), (System.nanoTime() - t0) / 1e9));
             }
-            Files.writeString(staging.resolve("complete"), KUBE_VERSION + " " + COREDNS_VERSION + "\n");
+            Files.writeString(staging.resolve("complete"), KUBE_VERSION + " " + COREDNS_VERSION + " " + NETPOL_VERSION + "\n");
             Files.move(staging, home(), StandardCopyOption.ATOMIC_MOVE);
         } finally {
             Dirs.deleteTree(staging);

@@ -5,12 +5,15 @@
 //SOURCES Exec.java
 //SOURCES Helm.java
 //SOURCES ImageBuild.java
+//SOURCES Images.java
 //SOURCES Installer.java
 //SOURCES Kube.java
 //SOURCES KwokCluster.java
 //SOURCES LiveChecks.java
 //SOURCES LoadGen.java
 //SOURCES Migrator.java
+//SOURCES NetpolMatrix.java
+//SOURCES NetpolProbe.java
 //SOURCES Progress.java
 //SOURCES RealNode.java
 //SOURCES RealNodeDown.java
@@ -121,6 +124,7 @@ final class RealE2e extends E2e {
             return null;
         });
         database();
+        policies();
         if (keep) return; // --keep: the release stays, to look at
         stage("uninstall removes the release's pods from the real node", false, () -> {
             var r = rel.uninstall(Duration.ofMinutes(2));
@@ -325,6 +329,101 @@ final class RealE2e extends E2e {
         var l = new ArrayList<>(a);
         l.addAll(b);
         return l;
+
+    static final String POLICY_NS = "trevor-real-prod";
+
+    /**
+     * Production's NetworkPolicies, enforced: values/prod.yaml with values/real-node.yaml on
+     * top, the dev dependencies with their own policies, in a namespace of their own. The app
+     * has to work through the policies (DNS, PostgreSQL, Redis, helm test), and the matrix
+     * derived from them has to hold connection by connection. Then two defects the simulation
+     * cannot see: a chart without its DNS egress rule, and one whose API admits every namespace.
+     */
+    private void policies() throws IOException {
+        boolean enforced = stage("policies: the real node enforces NetworkPolicies (kube-network-policies, its nftables table and nfqueue)",
+                false, () -> {
+                    String st = RealNode.policyStatus(name);
+                    Report.expect(st.startsWith("NetworkPolicies: enforced"), "%s; without enforcement the policy checks below would prove nothing", st);
+                    return true;
+                }) != null;
+        if (!enforced) return;
+        var prel = new Release(helm, kube, RELEASE, POLICY_NS, repo.resolve("helm/trevor"));
+        var prod = Installer.Options.of(List.of(repo.resolve("values/prod.yaml"), repo.resolve("values/real-node.yaml")),
+                List.of("migrations.backoffLimit=0"), Duration.ofMinutes(4)).withTag("1.0.0");
+        boolean up = stage("policies: dev dependencies with their NetworkPolicies (PostgreSQL admits only trevor's pods, Redis only its API and worker)",
+                false, () -> {
+                    DevDeps.install(helm, kube, POLICY_NS, true, List.of("networkPolicy.enabled=true", "networkPolicy.trevorRelease=" + RELEASE),
+                            Duration.ofMinutes(3), progress);
+                    return true;
+                }) != null;
+        if (up) up = stage("policies: values/prod.yaml + values/real-node.yaml with NetworkPolicies enforced: the hook migration reaches "
+                + "PostgreSQL through them, every pod Ready", false, () -> {
+                    var out = Installer.install(prel, prod, progress);
+                    Report.expect(out.migrationLog().stream().anyMatch(l -> l.contains("Running upgrade  -> 0001")),
+                            "no 'Running upgrade  -> 0001' in the migration log:\n%s", String.join("\n", out.migrationLog()));
+                    var pods = kube.list(POLICY_NS, "pods", "app.kubernetes.io/instance=" + RELEASE + ",app.kubernetes.io/component in (api,worker)");
+                    // The API's count is the HPA's (3 once it acted); the 2 workers are fixed.
+                    Report.expect(pods.size() >= 3, "expected API pods and 2 workers, found %d pods", pods.size());
+                    for (var pod : pods) realAndReady(pod);
+                    return true;
+                }) != null;
+        if (!up) return;
+        stage("policies: /health answers through the API Service, helm test passes through the test pod's policy", false, () -> {
+            String health = serviceGet(POLICY_NS, "/health");
+            Report.expect(health.contains("\"ok\""), "/health answered: %s", health);
+            var t = prel.test(Duration.ofMinutes(2));
+            Report.expect(t.ok() && t.out().contains("Succeeded"), "helm test: %s", t.said());
+            return null;
+        });
+        var matrix = stage("policies: the connectivity matrix derived from the rendered NetworkPolicies, each row a real connection", false, () -> {
+            var rows = NetpolProbe.derive(prel, RealNode.GATEWAY);
+            long allowed = rows.stream().filter(NetpolMatrix.Row::allowed).count();
+            Report.expect(rows.size() >= 10 && allowed >= 4 && rows.size() - allowed >= 4,
+                    "the matrix has %d rows, %d allowed: expected at least 10, 4 allowed and 4 denied", rows.size(), allowed);
+            var observed = NetpolProbe.run(kube, rows, Images.TREVOR_1, progress::info);
+            progress.info("the matrix:\n" + NetpolProbe.table(observed));
+            return observed;
+        });
+        if (matrix != null) NetpolProbe.report(report, matrix);
+
+        Path tmp = Files.createTempDirectory("trevor-netpol-defects");
+        try {
+            stage("policies: the chart without its DNS egress rule fails on the real node with the app's own error", false, () -> {
+                try {
+                    Upgrader.upgrade(new Release(helm, kube, RELEASE, POLICY_NS, chartWithoutDnsEgress(tmp)), prod, progress);
+                    Report.fail("the chart without its DNS egress rule upgraded and its migration ran");
+                } catch (Installer.Failed e) {
+                    Report.expect(resolveFailure(e.getMessage()) != null, "the failure does not show the app's own name-resolution error:\n%s",
+                            e.getMessage());
+                    progress.info("failed as expected, in the app's words: " + resolveFailure(e.getMessage()));
+                }
+                return null;
+            });
+            stage("policies: the chart whose API admits every namespace fails the matrix on \"another namespace → API (denied)\"", false, () -> {
+                var open = new Release(helm, kube, RELEASE, POLICY_NS, chartAdmittingEveryNamespace(tmp));
+                Upgrader.upgrade(open, prod, progress);
+                var rows = NetpolProbe.derive(open, RealNode.GATEWAY);
+                var observed = NetpolProbe.run(kube, rows, Images.TREVOR_1, progress::info);
+                progress.info("the matrix of the defective chart:\n" + NetpolProbe.table(observed));
+                var other = observed.stream().filter(o -> o.row().source().namespace().equals(NetpolMatrix.OTHER_NAMESPACE)
+                        && o.row().dest().display().equals(POLICY_NS + "/" + RELEASE)).toList();
+                Report.expect(!other.isEmpty(), "no \"another namespace → API\" row");
+                Report.expect(other.stream().noneMatch(NetpolProbe.Observed::pass), "the row passed: %s", other.get(0));
+                progress.info("failed as expected: " + other.get(0).row().describe() + " observed " + other.get(0).observed() + " ("
+                        + other.get(0).row().why() + ")");
+                return null;
+            });
+        } finally {
+            Dirs.deleteTree(tmp);
+            prel.uninstall(Duration.ofMinutes(2));
+            kube.run("delete", "namespace", POLICY_NS, "--wait=false");
+        }
+    }
+
+    /** The app's own line about a name that did not resolve, or null. */
+    static String resolveFailure(String said) {
+        return said.lines().filter(l -> l.contains("could not translate host name") || l.contains("Temporary failure in name resolution")
+                || l.contains("Name or service not known")).findFirst().map(String::strip).orElse(null);
     }
 
     /** values/real-node.yaml plus these. */
@@ -347,9 +446,11 @@ final class RealE2e extends E2e {
     }
 
     /** GET through the API Service, by the API server's service proxy (no port on this machine opens). */
-    private String serviceGet(String path) {
-        var svc = kube.list(NAMESPACE, "services", rel.selector("api")).get(0);
-        var r = kube.run("get", "--raw", "/api/v1/namespaces/" + NAMESPACE + "/services/" + Yaml.str(svc, "metadata.name") + ":http/proxy" + path);
+    private String serviceGet(String path) { return serviceGet(NAMESPACE, path); }
+
+    private String serviceGet(String namespace, String path) {
+        var svc = kube.list(namespace, "services", rel.selector("api")).get(0);
+        var r = kube.run("get", "--raw", "/api/v1/namespaces/" + namespace + "/services/" + Yaml.str(svc, "metadata.name") + ":http/proxy" + path);
         Report.expect(r.ok(), "GET %s through the Service: %s", path, r.said());
         return r.out();
     }

@@ -9,6 +9,7 @@
 //SOURCES NodeConfigs.java
 //SOURCES NodeHost.java
 //SOURCES NodeNetwork.java
+//SOURCES NodePolicies.java
 //SOURCES Problem.java
 //SOURCES RealNodeDown.java
 //SOURCES RealNodeImages.java
@@ -36,7 +37,8 @@ import java.util.function.Consumer;
  * A real node in a kwok cluster: a kubelet with containerd, runc and the CNI plugins,
  * joined to the cluster's real control plane, so real containers run beside kwok's fake
  * nodes. With it come kube-proxy (iptables mode) and CoreDNS (a host process on the node's
- * bridge), so pods reach Services by name.
+ * bridge), so pods reach Services by name, and kube-network-policies ({@link NodePolicies}),
+ * so the cluster's NetworkPolicies are enforced for the real node's pods.
  *
  * <p>Everything lives under the cluster's state folder (KwokCluster.clusterDir/rn):
  * containerd's root, state and socket, the kubelet's root, the pod logs, the CNI leases,
@@ -69,7 +71,9 @@ final class RealNode {
             new HostPackages.Pkg("containerd", "1.6.20~ds1-1+deb12u3"),
             new HostPackages.Pkg("runc", "1.1.5+ds1-1+deb12u1"),
             new HostPackages.Pkg("containernetworking-plugins", "1.1.1+ds1-3+b5"),
-            new HostPackages.Pkg("iptables", "1.8.9-2"));
+            new HostPackages.Pkg("iptables", "1.8.9-2"),
+            // `nft`: whether this kernel has nftables, and whether `down` removed the policy table.
+            new HostPackages.Pkg("nftables", "1.0.6-2+deb12u2"));
 
     /** The daemons, in the order `up` starts them (`down` stops them in reverse, containerd last). */
     static final List<String> DAEMONS = List.of("containerd", "kubelet", "coredns", "kube-proxy");
@@ -102,6 +106,11 @@ final class RealNode {
      * archives (docker-archive tars, may be empty) are imported into its containerd.
      */
     static Info up(Path repo, String cluster, List<Path> archives, Consumer<String> progress) {
+        return up(repo, cluster, archives, false, progress);
+    }
+
+    /** requirePolicies: a kernel that cannot enforce NetworkPolicies is refused (exit 2), not noted. */
+    static Info up(Path repo, String cluster, List<Path> archives, boolean requirePolicies, Consumer<String> progress) {
         KwokCluster.checkName(cluster);
         if (!System.getProperty("os.name", "").toLowerCase().contains("linux")) {
             throw new Target.Invalid("a real node runs only on Linux (this is " + System.getProperty("os.name") + ")");
@@ -109,6 +118,8 @@ final class RealNode {
         // First, so that anywhere they are missing and cannot be installed the one message names them all.
         HostPackages.ensure("the real node", PACKAGES, progress);
         checkMachine(cluster);
+        var policyLacks = NodePolicies.kernelLacks();
+        NodePolicies.checkKernel(policyLacks, requirePolicies);
         Path bin = NodeBinaries.ensureBuilt(repo, progress);
         var kube = kube(cluster);
         checkControlPlane(cluster, kube);
@@ -164,10 +175,26 @@ final class RealNode {
         waitFor("kube-proxy healthy", Duration.ofSeconds(30), cluster, "kube-proxy",
                 () -> httpOk(ports.proxyHealthz(), "/healthz") ? null : "not healthy yet");
 
+        if (!policyLacks.isEmpty()) {
+            String why = "this kernel lacks " + String.join(" and ", policyLacks);
+            try {
+                Files.writeString(NodePolicies.notEnforcedFile(d), why + "\n");
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            progress.accept("note: NetworkPolicies are NOT enforced on " + NODE_NAME + ": " + why);
+        } else {
+        start(cluster, NodePolicies.DAEMON, NodePolicies.args(bin.resolve(NodePolicies.DAEMON),
+                KwokCluster.clusterDir(cluster).resolve("kubeconfig.yaml"), NODE_NAME));
+        waitFor("NetworkPolicies enforced (nftables table inet " + NodePolicies.TABLE + ", nfqueue " + NodePolicies.QUEUE + ")",
+                Duration.ofSeconds(60), cluster, NodePolicies.DAEMON,
+                () -> !NodePolicies.tablePresent() ? "no table yet" : NodePolicies.queueBound(NodePolicies.NFQUEUE_PROC) ? null : "queue not bound yet");
+        }
+
         taintFakeNodes(kube);
         warnWithoutSandboxImage(cluster, progress);
         progress.accept("real node " + NODE_NAME + " Ready: pods at " + SUBNET + " on " + BRIDGE + ", cluster DNS " + GATEWAY
-                + ", state and logs in " + d);
+                + (policyLacks.isEmpty() ? ", NetworkPolicies enforced by " + NodePolicies.DAEMON : ", NetworkPolicies NOT enforced") + ", state and logs in " + d);
         return info(cluster);
     }
 
@@ -355,6 +382,26 @@ final class RealNode {
         boolean ready = running(cluster) && nodeReady(kube(cluster));
         var node = ready ? kube(cluster).get(null, "node", NODE_NAME) : null;
         String state = node != null ? KwokCluster.nodeState(node) : "not Ready";
-        return "real node " + NODE_NAME + ": " + state + " (" + String.join(", ", parts) + "), logs in " + logs(cluster);
+        return "real node " + NODE_NAME + ": " + state + " (" + String.join(", ", parts) + "), logs in " + logs(cluster)
+                + "\n" + policyStatus(cluster);
+    }
+
+    /** Whether the real node's pods are held to their NetworkPolicies right now, and by what. */
+    static String policyStatus(String cluster) {
+        var pid = Daemons.alive(pids(cluster).resolve(NodePolicies.DAEMON + ".pid"));
+        boolean table = NodePolicies.tablePresent();
+        boolean queue = NodePolicies.queueBound(NodePolicies.NFQUEUE_PROC);
+        if (pid.isPresent() && table && queue) {
+            return "NetworkPolicies: enforced on " + NODE_NAME + " by " + NodePolicies.DAEMON + " " + pid.getAsLong() + " (nftables table inet "
+                    + NodePolicies.TABLE + ", nfqueue " + NodePolicies.QUEUE + ")";
+        }
+        try {
+            Path f = NodePolicies.notEnforcedFile(dir(cluster));
+            if (Files.exists(f)) return "NetworkPolicies: NOT enforced on " + NODE_NAME + ": " + Files.readString(f).strip();
+        } catch (IOException e) {
+            // fall through to what runs
+        }
+        return "NetworkPolicies: NOT enforced on " + NODE_NAME + " (" + NodePolicies.DAEMON + " " + (pid.isPresent() ? "runs" : "stopped")
+                + ", table " + (table ? "present" : "missing") + ", queue " + (queue ? "bound" : "unbound") + "); restart the node: cluster.java up --real-node";
     }
 }

@@ -9,6 +9,7 @@
 //SOURCES NodeHost.java
 //SOURCES NodeMounts.java
 //SOURCES NodeNetwork.java
+//SOURCES NodePolicies.java
 //SOURCES RealNode.java
 
 import java.io.IOException;
@@ -54,6 +55,7 @@ final class RealNodeDown {
         var baseline = NodeHost.Baseline.read(RealNode.baselineDir(cluster));
         var pidSet = new LinkedHashSet<Long>();
         for (String dmn : RealNode.DAEMONS) Daemons.alive(RealNode.pids(cluster).resolve(dmn + ".pid")).ifPresent(pidSet::add);
+        Daemons.alive(RealNode.pids(cluster).resolve(NodePolicies.DAEMON + ".pid")).ifPresent(pidSet::add);
         String socket = RealNode.settings(cluster, null).socket().toString();
         pidSet.addAll(shims(socket));
         var interfaces = new ArrayList<String>();
@@ -69,6 +71,9 @@ final class RealNodeDown {
         boolean kubelet = Daemons.alive(RealNode.pids(cluster).resolve("kubelet.pid")).isPresent();
         if (kubelet && containerd) deletePods(cluster, progress);
 
+        // Enforcement first: a clean stop deletes its nftables table; what a killed one left goes here.
+        stop(cluster, NodePolicies.DAEMON, progress);
+        NodePolicies.removeTable();
         for (String dmn : List.of("kube-proxy", "coredns", "kubelet")) stop(cluster, dmn, progress);
         if (NodeBinaries.built()) {
             // kube-proxy's own cleanup of its chains (the rest goes by the baseline below).
@@ -169,6 +174,7 @@ final class RealNodeDown {
             left.addAll(NodeHost.hostLeftovers(f.baseline(),
                     NodeHost.hostFiles(f.baseline(), f.dir(), RealNode.settings(f.cluster(), null).socket(), f.containerIds())));
         }
+        if (f.baseline() != null) left.addAll(NodePolicies.leftovers(NodePolicies.NFQUEUE_PROC));
         if (Files.exists(f.dir())) left.add("folder " + f.dir());
         return left;
     }

@@ -84,7 +84,55 @@ class RealNodeTest {
     @Test
     void packagesArePinned() {
         assertEquals(List.of("containerd=1.6.20~ds1-1+deb12u3", "runc=1.1.5+ds1-1+deb12u1",
-                "containernetworking-plugins=1.1.1+ds1-3+b5", "iptables=1.8.9-2"),
+                "containernetworking-plugins=1.1.1+ds1-3+b5", "iptables=1.8.9-2", "nftables=1.0.6-2+deb12u2"),
                 RealNode.PACKAGES.stream().map(HostPackages.Pkg::pinned).toList());
+    }
+
+    @Test
+    void aKernelWithoutNfqueueOrNftablesIsRefusedByNameWithExit2(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+        Path missing = tmp.resolve("nfnetlink_queue");
+        var nftFails = new Exec.Result(List.of("nft", "list", "tables"), 1, "", "Error: Could not process rule: Operation not supported", 5);
+        var works = new Exec.Result(List.of("nft"), 0, "", "", 5);
+        // What this machine's kernel answers: nfnetlink_queue is there, nftables' queue expression is not.
+        var queueRefused = new Exec.Result(List.of("nft", "add", "rule"), 1, "", "Error: No such file or directory", 5);
+
+        var lacks = NodePolicies.kernelLacks(missing, works, works);
+        var e = org.junit.jupiter.api.Assertions.assertThrows(Target.Invalid.class, () -> NodePolicies.checkKernel(lacks, true));
+        assertEquals(Problem.NOTHING_CHANGED, e.exitCode);
+        assertTrue(e.getMessage().contains("nfqueue (nfnetlink_queue: " + missing + " is missing)"), e.getMessage());
+        assertFalse(e.getMessage().contains("nftables ("), e.getMessage());
+
+        java.nio.file.Files.writeString(missing, "");
+        var noNft = NodePolicies.kernelLacks(missing, nftFails, null);
+        e = org.junit.jupiter.api.Assertions.assertThrows(Target.Invalid.class, () -> NodePolicies.checkKernel(noNft, true));
+        assertTrue(e.getMessage().contains("lacks nftables (nf_tables: `nft list tables` failed: Error: Could not process rule: Operation not supported)"),
+                e.getMessage());
+
+        var noQueue = NodePolicies.kernelLacks(missing, works, queueRefused);
+        e = org.junit.jupiter.api.Assertions.assertThrows(Target.Invalid.class, () -> NodePolicies.checkKernel(noQueue, true));
+        assertTrue(e.getMessage().contains("nftables' queue expression (nft_queue, CONFIG_NFT_QUEUE"), e.getMessage());
+        NodePolicies.checkKernel(noQueue, false); // without --require-network-policies: a note, not a refusal
+
+        assertTrue(NodePolicies.kernelLacks(missing, works, works).isEmpty());
+    }
+
+    @Test
+    void aQueueIsBoundWhileItsNumberLeadsALineOfTheProcFile(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+        Path proc = tmp.resolve("nfnetlink_queue");
+        java.nio.file.Files.writeString(proc, "  100  12345     0 2   128     0     0        7  1\n");
+        assertTrue(NodePolicies.queueBound(proc));
+        java.nio.file.Files.writeString(proc, "  101  12345     0 2   128     0     0        7  1\n");
+        assertFalse(NodePolicies.queueBound(proc));
+        assertFalse(NodePolicies.queueBound(tmp.resolve("absent")));
+    }
+
+    @Test
+    void enforcementRunsAsADaemonOfTheRealNodeWithTheClustersKubeconfig() {
+        assertTrue(RealNode.PACKAGES.stream().anyMatch(p -> p.name().equals("nftables")));
+        var a = NodePolicies.args(Path.of("/b/kube-network-policies"), Path.of("/k/kubeconfig.yaml"), "real-0");
+        assertEquals("/b/kube-network-policies", a.get(0));
+        assertEquals("/k/kubeconfig.yaml", a.get(a.indexOf("--kubeconfig") + 1));
+        assertEquals("real-0", a.get(a.indexOf("--hostname-override") + 1));
+        assertTrue(NodeBinaries.home().toString().endsWith("-knp-" + NodeBinaries.NETPOL_VERSION));
     }
 }

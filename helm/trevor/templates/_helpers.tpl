@@ -292,6 +292,10 @@ limits (the schema holds the format). Binary and decimal suffixes as resource.Qu
       podSelector:
         matchLabels:
           {{- toYaml .Values.networkPolicy.dns.podLabels | nindent 10 }}
+    {{- range .Values.networkPolicy.dns.ipBlocks }}
+    - ipBlock:
+        cidr: {{ . }}
+    {{- end }}
   ports:
     - port: 53
       protocol: UDP

@@ -1,0 +1,61 @@
+///usr/bin/env jbang "$0" "$@" ; exit $?
+//JAVA 17+
+//JAVA_OPTIONS -XX:+UseSerialGC -XX:TieredStopAtLevel=1
+//DEPS info.picocli:picocli:4.7.7
+//SOURCES lib/Cli.java
+//SOURCES lib/NetpolProbe.java
+//SOURCES lib/Progress.java
+//SOURCES lib/Report.java
+//SOURCES lib/Target.java
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "netpol", mixinStandardHelpOptions = true, versionProvider = Cli.Version.class, sortOptions = false,
+        description = "The release's NetworkPolicies proven by traffic: derives from the policies the release rendered which "
+                + "connections must connect and which must not, tries each with a real TCP connection (or DNS lookup) from a real pod, "
+                + "and prints the matrix: source, destination, port, expected, observed, time. Needs a cluster whose CNI enforces "
+                + "NetworkPolicies (the real node of cluster.java up --real-node, k3d, Calico, Cilium…); on kwok's simulated nodes nothing runs.",
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:every row observed as expected", "1:a row failed, could not be tried, or the policies gave no rows",
+                "2:bad input, missing tool, unreachable or refused cluster, no such release"})
+public class netpol implements Callable<Integer> {
+    @Mixin Target target;
+
+    @Option(names = "--probe-image", paramLabel = "IMAGE", description = "Image of the probe pods; it needs /bin/busybox (nc, nslookup, httpd) "
+            + "and runs as uid 1000. Default: the image of the release's first Deployment (trevor's stand-in carries busybox).")
+    String probeImage;
+
+    @Option(names = "--dns-ip", paramLabel = "IP", description = "Where the pods' DNS answers when it is not a pod (a host process, a "
+            + "node-local cache). Default: the nameserver in the API pod's resolv.conf, unless it is a Service's ClusterIP (then DNS is pods).")
+    String dnsIp;
+
+    @Option(names = "--junit", paramLabel = "FILE", description = "Also write the results as JUnit XML to FILE.")
+    Path junit;
+
+    public static void main(String[] args) { System.exit(Cli.execute(new netpol(), args)); }
+
+    @Override
+    public Integer call() throws Exception {
+        var p = new Progress("netpol", System.err);
+        long t0 = System.nanoTime();
+        if (junit != null) Report.junitTarget(junit);
+        var rel = target.resolve(p::info);
+        if (!rel.exists()) throw new Target.Invalid("no release " + rel.name + " in namespace " + rel.namespace + " on " + rel.kube.context
+                + "; install it first: ./jbang scripts/install.java --context " + rel.kube.context);
+        String image = probeImage != null ? probeImage : NetpolProbe.releaseImage(rel);
+        String dns = dnsIp != null ? dnsIp : NetpolProbe.dnsAddress(rel);
+        var rows = NetpolProbe.derive(rel, dns);
+        System.out.println("netpol: release " + rel.name + " in " + rel.namespace + " on " + rel.kube.context + ": " + rows.size()
+                + " rows from its NetworkPolicies; probe image " + image + (dns == null ? "" : ", DNS at " + dns));
+        var observed = NetpolProbe.run(rel.kube, rows, image, p::info);
+        System.out.print(NetpolProbe.table(observed));
+        var report = new Report("netpol", System.out, null, false);
+        NetpolProbe.report(report, observed);
+        if (junit != null) report.writeJunit(junit, (System.nanoTime() - t0) / 1_000_000);
+        return report.finish("netpol");
+    }
+}
