@@ -329,6 +329,7 @@ final class RealE2e extends E2e {
         var l = new ArrayList<>(a);
         l.addAll(b);
         return l;
+    }
 
     static final String POLICY_NS = "trevor-real-prod";
 
