@@ -1,6 +1,7 @@
 //SOURCES ControlPlane.java
 //SOURCES Dirs.java
 //SOURCES Exec.java
+//SOURCES Repo.java
 //SOURCES Tools.java
 
 import java.io.IOException;
@@ -59,7 +60,39 @@ final class NodeBinaries {
     static boolean built() {
         if (!Files.isRegularFile(home().resolve("complete"))) return false;
         for (var b : BINARIES) if (!Files.isRegularFile(bin(b.name()))) return false;
-        return true;
+        // The wrappers' own code (CoreDNS's and kube-network-policies' main packages) is not in the
+        // versions of the folder's name: a build of other wrapper code is stale.
+        Path repo = Repo.root();
+        if (repo == null) return true;
+        try {
+            return Files.readString(home().resolve("complete")).contains(" wrappers " + wrapperDigest(repo));
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** SHA-256 (12 hex digits) of the files of the wrapper modules whose own Go code goes into a binary. */
+    static String wrapperDigest(Path repo) throws IOException {
+        var md = sha256();
+        for (String module : List.of("coredns", "netpol")) {
+            Path dir = repo.resolve("scripts/controlplane").resolve(module);
+            try (var files = Files.walk(dir)) {
+                for (Path f : files.filter(Files::isRegularFile).sorted().toList()) {
+                    md.update(repo.relativize(f).toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                    md.update((byte) 0);
+                    md.update(Files.readAllBytes(f));
+                }
+            }
+        }
+        return java.util.HexFormat.of().formatHex(md.digest()).substring(0, 12);
+    }
+
+    private static java.security.MessageDigest sha256() {
+        try {
+            return java.security.MessageDigest.getInstance("SHA-256");
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** Staging folders of this version's builds only: builds of other versions run under other locks at the same time. */
@@ -117,7 +150,7 @@ final class NodeBinaries {
                 }
                 progress.accept(String.format("go build %s: %.0f s", b.name(), (System.nanoTime() - t0) / 1e9));
             }
-            Files.writeString(staging.resolve("complete"), KUBE_VERSION + " " + COREDNS_VERSION + " " + NETPOL_VERSION + "\n");
+            Files.writeString(staging.resolve("complete"), KUBE_VERSION + " " + COREDNS_VERSION + " " + NETPOL_VERSION + " wrappers " + wrapperDigest(repo) + "\n");
             Files.move(staging, home(), StandardCopyOption.ATOMIC_MOVE);
         } finally {
             Dirs.deleteTree(staging);

@@ -124,6 +124,7 @@ final class RealE2e extends E2e {
             return null;
         });
         database();
+        zeroDowntime();
         policies();
         if (keep) return; // --keep: the release stays, to look at
         stage("uninstall removes the release's pods from the real node", false, () -> {
@@ -258,7 +259,7 @@ final class RealE2e extends E2e {
      * Service during an upgrade that replaces every API pod, rollback.java, and a scale-down
      * from 2 to 1, each the named check "load: 0 failed requests during …"; then the same
      * upgrade with ZeroDowntime.UNPROTECTED values must fail that check, with the failed
-     * requests counted. Not called from lifecycle() yet: call it after the plan 11 stage.
+     * requests counted. Runs after database(), which leaves the release on 1.0.0 with its schema.
      */
     void zeroDowntime() throws IOException {
         // Every upgrade names the tag: values/real-node.yaml, passed again on top, says 1.0.0.
@@ -341,7 +342,7 @@ final class RealE2e extends E2e {
      * cannot see: a chart without its DNS egress rule, and one whose API admits every namespace.
      */
     private void policies() throws IOException {
-        boolean enforced = stage("policies: the real node enforces NetworkPolicies (kube-network-policies, its nftables table and nfqueue)",
+        boolean enforced = stage("policies: the real node enforces NetworkPolicies (kube-network-policies, its queue rules and nfqueue)",
                 false, () -> {
                     String st = RealNode.policyStatus(name);
                     Report.expect(st.startsWith("NetworkPolicies: enforced"), "%s; without enforcement the policy checks below would prove nothing", st);

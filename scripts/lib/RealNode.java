@@ -118,7 +118,8 @@ final class RealNode {
         // First, so that anywhere they are missing and cannot be installed the one message names them all.
         HostPackages.ensure("the real node", PACKAGES, progress);
         checkMachine(cluster);
-        var policyLacks = NodePolicies.kernelLacks();
+        var policyProbes = NodePolicies.probe();
+        var policyLacks = policyProbes.lacks();
         NodePolicies.checkKernel(policyLacks, requirePolicies);
         Path bin = NodeBinaries.ensureBuilt(repo, progress);
         var kube = kube(cluster);
@@ -184,11 +185,21 @@ final class RealNode {
             }
             progress.accept("note: NetworkPolicies are NOT enforced on " + NODE_NAME + ": " + why);
         } else {
+        var plane = policyProbes.dataplane();
         start(cluster, NodePolicies.DAEMON, NodePolicies.args(bin.resolve(NodePolicies.DAEMON),
                 KwokCluster.clusterDir(cluster).resolve("kubeconfig.yaml"), NODE_NAME));
-        waitFor("NetworkPolicies enforced (nftables table inet " + NodePolicies.TABLE + ", nfqueue " + NodePolicies.QUEUE + ")",
-                Duration.ofSeconds(60), cluster, NodePolicies.DAEMON,
-                () -> !NodePolicies.tablePresent() ? "no table yet" : NodePolicies.queueBound(NodePolicies.NFQUEUE_PROC) ? null : "queue not bound yet");
+        if (plane == NodePolicies.Dataplane.NFTABLES) {
+            waitFor("NetworkPolicies enforced (nftables table inet " + NodePolicies.TABLE + ", nfqueue " + NodePolicies.QUEUE + ")",
+                    Duration.ofSeconds(60), cluster, NodePolicies.DAEMON,
+                    () -> !NodePolicies.tablePresent() ? "no table yet" : NodePolicies.queueBound(NodePolicies.NFQUEUE_PROC) ? null : "queue not bound yet");
+        } else {
+            // The rules fail closed, so they go in only once the daemon listens on the queue.
+            waitFor("kube-network-policies bound to nfqueue " + NodePolicies.QUEUE, Duration.ofSeconds(60), cluster, NodePolicies.DAEMON,
+                    () -> NodePolicies.queueBound(NodePolicies.NFQUEUE_PROC) ? null : "queue not bound yet");
+            NodePolicies.installIptables(SUBNET);
+            progress.accept("NetworkPolicies: this kernel has no nftables queue expression (nft_queue); new pod connections reach "
+                    + NodePolicies.DAEMON + " through iptables NFQUEUE rules (mangle " + NodePolicies.CHAIN_OUT + ", " + NodePolicies.CHAIN_IN + ")");
+        }
         }
 
         taintFakeNodes(kube);
@@ -390,10 +401,12 @@ final class RealNode {
     static String policyStatus(String cluster) {
         var pid = Daemons.alive(pids(cluster).resolve(NodePolicies.DAEMON + ".pid"));
         boolean table = NodePolicies.tablePresent();
+        boolean chain = !table && NodePolicies.chainPresent();
         boolean queue = NodePolicies.queueBound(NodePolicies.NFQUEUE_PROC);
-        if (pid.isPresent() && table && queue) {
-            return "NetworkPolicies: enforced on " + NODE_NAME + " by " + NodePolicies.DAEMON + " " + pid.getAsLong() + " (nftables table inet "
-                    + NodePolicies.TABLE + ", nfqueue " + NodePolicies.QUEUE + ")";
+        if (pid.isPresent() && (table || chain) && queue) {
+            return "NetworkPolicies: enforced on " + NODE_NAME + " by " + NodePolicies.DAEMON + " " + pid.getAsLong() + " ("
+                    + (table ? "nftables table inet " + NodePolicies.TABLE : "iptables mangle chains " + NodePolicies.CHAIN_OUT + " and " + NodePolicies.CHAIN_IN)
+                    + ", nfqueue " + NodePolicies.QUEUE + ")";
         }
         try {
             Path f = NodePolicies.notEnforcedFile(dir(cluster));
@@ -402,6 +415,6 @@ final class RealNode {
             // fall through to what runs
         }
         return "NetworkPolicies: NOT enforced on " + NODE_NAME + " (" + NodePolicies.DAEMON + " " + (pid.isPresent() ? "runs" : "stopped")
-                + ", table " + (table ? "present" : "missing") + ", queue " + (queue ? "bound" : "unbound") + "); restart the node: cluster.java up --real-node";
+                + ", rules " + (table || chain ? "present" : "missing") + ", queue " + (queue ? "bound" : "unbound") + "); restart the node: cluster.java up --real-node";
     }
 }

@@ -96,24 +96,46 @@ class RealNodeTest {
         // What this machine's kernel answers: nfnetlink_queue is there, nftables' queue expression is not.
         var queueRefused = new Exec.Result(List.of("nft", "add", "rule"), 1, "", "Error: No such file or directory", 5);
 
-        var lacks = NodePolicies.kernelLacks(missing, works, works);
+        var iptRefused = new Exec.Result(List.of("iptables"), 1, "", "iptables: No chain/target/match by that name.", 5);
+        var lacks = NodePolicies.kernelLacks(missing, works, works, works);
         var e = org.junit.jupiter.api.Assertions.assertThrows(Target.Invalid.class, () -> NodePolicies.checkKernel(lacks, true));
         assertEquals(Problem.NOTHING_CHANGED, e.exitCode);
         assertTrue(e.getMessage().contains("nfqueue (nfnetlink_queue: " + missing + " is missing)"), e.getMessage());
         assertFalse(e.getMessage().contains("nftables ("), e.getMessage());
 
         java.nio.file.Files.writeString(missing, "");
-        var noNft = NodePolicies.kernelLacks(missing, nftFails, null);
+        var noNft = NodePolicies.kernelLacks(missing, nftFails, null, iptRefused);
         e = org.junit.jupiter.api.Assertions.assertThrows(Target.Invalid.class, () -> NodePolicies.checkKernel(noNft, true));
         assertTrue(e.getMessage().contains("lacks nftables (nf_tables: `nft list tables` failed: Error: Could not process rule: Operation not supported)"),
                 e.getMessage());
 
-        var noQueue = NodePolicies.kernelLacks(missing, works, queueRefused);
+        var noQueue = NodePolicies.kernelLacks(missing, works, queueRefused, iptRefused);
         e = org.junit.jupiter.api.Assertions.assertThrows(Target.Invalid.class, () -> NodePolicies.checkKernel(noQueue, true));
         assertTrue(e.getMessage().contains("nftables' queue expression (nft_queue, CONFIG_NFT_QUEUE"), e.getMessage());
+        assertTrue(e.getMessage().contains("iptables' NFQUEUE target (xt_NFQUEUE"), e.getMessage());
         NodePolicies.checkKernel(noQueue, false); // without --require-network-policies: a note, not a refusal
 
-        assertTrue(NodePolicies.kernelLacks(missing, works, works).isEmpty());
+        // This machine's kernel: no nft_queue, but iptables' NFQUEUE works, so the iptables dataplane enforces.
+        assertTrue(NodePolicies.kernelLacks(missing, works, queueRefused, works).isEmpty());
+        assertEquals(NodePolicies.Dataplane.IPTABLES, NodePolicies.dataplane(missing, works, queueRefused, works));
+        assertEquals(NodePolicies.Dataplane.NFTABLES, NodePolicies.dataplane(missing, works, works, works));
+        assertTrue(NodePolicies.kernelLacks(missing, works, works, iptRefused).isEmpty());
+    }
+
+    @Test
+    void theIptablesDataplaneQueuesNewPodConnectionsBothWaysAndToTheNodeOnlyInChainsDownRemoves() {
+        String rules = NodePolicies.iptablesRules("10.244.0.0/24");
+        assertTrue(rules.startsWith("*mangle\n"), rules);
+        for (String want : List.of("-A POSTROUTING -s 10.244.0.0/24 -j TREVOR-RN-NETPOL\n", "-A POSTROUTING -d 10.244.0.0/24 -j TREVOR-RN-NETPOL\n",
+                "-A INPUT -s 10.244.0.0/24 -j TREVOR-RN-NETPOL-IN\n", "--ctstate RELATED,ESTABLISHED -j RETURN", "-j NFQUEUE --queue-num 100\n")) {
+            assertTrue(rules.contains(want), want + " in\n" + rules);
+        }
+        // Fail closed (no --queue-bypass): with no daemon on the queue, a connection is dropped, not let through unjudged.
+        assertFalse(rules.contains("bypass"), rules);
+        // The owner match is valid only in OUTPUT and POSTROUTING: never in the INPUT chain.
+        String in = rules.lines().filter(l -> l.startsWith("-A TREVOR-RN-NETPOL-IN ")).reduce("", (a, b) -> a + b + "\n");
+        assertFalse(in.contains("owner"), in);
+        assertTrue(IptablesRules.owned(NodePolicies.CHAIN_OUT) && IptablesRules.owned(NodePolicies.CHAIN_IN));
     }
 
     @Test

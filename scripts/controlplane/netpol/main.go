@@ -59,11 +59,15 @@ func run() int {
 	http.Handle("/metrics", promhttp.Handler())
 	go func() { klog.Info(http.ListenAndServe(*metrics, nil)) }()
 
-	// No NRI: Debian 12's containerd 1.6 has no NRI socket; pod IPs come from the API server.
+	// NRI stays on although Debian 12's containerd 1.6 serves none (pod IPs come from the API
+	// server either way): with NRIdisabled, v0.8.0 calls a method on its nil NRI plugin for any
+	// address that is no known pod (controller.go, getPodAssignedToIP) and the daemon dies on the
+	// first packet to the node or from a pod the API server has not yet published. With NRI on, the
+	// plugin is made but its connection to /var/run/nri/nri.sock fails once, in the log, harmlessly.
 	controller, err := networkpolicy.NewController(client,
 		factory.Networking().V1().NetworkPolicies(), factory.Core().V1().Namespaces(), factory.Core().V1().Pods(),
 		nil, nil, nil, nil,
-		networkpolicy.Config{QueueID: *queue, NodeName: *node, NFTableName: *table, NRIdisabled: true, NetfilterBug1766Fix: true})
+		networkpolicy.Config{QueueID: *queue, NodeName: *node, NFTableName: *table, NetfilterBug1766Fix: true})
 	if err != nil {
 		klog.Errorf("starting the controller: %v", err)
 		return 1
