@@ -141,37 +141,32 @@ abstract class E2e {
      * the defect a reviewer could miss, which only a running container shows.
      */
     Path chartWithoutTmpMount(Path tmp) throws IOException {
-        Path chart = tmp.resolve("trevor");
-        Dirs.copyTree(repo.resolve("helm/trevor"), chart);
-        Path helpers = chart.resolve("templates/_helpers.tpl");
-        String text = java.nio.file.Files.readString(helpers);
-        String mount = "- name: tmp\n  mountPath: /tmp\n";
-        Report.expect(text.contains(mount), "the chart no longer mounts /tmp this way; update this check");
-        java.nio.file.Files.writeString(helpers, text.replace(mount, ""));
-        return chart;
+        return chartCopyWith(tmp.resolve("trevor"), "templates/_helpers.tpl", "- name: tmp\n  mountPath: /tmp\n", "",
+                "the chart no longer mounts /tmp this way; update this check");
     }
 
     /** A copy of the chart whose pods may not query DNS: the egress rule for port 53 is gone. */
     Path chartWithoutDnsEgress(Path tmp) throws IOException {
-        Path chart = tmp.resolve("no-dns").resolve("trevor");
-        Dirs.copyTree(repo.resolve("helm/trevor"), chart);
-        Path helpers = chart.resolve("templates/_helpers.tpl");
-        String text = java.nio.file.Files.readString(helpers);
-        String rule = "{{ include \"trevor.networkPolicyDnsEgress\" . }}\n";
-        Report.expect(text.contains(rule), "the chart no longer includes its DNS egress rule this way; update this check");
-        java.nio.file.Files.writeString(helpers, text.replace(rule, ""));
-        return chart;
+        return chartCopyWith(tmp.resolve("no-dns").resolve("trevor"), "templates/_helpers.tpl",
+                "{{ include \"trevor.networkPolicyDnsEgress\" . }}\n", "",
+                "the chart no longer includes its DNS egress rule this way; update this check");
     }
 
     /** A copy of the chart whose API policy admits every namespace: the ingress controller's namespace selector is empty. */
     Path chartAdmittingEveryNamespace(Path tmp) throws IOException {
-        Path chart = tmp.resolve("open-ingress").resolve("trevor");
+        return chartCopyWith(tmp.resolve("open-ingress").resolve("trevor"), "templates/networkpolicy.yaml",
+                "        - namespaceSelector:\n            matchLabels:\n              kubernetes.io/metadata.name: {{ $np.ingressNamespace | quote }}\n",
+                "        - namespaceSelector: {}\n",
+                "the chart no longer selects the ingress controller's namespace this way; update this check");
+    }
+
+    /** helm/trevor copied to chart with one text edit in file; a text that moved fails with moved, so the defect is updated, not silently void. */
+    private Path chartCopyWith(Path chart, String file, String find, String replace, String moved) throws IOException {
         Dirs.copyTree(repo.resolve("helm/trevor"), chart);
-        Path np = chart.resolve("templates/networkpolicy.yaml");
-        String text = java.nio.file.Files.readString(np);
-        String sel = "        - namespaceSelector:\n            matchLabels:\n              kubernetes.io/metadata.name: {{ $np.ingressNamespace | quote }}\n";
-        Report.expect(text.contains(sel), "the chart no longer selects the ingress controller's namespace this way; update this check");
-        java.nio.file.Files.writeString(np, text.replace(sel, "        - namespaceSelector: {}\n"));
+        Path f = chart.resolve(file);
+        String text = java.nio.file.Files.readString(f);
+        Report.expect(text.contains(find), moved);
+        java.nio.file.Files.writeString(f, text.replace(find, replace));
         return chart;
     }
 
