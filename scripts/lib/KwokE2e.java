@@ -8,7 +8,6 @@
 //SOURCES LiveChecks.java
 //SOURCES Manifests.java
 //SOURCES Migrator.java
-//SOURCES NetpolMatrix.java
 //SOURCES NetpolProbe.java
 //SOURCES PreviousChart.java
 //SOURCES Progress.java

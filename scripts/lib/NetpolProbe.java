@@ -111,10 +111,12 @@ final class NetpolProbe {
      * print HOLDING and wait for HOLD_DONE, at most maxSeconds, then exit 0. The command runs
      * as the shell's arguments ("$@"), so no word of it is ever re-quoted.
      */
-    static List<String> holdingCommand(List<String> migration, int maxSeconds) {
+    static List<String> holdingCommand(List<String> migration, int maxSeconds) { return holdingCommand(migration, maxSeconds, HOLD_DONE); }
+
+    static List<String> holdingCommand(List<String> migration, int maxSeconds, String doneFile) {
         String script = "\"$@\"; rc=$?; [ $rc -eq 0 ] || exit $rc; echo '" + HOLDING + " (at most " + maxSeconds + " s)'; i=0; "
-                + "while [ ! -e " + HOLD_DONE + " ] && [ $i -lt " + maxSeconds + " ]; do /bin/busybox sleep 1; i=$((i+1)); done; "
-                + "if [ -e " + HOLD_DONE + " ]; then echo \"netpol-hold: released by the matrix after $i s\"; "
+                + "while [ ! -e " + doneFile + " ] && [ $i -lt " + maxSeconds + " ]; do /bin/busybox sleep 1; i=$((i+1)); done; "
+                + "if [ -e " + doneFile + " ]; then echo \"netpol-hold: released by the matrix after $i s\"; "
                 + "else echo \"netpol-hold: not released in " + maxSeconds + " s; ending anyway\"; fi";
         var out = new ArrayList<>(List.of("/bin/busybox", "sh", "-c", script, "netpol-hold"));
         out.addAll(migration);
@@ -225,7 +227,14 @@ final class NetpolProbe {
                 for (var p : List.of(r.source(), r.dest())) if (p.workload() == null && p.dnsIp() == null && !p.namespace().equals("kube-system")) namespaces.add(p.namespace());
             }
             for (String ns : namespaces) {
-                if (kube.get(null, "namespace", ns) == null) {
+                var existing = kube.get(null, "namespace", ns);
+                if (existing != null && Yaml.str(existing, "metadata.deletionTimestamp") != null) {
+                    // An earlier run's namespace, still terminating, would refuse the probe pods.
+                    progress.accept("waiting for namespace " + ns + " (an earlier run's) to be deleted");
+                    kube.run(Duration.ofSeconds(150), "wait", "--for=delete", "namespace/" + ns, "--timeout=120s");
+                    existing = kube.get(null, "namespace", ns);
+                }
+                if (existing == null) {
                     var c = kube.run("create", "namespace", ns);
                     if (c.ok()) {
                         createdNs.add(ns);
