@@ -273,7 +273,7 @@ final class NetpolProbe {
             out.add(c);
             String missing = c.pass() ? null : "NetworkPolicies are not shown to be enforced on this cluster (canary: " + c.observed() + ", " + c.detail()
                     + "), so a denied row proves nothing here";
-            if (missing != null) progress.accept("netpol: " + missing);
+            if (missing != null) progress.accept(missing);
             for (var r : rows) {
                 var o = tryRow(kube, r, probes, setupErrors);
                 if (missing != null && !r.allowed()) o = new Observed(r, o.observed(), false, o.millis(), missing + "; " + o.detail());
