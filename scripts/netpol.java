@@ -18,7 +18,9 @@ import picocli.CommandLine.Option;
         description = "The release's NetworkPolicies proven by traffic: derives from the policies the release rendered which "
                 + "connections must connect and which must not, tries each with a real TCP connection (or DNS lookup) from a real pod, "
                 + "and prints the matrix: source, destination, port, expected, observed, time. Needs a cluster whose CNI enforces "
-                + "NetworkPolicies (the real node of cluster.java up --real-node, k3d, Calico, Cilium…); on kwok's simulated nodes nothing runs.",
+                + "NetworkPolicies (the real node of cluster.java up --real-node, k3d, Calico, Cilium…). The first row is the matrix's own canary, "
+                + "a listener under a deny-all policy: where it still answers (a CNI that enforces nothing) or cannot be tried (kwok's simulated "
+                + "nodes run no container), every denied row fails with that reason.",
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:every row observed as expected", "1:a row failed, could not be tried, or the policies gave no rows",
                 "2:bad input, missing tool, unreachable or refused cluster, no such release"})
@@ -50,7 +52,7 @@ public class netpol implements Callable<Integer> {
         String dns = dnsIp != null ? dnsIp : NetpolProbe.dnsAddress(rel);
         var rows = NetpolProbe.derive(rel, dns);
         System.out.println("netpol: release " + rel.name + " in " + rel.namespace + " on " + rel.kube.context + ": " + rows.size()
-                + " rows from its NetworkPolicies; probe image " + image + (dns == null ? "" : ", DNS at " + dns));
+                + " rows from its NetworkPolicies, after the canary; probe image " + image + (dns == null ? "" : ", DNS at " + dns));
         var observed = NetpolProbe.run(rel.kube, rows, image, p::info);
         System.out.print(NetpolProbe.table(observed));
         var report = new Report("netpol", System.out, null, false);

@@ -39,8 +39,16 @@ final class Kube {
      * the context is accepted.
      */
     static String chooseContext(Path kubeconfig, String explicit) {
-        if (explicit != null && !explicit.isBlank()) return explicit;
         var config = KubeConfig.load(kubeconfig);
+        if (explicit != null && !explicit.isBlank()) {
+            // Named here, before kubectl starts: kubectl would only say the cluster does not answer.
+            if (!config.contextNames().contains(explicit)) {
+                throw new Problem(Problem.NOTHING_CHANGED, "--context " + explicit + ": no such context in the kubeconfig " + config.describeFiles()
+                        + (config.contextNames().isEmpty() ? "" : "; its contexts: " + String.join(", ", config.contextNames()))
+                        + "; pass one of them, or --kubeconfig FILE with this context");
+            }
+            return explicit;
+        }
         String current = config.currentContext;
         if (current == null) {
             throw new Refused("no current kube context in " + config.describeFiles() + "; start a local cluster with "

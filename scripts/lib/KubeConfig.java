@@ -128,6 +128,9 @@ final class KubeConfig {
 
     boolean hasContext(String context) { return contexts.containsKey(context); }
 
+    /** The context names of the merged kubeconfig, in file order. */
+    List<String> contextNames() { return new ArrayList<>(contexts.keySet()); }
+
     String describeFiles() {
         if (files.isEmpty()) return "no kubeconfig file";
         var names = new ArrayList<String>();

@@ -8,6 +8,7 @@
 //SOURCES LiveChecks.java
 //SOURCES Manifests.java
 //SOURCES Migrator.java
+//SOURCES NetpolProbe.java
 //SOURCES PreviousChart.java
 //SOURCES Progress.java
 //SOURCES Release.java
@@ -61,6 +62,7 @@ final class KwokE2e extends E2e {
         long failedBefore = report.count(Report.Status.FAIL);
         new LiveChecks(rel, report, "after install").run();
         stopIfFailed("live checks after install", failedBefore);
+        policiesNotEnforced();
 
         stage("migrate.java: on-demand migration Job succeeds", false, () -> {
             var out = Migrator.run(rel, List.of(), Duration.ofMinutes(2), progress);
@@ -405,6 +407,27 @@ final class KwokE2e extends E2e {
                 Dirs.deleteTree(tmp);
                 rel.kube.run("delete", "namespace", "trevor-notmp", "--wait=false");
             }
+        });
+    }
+
+    /**
+     * The matrix (netpol.java) on simulated nodes: nothing enforces NetworkPolicies and no
+     * container runs, so it must not pass a denied row. Its canary cannot be tried, and every
+     * denied row fails with the reason, naming the simulated node.
+     */
+    private void policiesNotEnforced() {
+        stage("netpol matrix on kwok's simulated nodes: the canary cannot be tried, and every denied row fails naming the simulated node",
+                false, () -> {
+            var observed = NetpolProbe.run(rel.kube, NetpolProbe.derive(rel, null), "trevor:1.0.0", progress::info);
+            progress.info("the matrix on simulated nodes:\n" + NetpolProbe.table(observed));
+            var denied = observed.stream().filter(o -> !o.row().allowed()).toList();
+            Report.expect(denied.size() >= 2, "expected the canary and the release's denied rows, found %d denied rows", denied.size());
+            for (var o : denied) {
+                Report.expect(!o.pass() && o.detail().contains("kwok's simulated node"), "%s %s: %s", o.row().describe(),
+                        o.pass() ? "PASSED" : "failed without naming the simulated node", o.detail());
+            }
+            progress.info("as it must: FAIL  " + denied.get(denied.size() - 1).row().describe() + " — " + denied.get(denied.size() - 1).detail());
+            return null;
         });
     }
 

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
 /**
@@ -86,20 +87,154 @@ final class NetpolProbe {
         return null;
     }
 
-    /** Runs every row; a row that cannot be tried fails with the reason. Cleans up what it made. */
+    /*
+     * The migration Job's rows. Its NetworkPolicy is a hook: Helm creates it just before the Job
+     * and deletes it once the Job succeeded, so after an install there is nothing to derive them
+     * from, and a probe started when the Job starts would race a migration that takes seconds.
+     * Instead the Job waits for the matrix: holdingCommand wraps the chart's migration command so
+     * that, once the migration itself succeeded (its own connection to PostgreSQL, through the
+     * policy, is that success), the pod says HOLDING and stays until the matrix creates
+     * HOLD_DONE in its /tmp (or maxSeconds pass, so a matrix that died cannot hold an install
+     * for ever). While it holds, the Job has not succeeded, so Helm has not deleted the hook
+     * policy: duringMigration derives the rows from the live policies (the hook's included),
+     * keeps those of the Job's pod, and tries each from that very pod. Deterministic: the order
+     * is enforced by the hold, not by timing.
+     */
+
+    /** The file the held migration pod waits for; the matrix creates it when its rows are done. */
+    static final String HOLD_DONE = "/tmp/netpol-matrix-done";
+    /** What the held migration pod prints once its migration succeeded and it waits for the matrix. */
+    static final String HOLDING = "netpol-hold: the migration succeeded; this pod stays under its hook NetworkPolicy until the matrix is done";
+
+    /**
+     * The migration command, wrapped: run it; on failure exit with its code at once; on success
+     * print HOLDING and wait for HOLD_DONE, at most maxSeconds, then exit 0. The command runs
+     * as the shell's arguments ("$@"), so no word of it is ever re-quoted.
+     */
+    static List<String> holdingCommand(List<String> migration, int maxSeconds) { return holdingCommand(migration, maxSeconds, HOLD_DONE); }
+
+    static List<String> holdingCommand(List<String> migration, int maxSeconds, String doneFile) {
+        String script = "\"$@\"; rc=$?; [ $rc -eq 0 ] || exit $rc; echo '" + HOLDING + " (at most " + maxSeconds + " s)'; i=0; "
+                + "while [ ! -e " + doneFile + " ] && [ $i -lt " + maxSeconds + " ]; do /bin/busybox sleep 1; i=$((i+1)); done; "
+                + "if [ -e " + doneFile + " ]; then echo \"netpol-hold: released by the matrix after $i s\"; "
+                + "else echo \"netpol-hold: not released in " + maxSeconds + " s; ending anyway\"; fi";
+        var out = new ArrayList<>(List.of("/bin/busybox", "sh", "-c", script, "netpol-hold"));
+        out.addAll(migration);
+        return out;
+    }
+
+    /**
+     * The matrix rows of the migration Job's pod, tried from that pod while it holds under its
+     * hook NetworkPolicy (see holdingCommand): waits, at most `wait` and only while `migrating`
+     * says the install or upgrade still runs, for a hook Job pod that printed HOLDING; then
+     * derives, runs and releases it. Fails by name when no pod holds or no policy selects it.
+     */
+    static List<Observed> duringMigration(Release rel, String dnsIp, String image, Duration wait, BooleanSupplier migrating,
+                                          Consumer<String> progress) {
+        var kube = rel.kube;
+        long deadline = System.nanoTime() + wait.toNanos();
+        progress.accept("netpol: waiting for the migration Job's pod to migrate and hold for the matrix");
+        Map<String, Object> pod = null;
+        while (pod == null) {
+            for (var p : kube.list(rel.namespace, "pods", rel.hookJobSelector())) {
+                if (!"Running".equals(Yaml.str(p, "status.phase"))) continue;
+                var logs = kube.run(Duration.ofSeconds(20), "logs", Yaml.str(p, "metadata.name"), "-n", rel.namespace);
+                if (logs.ok() && logs.out().contains(HOLDING)) {
+                    pod = p;
+                    break;
+                }
+            }
+            if (pod != null) break;
+            if (!migrating.getAsBoolean()) {
+                throw new Problem(Problem.FAILED, "the install or upgrade ended before a migration Job pod held for the matrix (no pod of "
+                        + rel.hookJobSelector() + " printed '" + HOLDING + "'): was the migration command wrapped by NetpolProbe.holdingCommand?");
+            }
+            if (System.nanoTime() > deadline) {
+                throw new Problem(Problem.FAILED, "no migration Job pod (" + rel.hookJobSelector() + ") held for the matrix within "
+                        + wait.toSeconds() + " s");
+            }
+            Kube.sleep(1000);
+        }
+        String podName = Yaml.str(pod, "metadata.name");
+        try {
+            var labels = Yaml.strings(pod, "metadata.labels");
+            var identity = NetpolMatrix.identity(labels);
+            String job = labels.getOrDefault("job-name", labels.getOrDefault("batch.kubernetes.io/job-name", podName));
+            // The pod itself is the source: the workload peer makes tryRow exec into the Ready pod with these labels, and no stand-in is made.
+            var own = new NetpolMatrix.Peer(rel.namespace + "/" + job + " (its pod, migrating)", rel.namespace, identity, job, null, Map.of());
+            var rows = new ArrayList<NetpolMatrix.Row>();
+            for (var r : derive(rel, dnsIp)) {
+                if (r.source().workload() == null && r.source().labels().equals(identity)) {
+                    rows.add(new NetpolMatrix.Row(own, r.dest(), r.port(), r.kind(), r.allowed(), r.why()));
+                }
+            }
+            if (rows.isEmpty()) {
+                throw new Problem(Problem.FAILED, "no NetworkPolicy in " + rel.namespace + " selects the migration Job's pod " + podName
+                        + " while it migrates (labels " + identity + "): the matrix has no rows for it");
+            }
+            progress.accept("netpol: " + rows.size() + " rows of the migration Job, tried from its pod " + podName + " while it holds");
+            return run(kube, rows, image, progress);
+        } finally {
+            var r = kube.run(Duration.ofSeconds(30), "exec", podName, "-n", rel.namespace, "--", "/bin/busybox", "touch", HOLD_DONE);
+            progress.accept(r.ok() ? "netpol: released the migration Job's pod " + podName
+                    : "netpol: could not release the migration Job's pod " + podName + " (" + Kube.firstLine(r.said()) + "); it ends by itself");
+        }
+    }
+
+    /** The canary's pod labels, policy name and connection: see run(). */
+    static final String CANARY_NAME = "netpol-canary";
+    static final String CANARY_POLICY = "netpol-canary-deny-all";
+    static final Duration CANARY_WAIT = Duration.ofSeconds(20);
+
+    static NetpolMatrix.Peer canaryPeer() {
+        return new NetpolMatrix.Peer(NetpolMatrix.PROBE_NAMESPACE + "/canary (deny-all policy)", NetpolMatrix.PROBE_NAMESPACE,
+                Map.of("app.kubernetes.io/name", CANARY_NAME), null, null, Map.of("listen", NetpolMatrix.LISTENER_PORT));
+    }
+
+    static NetpolMatrix.Row canaryRow() {
+        return new NetpolMatrix.Row(NetpolMatrix.listener(), canaryPeer(), NetpolMatrix.LISTENER_PORT, NetpolMatrix.Kind.TCP, false,
+                "the matrix's own canary, not the release's: NetworkPolicy " + CANARY_POLICY + " isolates it for ingress with no rule, "
+                        + "so only a cluster whose CNI enforces NetworkPolicies drops this connection");
+    }
+
+    static boolean isCanary(Observed o) { return o.row().dest().display().equals(canaryPeer().display()); }
+
+    /**
+     * Runs every row; a row that cannot be tried fails with the reason. Cleans up what it made.
+     *
+     * <p>A denied row observed as "no answer" proves a policy only on a cluster that enforces
+     * policies at all; elsewhere (kwok's simulated nodes, a CNI without NetworkPolicy support)
+     * an unanswered connection means something else, and an answered one a policy that was
+     * never applied. So the first row is the matrix's own canary: a listener under a deny-all
+     * ingress policy, which must stop answering within CANARY_WAIT. When it does not, every
+     * denied row fails, with the canary's reason (the simulated node, or the connection that
+     * went through) in its message, whatever it observed.
+     */
     static List<Observed> run(Kube kube, List<NetpolMatrix.Row> rows, String image, Consumer<String> progress) {
         var made = new ArrayList<String>();
         var createdNs = new ArrayList<String>();
         var out = new ArrayList<Observed>();
+        boolean policyMade = false;
         try {
             var probes = new LinkedHashMap<String, String>(); // peer display → pod "ns/name"
             var setupErrors = new LinkedHashMap<String, String>();
+            var canary = canaryRow();
+            var all = new ArrayList<NetpolMatrix.Row>();
+            all.add(canary);
+            all.addAll(rows);
             Set<String> namespaces = new LinkedHashSet<>();
-            for (var r : rows) {
+            for (var r : all) {
                 for (var p : List.of(r.source(), r.dest())) if (p.workload() == null && p.dnsIp() == null && !p.namespace().equals("kube-system")) namespaces.add(p.namespace());
             }
             for (String ns : namespaces) {
-                if (kube.get(null, "namespace", ns) == null) {
+                var existing = kube.get(null, "namespace", ns);
+                if (existing != null && Yaml.str(existing, "metadata.deletionTimestamp") != null) {
+                    // An earlier run's namespace, still terminating, would refuse the probe pods.
+                    progress.accept("waiting for namespace " + ns + " (an earlier run's) to be deleted");
+                    kube.run(Duration.ofSeconds(150), "wait", "--for=delete", "namespace/" + ns, "--timeout=120s");
+                    existing = kube.get(null, "namespace", ns);
+                }
+                if (existing == null) {
                     var c = kube.run("create", "namespace", ns);
                     if (c.ok()) {
                         createdNs.add(ns);
@@ -107,13 +242,20 @@ final class NetpolProbe {
                     }
                 }
             }
+            var deny = Map.of("apiVersion", "networking.k8s.io/v1", "kind", "NetworkPolicy",
+                    "metadata", Map.of("name", CANARY_POLICY, "namespace", NetpolMatrix.PROBE_NAMESPACE, "labels", Map.of(PROBE_LABEL, "true")),
+                    "spec", Map.of("podSelector", Map.of("matchLabels", canaryPeer().labels()), "policyTypes", List.of("Ingress")));
+            var policy = kube.runWithInput(Yaml.json(deny), "apply", "-f", "-");
+            policyMade = policy.ok();
+            if (!policy.ok()) setupErrors.put(canaryPeer().display(), "could not create NetworkPolicy " + CANARY_POLICY + ": " + Kube.firstLine(policy.said()));
             int n = 0;
-            for (var r : rows) {
+            for (var r : all) {
                 for (var p : List.of(r.source(), r.dest())) {
                     if (p.workload() != null || p.dnsIp() != null || p.namespace().equals("kube-system") || probes.containsKey(p.display())) continue;
                     boolean listener = p.display().equals(NetpolMatrix.listener().display());
-                    String name = listener ? "netpol-listener" : "netpol-probe-" + (n++);
-                    String err = createPod(kube, p.namespace(), name, p.labels(), image, listener);
+                    boolean isCanary = p.display().equals(canaryPeer().display());
+                    String name = listener ? "netpol-listener" : isCanary ? CANARY_NAME : "netpol-probe-" + (n++);
+                    String err = createPod(kube, p.namespace(), name, p.labels(), image, listener || isCanary);
                     if (err != null) setupErrors.put(p.display(), err);
                     else {
                         probes.put(p.display(), p.namespace() + "/" + name);
@@ -127,15 +269,67 @@ final class NetpolProbe {
                 var w = kube.run(Duration.ofSeconds(150), "wait", "--for=condition=Ready", "pod/" + nsName[1], "-n", nsName[0], "--timeout=120s");
                 if (!w.ok()) setupErrors.put(pod, "probe pod " + pod + " not Ready: " + Kube.firstLine(w.said()) + podState(kube, nsName[0], nsName[1]));
             }
-            for (var r : rows) out.add(tryRow(kube, r, probes, setupErrors));
+            var c = tryCanary(kube, canary, probes, setupErrors);
+            out.add(c);
+            String missing = c.pass() ? null : "NetworkPolicies are not shown to be enforced on this cluster (canary: " + c.observed() + ", " + c.detail()
+                    + "), so a denied row proves nothing here";
+            if (missing != null) progress.accept(missing);
+            for (var r : rows) {
+                var o = tryRow(kube, r, probes, setupErrors);
+                if (missing != null && !r.allowed()) o = new Observed(r, o.observed(), false, o.millis(), missing + "; " + o.detail());
+                else if (missing != null && !o.pass()) o = new Observed(r, o.observed(), false, o.millis(), o.detail() + "; " + missing);
+                out.add(o);
+            }
         } finally {
             for (String pod : made) {
                 String[] nsName = pod.split("/");
                 kube.run("delete", "pod", nsName[1], "-n", nsName[0], "--grace-period=0", "--wait=false", "--ignore-not-found");
             }
+            if (policyMade && !createdNs.contains(NetpolMatrix.PROBE_NAMESPACE)) {
+                kube.run("delete", "networkpolicy", CANARY_POLICY, "-n", NetpolMatrix.PROBE_NAMESPACE, "--wait=false", "--ignore-not-found");
+            }
             for (String ns : createdNs) kube.run("delete", "namespace", ns, "--wait=false", "--ignore-not-found");
         }
         return out;
+    }
+
+    /**
+     * The canary's connection, tried until the deny-all policy drops it (a CNI applies a new
+     * policy within a moment) or CANARY_WAIT passes. On kwok's simulated nodes it is never
+     * tried: no container runs there, and the reason says so.
+     */
+    private static Observed tryCanary(Kube kube, NetpolMatrix.Row canary, Map<String, String> probes, Map<String, String> setupErrors) {
+        long t0 = System.nanoTime();
+        String simulated = simulatedNode(kube, probes.get(canary.dest().display()));
+        if (simulated != null) {
+            return new Observed(canary, "not tried", false, (System.nanoTime() - t0) / 1_000_000, "the probe pods run on kwok's simulated node "
+                    + simulated + " (kwok.x-k8s.io/node=fake): no container runs there and no CNI enforces NetworkPolicies; run the matrix on a cluster "
+                    + "whose CNI enforces them (cluster.java up --real-node, k3d, Calico, Cilium…)");
+        }
+        long deadline = t0 + CANARY_WAIT.toNanos();
+        Observed o;
+        int tries = 0;
+        while (true) {
+            o = tryRow(kube, canary, probes, setupErrors);
+            tries++;
+            if (o.pass() || o.observed().equals("not tried") || System.nanoTime() > deadline) break;
+            Kube.sleep(1000);
+        }
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        if (o.pass()) return new Observed(canary, o.observed(), true, o.millis(), o.detail() + " (dropped on try " + tries + ", after " + ms + " ms)");
+        if (o.observed().equals("not tried")) return o;
+        return new Observed(canary, o.observed(), false, o.millis(), "a connection " + o.detail() + " to the canary still " + o.observed()
+                + " after " + tries + " tries in " + ms + " ms under its deny-all policy: this cluster's CNI does not enforce NetworkPolicies");
+    }
+
+    /** The node of this probe pod ("ns/name") when it is one of kwok's simulated nodes, else null. */
+    private static String simulatedNode(Kube kube, String pod) {
+        if (pod == null) return null;
+        var p = kube.get(pod.split("/")[0], "pod", pod.split("/")[1]);
+        String node = p == null ? null : Yaml.str(p, "spec.nodeName");
+        if (node == null) return null;
+        var n = kube.get(null, "node", node);
+        return n != null && "fake".equals(Yaml.strings(n, "metadata.annotations").get("kwok.x-k8s.io/node")) ? node : null;
     }
 
     private static String podState(Kube kube, String ns, String name) {

@@ -350,17 +350,54 @@ final class RealE2e extends E2e {
                 }) != null;
         if (!enforced) return;
         var prel = new Release(helm, kube, RELEASE, POLICY_NS, repo.resolve("helm/trevor"));
-        var prod = Installer.Options.of(List.of(repo.resolve("values/prod.yaml"), repo.resolve("values/real-node.yaml")),
-                List.of("migrations.backoffLimit=0"), Duration.ofMinutes(4)).withTag("1.0.0");
         boolean up = stage("policies: dev dependencies with their NetworkPolicies (PostgreSQL admits only trevor's pods, Redis only its API and worker)",
                 false, () -> {
                     DevDeps.install(helm, kube, POLICY_NS, true, List.of("networkPolicy.enabled=true", "networkPolicy.trevorRelease=" + RELEASE),
                             Duration.ofMinutes(3), progress);
                     return true;
                 }) != null;
+        Path tmp = Files.createTempDirectory("trevor-netpol-defects");
+        try {
+            policiesIn(prel, up, tmp);
+        } finally {
+            Dirs.deleteTree(tmp);
+            prel.uninstall(Duration.ofMinutes(2));
+            kube.run("delete", "namespace", POLICY_NS, "--wait=false");
+        }
+    }
+
+    private void policiesIn(Release prel, boolean depsUp, Path tmp) throws IOException {
+        boolean up = depsUp;
+        // The install's migration Job holds, once migrated, until the matrix has tried its rows from the Job's own pod, under
+        // its hook NetworkPolicy (NetpolProbe.holdingCommand). Later upgrades put the chart's own command back.
+        Path holding = tmp.resolve("holding-migration.yaml");
+        Path unheld = tmp.resolve("chart-migration.yaml");
+        @SuppressWarnings("unchecked")
+        var chartCommand = (List<String>) Yaml.at(Yaml.loadMap(Files.readString(repo.resolve("helm/trevor/values.yaml"))), "migrations.command");
+        Files.writeString(holding, Yaml.json(Map.of("migrations", Map.of("command", NetpolProbe.holdingCommand(chartCommand, 150)))));
+        Files.writeString(unheld, Yaml.json(Map.of("migrations", Map.of("command", chartCommand))));
+        var prodHolding = Installer.Options.of(List.of(repo.resolve("values/prod.yaml"), repo.resolve("values/real-node.yaml"), holding),
+                List.of("migrations.backoffLimit=0"), Duration.ofMinutes(4)).withTag("1.0.0");
+        var prodUpgrade = Installer.Options.of(List.of(repo.resolve("values/prod.yaml"), repo.resolve("values/real-node.yaml"), unheld),
+                List.of("migrations.backoffLimit=0"), Duration.ofMinutes(4)).withTag("1.0.0");
+        List<NetpolProbe.Observed> migrationRows = new ArrayList<>();
+        String[] heldProblem = {null};
         if (up) up = stage("policies: values/prod.yaml + values/real-node.yaml with NetworkPolicies enforced: the hook migration reaches "
                 + "PostgreSQL through them, every pod Ready", false, () -> {
-                    var out = Installer.install(prel, prod, progress);
+                    var install = java.util.concurrent.CompletableFuture.supplyAsync(() -> Installer.install(prel, prodHolding, progress));
+                    try {
+                        migrationRows.addAll(NetpolProbe.duringMigration(prel, RealNode.GATEWAY, Images.TREVOR_1, Duration.ofMinutes(3),
+                                () -> !install.isDone(), progress::info));
+                    } catch (RuntimeException e) {
+                        heldProblem[0] = e.getMessage();
+                    }
+                    Installer.Outcome out;
+                    try {
+                        out = install.join();
+                    } catch (java.util.concurrent.CompletionException e) {
+                        if (e.getCause() instanceof RuntimeException re) throw re;
+                        throw e;
+                    }
                     Report.expect(out.migrationLog().stream().anyMatch(l -> l.contains("Running upgrade  -> 0001")),
                             "no 'Running upgrade  -> 0001' in the migration log:\n%s", String.join("\n", out.migrationLog()));
                     var pods = kube.list(POLICY_NS, "pods", "app.kubernetes.io/instance=" + RELEASE + ",app.kubernetes.io/component in (api,worker)");
@@ -369,6 +406,15 @@ final class RealE2e extends E2e {
                     for (var pod : pods) realAndReady(pod);
                     return true;
                 }) != null;
+        if (depsUp) stage("policies: the migration Job's own pod, held under its hook NetworkPolicy during the real migration, gives the matrix "
+                + "its rows: → PostgreSQL allowed, and denied ones", false, () -> {
+            Report.expect(heldProblem[0] == null, "%s", heldProblem[0]);
+            Report.expect(migrationRows.stream().anyMatch(o -> o.row().allowed() && o.row().dest().display().contains("postgres")),
+                    "no allowed row from the migration Job to PostgreSQL among: %s", migrationRows.stream().map(o -> o.row().describe()).toList());
+            Report.expect(migrationRows.stream().anyMatch(o -> !o.row().allowed()),
+                    "no denied row from the migration Job among: %s", migrationRows.stream().map(o -> o.row().describe()).toList());
+            return null;
+        });
         if (!up) return;
         stage("policies: /health answers through the API Service, helm test passes through the test pod's policy", false, () -> {
             String health = serviceGet(POLICY_NS, "/health");
@@ -382,44 +428,73 @@ final class RealE2e extends E2e {
             long allowed = rows.stream().filter(NetpolMatrix.Row::allowed).count();
             Report.expect(rows.size() >= 10 && allowed >= 4 && rows.size() - allowed >= 4,
                     "the matrix has %d rows, %d allowed: expected at least 10, 4 allowed and 4 denied", rows.size(), allowed);
-            var observed = NetpolProbe.run(kube, rows, Images.TREVOR_1, progress::info);
-            progress.info("the matrix:\n" + NetpolProbe.table(observed));
+            var main = NetpolProbe.run(kube, rows, Images.TREVOR_1, progress::info);
+            // One canary (the main run's) first, then the migration Job's rows, then the rest.
+            var observed = new ArrayList<>(main.stream().filter(NetpolProbe::isCanary).toList());
+            observed.addAll(migrationRows.stream().filter(o -> !NetpolProbe.isCanary(o)).toList());
+            observed.addAll(main.stream().filter(o -> !NetpolProbe.isCanary(o)).toList());
+            progress.info("the matrix (the migration Job's rows were tried during the install's migration):\n" + NetpolProbe.table(observed));
             return observed;
         });
         if (matrix != null) NetpolProbe.report(report, matrix);
+        else if (!migrationRows.isEmpty()) NetpolProbe.report(report, migrationRows);
+        if (up) contextAlias(tmp);
 
-        Path tmp = Files.createTempDirectory("trevor-netpol-defects");
-        try {
-            stage("policies: the chart without its DNS egress rule fails on the real node with the app's own error", false, () -> {
-                try {
-                    Upgrader.upgrade(new Release(helm, kube, RELEASE, POLICY_NS, chartWithoutDnsEgress(tmp)), prod, progress);
-                    Report.fail("the chart without its DNS egress rule upgraded and its migration ran");
-                } catch (Installer.Failed e) {
-                    Report.expect(resolveFailure(e.getMessage()) != null, "the failure does not show the app's own name-resolution error:\n%s",
-                            e.getMessage());
-                    progress.info("failed as expected, in the app's words: " + resolveFailure(e.getMessage()));
-                }
-                return null;
-            });
-            stage("policies: the chart whose API admits every namespace fails the matrix on \"another namespace → API (denied)\"", false, () -> {
-                var open = new Release(helm, kube, RELEASE, POLICY_NS, chartAdmittingEveryNamespace(tmp));
-                Upgrader.upgrade(open, prod, progress);
-                var rows = NetpolProbe.derive(open, RealNode.GATEWAY);
-                var observed = NetpolProbe.run(kube, rows, Images.TREVOR_1, progress::info);
-                progress.info("the matrix of the defective chart:\n" + NetpolProbe.table(observed));
-                var other = observed.stream().filter(o -> o.row().source().namespace().equals(NetpolMatrix.OTHER_NAMESPACE)
-                        && o.row().dest().display().equals(POLICY_NS + "/" + RELEASE)).toList();
-                Report.expect(!other.isEmpty(), "no \"another namespace → API\" row");
-                Report.expect(other.stream().noneMatch(NetpolProbe.Observed::pass), "the row passed: %s", other.get(0));
-                progress.info("failed as expected: " + other.get(0).row().describe() + " observed " + other.get(0).observed() + " ("
-                        + other.get(0).row().why() + ")");
-                return null;
-            });
-        } finally {
-            Dirs.deleteTree(tmp);
-            prel.uninstall(Duration.ofMinutes(2));
-            kube.run("delete", "namespace", POLICY_NS, "--wait=false");
-        }
+        stage("policies: the chart without its DNS egress rule fails on the real node with the app's own error", false, () -> {
+            try {
+                Upgrader.upgrade(new Release(helm, kube, RELEASE, POLICY_NS, chartWithoutDnsEgress(tmp)), prodUpgrade, progress);
+                Report.fail("the chart without its DNS egress rule upgraded and its migration ran");
+            } catch (Installer.Failed e) {
+                Report.expect(resolveFailure(e.getMessage()) != null, "the failure does not show the app's own name-resolution error:\n%s",
+                        e.getMessage());
+                progress.info("failed as expected, in the app's words: " + resolveFailure(e.getMessage()));
+            }
+            return null;
+        });
+        stage("policies: the chart whose API admits every namespace fails the matrix on \"another namespace → API (denied)\"", false, () -> {
+            var open = new Release(helm, kube, RELEASE, POLICY_NS, chartAdmittingEveryNamespace(tmp));
+            Upgrader.upgrade(open, prodUpgrade, progress);
+            var rows = NetpolProbe.derive(open, RealNode.GATEWAY);
+            var observed = NetpolProbe.run(kube, rows, Images.TREVOR_1, progress::info);
+            progress.info("the matrix of the defective chart:\n" + NetpolProbe.table(observed));
+            var other = observed.stream().filter(o -> o.row().source().namespace().equals(NetpolMatrix.OTHER_NAMESPACE)
+                    && o.row().dest().display().equals(POLICY_NS + "/" + RELEASE)).toList();
+            Report.expect(!other.isEmpty(), "no \"another namespace → API\" row");
+            Report.expect(other.stream().noneMatch(NetpolProbe.Observed::pass), "the row passed: %s", other.get(0));
+            progress.info("failed as expected: " + other.get(0).row().describe() + " observed " + other.get(0).observed() + " ("
+                    + other.get(0).row().why() + ")");
+            return null;
+        });
+    }
+
+    static final String ALIAS_CONTEXT = "trevor-real-alias";
+
+    /**
+     * netpol.java as a user runs it against a cluster named with --context: this cluster under a
+     * second context name (not kwok-*, so only --context may choose it), in a kubeconfig of its
+     * own whose current context is another one. The same matrix must pass, canary first.
+     */
+    private void contextAlias(Path tmp) {
+        stage("policies: netpol.java --context " + ALIAS_CONTEXT + " (this cluster under a second context name) passes the same matrix, canary first",
+                false, () -> {
+            var config = Yaml.loadMap(Files.readString(kubeconfig));
+            var ctx = new java.util.LinkedHashMap<String, Object>(Yaml.maps(config, "contexts").get(0));
+            ctx.put("name", ALIAS_CONTEXT);
+            var contexts = new ArrayList<Object>(Yaml.maps(config, "contexts"));
+            contexts.add(ctx);
+            var alias = new java.util.LinkedHashMap<String, Object>(config);
+            alias.put("contexts", contexts);
+            Path file = tmp.resolve("alias-kubeconfig");
+            Files.writeString(file, Yaml.json(alias));
+            var cmd = List.of(repo.resolve("jbang").toString(), repo.resolve("scripts/netpol.java").toString(), "--kubeconfig", file.toString(),
+                    "--context", ALIAS_CONTEXT, "-n", POLICY_NS, "--release", RELEASE, "--helm", helm.binary.toString());
+            var r = Exec.run(cmd, repo, Map.of(), Duration.ofMinutes(8), null);
+            progress.info("netpol.java --context " + ALIAS_CONTEXT + " (exit " + r.exit() + "):\n" + r.out().strip());
+            Report.expect(r.exit() == 0, "exit %d: %s", r.exit(), r.said().lines().filter(l -> l.startsWith("FAIL") || l.contains("netpol:")).toList());
+            Report.expect(r.out().contains("on " + ALIAS_CONTEXT + ":") && r.out().contains("canary (deny-all policy)"),
+                    "the output does not name the context and the canary: %s", r.out());
+            return null;
+        });
     }
 
     /** The app's own line about a name that did not resolve, or null. */
