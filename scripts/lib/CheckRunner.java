@@ -168,7 +168,7 @@ final class CheckRunner {
 
         Batch(String dir, String release, String namespace) {
             rendered = new Once<>(() -> run("template batch of " + members.size() + " (" + dir + ")",
-                    () -> RenderBatch.render(helmRuns, scratch().resolve(dir), release, namespace, members)));
+                    () -> RenderBatch.render(helmRuns, scratch().resolve(dir), release, namespace, members, true)));
         }
 
         String add(Path chart, Helm.Values values) {

@@ -111,6 +111,20 @@ final class RenderBatch {
      * chart by name), which no template sees: under an alias, .Chart.Name is the alias.
      */
     static Rendered render(HelmRuns helm, Path dir, String release, String namespace, List<Member> members) {
+        return render(helm, dir, release, namespace, members, false);
+    }
+
+    /**
+     * As above; with hoistSchemas, each member chart's values schema is checked once for all of
+     * its members: the umbrella's own schema holds it once, under definitions, and points each
+     * alias at it, instead of Helm compiling it anew for every alias (about half the cost of an
+     * aliased render of a chart with a large schema). Helm validates an alias's values against
+     * the member's schema exactly as against the umbrella's property for that alias: the same
+     * values, the same schema. A refusal is then reported under the umbrella's name, so only
+     * batches that fall back to renders of their own on any refusal hoist (the scenarios');
+     * schemas with references or identifiers of their own, or of another draft, stay where they are.
+     */
+    static Rendered render(HelmRuns helm, Path dir, String release, String namespace, List<Member> members, boolean hoistSchemas) {
         try {
             var layout = new Layout();
             var charts = new LinkedHashMap<Path, Chart>();
@@ -121,7 +135,7 @@ final class RenderBatch {
             for (var m : members) {
                 Chart c = charts.get(m.chart());
                 if (c == null) {
-                    c = chart(m.chart(), layout, "charts/", charts.values().stream().map(Chart::inUmbrella).toList());
+                    c = chart(m.chart(), layout, "charts/", charts.values().stream().map(Chart::inUmbrella).toList(), hoistSchemas);
                     charts.put(m.chart(), c);
                 }
                 deps.append("  - name: ").append(c.inUmbrella()).append("\n    version: \"").append(c.version())
@@ -132,6 +146,8 @@ final class RenderBatch {
             }
             layout.file("Chart.yaml", "apiVersion: v2\nname: " + UMBRELLA + "\nversion: 0.0.0\ndependencies:\n" + deps);
             layout.file("values.yaml", values.toString());
+            String schema = hoisted(members, charts);
+            if (schema != null) layout.file("values.schema.json", schema);
             var r = helm.templateBatch(release, namespace, layout, files, sets, dir);
             var names = new LinkedHashMap<String, String>();
             for (var m : members) names.put(m.alias(), charts.get(m.chart()).name());
@@ -156,26 +172,74 @@ final class RenderBatch {
     }
 
     /** A member's chart in an umbrella: its own name and version, and the name it goes by there. */
-    record Chart(String name, String version, String inUmbrella, boolean overridable) {}
+    record Chart(String name, String version, String inUmbrella, boolean overridable, String schema) {}
 
     /** Links the chart into the layout under prefix, as itself or, when its name is taken, under another one. */
     static Chart chart(Path chart, Layout layout, String prefix, List<String> taken) throws IOException {
+        return chart(chart, layout, prefix, taken, false);
+    }
+
+    /** As above; with hoistSchema, a schema the umbrella can hold (see {@link #hoistable}) is left out of the link and returned. */
+    static Chart chart(Path chart, Layout layout, String prefix, List<String> taken, boolean hoistSchema) throws IOException {
         var meta = Yaml.loadMap(Files.readString(chart.resolve("Chart.yaml")));
         String name = Yaml.str(meta, "name"), version = Yaml.str(meta, "version");
         String inUmbrella = name;
         for (int n = 2; taken.contains(inUmbrella); n++) inUmbrella = name + "-verify" + n;
-        if (inUmbrella.equals(name)) {
+        String schema = hoistSchema ? hoistable(chart.resolve(SCHEMA)) : null;
+        if (inUmbrella.equals(name) && schema == null) {
             layout.link(prefix + name, chart);
         } else {
-            // Its files linked one by one, and a Chart.yaml of its own with the other name.
+            // Its files linked one by one (the schema left out when the umbrella holds it), and
+            // a Chart.yaml of its own with the other name.
             try (var entries = Files.list(chart)) {
                 for (Path e : entries.sorted().toList()) {
-                    if (!e.getFileName().toString().equals("Chart.yaml")) layout.link(prefix + inUmbrella + "/" + e.getFileName(), e);
+                    String f = e.getFileName().toString();
+                    if (f.equals("Chart.yaml") && !inUmbrella.equals(name)) continue;
+                    if (f.equals(SCHEMA) && schema != null) continue;
+                    layout.link(prefix + inUmbrella + "/" + f, e);
                 }
             }
-            layout.file(prefix + inUmbrella + "/Chart.yaml", renamed(Files.readString(chart.resolve("Chart.yaml")), name, inUmbrella));
+            if (!inUmbrella.equals(name)) {
+                layout.file(prefix + inUmbrella + "/Chart.yaml", renamed(Files.readString(chart.resolve("Chart.yaml")), name, inUmbrella));
+            }
         }
-        return new Chart(name, version, inUmbrella, declaresNameOverride(chart));
+        return new Chart(name, version, inUmbrella, declaresNameOverride(chart), schema);
+    }
+
+    static final String SCHEMA = "values.schema.json";
+    static final String DRAFT_07 = "http://json-schema.org/draft-07/schema#";
+    private static final Pattern SCHEMA_HEAD = Pattern.compile("\\A\\s*\\{\\s*\"\\$schema\"\\s*:\\s*\"" + Pattern.quote(DRAFT_07) + "\"\\s*,");
+
+    /**
+     * A chart's schema as a definition of the umbrella's (its text without the leading
+     * "$schema" member), or null when it stays with the chart: none, not draft-07 named first,
+     * or a schema with references ($ref, $id), which would resolve against the umbrella's.
+     */
+    static String hoistable(Path schemaFile) throws IOException {
+        if (!Files.isRegularFile(schemaFile)) return null;
+        String text = Files.readString(schemaFile);
+        var head = SCHEMA_HEAD.matcher(text);
+        if (!head.find() || text.contains("\"$ref\"") || text.contains("\"$id\"") || text.indexOf("\"$schema\"", head.end()) >= 0) return null;
+        return "{" + text.substring(head.end());
+    }
+
+    /** The umbrella's schema: every alias of a chart whose schema it holds points at that chart's definition. Null: none hoisted. */
+    static String hoisted(List<Member> members, Map<Path, Chart> charts) {
+        var defs = new StringBuilder();
+        var props = new StringBuilder();
+        for (var c : charts.values()) {
+            if (c.schema() == null) continue;
+            defs.append(defs.length() == 0 ? "" : ",\n").append(Yaml.json(c.inUmbrella())).append(": ").append(c.schema().strip());
+        }
+        if (defs.length() == 0) return null;
+        for (var m : members) {
+            var c = charts.get(m.chart());
+            if (c.schema() == null) continue;
+            props.append(props.length() == 0 ? "" : ",\n").append("    ").append(Yaml.json(m.alias()))
+                    .append(": {\"$ref\": ").append(Yaml.json("#/definitions/" + c.inUmbrella())).append('}');
+        }
+        return "{\n  \"$schema\": " + Yaml.json(DRAFT_07) + ",\n  \"type\": \"object\",\n  \"properties\": {\n" + props
+                + "\n  },\n  \"definitions\": {\n" + defs + "\n  }\n}\n";
     }
 
     private static final Pattern NAME_OVERRIDE = Pattern.compile("(?m)^nameOverride\\s*:");

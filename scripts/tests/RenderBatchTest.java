@@ -106,7 +106,7 @@ class RenderBatchTest {
                 var members = new ArrayList<RenderBatch.Member>();
                 for (int i = 0; i < group.size(); i++) members.add(new RenderBatch.Member("m" + i, group.get(i).chart, group.get(i).values));
                 var s0 = group.get(0);
-                var batch = RenderBatch.render(HelmRuns.direct(helm), runner.scratch().resolve("test-" + s0.release), s0.release, s0.namespace, members);
+                var batch = RenderBatch.render(HelmRuns.direct(helm), runner.scratch().resolve("test-" + s0.release), s0.release, s0.namespace, members, true);
                 assertTrue(batch.result().ok(), batch.result().said());
                 for (int i = 0; i < group.size(); i++) {
                     var s = group.get(i);
