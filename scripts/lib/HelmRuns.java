@@ -1,6 +1,7 @@
 //SOURCES ChartFixtures.java
 //SOURCES Dirs.java
 //SOURCES Exec.java
+//SOURCES HeadStart.java
 //SOURCES Helm.java
 //SOURCES Layout.java
 
@@ -61,10 +62,12 @@ final class HelmRuns {
     static HelmRuns direct(Helm helm) { return new HelmRuns(helm, null, false, null); }
 
     Exec.Result template(String release, Path chart, String namespace, Helm.Values values) {
+        if (values.stdin() == null) HeadStart.wanted(helm.templateCommand(release, chart, namespace, values), Helm.SHORT_RUN);
         return remembered(List.of("template", release, namespace), List.of(chart), values, () -> helm.template(release, chart, namespace, values));
     }
 
     Exec.Result lint(List<Path> charts, Helm.Values values) {
+        if (values.stdin() == null) HeadStart.wanted(helm.lintCommand(charts, values), Helm.SHORT_RUN);
         return remembered(List.of("lint"), charts, values, () -> helm.lint(charts, values));
     }
 

@@ -84,6 +84,8 @@ final class RenderBatch {
         }
     }
 
+    private static final Pattern GLOBAL = Pattern.compile("global\\s*:");
+
     /** The file's YAML nested under {@code alias:}, or null when indenting could change its meaning. */
     static String nested(String alias, Path file) {
         String text;
@@ -97,7 +99,7 @@ final class RenderBatch {
         for (String line : text.split("\n", -1)) {
             // Document markers, directives and tabs would not survive being indented.
             if (line.startsWith("---") || line.startsWith("...") || line.startsWith("%") || line.startsWith("\t")) return null;
-            if (line.matches("^global\\s*:.*")) return null;
+            if (GLOBAL.matcher(line).lookingAt()) return null;
             if (!line.isBlank() && !line.stripLeading().startsWith("#")) content = true;
             out.append(line.isEmpty() ? "" : "  ").append(line).append('\n');
         }
@@ -181,11 +183,11 @@ final class RenderBatch {
 
     /** As above; with hoistSchema, a schema the umbrella can hold (see {@link #hoistable}) is left out of the link and returned. */
     static Chart chart(Path chart, Layout layout, String prefix, List<String> taken, boolean hoistSchema) throws IOException {
-        var meta = Yaml.loadMap(Files.readString(chart.resolve("Chart.yaml")));
-        String name = Yaml.str(meta, "name"), version = Yaml.str(meta, "version");
+        var meta = meta(chart);
+        String name = meta.name(), version = meta.version();
         String inUmbrella = name;
         for (int n = 2; taken.contains(inUmbrella); n++) inUmbrella = name + "-verify" + n;
-        String schema = hoistSchema ? hoistable(chart.resolve(SCHEMA)) : null;
+        String schema = hoistSchema ? meta.schema() : null;
         if (inUmbrella.equals(name) && schema == null) {
             layout.link(prefix + name, chart);
         } else {
@@ -203,7 +205,28 @@ final class RenderBatch {
                 layout.file(prefix + inUmbrella + "/Chart.yaml", renamed(Files.readString(chart.resolve("Chart.yaml")), name, inUmbrella));
             }
         }
-        return new Chart(name, version, inUmbrella, declaresNameOverride(chart), schema);
+        return new Chart(name, version, inUmbrella, meta.overridable(), schema);
+    }
+
+    /** What a batch reads of a member chart: its name and version, whether it declares nameOverride, its schema if hoistable. */
+    private record Meta(String name, String version, boolean overridable, String schema) {}
+
+    /** Read once for all the batches of a run, unless one of the files it is read from changed (size or time). */
+    private static final Map<String, Meta> METAS = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private static Meta meta(Path chart) throws IOException {
+        Path dir = chart.toAbsolutePath().normalize();
+        var key = new StringBuilder(dir.toString());
+        for (String f : List.of("Chart.yaml", "values.yaml", SCHEMA)) {
+            Path p = dir.resolve(f);
+            key.append('\u0000').append(Files.exists(p) ? Files.size(p) + " " + Files.getLastModifiedTime(p).toMillis() : "-");
+        }
+        var m = METAS.get(key.toString());
+        if (m != null) return m;
+        var yaml = Yaml.loadMap(Files.readString(dir.resolve("Chart.yaml")));
+        m = new Meta(Yaml.str(yaml, "name"), Yaml.str(yaml, "version"), declaresNameOverride(dir), hoistable(dir.resolve(SCHEMA)));
+        METAS.put(key.toString(), m);
+        return m;
     }
 
     static final String SCHEMA = "values.schema.json";
@@ -305,4 +328,49 @@ final class RenderBatch {
     }
 
     private static final Pattern SECTION = Pattern.compile("^([A-Za-z0-9][A-Za-z0-9_.-]*):$");
+
+    /** Helm 4's line about a hoisted member: "- at '/m03/service/port': got string…" (nested causes indented). */
+    private static final Pattern HOISTED4 = Pattern.compile("^(\\s*- at ')/([A-Za-z0-9][A-Za-z0-9_-]*)(/[^']*)?('.*)$");
+    /** Helm 3's: "- m03.service.port: Invalid type…", "- m01: Additional property…" (the member's root). */
+    private static final Pattern HOISTED3 = Pattern.compile("^(\\s*- )([A-Za-z0-9][A-Za-z0-9_-]*)(?:\\.(\\S+))?: (.*)$");
+
+    /**
+     * Each member's refusal lines (see {@link #sections}), those of a hoisted schema too: the
+     * umbrella's lines about a member, said as the member's own schema says them (its paths
+     * without the alias, its root "" in Helm 4 and "(root)" in Helm 3). Aliases: the members'.
+     */
+    static Map<String, List<String>> refusals(String said, java.util.Set<String> aliases) {
+        var out = new LinkedHashMap<>(sections(said));
+        var top = out.remove(UMBRELLA);
+        if (top == null) return out;
+        for (String line : top) {
+            var m4 = HOISTED4.matcher(line);
+            var m3 = HOISTED3.matcher(line);
+            String alias, own;
+            if (m4.matches() && aliases.contains(m4.group(2))) {
+                alias = m4.group(2);
+                own = m4.group(1) + (m4.group(3) == null ? "" : m4.group(3)) + m4.group(4);
+            } else if (m3.matches() && aliases.contains(m3.group(2))) {
+                alias = m3.group(2);
+                String field = m3.group(3) == null ? "(root)" : m3.group(3);
+                own = m3.group(1) + field + ": " + m3.group(4).replace(alias + ".", "");
+            } else {
+                continue; // not about a member: no member's refusal
+            }
+            out.computeIfAbsent(alias, k -> new ArrayList<>()).add(own);
+        }
+        return out;
+    }
+
+    /**
+     * Whether the run got past the values schemas of every member: it rendered, or it was
+     * refused by the schemas (which Helm lists in full, chart by chart) or by a template (which
+     * runs only after every schema passed). Else (say, a chart that could not be loaded) nothing
+     * is known of the schemas.
+     */
+    static boolean schemasChecked(Exec.Result r) {
+        if (r.ok()) return true;
+        String said = r.said();
+        return said.contains("values don't meet the specifications of the schema") || said.contains("execution error at (" + UMBRELLA + "/");
+    }
 }
