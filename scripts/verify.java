@@ -151,6 +151,7 @@ public class verify implements Callable<Integer> {
         long millis = (System.nanoTime() - t0) / 1_000_000;
         if (junit != null) report.writeJunit(junit, millis);
         if (verbose) System.err.printf("verify: stage total-in-jvm %d ms%n", millis);
+        if (verbose) System.err.printf("verify: helm processes %s%n", HeadStart.summary());
         return report.finish("verify");
     }
 }

@@ -64,8 +64,9 @@ final class FailBatch {
                 parents.add(wrapper);
                 RenderBatch.aliased(m, layout, files, sets);
             }
-            var r = helm.lintBatch(namespace, layout, parents, files, sets, dir);
-            return attribute(r.err(), r.out(), members, parents.stream().map(dir::resolve).toList());
+            Path at = helm.place(layout, dir);
+            var r = helm.lintBatch(namespace, layout, parents, files, sets, at);
+            return attribute(r.err(), r.out(), members, parents.stream().map(at::resolve).toList());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

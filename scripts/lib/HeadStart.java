@@ -36,6 +36,8 @@ final class HeadStart {
     private record Started(Process process, Path out, Path err, long t0) {}
 
     private static final Map<String, Started> STARTED = new ConcurrentHashMap<>();
+    private static final java.util.concurrent.atomic.AtomicInteger STARTS = new java.util.concurrent.atomic.AtomicInteger(),
+            TAKEN = new java.util.concurrent.atomic.AtomicInteger();
     /** What this run asked for, in order: command line (encoded) to its environment's part. */
     private static final Map<String, Boolean> WANTED = new ConcurrentHashMap<>();
     private static volatile Path list;
@@ -84,6 +86,7 @@ final class HeadStart {
         pb.environment().putAll(c.env());
         try {
             STARTED.put(key, new Started(pb.start(), out, err, System.nanoTime()));
+            STARTS.incrementAndGet();
         } catch (IOException e) {
             Files.deleteIfExists(out);
             Files.deleteIfExists(err);
@@ -105,6 +108,7 @@ final class HeadStart {
                 return null;
             }
             String out = Files.readString(s.out(), StandardCharsets.UTF_8), err = Files.readString(s.err(), StandardCharsets.UTF_8);
+            TAKEN.incrementAndGet();
             return new Exec.Result(cmd, s.process().exitValue(), out, err, (System.nanoTime() - s.t0()) / 1_000_000);
         } catch (IOException e) {
             return null;
@@ -115,6 +119,9 @@ final class HeadStart {
             delete(s);
         }
     }
+
+    /** For -v: how many helm processes started ahead, and how many of them were taken. */
+    static String summary() { return STARTS.get() + " started ahead, " + TAKEN.get() + " taken"; }
 
     /** Notes a command asked for and answered from memory (see {@link HelmRuns}), for the next run. */
     static void wanted(List<String> cmd, Map<String, String> env) {

@@ -91,7 +91,7 @@ final class Helm {
      */
     static final java.util.Map<String, String> SHORT_RUN = java.util.Map.of("GOGC", "off", "GOMAXPROCS", "1");
     /** Many renders in one run allocate a few hundred MB: there, collecting now and then is cheaper than fresh pages. */
-    private static final java.util.Map<String, String> BATCH_RUN = java.util.Map.of("GOGC", "400", "GOMAXPROCS", "1");
+    static final java.util.Map<String, String> BATCH_RUN = java.util.Map.of("GOGC", "400", "GOMAXPROCS", "1");
 
     Exec.Result template(String release, Path chart, String namespace, Values values) {
         return shortRun(templateCommand(release, chart, namespace, values), values);
@@ -114,16 +114,32 @@ final class Helm {
 
     /** A template of a chart holding many others (verify's batches). */
     Exec.Result templateBatch(String release, Path umbrella, String namespace, Values values) {
+        return batchRun(templateBatchCommand(release, umbrella, namespace, values), values);
+    }
+
+    List<String> templateBatchCommand(String release, Path umbrella, String namespace, Values values) {
         var cmd = new ArrayList<>(List.of(binary.toString(), "template", release, umbrella.toString(), "--namespace", namespace));
         cmd.addAll(values.args());
-        return Exec.run(cmd, null, BATCH_RUN, Duration.ofMinutes(2), null, values.stdin());
+        return cmd;
     }
 
     /** `helm lint` (not --strict) of many charts: what `fail` and `required` log in lint mode goes to stderr. */
     Exec.Result lintBatch(List<Path> charts, String namespace, Values values) {
+        return batchRun(lintBatchCommand(charts, namespace, values), values);
+    }
+
+    List<String> lintBatchCommand(List<Path> charts, String namespace, Values values) {
         var cmd = new ArrayList<>(List.of(binary.toString(), "lint", "--namespace", namespace));
         charts.forEach(c -> cmd.add(c.toString()));
         cmd.addAll(values.args());
+        return cmd;
+    }
+
+    private Exec.Result batchRun(List<String> cmd, Values values) {
+        if (values.stdin() == null) {
+            var ahead = HeadStart.take(cmd, BATCH_RUN, Duration.ofMinutes(2));
+            if (ahead != null) return ahead;
+        }
         return Exec.run(cmd, null, BATCH_RUN, Duration.ofMinutes(2), null, values.stdin());
     }
 

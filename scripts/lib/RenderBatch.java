@@ -150,7 +150,8 @@ final class RenderBatch {
             layout.file("values.yaml", values.toString());
             String schema = hoisted(members, charts);
             if (schema != null) layout.file("values.schema.json", schema);
-            var r = helm.templateBatch(release, namespace, layout, files, sets, dir);
+            Path at = helm.place(layout, dir);
+            var r = helm.templateBatch(release, namespace, layout, files, sets, at);
             var names = new LinkedHashMap<String, String>();
             for (var m : members) names.put(m.alias(), charts.get(m.chart()).name());
             return new Rendered(r, r.ok() ? split(r.out(), names) : Map.of());
