@@ -360,8 +360,24 @@ final class RenderBatch {
             }
             out.computeIfAbsent(alias, k -> new ArrayList<>()).add(own);
         }
+        for (String alias : aliases) {
+            var lines = out.get(alias);
+            // Helm 4 gathers two or more violations of a hoisted member under one line for its
+            // property, "at '/m03': validation failed", the member's own lines nested under it:
+            // on its own, those are the top lines.
+            if (lines == null || !lines.contains(GATHERED)) continue;
+            var own = new ArrayList<String>();
+            boolean dropped = false;
+            for (String l : lines) {
+                if (!dropped && l.equals(GATHERED)) { dropped = true; continue; }
+                own.add(l.startsWith("  ") ? l.substring(2) : l);
+            }
+            out.put(alias, own);
+        }
         return out;
     }
+
+    private static final String GATHERED = "- at '': validation failed";
 
     /**
      * Whether the run got past the values schemas of every member: it rendered, or it was

@@ -81,6 +81,11 @@ class RenderBatchTest {
                 four.get("m02"));
         assertEquals(List.of("- at '/replicaCount': got string"), four.get("trevor"));
         assertNull(four.get("f01"));
+        String gathered = "Error: values don't meet the specifications of the schema(s) in the following chart(s):\nverify-batch:\n"
+                + "- at '/m01': validation failed\n  - at '/m01/ingress/hosts/0': missing property 'host'\n"
+                + "  - at '/m01/ingress/hosts/0/paths/0': validation failed\n    - at '/m01/ingress/hosts/0/paths/0/pathType': value must be one of 'Prefix'\n";
+        assertEquals(List.of("- at '/ingress/hosts/0': missing property 'host'", "- at '/ingress/hosts/0/paths/0': validation failed",
+                "  - at '/ingress/hosts/0/paths/0/pathType': value must be one of 'Prefix'"), RenderBatch.refusals(gathered, aliases).get("m01"));
         assertNull(four.get("verify-batch"));
         String helm3 = "Error: values don't meet the specifications of the schema(s) in the following chart(s):\nverify-batch:\n"
                 + "- m01: Additional property servce is not allowed\n- m02.image.pullPolicy: m02.image.pullPolicy must be one of the following: \"Always\"\n";
