@@ -158,11 +158,14 @@ public class bench implements Callable<Integer> {
         }
     }
 
+    private static final String RUN_ID = ProcessHandle.current().pid() + "-" + System.currentTimeMillis();
+
     /** The edit --after-edit makes: the template as it was, and a comment that differs each time (it renders nothing). */
     static void edit(Path template, byte[] original, int n) {
         try {
             Files.write(template, original);
-            Files.writeString(template, "{{- /* bench --after-edit: edit " + n + " */}}\n", java.nio.file.StandardOpenOption.APPEND);
+            // Never the same text twice, in this run or another: a text seen before would be remembered.
+            Files.writeString(template, "{{- /* bench --after-edit: edit " + n + " of " + RUN_ID + " */}}\n", java.nio.file.StandardOpenOption.APPEND);
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
