@@ -117,7 +117,9 @@ final class HelmRuns {
                                 java.util.function.BiFunction<List<Path>, Helm.Values, Exec.Result> run) {
         List<Path> chartPaths = charts.stream().map(dir::resolve).toList();
         var values = new Helm.Values(files.stream().map(dir::resolve).toList(), sets);
-        HeadStart.wanted(command.apply(chartPaths, values), Helm.BATCH_RUN);
+        var cmd = command.apply(chartPaths, values);
+        HeadStart.wanted(cmd, Helm.BATCH_RUN);
+        if (store != null && layout.links.values().stream().anyMatch(t -> t.startsWith(store.resolve("fixtures")))) HeadStart.neverAhead(cmd, Helm.BATCH_RUN);
         Supplier<Exec.Result> made = () -> {
             if (!Files.isDirectory(dir)) layout.write(dir); // a placed layout is there already
             return run.apply(chartPaths, values);
