@@ -1,13 +1,15 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
 //JAVA 17+
-//JAVA_OPTIONS -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:CICompilerCount=1 -XX:-UsePerfData -Xlog:cds=off -Xlog:cds+dynamic=off
+//JAVA_OPTIONS -XX:+UseSerialGC -Xmn16m -XX:TieredStopAtLevel=1 -XX:CICompilerCount=1 -XX:-UsePerfData -Xlog:cds=off -Xlog:cds+dynamic=off
 //CDS
+//JAVAC_OPTIONS -XDstringConcat=inline
 //DEPS info.picocli:picocli:4.7.7
 //SOURCES lib/ChartChecks.java
 //SOURCES lib/CheckRunner.java
 //SOURCES lib/Cli.java
 //SOURCES lib/DevDepsChecks.java
 //SOURCES lib/Exec.java
+//SOURCES lib/HeadStart.java
 //SOURCES lib/Helm.java
 //SOURCES lib/Repo.java
 //SOURCES lib/Report.java
@@ -60,6 +62,10 @@ public class verify implements Callable<Integer> {
 
     public static void main(String[] args) {
         mainAt = System.currentTimeMillis();
+        // Before anything else: the helm runs the last run of these arguments asked for, started
+        // now, while the options are parsed and the checks declared (see HeadStart).
+        HeadStart.begin(Tools.cacheDir().resolve("verify-helm-runs").resolve("head-start"), args,
+                !java.util.Arrays.asList(args).contains("--no-cache"));
         var v = new verify();
         var cmd = new CommandLine(v);
         cmd.setParameterExceptionHandler((ex, a) -> {
@@ -141,9 +147,11 @@ public class verify implements Callable<Integer> {
         }
         System.out.println("verify: " + chartDir + " with " + helm);
         runner.run();
+        HeadStart.save(runner.scratch().toString());
         long millis = (System.nanoTime() - t0) / 1_000_000;
         if (junit != null) report.writeJunit(junit, millis);
         if (verbose) System.err.printf("verify: stage total-in-jvm %d ms%n", millis);
+        if (verbose) System.err.printf("verify: helm processes %s%n", HeadStart.summary());
         return report.finish("verify");
     }
 }

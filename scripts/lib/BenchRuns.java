@@ -15,20 +15,29 @@ import java.util.regex.Pattern;
 final class BenchRuns {
     private BenchRuns() {}
 
-    /** One command, or several run one after another and timed as one (the floor). */
-    record Command(List<List<String>> steps, Map<String, String> env) {
-        static Command of(List<String> cmd, Map<String, String> env) { return new Command(List.of(cmd), env); }
+    /**
+     * One command, or several run one after another and timed as one (the floor); before, when
+     * given, runs first each time, untimed (the after-edit mode's edit).
+     */
+    record Command(List<List<String>> steps, Map<String, String> env, Runnable before) {
+        static Command of(List<String> cmd, Map<String, String> env) { return new Command(List.of(cmd), env, null); }
 
-        static Command inTurn(List<Command> parts) { return new Command(parts.stream().flatMap(p -> p.steps().stream()).toList(), Map.of()); }
+        static Command inTurn(List<Command> parts) { return new Command(parts.stream().flatMap(p -> p.steps().stream()).toList(), Map.of(), null); }
+
+        Command after(Runnable edit) { return new Command(steps, env, edit); }
     }
+
+    /** Each command's runs: wall milliseconds, and CPU milliseconds of the command and every process it waited for. */
+    record Samples(Map<String, List<Long>> wall, Map<String, List<Long>> cpu) {}
 
     /**
      * Warm-ups, then the commands in turn, A B C A B C…, so that a drift of the machine's
      * speed reaches each alike. Null (after saying why) when a command fails.
      */
-    static Map<String, List<Long>> interleaved(Map<String, Command> commands, int warmup, int runs, Path dir) throws IOException, InterruptedException {
+    static Samples interleaved(Map<String, Command> commands, int warmup, int runs, Path dir) throws IOException, InterruptedException {
         for (var e : commands.entrySet()) {
             for (int i = 0; i < warmup; i++) {
+                if (e.getValue().before() != null) e.getValue().before().run();
                 String failed = run(e.getValue(), dir, i == 0);
                 if (failed != null) {
                     System.err.println("bench: " + e.getKey() + " failed; fix it before timing it:\n" + failed);
@@ -36,21 +45,41 @@ final class BenchRuns {
                 }
             }
         }
-        var samples = new LinkedHashMap<String, List<Long>>();
-        commands.keySet().forEach(k -> samples.put(k, new ArrayList<>()));
+        var wall = new LinkedHashMap<String, List<Long>>();
+        var cpu = new LinkedHashMap<String, List<Long>>();
+        commands.keySet().forEach(k -> { wall.put(k, new ArrayList<>()); cpu.put(k, new ArrayList<>()); });
         for (int r = 0; r < runs; r++) {
             for (var e : commands.entrySet()) {
+                if (e.getValue().before() != null) e.getValue().before().run();
+                long c0 = childrenCpuMillis();
                 long t0 = System.nanoTime();
                 String failed = run(e.getValue(), dir, false);
                 long ms = (System.nanoTime() - t0) / 1_000_000;
+                long cpuMs = childrenCpuMillis() - c0;
                 if (failed != null) {
                     System.err.println("bench: " + e.getKey() + " failed: " + failed);
                     return null;
                 }
-                samples.get(e.getKey()).add(ms);
+                wall.get(e.getKey()).add(ms);
+                cpu.get(e.getKey()).add(cpuMs);
             }
         }
-        return samples;
+        return new Samples(wall, cpu);
+    }
+
+    /**
+     * User and system CPU of this process's children that have ended and were waited for, and
+     * of the children they waited for (the kernel's cutime and cstime): a command's CPU is the
+     * difference over its run. Clock ticks of 10 ms (USER_HZ is 100 on Linux).
+     */
+    static long childrenCpuMillis() {
+        try {
+            String stat = Files.readString(Path.of("/proc/self/stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return (Long.parseLong(f[13]) + Long.parseLong(f[14])) * 10;
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
     }
 
     /** Runs every step; null when all exit 0, else what failed (with its output when asked to keep it). */
@@ -169,6 +198,6 @@ final class BenchRuns {
         var slow = interleaved(Map.of("through JBang", Command.of(cmd, Map.of("TREVOR_JBANG_FAST", "0"))), 1, n, repo);
         var fast = interleaved(Map.of("launcher", Command.of(cmd, Map.of())), 1, n, repo);
         if (slow == null || fast == null) return -1;
-        return median(slow.get("through JBang")) - median(fast.get("launcher"));
+        return median(slow.wall().get("through JBang")) - median(fast.wall().get("launcher"));
     }
 }

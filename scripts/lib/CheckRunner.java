@@ -168,7 +168,7 @@ final class CheckRunner {
 
         Batch(String dir, String release, String namespace) {
             rendered = new Once<>(() -> run("template batch of " + members.size() + " (" + dir + ")",
-                    () -> RenderBatch.render(helmRuns, scratch().resolve(dir), release, namespace, members)));
+                    () -> RenderBatch.render(helmRuns, scratch().resolve(dir), release, namespace, members, true)));
         }
 
         String add(Path chart, Helm.Values values) {
@@ -294,7 +294,10 @@ final class CheckRunner {
             var twins = group.stream().filter(guards::containsValue).toList();
             var members = group.stream().filter(s -> !guards.containsValue(s) && guards.containsKey(origin(s.chart))).toList();
             if (members.size() + twins.size() < 2) continue;
-            int n = Math.max(1, Math.min(cores, (members.size() + twins.size()) / 8));
+            // One umbrella per 8 members at most, and one core left for the JVM and the other
+            // helm processes, which all run at once (see HeadStart): on 2 cores, one process
+            // start saved is worth more than a second process.
+            int n = Math.max(1, Math.min(cores - 1, (members.size() + twins.size()) / 8));
             var chunk = new ArrayList<Batch>();
             for (int i = 0; i < n; i++) chunk.add(new Batch("batch-" + (batches.size() + i), group.get(0).release, group.get(0).namespace));
             for (var g : twins) {

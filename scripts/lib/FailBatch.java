@@ -40,6 +40,15 @@ final class FailBatch {
      * from a neighbour's (a render that stopped on an error before its marker) gets null.
      */
     static Map<String, Said> lint(HelmRuns helm, Path dir, String namespace, List<RenderBatch.Member> members) {
+        return lint(helm, dir, namespace, members, false);
+    }
+
+    /**
+     * As above; schemaElsewhere: the members' values schemas are checked in another run (an
+     * umbrella that holds them once, see {@link RenderBatch#render}), so each parent links its
+     * member's chart without a schema that run can hold, and Helm does not compile it once per member.
+     */
+    static Map<String, Said> lint(HelmRuns helm, Path dir, String namespace, List<RenderBatch.Member> members, boolean schemaElsewhere) {
         try {
             var layout = new Layout();
             var parents = new ArrayList<String>();
@@ -47,7 +56,7 @@ final class FailBatch {
             var sets = new ArrayList<String>();
             for (var m : members) {
                 String wrapper = "w" + m.alias();
-                var c = RenderBatch.chart(m.chart(), layout, wrapper + "/charts/", List.of());
+                var c = RenderBatch.chart(m.chart(), layout, wrapper + "/charts/", List.of(), schemaElsewhere);
                 layout.file(wrapper + "/Chart.yaml", "apiVersion: v2\nname: " + wrapper + "\nversion: 0.0.0\ndependencies:\n  - name: "
                         + c.name() + "\n    version: \"" + c.version() + "\"\n    alias: " + m.alias() + "\n");
                 layout.file(wrapper + "/values.yaml", m.alias() + ":\n" + (c.overridable() ? "  nameOverride: " + Yaml.json(c.name()) + "\n" : "  {}\n"));
@@ -55,8 +64,9 @@ final class FailBatch {
                 parents.add(wrapper);
                 RenderBatch.aliased(m, layout, files, sets);
             }
-            var r = helm.lintBatch(namespace, layout, parents, files, sets, dir);
-            return attribute(r.err(), r.out(), members, parents.stream().map(dir::resolve).toList());
+            Path at = helm.place(layout, dir);
+            var r = helm.lintBatch(namespace, layout, parents, files, sets, at);
+            return attribute(r.err(), r.out(), members, parents.stream().map(at::resolve).toList());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -1,4 +1,5 @@
 //SOURCES Exec.java
+//SOURCES HeadStart.java
 //SOURCES Tools.java
 
 import java.nio.file.Path;
@@ -88,39 +89,70 @@ final class Helm {
      * Short offline helm runs, many side by side: one OS thread each and no garbage
      * collection (a render allocates a few MB and exits) make them about a third cheaper.
      */
-    private static final java.util.Map<String, String> SHORT_RUN = java.util.Map.of("GOGC", "off", "GOMAXPROCS", "1");
+    static final java.util.Map<String, String> SHORT_RUN = java.util.Map.of("GOGC", "off", "GOMAXPROCS", "1");
     /** Many renders in one run allocate a few hundred MB: there, collecting now and then is cheaper than fresh pages. */
-    private static final java.util.Map<String, String> BATCH_RUN = java.util.Map.of("GOGC", "400", "GOMAXPROCS", "1");
+    static final java.util.Map<String, String> BATCH_RUN = java.util.Map.of("GOGC", "400", "GOMAXPROCS", "1");
 
     Exec.Result template(String release, Path chart, String namespace, Values values) {
+        return shortRun(templateCommand(release, chart, namespace, values), values);
+    }
+
+    List<String> templateCommand(String release, Path chart, String namespace, Values values) {
         var cmd = new ArrayList<>(List.of(binary.toString(), "template", release, chart.toString(), "--namespace", namespace));
         cmd.addAll(values.args());
+        return cmd;
+    }
+
+    /** A short run, or its result when verify started it ahead ({@link HeadStart}). */
+    private Exec.Result shortRun(List<String> cmd, Values values) {
+        if (values.stdin() == null) {
+            var ahead = HeadStart.take(cmd, SHORT_RUN, Duration.ofMinutes(2));
+            if (ahead != null) return ahead;
+        }
         return Exec.run(cmd, null, SHORT_RUN, Duration.ofMinutes(2), null, values.stdin());
     }
 
     /** A template of a chart holding many others (verify's batches). */
     Exec.Result templateBatch(String release, Path umbrella, String namespace, Values values) {
+        return batchRun(templateBatchCommand(release, umbrella, namespace, values), values);
+    }
+
+    List<String> templateBatchCommand(String release, Path umbrella, String namespace, Values values) {
         var cmd = new ArrayList<>(List.of(binary.toString(), "template", release, umbrella.toString(), "--namespace", namespace));
         cmd.addAll(values.args());
-        return Exec.run(cmd, null, BATCH_RUN, Duration.ofMinutes(2), null, values.stdin());
+        return cmd;
     }
 
     /** `helm lint` (not --strict) of many charts: what `fail` and `required` log in lint mode goes to stderr. */
     Exec.Result lintBatch(List<Path> charts, String namespace, Values values) {
+        return batchRun(lintBatchCommand(charts, namespace, values), values);
+    }
+
+    List<String> lintBatchCommand(List<Path> charts, String namespace, Values values) {
         var cmd = new ArrayList<>(List.of(binary.toString(), "lint", "--namespace", namespace));
         charts.forEach(c -> cmd.add(c.toString()));
         cmd.addAll(values.args());
+        return cmd;
+    }
+
+    private Exec.Result batchRun(List<String> cmd, Values values) {
+        if (values.stdin() == null) {
+            var ahead = HeadStart.take(cmd, BATCH_RUN, Duration.ofMinutes(2));
+            if (ahead != null) return ahead;
+        }
         return Exec.run(cmd, null, BATCH_RUN, Duration.ofMinutes(2), null, values.stdin());
     }
 
     Exec.Result lint(Path chart, Values values) { return lint(List.of(chart), values); }
 
     /** One `helm lint --strict` of several charts with the same values: a "==> Linting CHART" section each. */
-    Exec.Result lint(List<Path> charts, Values values) {
+    Exec.Result lint(List<Path> charts, Values values) { return shortRun(lintCommand(charts, values), values); }
+
+    List<String> lintCommand(List<Path> charts, Values values) {
         var cmd = new ArrayList<>(List.of(binary.toString(), "lint", "--strict"));
         charts.forEach(c -> cmd.add(c.toString()));
         cmd.addAll(values.args());
-        return Exec.run(cmd, null, SHORT_RUN, Duration.ofMinutes(2), null, values.stdin());
+        return cmd;
     }
 
     /** Helm 4 renamed --atomic to --rollback-on-failure. */

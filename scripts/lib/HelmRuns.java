@@ -1,6 +1,7 @@
 //SOURCES ChartFixtures.java
 //SOURCES Dirs.java
 //SOURCES Exec.java
+//SOURCES HeadStart.java
 //SOURCES Helm.java
 //SOURCES Layout.java
 
@@ -61,30 +62,67 @@ final class HelmRuns {
     static HelmRuns direct(Helm helm) { return new HelmRuns(helm, null, false, null); }
 
     Exec.Result template(String release, Path chart, String namespace, Helm.Values values) {
+        if (values.stdin() == null) HeadStart.wanted(helm.templateCommand(release, chart, namespace, values), Helm.SHORT_RUN);
         return remembered(List.of("template", release, namespace), List.of(chart), values, () -> helm.template(release, chart, namespace, values));
     }
 
     Exec.Result lint(List<Path> charts, Helm.Values values) {
+        if (values.stdin() == null) HeadStart.wanted(helm.lintCommand(charts, values), Helm.SHORT_RUN);
         return remembered(List.of("lint"), charts, values, () -> helm.lint(charts, values));
     }
 
-    /** A chart holding many (described by layout, written under dir only if helm has to run). */
+    /**
+     * Where a batch's layout goes: with a store, a folder of it named by what the layout is
+     * (its files and where its links point, not what they point at), written once and kept
+     * while runs use it, so that the same batch is the same helm command run after run, and
+     * {@link HeadStart} can start it before the layout is even described; without a store, dir.
+     */
+    Path place(Layout layout, Path dir) {
+        if (store == null) return dir;
+        Path stable = store.resolve("layouts").resolve(sha256(("layout 1\n" + dir.getFileName() + "\n" + layout.describe(p -> ""))
+                .getBytes(StandardCharsets.UTF_8)));
+        try {
+            if (!Files.isDirectory(stable)) {
+                Path tmp = Files.createTempDirectory(Files.createDirectories(stable.getParent()), "making-");
+                layout.write(tmp);
+                try {
+                    Files.move(tmp, stable, StandardCopyOption.ATOMIC_MOVE);
+                } catch (IOException raced) {
+                    Dirs.deleteTree(tmp); // another run made it first
+                }
+            }
+            Files.setLastModifiedTime(stable, FileTime.from(Instant.now())); // in use: kept by prune()
+            return stable;
+        } catch (IOException e) {
+            return dir;
+        }
+    }
+
+    /** A chart holding many (described by layout, written under dir only if helm has to run, see {@link #place}). */
     Exec.Result templateBatch(String release, String namespace, Layout layout, List<String> files, List<String> sets, Path dir) {
         return laidOut(List.of("template-batch", release, namespace), layout, List.of(), files, sets, dir,
+                (charts, values) -> helm.templateBatchCommand(release, dir, namespace, values),
                 (charts, values) -> helm.templateBatch(release, dir, namespace, values));
     }
 
     /** Many charts in one lint (described by layout: charts are folders of it), written only if helm has to run. */
     Exec.Result lintBatch(String namespace, Layout layout, List<String> charts, List<String> files, List<String> sets, Path dir) {
         return laidOut(List.of("lint-batch", namespace), layout, charts, files, sets, dir,
+                (paths, values) -> helm.lintBatchCommand(paths, namespace, values),
                 (paths, values) -> helm.lintBatch(paths, namespace, values));
     }
 
     private Exec.Result laidOut(List<String> what, Layout layout, List<String> charts, List<String> files, List<String> sets, Path dir,
+                                java.util.function.BiFunction<List<Path>, Helm.Values, List<String>> command,
                                 java.util.function.BiFunction<List<Path>, Helm.Values, Exec.Result> run) {
+        List<Path> chartPaths = charts.stream().map(dir::resolve).toList();
+        var values = new Helm.Values(files.stream().map(dir::resolve).toList(), sets);
+        var cmd = command.apply(chartPaths, values);
+        HeadStart.wanted(cmd, Helm.BATCH_RUN);
+        if (store != null && layout.links.values().stream().anyMatch(t -> t.startsWith(store.resolve("fixtures")))) HeadStart.neverAhead(cmd, Helm.BATCH_RUN);
         Supplier<Exec.Result> made = () -> {
-            layout.write(dir);
-            return run.apply(charts.stream().map(dir::resolve).toList(), new Helm.Values(files.stream().map(dir::resolve).toList(), sets));
+            if (!Files.isDirectory(dir)) layout.write(dir); // a placed layout is there already
+            return run.apply(chartPaths, values);
         };
         if (store == null) return made.get();
         var b = new StringBuilder(FORMAT).append('\n').append(helmId).append('\n').append(String.join(" ", what)).append('\n')

@@ -59,8 +59,14 @@ final class Refusals {
         private Verdict decide() {
             if (bySchema && schemaBatch != null && alias != null) {
                 var r = schemaBatch.get().result();
-                var lines = r.ok() ? null : RenderBatch.sections(r.said()).get(section != null ? section : alias);
+                var lines = r.ok() ? null : schemaRefusals().get(section != null ? section : alias);
                 if (lines != null) return new Verdict(true, lines, String.join("\n", lines));
+            }
+            if (inFailBatch && failsSchema) {
+                // Its schema was checked in the schema batch, not in the lint: refused there (or
+                // not known to pass), it renders on its own.
+                var r = schemaBatch.get().result();
+                if (!RenderBatch.schemasChecked(r) || (!r.ok() && schemaRefusals().containsKey(alias))) return own();
             }
             if (inFailBatch && failsTrusted.get()) {
                 var said = failBatch.get().get(alias);
@@ -85,6 +91,13 @@ final class Refusals {
     private Once<RenderBatch.Rendered> schemaBatch;
     private Once<Map<String, FailBatch.Said>> failBatch;
     private Once<Boolean> failsTrusted = new Once<>(() -> false);
+    /** Whether the template refusals' values schemas are checked in the schema batch (their lint leaves them out). */
+    private boolean failsSchema;
+    private final java.util.Set<String> schemaAliases = new HashSet<>();
+    private Once<Map<String, List<String>>> schemaRefusals;
+
+    /** The schema batch's refusal lines, member by member. */
+    private Map<String, List<String>> schemaRefusals() { return schemaRefusals.get(); }
 
     Refusals(CheckRunner runner) { this.runner = runner; }
 
@@ -125,15 +138,27 @@ final class Refusals {
         }
         if (schema.size() >= 2) {
             String ns = schemaNs, release = schemaRelease;
-            schemaBatch = new Once<>(() -> runner.run("template batch of " + schema.size() + " schema refusals",
-                    () -> RenderBatch.render(runner.helmRuns, runner.scratch().resolve("refusals"), release, ns, schema)));
+            // The template refusals' values go through the schemas here too, each schema
+            // compiled once for all (hoisted): their lint then leaves the schemas out.
+            failsSchema = fails.size() >= 2;
+            var members = new ArrayList<>(schema);
+            if (failsSchema) members.addAll(fails);
+            members.forEach(m -> schemaAliases.add(m.alias()));
+            String what = "template batch of " + schema.size() + " schema refusals" + (failsSchema ? " and " + fails.size() + " template refusals' schemas" : "");
+            schemaBatch = new Once<>(() -> runner.run(what,
+                    () -> RenderBatch.render(runner.helmRuns, runner.scratch().resolve("refusals"), release, ns, members, true)));
+            schemaRefusals = new Once<>(() -> {
+                var r = schemaBatch.get().result();
+                return r.ok() ? Map.of() : RenderBatch.refusals(r.said(), schemaAliases);
+            });
         } else {
             all.forEach(r -> { if (r.bySchema) r.alias = null; });
         }
         if (fails.size() >= 2) {
             String ns = failNs;
+            boolean schemaElsewhere = failsSchema;
             failBatch = new Once<>(() -> runner.run("lint batch of " + fails.size() + " template refusals",
-                    () -> FailBatch.lint(runner.helmRuns, runner.scratch().resolve("fails"), ns, fails)));
+                    () -> FailBatch.lint(runner.helmRuns, runner.scratch().resolve("fails"), ns, fails, schemaElsewhere)));
             var guard = failing.get(0);
             failsTrusted = new Once<>(() -> sameAsTemplate(guard));
             guard.inFailBatch = false; // its verdict is its own render, which the guard compares

@@ -70,6 +70,31 @@ class RenderBatchTest {
     }
 
     @Test
+    void aHoistedSchemasRefusalIsSaidAsTheMembersOwn() {
+        var aliases = java.util.Set.of("m01", "m02", "f01");
+        String helm4 = "Error: values don't meet the specifications of the schema(s) in the following chart(s):\nverify-batch:\n"
+                + "- at '/m01': additional properties 'servce' not allowed\n- at '/m02/ingress/hosts/0/paths/0': validation failed\n"
+                + "  - at '/m02/ingress/hosts/0/paths/0/pathType': value must be one of 'Prefix'\ntrevor:\n- at '/replicaCount': got string\n";
+        var four = RenderBatch.refusals(helm4, aliases);
+        assertEquals(List.of("- at '': additional properties 'servce' not allowed"), four.get("m01"));
+        assertEquals(List.of("- at '/ingress/hosts/0/paths/0': validation failed", "  - at '/ingress/hosts/0/paths/0/pathType': value must be one of 'Prefix'"),
+                four.get("m02"));
+        assertEquals(List.of("- at '/replicaCount': got string"), four.get("trevor"));
+        assertNull(four.get("f01"));
+        String gathered = "Error: values don't meet the specifications of the schema(s) in the following chart(s):\nverify-batch:\n"
+                + "- at '/m01': validation failed\n  - at '/m01/ingress/hosts/0': missing property 'host'\n"
+                + "  - at '/m01/ingress/hosts/0/paths/0': validation failed\n    - at '/m01/ingress/hosts/0/paths/0/pathType': value must be one of 'Prefix'\n";
+        assertEquals(List.of("- at '/ingress/hosts/0': missing property 'host'", "- at '/ingress/hosts/0/paths/0': validation failed",
+                "  - at '/ingress/hosts/0/paths/0/pathType': value must be one of 'Prefix'"), RenderBatch.refusals(gathered, aliases).get("m01"));
+        assertNull(four.get("verify-batch"));
+        String helm3 = "Error: values don't meet the specifications of the schema(s) in the following chart(s):\nverify-batch:\n"
+                + "- m01: Additional property servce is not allowed\n- m02.image.pullPolicy: m02.image.pullPolicy must be one of the following: \"Always\"\n";
+        var three = RenderBatch.refusals(helm3, aliases);
+        assertEquals(List.of("- (root): Additional property servce is not allowed"), three.get("m01"));
+        assertEquals(List.of("- image.pullPolicy: image.pullPolicy must be one of the following: \"Always\""), three.get("m02"));
+    }
+
+    @Test
     void eachMemberGetsItsOwnDocumentsWithTheChartsOwnNames() {
         String out = "---\n# Source: verify-batch/charts/m02/templates/a.yaml\nkind: A\nmetadata:\n  labels:\n    helm.sh/chart: m02-1.0.0\n"
                 + "---\n# Source: verify-batch/charts/m01/charts/trevor/templates/b.yaml\nkind: B\n";
@@ -106,7 +131,7 @@ class RenderBatchTest {
                 var members = new ArrayList<RenderBatch.Member>();
                 for (int i = 0; i < group.size(); i++) members.add(new RenderBatch.Member("m" + i, group.get(i).chart, group.get(i).values));
                 var s0 = group.get(0);
-                var batch = RenderBatch.render(HelmRuns.direct(helm), runner.scratch().resolve("test-" + s0.release), s0.release, s0.namespace, members);
+                var batch = RenderBatch.render(HelmRuns.direct(helm), runner.scratch().resolve("test-" + s0.release), s0.release, s0.namespace, members, true);
                 assertTrue(batch.result().ok(), batch.result().said());
                 for (int i = 0; i < group.size(); i++) {
                     var s = group.get(i);
@@ -132,9 +157,15 @@ class RenderBatchTest {
             assertTrue(refusals.size() >= 16, "only " + refusals.size() + " schema refusals");
             var members = new ArrayList<RenderBatch.Member>();
             for (int i = 0; i < refusals.size(); i++) members.add(new RenderBatch.Member("m" + i, refusals.get(i).chart, refusals.get(i).values));
-            var batch = RenderBatch.render(HelmRuns.direct(helm), runner.scratch().resolve("test-refusals"), "trevor", "trevor", members);
+            // As verify batches them: the template refusals' values too, every schema held once by the umbrella.
+            var fails = runner.refusals().stream().filter(r -> !r.bySchema).toList();
+            for (int i = 0; i < fails.size(); i++) members.add(new RenderBatch.Member("f" + i, fails.get(i).chart, fails.get(i).values));
+            var batch = RenderBatch.render(HelmRuns.direct(helm), runner.scratch().resolve("test-refusals"), "trevor", "trevor", members, true);
             assertFalse(batch.result().ok());
-            var sections = RenderBatch.sections(batch.result().said());
+            assertTrue(RenderBatch.schemasChecked(batch.result()), batch.result().said());
+            var sections = RenderBatch.refusals(batch.result().said(),
+                    members.stream().map(RenderBatch.Member::alias).collect(java.util.stream.Collectors.toSet()));
+            for (int i = 0; i < fails.size(); i++) assertNull(sections.get("f" + i), "the schema refuses " + fails.get(i).values.describe());
             for (int i = 0; i < refusals.size(); i++) {
                 var r = refusals.get(i);
                 var own = helm.template(r.release, r.chart, r.namespace, r.values);
