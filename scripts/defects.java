@@ -4,6 +4,7 @@
 //DEPS info.picocli:picocli:4.7.7
 //SOURCES lib/Cli.java
 //SOURCES lib/ClusterChecks.java
+//SOURCES lib/DefectCoverage.java
 //SOURCES lib/Dirs.java
 //SOURCES lib/Exec.java
 //SOURCES lib/Helm.java
@@ -130,47 +131,10 @@ public class defects implements Callable<Integer> {
 
     interface Part { void run() throws Exception; }
 
-    /**
-     * Which of a suite's checks a case here makes fail by name, counted from what the suite
-     * itself lists or printed (not by hand): printed as a block at the end, and a check of its
-     * own that fails on a check with neither a case nor a reason in exempt, and on a case or
-     * an exemption whose check is gone.
-     */
-    record Coverage(String part, String noun, List<String> checks, java.util.Set<String> covered, Map<String, String> exempt, List<String> notCounted) {
-        List<String> without() {
-            return checks.stream().filter(c -> !covered.contains(c) && !exempt.containsKey(c)).toList();
-        }
-
-        List<String> exempted() { return checks.stream().filter(c -> !covered.contains(c) && exempt.containsKey(c)).toList(); }
-
-        List<String> withCase() { return checks.stream().filter(covered::contains).toList(); }
-
-        /** Exemptions and cases that name no check of the suite: renamed or removed checks. */
-        List<String> stale() {
-            var out = new ArrayList<String>();
-            exempt.keySet().stream().filter(e -> !checks.contains(e)).sorted().forEach(e -> out.add("exempt, but no such " + noun + ": " + e));
-            covered.stream().filter(c -> !checks.contains(c) && !notCounted.contains(c)).sorted().forEach(c -> out.add("a case here, but no such " + noun + ": " + c));
-            return out;
-        }
-
-        String line() {
-            return String.format(java.util.Locale.ROOT, "%s: %d %ss, %d with a failing case here, %d exempt, %d without one%s", part, checks.size(), noun,
-                    withCase().size(), exempted().size(), without().size(), notCounted.isEmpty() ? "" : " (" + notCounted.size() + " more never PASS: INFO or SKIP)");
-        }
-
-        void print(java.io.PrintStream out) {
-            out.println("coverage: " + line());
-            for (String c : exempted()) out.println("  exempt: " + c + " — " + exempt.get(c));
-            for (String c : without()) out.println("  WITHOUT A FAILING CASE: " + c);
-            for (String c : notCounted) out.println("  not counted (INFO or SKIP, never a PASS): " + c);
-            for (String s : stale()) out.println("  STALE: " + s);
-        }
-    }
-
-    private final List<Coverage> coverages = java.util.Collections.synchronizedList(new ArrayList<>());
+    private final List<DefectCoverage> coverages = java.util.Collections.synchronizedList(new ArrayList<>());
 
     /** Records and checks one part's coverage. */
-    private void coverage(Report report, Coverage c) {
+    private void coverage(Report report, DefectCoverage c) {
         coverages.add(c);
         report.check("coverage: every " + c.noun() + " of the " + c.part() + " part has a case here that makes it fail by name, or a reason why not",
                 null, () -> {
@@ -223,7 +187,7 @@ public class defects implements Callable<Integer> {
             });
             var covered = new java.util.LinkedHashSet<>(LiveChecks.NAMES);
             covered.removeAll(defects.uncovered());
-            coverages.add(new Coverage("live", "check", LiveChecks.NAMES, covered, Map.of(), List.of()));
+            coverages.add(new DefectCoverage("live", "check", LiveChecks.NAMES, covered, Map.of(), List.of()));
             var groups = defects.groups();
             // Side by side: most of each group's time is status waiting for what will not come (pods, endpoints, a PDB's count).
             var runs = groups.stream().filter(g -> !g.alone()).map(g -> CompletableFuture.supplyAsync(() -> breakAndLook(g))).toList();
@@ -344,7 +308,7 @@ public class defects implements Callable<Integer> {
             var cases = listed.out().lines().filter(l -> l.startsWith("CASE  ")).map(l -> l.substring(6).strip()).toList();
             var covered = new java.util.LinkedHashSet<String>();
             runs.forEach(run -> run.forEach(g -> g.fails().forEach(x -> covered.add(x.check()))));
-            coverage(report, new Coverage("safety", "case", cases, covered, ScriptDefects.SAFETY_EXEMPT, List.of()));
+            coverage(report, new DefectCoverage("safety", "case", cases, covered, ScriptDefects.SAFETY_EXEMPT, List.of()));
             // Side by side, each on its clusters: most of a case's time is waiting (a Lease expiring, a hook hanging, a timeout).
             var started = new ArrayList<CompletableFuture<Exec.Result>>();
             var t0 = java.time.Instant.now();
@@ -475,7 +439,7 @@ public class defects implements Callable<Integer> {
          * SKIP never pass, so they are listed apart. A live check ("X (after install)") has its
          * failing case in the live part.
          */
-        private Coverage e2eCoverage(Map<String, String> seen) {
+        private DefectCoverage e2eCoverage(Map<String, String> seen) {
             var checks = new ArrayList<String>();
             var notCounted = new ArrayList<String>();
             seen.forEach((name, line) -> (line.startsWith("PASS") || line.startsWith("FAIL") ? checks : notCounted).add(name));
@@ -487,7 +451,7 @@ public class defects implements Callable<Integer> {
                 int paren = c.lastIndexOf(" (after ");
                 if (paren > 0 && c.endsWith(")") && live.contains(c.substring(0, paren))) covered.add(c);
             }
-            return new Coverage("e2e", "check", checks, covered, ScriptDefects.E2E_EXEMPT, notCounted);
+            return new DefectCoverage("e2e", "check", checks, covered, ScriptDefects.E2E_EXEMPT, notCounted);
         }
     }
 }

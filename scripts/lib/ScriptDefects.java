@@ -69,6 +69,7 @@ final class ScriptDefects {
     static final String I14_ROW_15 = "issue 14 row 15: upgrade refuses while an on-demand migration Job runs, as migrate does";
     static final String I14_ROW_16 = "issue 14 row 16: Ctrl-C in the pre-install hook removes the hook Job's ServiceAccount and NetworkPolicy too";
     static final String I15_ROW_8 = "issue 15 row 8: uninstall.java removes the release, its migration Jobs, the Secrets install wrote and the lock";
+    static final String ROW_8_HUP = "row 8: a hang-up during the pre-install hook stops helm cleanly and the hook Job with it";
     static final String ROWS_3_11 = "rows 3, 11: --env-file makes an existing Secret match, names keys only, and keeps y/n/0o17 as strings";
     static final String ROW_8_STUCK = "row 8: a release left pending by a killed run is named as stuck, and --recover gets it out";
     static final String ROW_14 = "row 14: upgrade takes --env-file; a BOM file is read like kubectl, a Latin-1 file is refused by line";
@@ -98,9 +99,6 @@ final class ScriptDefects {
      * fails on a case that has neither a guard nor a line here, and on a line here whose case is gone.
      */
     static final java.util.Map<String, String> SAFETY_EXEMPT = java.util.Map.of(
-            "row 8: a hang-up during the pre-install hook stops helm cleanly and the hook Job with it",
-            "its guards (helm asked to stop with SIGTERM, the hook Job stopped on the way out) are the Ctrl-C cases' (rows 8, 13 and issue 14 "
-                    + "row 16, run 1); taken out, they break those cases too, so it needs a safety run and a cluster of its own",
             "row 10: two cluster ups with one name: the second waits its turn or exits 2; the cluster stays whole",
             "a race: without the cluster's lock the second up may still find the first one's cluster whole and reuse it, so no guard "
                     + "taken out makes it fail on every run",
@@ -117,7 +115,7 @@ final class ScriptDefects {
      * one guard's effect hides another's) are in different runs; a run costs a cluster up, so
      * there are as few as that allows.
      */
-    static List<List<Guard>> safetyRuns() { return List.of(safetyGuards(), safetyGuardsApart()); }
+    static List<List<Guard>> safetyRuns() { return List.of(safetyGuards(), safetyGuardsApart(), safetyGuardsFirstDay()); }
 
     /** The first run's guards: they do not interact, so one safety run shows each case failing. */
     static List<Guard> safetyGuards() {
@@ -126,8 +124,6 @@ final class ScriptDefects {
                         "if (renewed != null && renewed.plus(DURATION).isAfter(now)) {", "if (false) {", ROW_4, "expected exit 2 naming the holder"),
                 new Guard("the cluster's own namespaces are not refused", "lib/Installer.java",
                         "if (Namespaces.SYSTEM.contains(rel.namespace)) {", "if (false) {", ROW_5, "-n kube-system: expected exit 2"),
-                new Guard("status does not judge the release's last revision", "lib/LiveChecks.java",
-                        "Report.expect(last.status().equals(\"deployed\"),", "Report.expect(true,", ROW_6, "status does not report the failed revision"),
                 new Guard("an env file key '.' is accepted", "lib/EnvFile.java",
                         "if (key.equals(\".\")) return \"must not be '.'\";", "", ROW_12, "must not be '.'"),
                 new Guard("the updated Secret's manifest is written to a temp file", "lib/Secrets.java",
@@ -137,8 +133,6 @@ final class ScriptDefects {
                                 + "        var r = kube.runWithInput(Yaml.json(secret), \"replace\", \"-f\", \"-\");", ROWS_8_13, "files left holding a secret or values marker"),
                 new Guard("an existing namespace's Pod Security labels are not compared", "lib/Installer.java",
                         "Namespaces.POD_SECURITY.forEach((k, v) -> { if (!v.equals(labels.get(k))) differs.put(k, v); });", "", ROWS_5_16, "expected exit 2 naming the flag"),
-                new Guard("migrate takes the latest revision, failed or not", "lib/Migrator.java",
-                        "var deployed = state.lastDeployed();", "var deployed = state.last();", ROW_7_IMAGE, "migrate"),
                 new Guard("a changed Secret key is printed with its value", "lib/Secrets.java",
                         "else if (!current.get(k).equals(v)) changed.add(k);", "else if (!current.get(k).equals(v)) changed.add(k + \"=\" + v);", NO_SECRET, "a secret value was printed"),
                 new Guard("a running, whole cluster is not reused", "lib/KwokCluster.java",
@@ -171,15 +165,32 @@ final class ScriptDefects {
                         "the hook's serviceaccounts are left"),
                 new Guard("an env file's checksum no longer reaches the API pods' template", "lib/Installer.java",
                         "s.add(\"--set-string podAnnotations.\" + CHECKSUM_KEY + \"=\" + checksum);", "", I14_ROW_13, "kept its pod template"),
-                new Guard("uninstall leaves the migration Jobs", "uninstall.java",
-                        "remove(kube, rel.namespace, \"jobs,serviceaccounts,networkpolicies\",", "remove(kube, rel.namespace, \"serviceaccounts,networkpolicies\",",
-                        I15_ROW_8, "left in the namespace after uninstall"),
                 new Guard("an env file's UTF-8 BOM is kept as part of its first key", "lib/EnvFile.java",
                         "if (i == 0 && line.startsWith(\"\\uFEFF\")) line = line.substring(1);", "", ROW_14, "a BOM env file"),
                 new Guard("down kills the process a stale pid file names without asking whose it is", "lib/KwokCluster.java",
                         "disownForeignPidFiles(name, progress);", "", I14_ROW_4, "not the cluster's"),
                 new Guard("a dead run's helm that still runs is not looked for: its release counts as stuck", "lib/LockHolder.java",
-                        "if (helmPid > 0 && sameProcess(helmPid, helmStart)) {", "if (false) {", I14_ROWS_1_9, "row 9: expected exit 2 naming the helm that still runs"),
+                        "if (helmPid > 0 && sameProcess(helmPid, helmStart)) {", "if (false) {", I14_ROWS_1_9, "row 9: expected exit 2 naming the helm that still runs"));
+    }
+
+    /**
+     * The third run's guards, on a cluster of their own beside the other two, so that no run
+     * takes much longer than the others (most of a case's time is waiting): issue 15's first-day
+     * cases, rows 6 and 7 on their failed release, and row 8's hang-up, whose guard (helm not
+     * asked to stop) would break the first run's Ctrl-C cases.
+     */
+    static List<Guard> safetyGuardsFirstDay() {
+        return List.of(
+                new Guard("status does not judge the release's last revision", "lib/LiveChecks.java",
+                        "Report.expect(last.status().equals(\"deployed\"),", "Report.expect(true,", ROW_6, "status does not report the failed revision"),
+                new Guard("migrate takes the latest revision, failed or not", "lib/Migrator.java",
+                        "var deployed = state.lastDeployed();", "var deployed = state.last();", ROW_7_IMAGE, "migrate"),
+                new Guard("helm is not asked to stop on the way out (no SIGTERM: it is killed when the grace time ends)", "lib/Interrupts.java",
+                        "p.destroy(); // SIGTERM: helm cancels, rolls back with --atomic/--rollback-on-failure, and exits", "", ROW_8_HUP,
+                        "the release is left"),
+                new Guard("uninstall leaves the migration Jobs", "uninstall.java",
+                        "remove(kube, rel.namespace, \"jobs,serviceaccounts,networkpolicies\",", "remove(kube, rel.namespace, \"serviceaccounts,networkpolicies\",",
+                        I15_ROW_8, "left in the namespace after uninstall"),
                 new Guard("install ignores a real node and takes values/dev.yaml", "install.java",
                         "if (hasRealNode(rel)) {", "if (false) {", I15_ROW_2, "install did not say which values it chose"),
                 new Guard("install waits out its timeout on an Unschedulable pod", "lib/PodWatch.java",
@@ -278,6 +289,10 @@ final class ScriptDefects {
             "plan 11: upgrade to a new tag runs the migration Job before new API pods",
             "a fatal stage: its failure ends the lifecycle, so its defect needs an e2e run of its own; the same upgrade fails by name in "
                     + "the failing-migration check and the numeric-tag upgrade",
+            E2E_NUMERIC_TAG,
+            "the tag stays a string three times over (upgrade's --set-string, the schema's type string, the templates' string functions); "
+                    + "with --set instead, the schema refuses the upgrade ('at /image/tag: got number, want string'): this check fails by name, "
+                    + "but the rollback checks after it lose the revision they start from, so that defect is not in the shared run",
             "the README's way out of the 0.10.0 selector change works: orphan, upgrade, clean up",
             "it runs README's kubectl commands (copied into the check) and then upgrade.java; the upgrade's own defect (immutable fields not "
                     + "looked for) fails the refusal before it, and no defect of the chart or scripts breaks only the way out");
@@ -345,10 +360,10 @@ final class ScriptDefects {
                         "helm/trevor/templates/deployment.yaml", "{{- $annotations := .Values.podAnnotations | default dict }}",
                         "{{- $annotations := merge (dict \"checksum/values\" (.Values | toJson | sha256sum)) (.Values.podAnnotations | default dict) }}",
                         List.of(new Expect(E2E_BY_VALUES, "the API Deployment rolled"))),
-                new Defect("the tag goes in with --set, so 20240101 becomes a number", "scripts/lib/Installer.java",
-                        "if (tag != null) s.add(\"--set-string image.tag=\" + tag);", "if (tag != null) s.add(\"--set image.tag=\" + tag);",
-                        List.of(new Expect(E2E_NUMERIC_TAG, "expected the string 20240101"))),
-                new Defect("cluster down leaves the cluster's folder", "scripts/lib/KwokCluster.java",
+                // Both are needed: kwokctl delete removes the folder itself, and down removes what kwokctl left.
+                new Defect("cluster down does not run kwokctl delete (it stops the processes itself)", "scripts/lib/KwokCluster.java",
+                        "if (Files.isExecutable(kwokctl)) {", "if (false) {", List.of()),
+                new Defect("cluster down leaves the cluster's folder, nor does kwokctl remove it", "scripts/lib/KwokCluster.java",
                         "        Dirs.deleteTree(clusterDir(name));\n        RealNodeDown.leftovers", "        RealNodeDown.leftovers",
                         List.of(new Expect(E2E_DOWN, "folder "))));
     }
