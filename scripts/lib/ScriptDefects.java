@@ -99,6 +99,10 @@ final class ScriptDefects {
      * fails on a case that has neither a guard nor a line here, and on a line here whose case is gone.
      */
     static final java.util.Map<String, String> SAFETY_EXEMPT = java.util.Map.of(
+            ROW_8_HUP,
+            "not seen when helm is not asked to stop (no SIGTERM): in a defects run the case passed, because the JVM kills helm when the grace "
+                    + "time ends and the stop's clean-up removes the unfinished first install; its other guard (the hook Job stopped on the way "
+                    + "out) is the Ctrl-C cases' too (rows 8, 13, issue 14 row 16, run 1), so it needs a run of its own, not yet tried",
             "row 10: two cluster ups with one name: the second waits its turn or exits 2; the cluster stays whole",
             "a race: without the cluster's lock the second up may still find the first one's cluster whole and reuse it, so no guard "
                     + "taken out makes it fail on every run",
@@ -176,8 +180,7 @@ final class ScriptDefects {
     /**
      * The third run's guards, on a cluster of their own beside the other two, so that no run
      * takes much longer than the others (most of a case's time is waiting): issue 15's first-day
-     * cases, rows 6 and 7 on their failed release, and row 8's hang-up, whose guard (helm not
-     * asked to stop) would break the first run's Ctrl-C cases.
+     * cases, and rows 6 and 7 on their failed release.
      */
     static List<Guard> safetyGuardsFirstDay() {
         return List.of(
@@ -185,9 +188,6 @@ final class ScriptDefects {
                         "Report.expect(last.status().equals(\"deployed\"),", "Report.expect(true,", ROW_6, "status does not report the failed revision"),
                 new Guard("migrate takes the latest revision, failed or not", "lib/Migrator.java",
                         "var deployed = state.lastDeployed();", "var deployed = state.last();", ROW_7_IMAGE, "migrate"),
-                new Guard("helm is not asked to stop on the way out (no SIGTERM: it is killed when the grace time ends)", "lib/Interrupts.java",
-                        "p.destroy(); // SIGTERM: helm cancels, rolls back with --atomic/--rollback-on-failure, and exits", "", ROW_8_HUP,
-                        "the release is left"),
                 new Guard("uninstall leaves the migration Jobs", "uninstall.java",
                         "remove(kube, rel.namespace, \"jobs,serviceaccounts,networkpolicies\",", "remove(kube, rel.namespace, \"serviceaccounts,networkpolicies\",",
                         I15_ROW_8, "left in the namespace after uninstall"),
