@@ -4,6 +4,7 @@
 //DEPS info.picocli:picocli:4.7.7
 //SOURCES lib/Cli.java
 //SOURCES lib/ClusterChecks.java
+//SOURCES lib/DefectCoverage.java
 //SOURCES lib/Dirs.java
 //SOURCES lib/Exec.java
 //SOURCES lib/Helm.java
@@ -117,6 +118,11 @@ public class defects implements Callable<Integer> {
             Dirs.deleteTree(work);
         }
         progress.printTimings();
+        if (!coverages.isEmpty()) {
+            System.out.println("coverage (checks with a state, guard or defect here that makes them fail by name; counted from the suites' own lists and output):");
+            var order = List.of("live", "safety", "e2e");
+            coverages.stream().sorted(java.util.Comparator.comparingInt(c -> order.indexOf(c.part()))).forEach(c -> c.print(System.out));
+        }
         if (junit != null) report.writeJunit(junit, (System.nanoTime() - t0) / 1_000_000);
         System.out.printf("defects: total %.1f s%n", (System.nanoTime() - t0) / 1e9);
         System.out.println(report.summary());
@@ -124,6 +130,18 @@ public class defects implements Callable<Integer> {
     }
 
     interface Part { void run() throws Exception; }
+
+    private final List<DefectCoverage> coverages = java.util.Collections.synchronizedList(new ArrayList<>());
+
+    /** Records and checks one part's coverage. */
+    private void coverage(Report report, DefectCoverage c) {
+        coverages.add(c);
+        report.check("coverage: every " + c.noun() + " of the " + c.part() + " part has a case here that makes it fail by name, or a reason why not",
+                null, () -> {
+                    Report.expect(!c.checks().isEmpty(), "no %s was listed: nothing to count", c.noun());
+                    Report.expect(c.without().isEmpty() && c.stale().isEmpty(), "%s; without a failing case: %s; stale: %s", c.line(), c.without(), c.stale());
+                });
+    }
 
     private static CompletableFuture<Void> async(Part part) {
         return CompletableFuture.runAsync(() -> {
@@ -167,6 +185,9 @@ public class defects implements Callable<Integer> {
                 var none = defects.uncovered();
                 Report.expect(none.isEmpty(), "no state fails: %s", none);
             });
+            var covered = new java.util.LinkedHashSet<>(LiveChecks.NAMES);
+            covered.removeAll(defects.uncovered());
+            coverages.add(new DefectCoverage("live", "check", LiveChecks.NAMES, covered, Map.of(), List.of()));
             var groups = defects.groups();
             // Side by side: most of each group's time is status waiting for what will not come (pods, endpoints, a PDB's count).
             var runs = groups.stream().filter(g -> !g.alone()).map(g -> CompletableFuture.supplyAsync(() -> breakAndLook(g))).toList();
@@ -281,6 +302,13 @@ public class defects implements Callable<Integer> {
 
         void run() throws java.io.IOException {
             var runs = ScriptDefects.safetyRuns();
+            // safety.java's own list of its cases (no cluster); this also builds it once, before the runs start side by side.
+            var listed = progress.step("safety.java --list", () -> Exec.run(List.of(repo.resolve("jbang").toString(), repo.resolve("scripts/safety.java").toString(),
+                    "--list"), repo, Map.of(), java.time.Duration.ofMinutes(10), null));
+            var cases = listed.out().lines().filter(l -> l.startsWith("CASE  ")).map(l -> l.substring(6).strip()).toList();
+            var covered = new java.util.LinkedHashSet<String>();
+            runs.forEach(run -> run.forEach(g -> g.fails().forEach(x -> covered.add(x.check()))));
+            coverage(report, new DefectCoverage("safety", "case", cases, covered, ScriptDefects.SAFETY_EXEMPT, List.of()));
             // Side by side, each on its clusters: most of a case's time is waiting (a Lease expiring, a hook hanging, a timeout).
             var started = new ArrayList<CompletableFuture<Exec.Result>>();
             var t0 = java.time.Instant.now();
@@ -302,11 +330,13 @@ public class defects implements Callable<Integer> {
                 var r = started.get(i).join();
                 var seen = verdicts(r.out());
                 for (var g : runs.get(i)) {
-                    report.check("safety: '" + g.mustFail() + "' fails by name when " + g.what(), null, () -> {
-                        String said = seen.getOrDefault(g.mustFail(), "nothing");
-                        Report.expect(said.startsWith("FAIL") && said.contains(g.says()), "expected FAIL saying '%s'; safety.java said (exit %d): %s",
-                                g.says(), r.exit(), said);
-                    });
+                    for (var x : g.fails()) {
+                        report.check("safety: '" + x.check() + "' fails by name when " + g.what(), null, () -> {
+                            String said = seen.getOrDefault(x.check(), "nothing");
+                            Report.expect(said.startsWith("FAIL") && said.contains(x.says()), "expected FAIL saying '%s'; safety.java said (exit %d): %s",
+                                    x.says(), r.exit(), said);
+                        });
+                    }
                 }
             }
             removeDefectFiles(t0);
@@ -316,7 +346,7 @@ public class defects implements Callable<Integer> {
         private Exec.Result safety(int n, int of, Path copy, List<ScriptDefects.Guard> guards) {
             // The cases the guards break, and in the first run row 8's first two, on which "rows 8, 13" builds.
             var only = new ArrayList<String>();
-            guards.forEach(g -> only.add(Pattern.quote(g.mustFail())));
+            guards.forEach(g -> g.fails().forEach(x -> only.add(Pattern.quote(x.check()))));
             if (n == 1) only.add("^row 8: ");
             var cmd = new ArrayList<>(List.of(repo.resolve("jbang").toString(), repo.resolve("scripts/safety.java").toString(),
                     "--name", name + "-safety" + (n == 1 ? "" : String.valueOf(n)), "--scripts-from", copy.toString(), "--only", String.join("|", only),
@@ -389,7 +419,10 @@ public class defects implements Callable<Integer> {
             cmd.addAll(helmOptions.args());
             var r = progress.step("e2e.java (kwok) of a checkout with " + defects.size() + " defects",
                     () -> Exec.run(cmd, copy, Map.of(), java.time.Duration.ofMinutes(45), line -> System.out.println("  | " + line)));
+            // The copy's down leaves the cluster's folder on purpose (one of its defects): this checkout's down removes what is left.
+            KwokCluster.down(name + "-e2e", null, progress::info);
             var seen = verdicts(r.out());
+            coverage(report, e2eCoverage(seen));
             for (var d : defects) {
                 for (var x : d.fails()) {
                     report.check("e2e: '" + x.check() + "' fails by name when " + d.what(), null, () -> {
@@ -399,6 +432,26 @@ public class defects implements Callable<Integer> {
                     });
                 }
             }
+        }
+
+        /**
+         * The e2e's checks as its run printed them: those that PASS or FAIL are counted; INFO and
+         * SKIP never pass, so they are listed apart. A live check ("X (after install)") has its
+         * failing case in the live part.
+         */
+        private DefectCoverage e2eCoverage(Map<String, String> seen) {
+            var checks = new ArrayList<String>();
+            var notCounted = new ArrayList<String>();
+            seen.forEach((name, line) -> (line.startsWith("PASS") || line.startsWith("FAIL") ? checks : notCounted).add(name));
+            var covered = new java.util.LinkedHashSet<String>();
+            ScriptDefects.e2eDefects().forEach(d -> d.fails().forEach(x -> covered.add(x.check())));
+            var live = new java.util.LinkedHashSet<>(LiveChecks.NAMES);
+            live.removeAll(new LiveDefects(checkout).uncovered());
+            for (String c : checks) {
+                int paren = c.lastIndexOf(" (after ");
+                if (paren > 0 && c.endsWith(")") && live.contains(c.substring(0, paren))) covered.add(c);
+            }
+            return new DefectCoverage("e2e", "check", checks, covered, ScriptDefects.E2E_EXEMPT, notCounted);
         }
     }
 }

@@ -65,6 +65,11 @@ public class safety implements Callable<Integer> {
     @Option(names = "--scripts-from", paramLabel = "DIR", description = "Run the lifecycle scripts of another checkout (to see how an older version fails these checks).")
     Path scriptsFrom;
 
+    @Option(names = "--list", description = "Print the cases (one line 'CASE  name' each, as --only selects them) and run none: no cluster is made.")
+    boolean list;
+
+    static final String NO_SECRET = "no secret value appears in any output, report or diagnostics file";
+
     private Path repo;
     private Path scripts;
     private Path work;
@@ -90,6 +95,16 @@ public class safety implements Callable<Integer> {
             return 2;
         }
         scripts = (scriptsFrom != null ? scriptsFrom : repo).toAbsolutePath().normalize();
+        if (list) {
+            report = new Report("safety", System.out, only, false);
+            checks = new ClusterChecks("safety", List.of(name), report, null, null, null).listing();
+            cases();
+            concurrentClusters();
+            firstDay();
+            checks.down();
+            checks.check(NO_SECRET, () -> {});
+            return 0;
+        }
         if (junit != null) Report.junitTarget(junit);
         diagDir = (diagnostics != null ? diagnostics : repo.resolve("build/safety-diagnostics")).toAbsolutePath();
         progress = new Progress("safety", System.out);
@@ -112,7 +127,7 @@ public class safety implements Callable<Integer> {
             checks.down();
         }
         progress.printTimings();
-        checks.check("no secret value appears in any output, report or diagnostics file", () -> {
+        checks.check(NO_SECRET, () -> {
             var where = secrets.printedIn(runner.transcript(), report.results(), diagDir);
             Report.expect(where.isEmpty(), "a secret value was printed: %s", String.join("; ", where));
         });

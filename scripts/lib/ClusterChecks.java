@@ -26,6 +26,7 @@ final class ClusterChecks {
     private final Path diagDir;
     private final Supplier<String> transcript;
     private Kube kube;
+    private boolean listing;
 
     /** The first of clusters is the one the checks run on; the others are theirs to make and remove. */
     ClusterChecks(String tool, List<String> clusters, Report report, Progress progress, Path diagDir, Supplier<String> transcript) {
@@ -38,6 +39,18 @@ final class ClusterChecks {
     }
 
     private String context() { return "cluster " + clusters.get(0); }
+
+    /** The name of the check that every cluster is gone at the end (a case of its own). */
+    static final String DOWN = "cluster down leaves no process, port or folder behind";
+
+    /**
+     * From now on a check is not run but listed: one line "CASE  name" per check --only
+     * selects, in order, so that another script can count the cases without a cluster.
+     */
+    ClusterChecks listing() {
+        listing = true;
+        return this;
+    }
 
     /** Removes what earlier runs left of every cluster, then starts the first; returns its API. */
     Kube up(Path repo, Path kubeconfig) {
@@ -54,6 +67,10 @@ final class ClusterChecks {
      */
     void check(String check, Report.Body body) {
         if (!report.selected(check)) return;
+        if (listing) {
+            System.out.println("CASE  " + check);
+            return;
+        }
         var r = Report.evaluate(check, context(), () -> progress.step(check, () -> {
             try {
                 body.run();
@@ -79,6 +96,10 @@ final class ClusterChecks {
 
     /** Takes every cluster down and records whether anything was left behind. */
     void down() {
+        if (listing) {
+            if (report.selected(DOWN)) System.out.println("CASE  " + DOWN);
+            return;
+        }
         var t0 = System.nanoTime();
         var left = new ArrayList<String>();
         for (String c : clusters) {
@@ -88,7 +109,7 @@ final class ClusterChecks {
                 left.add(c + ": " + Exec.rootMessage(e));
             }
         }
-        report.record(new Report.Result("cluster down leaves no process, port or folder behind", left.isEmpty() ? Report.Status.PASS
+        report.record(new Report.Result(DOWN, left.isEmpty() ? Report.Status.PASS
                 : Report.Status.FAIL, String.join("; ", left), context(), (System.nanoTime() - t0) / 1_000_000));
     }
 }
