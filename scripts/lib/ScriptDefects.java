@@ -273,6 +273,8 @@ final class ScriptDefects {
     static final String E2E_BY_VALUES = "upgrade.java by values alone (worker.replicaCount=3) succeeds: no new API pods, so no order to prove";
     static final String E2E_NUMERIC_TAG = "upgrade.java --tag 20240101: a numeric tag stays a string, and migrations run before the new pods";
     static final String E2E_DOWN = "cluster down leaves no process, port, mount, interface, rule or folder behind";
+    static final String E2E_NETPOL_KWOK = "netpol matrix on kwok's simulated nodes: the canary cannot be tried, and every denied row fails naming the "
+            + "simulated node";
 
     /**
      * e2e.java's (kwok) checks that no defect here makes fail, each with the reason. The defects
@@ -365,7 +367,10 @@ final class ScriptDefects {
                         "if (Files.isExecutable(kwokctl)) {", "if (false) {", List.of()),
                 new Defect("cluster down leaves the cluster's folder, nor does kwokctl remove it", "scripts/lib/KwokCluster.java",
                         "        Dirs.deleteTree(clusterDir(name));\n        RealNodeDown.leftovers", "        RealNodeDown.leftovers",
-                        List.of(new Expect(E2E_DOWN, "folder "))));
+                        List.of(new Expect(E2E_DOWN, "folder "))),
+                new Defect("the matrix tries its canary on a simulated node as if a container ran there", "scripts/lib/NetpolProbe.java",
+                        "if (simulated != null) {", "if (false) {",
+                        List.of(new Expect(E2E_NETPOL_KWOK, "failed without naming the simulated node"))));
     }
 
     /** checkout's scripts, charts and values copied to dest, with every guard taken out. */
