@@ -155,6 +155,37 @@ final class Helm {
         return cmd;
     }
 
+    /** At most this many of helm's lines in a failure message, each cut to ERROR_LINE_CHARS. */
+    static final int ERROR_LINES = 12;
+    static final int ERROR_LINE_CHARS = 400;
+    private static final Pattern MEANINGFUL = Pattern.compile(
+            "(?i)^error:|\\berror\\b|level=(warn|error)|^\\s*\\*\\s|fail|forbidden|denied|invalid|refused|timed out|deadline exceeded|canceled|not ready|not found");
+
+    /**
+     * What helm said that explains a failure, from both its streams (Helm 4 logs a failure's
+     * cause as level=WARN … error="…" before its "Error:" line; Helm 3 lists a hook's causes as
+     * "* job X failed: Y" below "Error: … 1 error occurred:"): each such line in order, once,
+     * at most ERROR_LINES of them (the first and the last, the rest counted), each cut to
+     * ERROR_LINE_CHARS. Where no line looks like an error, helm's last lines.
+     */
+    static String errorLines(Exec.Result r) {
+        var all = new ArrayList<String>();
+        for (String text : List.of(r.out(), r.err())) {
+            text.lines().map(String::stripTrailing).filter(l -> !l.isBlank()).forEach(all::add);
+        }
+        var picked = new ArrayList<String>();
+        for (String l : all) if (MEANINGFUL.matcher(l).find() && !picked.contains(l)) picked.add(l);
+        if (picked.isEmpty()) picked.addAll(all.subList(Math.max(0, all.size() - 3), all.size()));
+        var cut = picked.stream().map(l -> l.length() > ERROR_LINE_CHARS ? l.substring(0, ERROR_LINE_CHARS) + " …" : l).toList();
+        if (cut.size() <= ERROR_LINES) return String.join("\n", cut);
+        int head = ERROR_LINES / 2;
+        int tail = ERROR_LINES - head;
+        var out = new ArrayList<>(cut.subList(0, head));
+        out.add("… " + (cut.size() - ERROR_LINES) + " more such lines …");
+        out.addAll(cut.subList(cut.size() - tail, cut.size()));
+        return String.join("\n", out);
+    }
+
     /** Helm 4 renamed --atomic to --rollback-on-failure. */
     String rollbackOnFailureFlag() { return major >= 4 ? "--rollback-on-failure" : "--atomic"; }
 

@@ -454,13 +454,21 @@ final class Installer {
             if (!stopped.isEmpty()) outcome += "\n" + String.join("\n", stopped);
         }
         String why = stoppedFor == null ? r.said()
-                : "stopped waiting after " + waited + " s (of at most " + o.timeout().toSeconds() + " s): " + stoppedFor.describe()
-                        + "\nwhat to do: " + stoppedFor.advice(hasRealNode(rel)).replace("NAMESPACE", rel.namespace)
-                        + "\nhelm said: " + r.said().strip();
+                : stoppedWhy(waited, o.timeout().toSeconds(), stoppedFor.describe(), stoppedFor.advice(hasRealNode(rel)).replace("NAMESPACE", rel.namespace), r);
         throw new Failed((upgrade ? "upgrade" : "install") + " of " + rel.name + " failed: " + why
                 + "\n\nmigration Job, from the cluster:\n" + job
                 + (migrationLog.isEmpty() ? "" : "\n\nmigration output, as it ran:\n" + String.join("\n", migrationLog).indent(2))
                 + "\n\n" + outcome);
+    }
+
+    /**
+     * Why install stopped helm early (PodWatch's fail-fast): the pod and reason, what to do, and
+     * helm's own error lines from both its streams (bounded: Helm.errorLines), not only its last.
+     */
+    static String stoppedWhy(long waited, long timeoutSeconds, String describe, String advice, Exec.Result helm) {
+        return "stopped waiting after " + waited + " s (of at most " + timeoutSeconds + " s): " + describe
+                + "\nwhat to do: " + advice
+                + "\nhelm said:\n" + Helm.errorLines(helm).indent(2).stripTrailing();
     }
 
     /** The options that name this release on this cluster, as a command to run next takes them. */

@@ -6,7 +6,11 @@ import java.util.List;
 import java.util.Locale;
 import java.util.function.Supplier;
 
-/** Long work made visible: each step's name when it starts and its duration when it ends. */
+/**
+ * Long work made visible: each step's name when it starts, and when it ends its outcome with
+ * its duration: done, failed (it threw, or the tool it ran exited non-zero), shown (info) or
+ * skipped.
+ */
 final class Progress {
     private final String tool;
     private final PrintStream out;
@@ -27,7 +31,8 @@ final class Progress {
         String outcome = "failed";
         try {
             T r = body.get();
-            outcome = "done";
+            // A tool that ran to its end and failed (helm's exit 1) is a failed step, not a done one.
+            outcome = r instanceof Exec.Result tool && !tool.ok() ? "failed (exit " + tool.exit() + ")" : "done";
             return r;
         } catch (Report.Info | Report.Skipped e) {
             // a step that showed something or could not run here did not fail

@@ -14,10 +14,15 @@ import org.junit.jupiter.api.Test;
 class ScriptsCliTest {
     static final Path repo = Repo.root();
 
+    /**
+     * How long a built script may run: the build is not part of it (ScriptBuild waits for it
+     * while it makes progress, as on a loaded 2-core machine it may take minutes).
+     */
+    static final Duration RUN_LIMIT = Duration.ofMinutes(5);
+
     static Exec.Result script(String script, Map<String, String> env, String... args) {
-        var cmd = new ArrayList<>(List.of(repo.resolve("jbang").toString(), repo.resolve("scripts").resolve(script).toString()));
-        cmd.addAll(List.of(args));
-        return Exec.run(cmd, repo, env, Duration.ofMinutes(5), null);
+        return ScriptBuild.buildThenRun(repo.resolve("jbang"), repo.resolve("scripts").resolve(script), repo, env, RUN_LIMIT,
+                ScriptBuild.STALL, ScriptBuild.CEILING, List.of(args));
     }
 
     @Test
