@@ -428,7 +428,7 @@ final class KwokE2e extends E2e {
         stage("netpol matrix on kwok's simulated nodes: the canary cannot be tried, and every denied row fails naming the simulated node",
                 false, () -> {
             var observed = NetpolProbe.run(rel.kube, NetpolProbe.derive(rel, null), "trevor:1.0.0", progress::info);
-            progress.info("the matrix on simulated nodes:\n" + NetpolProbe.table(observed));
+            progress.info("the matrix on simulated nodes:\n" + NetpolProbe.table(observed).indent(2));
             var denied = observed.stream().filter(o -> !o.row().allowed()).toList();
             Report.expect(denied.size() >= 2, "expected the canary and the release's denied rows, found %d denied rows", denied.size());
             for (var o : denied) {

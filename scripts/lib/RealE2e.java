@@ -433,7 +433,7 @@ final class RealE2e extends E2e {
             var observed = new ArrayList<>(main.stream().filter(NetpolProbe::isCanary).toList());
             observed.addAll(migrationRows.stream().filter(o -> !NetpolProbe.isCanary(o)).toList());
             observed.addAll(main.stream().filter(o -> !NetpolProbe.isCanary(o)).toList());
-            progress.info("the matrix (the migration Job's rows were tried during the install's migration):\n" + NetpolProbe.table(observed));
+            progress.info("the matrix (the migration Job's rows were tried during the install's migration):\n" + NetpolProbe.table(observed).indent(2));
             return observed;
         });
         if (matrix != null) NetpolProbe.report(report, matrix);
@@ -456,7 +456,7 @@ final class RealE2e extends E2e {
             Upgrader.upgrade(open, prodUpgrade, progress);
             var rows = NetpolProbe.derive(open, RealNode.GATEWAY);
             var observed = NetpolProbe.run(kube, rows, Images.TREVOR_1, progress::info);
-            progress.info("the matrix of the defective chart:\n" + NetpolProbe.table(observed));
+            progress.info("the matrix of the defective chart:\n" + NetpolProbe.table(observed).indent(2));
             var other = observed.stream().filter(o -> o.row().source().namespace().equals(NetpolMatrix.OTHER_NAMESPACE)
                     && o.row().dest().display().equals(POLICY_NS + "/" + RELEASE)).toList();
             Report.expect(!other.isEmpty(), "no \"another namespace → API\" row");
