@@ -11,6 +11,7 @@
 //SOURCES lib/HelmOptions.java
 //SOURCES lib/Installer.java
 //SOURCES lib/Kube.java
+//SOURCES lib/KwokCluster.java
 //SOURCES lib/LiveChecks.java
 //SOURCES lib/LiveDefects.java
 //SOURCES lib/Progress.java

@@ -1,3 +1,4 @@
+//SOURCES Exec.java
 //SOURCES Report.java
 
 import java.io.PrintStream;
