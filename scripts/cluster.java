@@ -101,7 +101,7 @@ public class cluster implements Callable<Integer> {
         boolean realNode;
 
         @Option(names = "--real-nodes", paramLabel = "N", description = "With --real-node: how many real nodes, 1 (real-0) or 2 (real-0, and real-1 "
-                + "in a network namespace of its own, for drains and topology spread). Default: 1, or 2 if given without --real-node.")
+                + "in a network namespace of its own, for drains and topology spread); implies --real-node. Default: 1.")
         Integer realNodes;
 
         @Option(names = "--require-network-policies", description = "With --real-node: refuse (exit 2, naming what the kernel lacks) when "
