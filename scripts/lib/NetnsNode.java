@@ -153,7 +153,8 @@ final class NetnsNode {
         start(cluster, "kube-proxy", NodeConfigs.kubeProxyArgs(s, bin.resolve("kube-proxy")));
         waitFor("kube-proxy of " + NODE_NAME + " healthy", Duration.ofSeconds(30), cluster, "kube-proxy",
                 () -> answers(GATEWAY, PORTS.proxyHealthz()) ? null : "not healthy yet");
-        // After kube-proxy made its POSTROUTING jump: this goes before it.
+        // Before kube-proxy's masquerading: after its POSTROUTING jump exists, so that it cannot be prepended ahead of this.
+        awaitKubeProxyJump(true);
         restore(noMasquerade(SUBNET, RealNode.SUBNET), "the no-masquerade rule between the nodes' pods");
 
         if (plane != null) {
@@ -228,6 +229,8 @@ final class NetnsNode {
         var fwd = run("sh", "-c", "echo 1 > /proc/sys/net/ipv4/ip_forward");
         if (!fwd.ok()) throw new Problem(Problem.FAILED, "could not turn on forwarding in " + NETNS + ": " + fwd.said());
         hostRestore(hostRules(apiPort), "real-1's host rules");
+        awaitKubeProxyJump(false);
+        hostRestore(noMasquerade(RealNode.SUBNET, SUBNET), "the no-masquerade rule between the nodes' pods");
         restore(namespaceForward(), "real-1's FORWARD rule");
     }
 
@@ -236,14 +239,31 @@ final class NetnsNode {
         return "*filter\n:" + HOST_FORWARD + " - [0:0]\n"
                 + "-A " + HOST_FORWARD + " -i " + RealNode.BRIDGE + " -o " + VETH_HOST + " -s " + RealNode.SUBNET + " -d " + SUBNET + " -j ACCEPT\n"
                 + "-A " + HOST_FORWARD + " -i " + VETH_HOST + " -o " + RealNode.BRIDGE + " -s " + SUBNET + " -d " + RealNode.SUBNET + " -j ACCEPT\n"
-                + "-A " + HOST_FORWARD + " -i " + VETH_HOST + " -m comment --comment \"trevor real-1: its pods reach only real-0's pods and the node\" -j REJECT\n"
+                + "-A " + HOST_FORWARD + " -i " + VETH_HOST + " -m comment --comment \"trevor real-1: its pods reach only the pods of real-0 and the node\" -j REJECT\n"
                 + "-I FORWARD 1 -j " + HOST_FORWARD + "\nCOMMIT\n"
                 + "*nat\n:" + HOST_APISERVER + " - [0:0]\n:" + NO_MASQ + " - [0:0]\n"
                 + "-A " + HOST_APISERVER + " -i " + VETH_HOST + " -d " + LINK_HOST + " -p tcp --dport " + apiPort
                 + " -m comment --comment \"trevor real-1: its kubelet reaches the apiserver\" -j DNAT --to-destination 127.0.0.1:" + apiPort + "\n"
-                + "-I PREROUTING 1 -j " + HOST_APISERVER + "\n"
-                + "-A " + NO_MASQ + " -s " + RealNode.SUBNET + " -d " + SUBNET + " -m comment --comment \"trevor: pods keep their addresses between the nodes\" -j ACCEPT\n"
-                + "-I POSTROUTING 1 -j " + NO_MASQ + "\nCOMMIT\n";
+                + "-I PREROUTING 1 -j " + HOST_APISERVER + "\nCOMMIT\n";
+    }
+
+    /**
+     * Waits until kube-proxy's jump to KUBE-POSTROUTING (its masquerading) is in nat POSTROUTING,
+     * of the namespace (inNamespace) or of the machine: a rule inserted first after that stays
+     * ahead of it (kube-proxy only adds its jump when it is missing).
+     */
+    static void awaitKubeProxyJump(boolean inNamespace) {
+        var cmd = List.of("iptables", "-t", "nat", "-S", "POSTROUTING");
+        long end = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        String last = "";
+        while (System.nanoTime() < end) {
+            var r = Exec.run(inNamespace ? inNetns(cmd) : cmd, null, Map.of("PATH", Daemons.PATH), Duration.ofSeconds(20), null);
+            last = r.said();
+            if (r.ok() && r.out().contains("-j KUBE-POSTROUTING")) return;
+            Kube.sleep(500);
+        }
+        throw new Problem(Problem.FAILED, "kube-proxy made no KUBE-POSTROUTING jump in nat POSTROUTING" + (inNamespace ? " of " + NETNS : "")
+                + " within 30 s: " + Kube.firstLine(last));
     }
 
     /** Inside the namespace: the pods reach only each other, the node, and real-0's side. */

@@ -69,7 +69,7 @@ final class NodePolicies {
         var host = new StringBuilder();
         for (String h : hostSources) {
             host.append("-A ").append(CHAIN_OUT).append(" -s ").append(h)
-                    .append(" -m comment --comment \"trevor: the machine's own connections, as the node's\" -j RETURN\n");
+                    .append(" -m comment --comment \"trevor: the own connections of the machine, as the node\" -j RETURN\n");
         }
         return "*mangle\n:" + CHAIN_OUT + " - [0:0]\n:" + CHAIN_IN + " - [0:0]\n"
                 + "-A " + CHAIN_OUT + " -m conntrack --ctstate RELATED,ESTABLISHED -j RETURN\n"

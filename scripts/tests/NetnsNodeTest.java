@@ -45,7 +45,7 @@ class NetnsNodeTest {
         var out = Yaml.loadMap(NetnsNode.kubeconfigThroughVeth(kc, 32766));
         assertEquals("https://10.244.254.1:32766", Yaml.str(Yaml.maps(out, "clusters").get(0), "cluster.server"));
         assertEquals("127.0.0.1", Yaml.str(Yaml.maps(out, "clusters").get(0), "cluster.tls-server-name"));
-        String host = NetnsNode.hostRules(32766);
+        String host = NetnsNode.hostRules(32766) + NetnsNode.noMasquerade("10.244.0.0/24", "10.244.1.0/24");
         assertTrue(host.contains("-i trevor-rn1h -d 10.244.254.1 -p tcp --dport 32766") && host.contains("--to-destination 127.0.0.1:32766"), host);
         assertTrue(host.contains("-A TREVOR-RN-NOMASQ -s 10.244.0.0/24 -d 10.244.1.0/24") && host.contains("-I POSTROUTING 1 -j TREVOR-RN-NOMASQ"), host);
         assertTrue(host.contains("-A TREVOR-RN-REAL1-FWD -i trevor-rn1h -m comment"), "anything else from real-1's side is rejected: " + host);
