@@ -44,8 +44,12 @@ import java.util.Map;
 final class RealE2e extends E2e {
     static final String NAMESPACE = "trevor-real";
 
-    RealE2e(Path repo, Helm helm, Path kubectl, String name, Report report, Progress progress, Path diagDir, boolean keep) {
+    /** How many real nodes: 1 (real-0) or 2 (real-0 and real-1, for the two-node step). */
+    private final int nodes;
+
+    RealE2e(Path repo, Helm helm, Path kubectl, String name, int nodes, Report report, Progress progress, Path diagDir, boolean keep) {
         super(repo, helm, kubectl, name, NAMESPACE, report, progress, diagDir, keep);
+        this.nodes = nodes;
     }
 
     private Kube kube;
@@ -58,9 +62,10 @@ final class RealE2e extends E2e {
         KwokCluster.down(name, null, progress::info);
         var archives = stage("images built from pinned Debian and PyPI packages (cached by content)", true,
                 () -> new ArrayList<>(ImageBuild.build(repo, List.of(), progress::info).values()));
-        stage("cluster up with two real nodes (kubelet, containerd, runc; real-1 in a network namespace of its own), the images imported", true, () -> {
+        stage(nodes == 1 ? "cluster up with a real node (kubelet, containerd, runc), the images imported"
+                : "cluster up with two real nodes (kubelet, containerd, runc; real-1 in a network namespace of its own), the images imported", true, () -> {
             KwokCluster.up(repo, name, kubeconfig, false, progress::info);
-            return RealNode.up(repo, name, archives, false, RealNode.MAX_NODES, progress::info);
+            return RealNode.up(repo, name, archives, false, nodes, progress::info);
         });
         kube = new Kube(kubectl, KwokCluster.context(name), kubeconfig);
         rel = new Release(helm, kube, RELEASE, NAMESPACE, repo.resolve("helm/trevor"));
@@ -447,6 +452,12 @@ final class RealE2e extends E2e {
      * and no request fails. The node is uncordoned afterwards.
      */
     private void twoNodes(Release prel) {
+        if (this.nodes < 2) {
+            stage("two real nodes: spread, cross-node reach, a drain under load with the PDB refusing", false, () -> {
+                throw new Report.Skipped("this run has one real node (real-0): drains and topology spread need two; run e2e --real --real-nodes 2");
+            });
+            return;
+        }
         var nodes = RealNode.nodeNames(RealNode.MAX_NODES);
         boolean ready = stage("two real nodes: real-0 and real-1 Ready, each enforcing NetworkPolicies with its own kube-network-policies", false, () -> {
             for (String n : nodes) Report.expect(RealNode.nodeReady(kube, n), "node %s is not Ready", n);
