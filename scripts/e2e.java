@@ -9,6 +9,7 @@
 //SOURCES lib/KwokE2e.java
 //SOURCES lib/Progress.java
 //SOURCES lib/RealE2e.java
+//SOURCES lib/RealNode.java
 //SOURCES lib/Repo.java
 //SOURCES lib/Report.java
 //SOURCES lib/Target.java
