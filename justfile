@@ -68,6 +68,10 @@ e2e-real *args="":
 load url *args="":
     {{jbang}} scripts/load.java --url {{url}} {{args}}
 
+# Drain a node through the eviction API (PDBs honoured), then uncordon it; without --allow-drain NODE it only shows what it would evict
+drain node *args="":
+    {{jbang}} scripts/drain.java {{node}} {{args}}
+
 # The trust guarantees: locks, interrupts, secrets, what counts as local
 safety *args="":
     {{jbang}} scripts/safety.java {{args}}

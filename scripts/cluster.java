@@ -100,6 +100,10 @@ public class cluster implements Callable<Integer> {
         @Option(names = "--real-node", description = "kwok: add a real node (kubelet, containerd, runc, CNI, kube-proxy, CoreDNS) where real containers run; needs root.")
         boolean realNode;
 
+        @Option(names = "--real-nodes", paramLabel = "N", description = "With --real-node: how many real nodes, 1 (real-0) or 2 (real-0, and real-1 "
+                + "in a network namespace of its own, for drains and topology spread); implies --real-node. Default: 1.")
+        Integer realNodes;
+
         @Option(names = "--require-network-policies", description = "With --real-node: refuse (exit 2, naming what the kernel lacks) when "
                 + "this kernel cannot enforce NetworkPolicies, instead of a node that does not enforce them.")
         boolean requirePolicies;
@@ -111,8 +115,13 @@ public class cluster implements Callable<Integer> {
         @Override public Integer call() throws Exception {
             var p = new Progress("cluster", System.out);
             KwokCluster.checkName(parent.name);
+            if (realNodes != null) realNode = true;
             if (!realNode && !imageArchives.isEmpty()) throw new Target.Invalid("--image-archive goes with --real-node");
             if (!realNode && requirePolicies) throw new Target.Invalid("--require-network-policies goes with --real-node");
+            if (realNodes != null && (realNodes < 1 || realNodes > RealNode.MAX_NODES)) {
+                throw new Target.Invalid("--real-nodes " + realNodes + " is out of range: give 1 (real-0) or 2 (real-0 and real-1)");
+            }
+            int nodes = realNodes == null ? 1 : realNodes;
             if (cluster.provider(provider, p).equals("k3d")) {
                 if (recreate || deleteHealthy != null) throw new Target.Invalid("--recreate is for kwok clusters; 'cluster.java down' then 'up' recreates a k3d one");
                 if (realNode) throw new Target.Invalid("--real-node is for kwok (--provider kwok); k3d's nodes run real containers already");
@@ -131,7 +140,7 @@ public class cluster implements Callable<Integer> {
                     var archives = imageArchives.isEmpty()
                             ? p.step("images (scripts/images.java build)", () -> new java.util.ArrayList<>(ImageBuild.build(repo, java.util.List.of(), p::info).values()))
                             : imageArchives;
-                    p.step("real node", () -> RealNode.up(repo, parent.name, archives, requirePolicies, p::info));
+                    p.step(nodes == 1 ? "real node" : "real nodes", () -> RealNode.up(repo, parent.name, archives, requirePolicies, nodes, p::info));
                 }
                 p.info("context " + info.context() + "; next: ./jbang scripts/install.java" + (realNode ? " --with-deps (values/real-node.yaml, "
                         + "chosen on a cluster with a real node)" : ""));

@@ -9,6 +9,7 @@
 //SOURCES lib/KwokE2e.java
 //SOURCES lib/Progress.java
 //SOURCES lib/RealE2e.java
+//SOURCES lib/RealNode.java
 //SOURCES lib/Repo.java
 //SOURCES lib/Report.java
 //SOURCES lib/Target.java
@@ -32,6 +33,11 @@ public class e2e implements Callable<Integer> {
     @Option(names = "--real", description = "The lifecycle on a real node (kubelet, containerd, runc): real containers from images built here, "
             + "PostgreSQL and Redis beside them, real migrations. Needs root on Debian/Ubuntu (see README).")
     boolean real;
+
+    @Option(names = "--real-nodes", paramLabel = "N", description = "With --real: 1 real node (real-0, the default) or 2 (real-0, and real-1 in a "
+            + "network namespace of its own): with 2 the two-node step runs (spread over both, cross-node reach, a drain under load with the PDB "
+            + "refusing); with 1 it is skipped, naming why. Implies --real.")
+    Integer realNodes;
 
     @Option(names = "--name", description = "kwok cluster name (default: trevor-e2e, or trevor-real with --real).")
     String name;
@@ -59,6 +65,12 @@ public class e2e implements Callable<Integer> {
         long t0 = System.nanoTime();
         Path repo = Repo.root();
         if (repo == null) throw new Target.Invalid("run me from inside the trevor repository");
+        if (realNodes != null) {
+            if (realNodes < 1 || realNodes > RealNode.MAX_NODES) {
+                throw new Target.Invalid("--real-nodes " + realNodes + " is out of range: give 1 (real-0) or 2 (real-0 and real-1)");
+            }
+            real = true;
+        }
         String cluster = name != null ? name : real ? "trevor-real" : "trevor-e2e";
         KwokCluster.checkName(cluster);
         if (junit != null) Report.junitTarget(junit);
@@ -67,7 +79,7 @@ public class e2e implements Callable<Integer> {
         var helm = helmOptions.resolve(progress::info);
         var report = new Report("e2e" + (real ? " --real" : "") + " (helm " + helm.major + ")", System.out, only, false);
         var kubectl = Tools.kubectl(progress::info);
-        E2e lifecycle = real ? new RealE2e(repo, helm, kubectl, cluster, report, progress, diagDir, keep)
+        E2e lifecycle = real ? new RealE2e(repo, helm, kubectl, cluster, realNodes == null ? 1 : realNodes, report, progress, diagDir, keep)
                 : new KwokE2e(repo, helm, kubectl, cluster, report, progress, diagDir, keep, upgradeFrom);
         lifecycle.run();
         progress.printTimings();

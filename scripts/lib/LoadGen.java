@@ -1,4 +1,5 @@
 //SOURCES Problem.java
+//SOURCES NetnsNode.java
 //SOURCES RealNode.java
 //SOURCES Report.java
 
@@ -45,8 +46,8 @@ final class LoadGen {
     static final Duration MAX_DURATION = Duration.ofMinutes(10);
     static final int MAX_REQUESTS = 30_000;
 
-    /** Where traffic may go: loopback, and the real node's pod and Service ranges (RealNode). */
-    static final List<String> LOCAL_RANGES = List.of("127.0.0.0/8", "::1/128", RealNode.SUBNET, RealNode.SERVICE_CIDR);
+    /** Where traffic may go: loopback, and the real nodes' pod ranges (real-0, real-1) and Service range (RealNode, NetnsNode). */
+    static final List<String> LOCAL_RANGES = List.of("127.0.0.0/8", "::1/128", RealNode.SUBNET, NetnsNode.SUBNET, RealNode.SERVICE_CIDR);
 
     /**
      * rate per second, for at most duration and at most maxRequests; each request gets timeout

@@ -16,10 +16,21 @@ import java.util.Map;
 final class NodeConfigs {
     private NodeConfigs() {}
 
-    /** Everything the files depend on; paths are absolute, ports are on 127.0.0.1. */
+    /**
+     * Everything the files depend on; paths are absolute. dns is the pods' nameserver (the one
+     * CoreDNS, on real-0's bridge); healthHost is where the health endpoints listen (127.0.0.1
+     * on the machine's own network, the node's address inside a network namespace of its own);
+     * kubeconfig is how the node's daemons reach the apiserver.
+     */
     record Settings(String cluster, Path clusterDir, Path dir, String nodeName, String bridge, String subnet, String gateway,
-                    String serviceCidr, String cgroupRoot, String sandboxImage, Ports ports) {
-        Path kubeconfig() { return clusterDir.resolve("kubeconfig.yaml"); }
+                    String serviceCidr, String cgroupRoot, String sandboxImage, Ports ports, String dns, String healthHost, Path kubeconfig) {
+        /** real-0's: on the machine's own network, with the cluster's kubeconfig. */
+        Settings(String cluster, Path clusterDir, Path dir, String nodeName, String bridge, String subnet, String gateway,
+                 String serviceCidr, String cgroupRoot, String sandboxImage, Ports ports) {
+            this(cluster, clusterDir, dir, nodeName, bridge, subnet, gateway, serviceCidr, cgroupRoot, sandboxImage, ports, gateway,
+                    "127.0.0.1", clusterDir.resolve("kubeconfig.yaml"));
+        }
+
         Path caCert() { return clusterDir.resolve("pki/ca.crt"); }
         Path run() { return dir.resolve("run"); }
         Path socket() { return run().resolve("containerd.sock"); }
@@ -143,7 +154,7 @@ final class NodeConfigs {
         c.put("address", s.gateway());
         c.put("port", 10250);
         c.put("readOnlyPort", 0);
-        c.put("healthzBindAddress", "127.0.0.1");
+        c.put("healthzBindAddress", s.healthHost());
         c.put("healthzPort", s.ports().kubeletHealthz());
         // Only the apiserver may call it: client certificates of the cluster's CA, and
         // SubjectAccessReviews for what they may do.
@@ -153,7 +164,7 @@ final class NodeConfigs {
                 "x509", Map.of("clientCAFile", s.caCert().toString())));
         c.put("authorization", Map.of("mode", "Webhook"));
         c.put("clusterDomain", "cluster.local");
-        c.put("clusterDNS", List.of(s.gateway()));
+        c.put("clusterDNS", List.of(s.dns()));
         c.put("resolvConf", s.resolvConf().toString());
         c.put("podLogsDir", s.podLogs().toString());
         // Images cannot be pulled again, so the kubelet must never delete one.
@@ -196,8 +207,8 @@ final class NodeConfigs {
         c.put("hostnameOverride", s.nodeName());
         c.put("bindAddress", s.gateway());
         c.put("clusterCIDR", s.subnet());
-        c.put("healthzBindAddress", "127.0.0.1:" + s.ports().proxyHealthz());
-        c.put("metricsBindAddress", "127.0.0.1:" + s.ports().proxyMetrics());
+        c.put("healthzBindAddress", s.healthHost() + ":" + s.ports().proxyHealthz());
+        c.put("metricsBindAddress", s.healthHost() + ":" + s.ports().proxyMetrics());
         c.put("nodePortAddresses", List.of(s.subnet()));
         var ipt = new LinkedHashMap<String, Object>();
         ipt.put("masqueradeAll", true);
@@ -250,7 +261,7 @@ final class NodeConfigs {
 
     /** For pods with dnsPolicy Default too: the cluster DNS, never the machine's resolver. */
     static String resolvConf(Settings s) {
-        return "nameserver " + s.gateway() + "\n";
+        return "nameserver " + s.dns() + "\n";
     }
 
     /**

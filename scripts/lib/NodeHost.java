@@ -156,7 +156,12 @@ final class NodeHost {
      * device-plugin socket, which is at /var/lib/kubelet whatever --root-dir says (the node's
      * when that folder did not exist before `up`). Anything else there is someone else's.
      */
-    record HostFiles(Path nodeDir, Path socket, Set<String> containerIds, boolean kubeletDirOurs) {
+    record HostFiles(Path nodeDir, List<Path> sockets, Set<String> containerIds, boolean kubeletDirOurs) {
+        /** One node's containerd. */
+        HostFiles(Path nodeDir, Path socket, Set<String> containerIds, boolean kubeletDirOurs) {
+            this(nodeDir, List.of(socket), containerIds, kubeletDirOurs);
+        }
+
         boolean ours(Path f) {
             try {
                 if (Files.isSymbolicLink(f) && Files.readSymbolicLink(f).startsWith(nodeDir)) return true;
@@ -166,7 +171,8 @@ final class NodeHost {
             String name = f.getFileName().toString();
             Path parent = f.getParent();
             if (parent.equals(Path.of("/run/containerd/s"))) {
-                return containerIds.stream().anyMatch(id -> shimSocketName(socket, RealNode.K8S_NAMESPACE, id).equals(name));
+                return sockets.stream().anyMatch(socket ->
+                        containerIds.stream().anyMatch(id -> shimSocketName(socket, RealNode.K8S_NAMESPACE, id).equals(name)));
             }
             if (parent.equals(Path.of("/var/lib/cni/results"))) {
                 return name.startsWith(NodeConfigs.NETWORK + "-") || containerIds.stream().anyMatch(id -> name.contains("-" + id + "-"));
@@ -176,8 +182,8 @@ final class NodeHost {
         }
     }
 
-    static HostFiles hostFiles(Baseline b, Path nodeDir, Path socket, Set<String> containerIds) {
-        return new HostFiles(nodeDir, socket, containerIds, !b.existingDirs().contains(Path.of("/var/lib/kubelet")));
+    static HostFiles hostFiles(Baseline b, Path nodeDir, List<Path> sockets, Set<String> containerIds) {
+        return new HostFiles(nodeDir, sockets, containerIds, !b.existingDirs().contains(Path.of("/var/lib/kubelet")));
     }
 
     /** The node's files that are in the fixed host folders now. */

@@ -57,11 +57,24 @@ final class NodePolicies {
      * are never judged and a policy without a DNS rule still resolves; INPUT is queued here too,
      * so that egress to the node is held to the policy like any other.
      */
-    static String iptablesRules(String podCidr) {
+    static String iptablesRules(String podCidr) { return iptablesRules(podCidr, List.of()); }
+
+    /**
+     * hostSources: addresses that are the machine itself seen from a node in a network
+     * namespace of its own (real-1): its root processes' connections arrive forwarded, so the
+     * owner match cannot see them; they pass as the node's own, like upstream's skuid 0 rule.
+     */
+    static String iptablesRules(String podCidr, List<String> hostSources) {
         String queue = "-j NFQUEUE --queue-num " + QUEUE;
+        var host = new StringBuilder();
+        for (String h : hostSources) {
+            host.append("-A ").append(CHAIN_OUT).append(" -s ").append(h)
+                    .append(" -m comment --comment \"trevor: the own connections of the machine, as the node\" -j RETURN\n");
+        }
         return "*mangle\n:" + CHAIN_OUT + " - [0:0]\n:" + CHAIN_IN + " - [0:0]\n"
                 + "-A " + CHAIN_OUT + " -m conntrack --ctstate RELATED,ESTABLISHED -j RETURN\n"
                 + "-A " + CHAIN_OUT + " -m owner --uid-owner 0 -j RETURN\n"
+                + host
                 + "-A " + CHAIN_OUT + " -m comment --comment \"trevor real node: kube-network-policies judges new pod connections\" " + queue + "\n"
                 + "-A " + CHAIN_IN + " -m conntrack --ctstate RELATED,ESTABLISHED -j RETURN\n"
                 + "-A " + CHAIN_IN + " -m comment --comment \"trevor real node: kube-network-policies judges pods' connections to the node\" " + queue + "\n"

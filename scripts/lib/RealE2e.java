@@ -1,6 +1,7 @@
 //SOURCES DbRevision.java
 //SOURCES DevDeps.java
 //SOURCES Dirs.java
+//SOURCES Drain.java
 //SOURCES E2e.java
 //SOURCES Exec.java
 //SOURCES Helm.java
@@ -12,6 +13,8 @@
 //SOURCES LiveChecks.java
 //SOURCES LoadGen.java
 //SOURCES Migrator.java
+//SOURCES NetnsNode.java
+//SOURCES NodePolicies.java
 //SOURCES NetpolMatrix.java
 //SOURCES NetpolProbe.java
 //SOURCES Progress.java
@@ -41,8 +44,12 @@ import java.util.Map;
 final class RealE2e extends E2e {
     static final String NAMESPACE = "trevor-real";
 
-    RealE2e(Path repo, Helm helm, Path kubectl, String name, Report report, Progress progress, Path diagDir, boolean keep) {
+    /** How many real nodes: 1 (real-0) or 2 (real-0 and real-1, for the two-node step). */
+    private final int nodes;
+
+    RealE2e(Path repo, Helm helm, Path kubectl, String name, int nodes, Report report, Progress progress, Path diagDir, boolean keep) {
         super(repo, helm, kubectl, name, NAMESPACE, report, progress, diagDir, keep);
+        this.nodes = nodes;
     }
 
     private Kube kube;
@@ -55,9 +62,10 @@ final class RealE2e extends E2e {
         KwokCluster.down(name, null, progress::info);
         var archives = stage("images built from pinned Debian and PyPI packages (cached by content)", true,
                 () -> new ArrayList<>(ImageBuild.build(repo, List.of(), progress::info).values()));
-        stage("cluster up with a real node (kubelet, containerd, runc), the images imported", true, () -> {
+        stage(nodes == 1 ? "cluster up with a real node (kubelet, containerd, runc), the images imported"
+                : "cluster up with two real nodes (kubelet, containerd, runc; real-1 in a network namespace of its own), the images imported", true, () -> {
             KwokCluster.up(repo, name, kubeconfig, false, progress::info);
-            return RealNode.up(repo, name, archives, progress::info);
+            return RealNode.up(repo, name, archives, false, nodes, progress::info);
         });
         kube = new Kube(kubectl, KwokCluster.context(name), kubeconfig);
         rel = new Release(helm, kube, RELEASE, NAMESPACE, repo.resolve("helm/trevor"));
@@ -439,6 +447,7 @@ final class RealE2e extends E2e {
         if (matrix != null) NetpolProbe.report(report, matrix);
         else if (!migrationRows.isEmpty()) NetpolProbe.report(report, migrationRows);
         if (up) contextAlias(tmp);
+        twoNodes(prel);
 
         stage("policies: the chart without its DNS egress rule fails on the real node with the app's own error", false, () -> {
             try {
@@ -508,10 +517,145 @@ final class RealE2e extends E2e {
         return options(repo.resolve("values/real-node.yaml"), sets, timeout);
     }
 
-    /** A pod runs on the real node, in a container containerd started, Ready by its probes, never restarted. */
+    /**
+     * Two real nodes (issue 17 item 4), on the release of values/prod.yaml + values/real-node.yaml
+     * with its NetworkPolicies enforced: both nodes Ready and enforcing; the API's replicas spread
+     * over both (prod's hostname spread, maxSkew 1); pods of the two nodes reach each other, a
+     * Service and the cluster DNS from both; then a drain, through the eviction API, of the node
+     * with the most API pods while the load runs through the API Service: every API pod moves to
+     * the other node, the PDB refuses at least one eviction (HTTP 429) while replicas are short,
+     * and no request fails. The node is uncordoned afterwards.
+     */
+    private void twoNodes(Release prel) {
+        if (this.nodes < 2) {
+            stage("two real nodes: spread, cross-node reach, a drain under load with the PDB refusing", false, () -> {
+                throw new Report.Skipped("this run has one real node (real-0): drains and topology spread need two; run e2e --real --real-nodes 2");
+            });
+            return;
+        }
+        var nodes = RealNode.nodeNames(RealNode.MAX_NODES);
+        boolean ready = stage("two real nodes: real-0 and real-1 Ready, each enforcing NetworkPolicies with its own kube-network-policies", false, () -> {
+            for (String n : nodes) Report.expect(RealNode.nodeReady(kube, n), "node %s is not Ready", n);
+            String st = RealNode.policyStatus(name);
+            Report.expect(st.startsWith("NetworkPolicies: enforced"), "real-0: %s", st);
+            Report.expect(NetnsNode.queueBound(name), "real-1: its %s is not bound to nfqueue %d in %s", NodePolicies.DAEMON, NodePolicies.QUEUE, NetnsNode.NETNS);
+            return true;
+        }) != null;
+        if (!ready) return;
+        String api = prel.selector("api");
+        stage("topology spread: values/prod.yaml's API replicas run on both real nodes (hostname, maxSkew 1)", false, () -> {
+            waitApiReady(prel, null, Duration.ofMinutes(2));
+            var podNodes = apiPodNodes(prel);
+            progress.info("API pods by node: " + podNodes);
+            String problem = Drain.spreadProblem(podNodes, nodes, 1);
+            Report.expect(problem == null, "%s", problem);
+            return null;
+        });
+        stage("two real nodes: pods on each reach the other node's pods, a Service by its DNS name, through the enforced policies", false, () -> {
+            var pg = kube.list(POLICY_NS, "pods", "app.kubernetes.io/instance=" + DevDeps.RELEASE + ",app.kubernetes.io/name=postgres");
+            var pgSvc = kube.list(POLICY_NS, "services", "app.kubernetes.io/instance=" + DevDeps.RELEASE + ",app.kubernetes.io/name=postgres");
+            Report.expect(!pg.isEmpty() && !pgSvc.isEmpty(), "no PostgreSQL pod or Service in %s", POLICY_NS);
+            String pgIp = Yaml.str(pg.get(0), "status.podIP");
+            String pgNode = Yaml.str(pg.get(0), "spec.nodeName");
+            String dns = Yaml.str(pgSvc.get(0), "metadata.name") + "." + POLICY_NS + ".svc.cluster.local";
+            var fromNodes = new java.util.TreeSet<String>();
+            boolean crossed = false;
+            for (var pod : kube.list(POLICY_NS, "pods", api)) {
+                if (Yaml.str(pod, "metadata.deletionTimestamp") != null) continue;
+                String p = Yaml.str(pod, "metadata.name"), node = Yaml.str(pod, "spec.nodeName");
+                for (String target : List.of(pgIp, dns)) {
+                    var r = kube.run("exec", p, "-n", POLICY_NS, "--", "/bin/busybox", "sh", "-c",
+                            "/bin/busybox nc -w 5 " + target + " 5432 </dev/null 2>&1; echo rc=$?");
+                    Report.expect(r.ok() && r.out().strip().endsWith("rc=0"), "%s on %s → %s:5432 (PostgreSQL on %s): %s", p, node, target, pgNode, r.said());
+                }
+                progress.info(p + " on " + node + " → PostgreSQL on " + pgNode + " (" + pgIp + " and " + dns + "): connected");
+                fromNodes.add(node);
+                crossed |= !node.equals(pgNode);
+            }
+            Report.expect(fromNodes.size() == nodes.size(), "API pods ran only on %s", fromNodes);
+            Report.expect(crossed, "no API pod ran on another node than PostgreSQL (%s)", pgNode);
+            return null;
+        });
+
+        var podNodes = apiPodNodes(prel);
+        String node = nodes.stream().max(java.util.Comparator.comparingLong(n -> podNodes.values().stream().filter(n::equals).count())).orElseThrow();
+        String other = nodes.stream().filter(n -> !n.equals(node)).findFirst().orElseThrow();
+        var apiBefore = podNodes.entrySet().stream().filter(e -> e.getValue().equals(node)).map(e -> POLICY_NS + "/" + e.getKey()).toList();
+        String during = "a drain of " + node + " through the eviction API (" + apiBefore.size() + " API pods on it)";
+        Drain.Result[] drained = {null};
+        try {
+            stage(LoadGen.checkName(during), false, () -> {
+                var url = ZeroDowntime.serviceUrl(kube.list(POLICY_NS, "services", api).get(0), "/health");
+                var settings = LoadGen.Settings.of(url).withRate(25).withDuration(Duration.ofMinutes(5)).withMaxRequests(25 * 300);
+                var run = ZeroDowntime.during(settings, Duration.ofSeconds(3), Duration.ofSeconds(10), () -> {
+                    drained[0] = Drain.drain(kube, node, Duration.ofMinutes(4), progress::info);
+                    waitApiReady(prel, node, Duration.ofMinutes(2));
+                });
+                var load = run.load();
+                progress.info("load during " + during + ": " + load.summary());
+                if (drained[0] != null) progress.info(drained[0].summary());
+                if (diagDir != null && !load.failures().isEmpty()) {
+                    Files.createDirectories(diagDir);
+                    load.writeFailures(diagDir.resolve("load-drain.tsv"));
+                }
+                Report.expect(run.actionFailure() == null, "the drain failed: %s", run.actionFailure() == null ? "" : run.actionFailure().getMessage());
+                Report.expect(run.covered(), "the load stopped at its bounds before the drain ended (%s): %s", run.actionEnded(), load.summary());
+                Report.expect(load.problem() == null, "%s; %s", load.problem(), load.summary());
+                return null;
+            });
+            stage("drain: every API pod moved from " + node + " to " + other + " and is Ready; the node holds none of the evicted pods", false, () -> {
+                Report.expect(drained[0] != null, "the drain did not finish");
+                var after = apiPodNodes(prel);
+                progress.info("API pods by node after the drain: " + after);
+                Report.expect(!after.isEmpty() && after.values().stream().allMatch(other::equals), "API pods by node after draining %s: %s", node, after);
+                Report.expect(Drain.evictable(kube, node, true).isEmpty(), "pods still on %s", node);
+                return null;
+            });
+            stage("drain: the PDB refused an API eviction (HTTP 429) while API replicas were short", false, () -> {
+                Report.expect(drained[0] != null, "the drain did not finish");
+                String problem = Drain.refusalProblem(drained[0], apiBefore);
+                Report.expect(problem == null, "%s", problem);
+                drained[0].refusals().stream().filter(f -> apiBefore.contains(f.pod())).findFirst()
+                        .ifPresent(f -> progress.info("refused as the PDB must: " + f.describe()));
+                return null;
+            });
+        } finally {
+            stage("drain: " + node + " is uncordoned afterwards", false, () -> {
+                Drain.cordon(kube, node, false);
+                return null;
+            });
+        }
+    }
+
+    /** The release's API pods (not terminating) and their nodes. */
+    private Map<String, String> apiPodNodes(Release r) {
+        var out = new java.util.TreeMap<String, String>();
+        for (var pod : kube.list(r.namespace, "pods", r.selector("api"))) {
+            if (Yaml.str(pod, "metadata.deletionTimestamp") == null) out.put(Yaml.str(pod, "metadata.name"), String.valueOf(Yaml.str(pod, "spec.nodeName")));
+        }
+        return out;
+    }
+
+    /** Waits until the API Deployment has all its replicas Ready (and, with notOn, none of them on that node). */
+    private void waitApiReady(Release r, String notOn, Duration max) {
+        Kube.waitFor("the API's replicas Ready" + (notOn == null ? "" : " off " + notOn), max, () -> {
+            var deps = kube.list(r.namespace, "deployments", r.selector("api"));
+            if (deps.isEmpty()) return "no API Deployment";
+            var d = deps.get(0);
+            String want = Yaml.str(d, "spec.replicas"), ready = Yaml.str(d, "status.readyReplicas"), updated = Yaml.str(d, "status.replicas");
+            var pods = apiPodNodes(r);
+            if (want == null || !want.equals(ready) || !want.equals(updated) || pods.size() != Integer.parseInt(want)) {
+                return "replicas " + want + ", ready " + ready + ", pods " + pods;
+            }
+            if (notOn != null && pods.containsValue(notOn)) return "API pods still on " + notOn + ": " + pods;
+            return null;
+        });
+    }
+
+    /** A pod runs on a real node, in a container containerd started, Ready by its probes, never restarted. */
     private static void realAndReady(Map<String, Object> pod) {
         String name = Yaml.str(pod, "metadata.name");
-        Report.expect(RealNode.NODE_NAME.equals(Yaml.str(pod, "spec.nodeName")), "%s runs on %s", name, Yaml.str(pod, "spec.nodeName"));
+        Report.expect(RealNode.nodeNames(RealNode.MAX_NODES).contains(Yaml.str(pod, "spec.nodeName")), "%s runs on %s", name, Yaml.str(pod, "spec.nodeName"));
         Report.expect(LiveChecks.ready(pod), "%s is not Ready: %s", name, Yaml.at(pod, "status.conditions"));
         for (var c : Yaml.maps(pod, "status.containerStatuses")) {
             Report.expect(String.valueOf(Yaml.str(c, "containerID")).startsWith("containerd://"), "%s/%s: container ID %s", name,

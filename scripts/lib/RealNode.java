@@ -4,6 +4,7 @@
 //SOURCES Images.java
 //SOURCES Kube.java
 //SOURCES KwokCluster.java
+//SOURCES NetnsNode.java
 //SOURCES NodeBinaries.java
 //SOURCES NodeCgroups.java
 //SOURCES NodeConfigs.java
@@ -47,8 +48,9 @@ import java.util.function.Consumer;
  * outside that folder is recorded before `up` changes anything ({@link NodeHost.Baseline})
  * and undone by `down`; {@link RealNodeDown#leftovers} proves it.
  *
- * <p>One real node per machine: kube-proxy's and the kubelet's iptables chains have fixed
- * names, so two nodes would fight over them.
+ * <p>One cluster with real nodes per machine: kube-proxy's and the kubelet's iptables chains
+ * have fixed names. A second node, `real-1` ({@link NetnsNode}, `up --real-nodes 2`), runs in a
+ * network namespace of its own, where those names are its own.
  */
 final class RealNode {
     private RealNode() {}
@@ -106,12 +108,29 @@ final class RealNode {
      * archives (docker-archive tars, may be empty) are imported into its containerd.
      */
     static Info up(Path repo, String cluster, List<Path> archives, Consumer<String> progress) {
-        return up(repo, cluster, archives, false, progress);
+        return up(repo, cluster, archives, false, 1, progress);
     }
 
-    /** requirePolicies: a kernel that cannot enforce NetworkPolicies is refused (exit 2), not noted. */
-    static Info up(Path repo, String cluster, List<Path> archives, boolean requirePolicies, Consumer<String> progress) {
+    /** The most real nodes a cluster can have here: real-0, and real-1 in its own network namespace. */
+    static final int MAX_NODES = 2;
+
+    /** The names of a cluster's real nodes, real-0 first. */
+    static List<String> nodeNames(int nodes) { return nodes >= 2 ? List.of(NODE_NAME, NetnsNode.NODE_NAME) : List.of(NODE_NAME); }
+
+    /** The real nodes the cluster has now (by their folders). */
+    static List<String> nodeNames(String cluster) {
+        return !exists(cluster) ? List.of() : nodeNames(NetnsNode.exists(cluster) ? 2 : 1);
+    }
+
+    /**
+     * requirePolicies: a kernel that cannot enforce NetworkPolicies is refused (exit 2), not noted.
+     * nodes: 1 (real-0) or 2 (real-0 and real-1).
+     */
+    static Info up(Path repo, String cluster, List<Path> archives, boolean requirePolicies, int nodes, Consumer<String> progress) {
         KwokCluster.checkName(cluster);
+        if (nodes < 1 || nodes > MAX_NODES) {
+            throw new Target.Invalid("--real-nodes " + nodes + " is out of range: give 1 (real-0) or 2 (real-0 and real-1)");
+        }
         if (!System.getProperty("os.name", "").toLowerCase().contains("linux")) {
             throw new Target.Invalid("a real node runs only on Linux (this is " + System.getProperty("os.name") + ")");
         }
@@ -126,14 +145,17 @@ final class RealNode {
         checkControlPlane(cluster, kube);
 
         if (exists(cluster)) {
-            if (running(cluster) && nodeReady(kube)) {
-                progress.accept("real node " + NODE_NAME + " is running; reusing it");
+            boolean second = nodes == 2 ? NetnsNode.exists(cluster) && NetnsNode.running(cluster) && nodeReady(kube, NetnsNode.NODE_NAME)
+                    : !NetnsNode.exists(cluster);
+            if (running(cluster) && nodeReady(kube) && second) {
+                progress.accept("real nodes " + String.join(", ", nodeNames(nodes)) + " are running; reusing them");
                 taintFakeNodes(kube);
                 RealNodeImages.importImages(cluster, archives, progress);
+                if (nodes == 2) RealNodeImages.importImages(NetnsNode.settings(cluster).socket(), NetnsNode.dir(cluster).resolve("images"), archives, progress);
                 warnWithoutSandboxImage(cluster, progress);
                 return info(cluster);
             }
-            progress.accept("real node " + NODE_NAME + " of " + cluster + " is not (fully) running; removing what is left of it first");
+            progress.accept("the real nodes of " + cluster + " are not (fully) running, or not " + nodes + "; removing what is left of them first");
             var f = RealNodeDown.down(cluster, progress);
             var left = RealNodeDown.leftovers(f);
             if (!left.isEmpty()) throw new Problem(Problem.FAILED, "could not clear the old real node: " + String.join("; ", left));
@@ -206,6 +228,7 @@ final class RealNode {
         warnWithoutSandboxImage(cluster, progress);
         progress.accept("real node " + NODE_NAME + " Ready: pods at " + SUBNET + " on " + BRIDGE + ", cluster DNS " + GATEWAY
                 + (policyLacks.isEmpty() ? ", NetworkPolicies enforced by " + NodePolicies.DAEMON : ", NetworkPolicies NOT enforced") + ", state and logs in " + d);
+        if (nodes == 2) NetnsNode.up(cluster, bin, archives, policyLacks.isEmpty() ? policyProbes.dataplane() : null, progress);
         return info(cluster);
     }
 
@@ -232,6 +255,11 @@ final class RealNode {
         if (!exists(cluster) && NodeNetwork.interfaceExists(BRIDGE)) {
             throw new Target.Invalid("the network interface " + BRIDGE + " exists but belongs to no cluster of this project; remove it "
                     + "(ip link delete " + BRIDGE + ") or find who made it");
+        }
+        if (!exists(cluster) && (NetnsNode.netnsExists() || NodeNetwork.interfaceExists(NetnsNode.VETH_HOST))) {
+            throw new Target.Invalid("the network namespace " + NetnsNode.NETNS + " or the interface " + NetnsNode.VETH_HOST
+                    + " exists but belongs to no cluster of this project; remove them (ip netns delete " + NetnsNode.NETNS + "; ip link delete "
+                    + NetnsNode.VETH_HOST + ") or find who made them");
         }
     }
 
@@ -302,8 +330,10 @@ final class RealNode {
         return true;
     }
 
-    private static boolean nodeReady(Kube kube) {
-        var n = kube.get(null, "node", NODE_NAME);
+    private static boolean nodeReady(Kube kube) { return nodeReady(kube, NODE_NAME); }
+
+    static boolean nodeReady(Kube kube, String node) {
+        var n = kube.get(null, "node", node);
         return n != null && Kube.conditionTrue(n, "Ready");
     }
 
@@ -376,8 +406,10 @@ final class RealNode {
         }
     }
 
-    static Exec.Result ctr(String cluster, Duration timeout, String... args) {
-        var cmd = new ArrayList<String>(List.of("ctr", "--address", settings(cluster, null).socket().toString()));
+    static Exec.Result ctr(String cluster, Duration timeout, String... args) { return ctr(settings(cluster, null).socket(), timeout, args); }
+
+    static Exec.Result ctr(Path socket, Duration timeout, String... args) {
+        var cmd = new ArrayList<String>(List.of("ctr", "--address", socket.toString()));
         cmd.addAll(List.of(args));
         return Exec.run(cmd, timeout);
     }
@@ -394,7 +426,23 @@ final class RealNode {
         var node = ready ? kube(cluster).get(null, "node", NODE_NAME) : null;
         String state = node != null ? KwokCluster.nodeState(node) : "not Ready";
         return "real node " + NODE_NAME + ": " + state + " (" + String.join(", ", parts) + "), logs in " + logs(cluster)
-                + "\n" + policyStatus(cluster);
+                + "\n" + policyStatus(cluster) + (NetnsNode.exists(cluster) ? "\n" + secondStatus(cluster) : "");
+    }
+
+    /** real-1's line: its daemons, Ready or not, and its enforcement. */
+    private static String secondStatus(String cluster) {
+        var parts = new ArrayList<String>();
+        for (String d : NetnsNode.DAEMONS) {
+            var pid = Daemons.alive(NetnsNode.pids(cluster).resolve(d + ".pid"));
+            parts.add(d + " " + (pid.isPresent() ? pid.getAsLong() : "stopped"));
+        }
+        var node = kube(cluster).get(null, "node", NetnsNode.NODE_NAME);
+        String state = node != null && Kube.conditionTrue(node, "Ready") ? KwokCluster.nodeState(node) : "not Ready";
+        return "real node " + NetnsNode.NODE_NAME + " (network namespace " + NetnsNode.NETNS + "): " + state + " (" + String.join(", ", parts)
+                + "), logs in " + NetnsNode.logs(cluster) + "\nNetworkPolicies: "
+                + (NetnsNode.queueBound(cluster) ? "enforced on " + NetnsNode.NODE_NAME + " by its own " + NodePolicies.DAEMON + " (nfqueue "
+                        + NodePolicies.QUEUE + " of " + NetnsNode.NETNS + ")" : "NOT enforced on " + NetnsNode.NODE_NAME + " (its " + NodePolicies.DAEMON
+                        + " is not bound to its queue)");
     }
 
     /** Whether the real node's pods are held to their NetworkPolicies right now, and by what. */

@@ -33,13 +33,18 @@ final class RealNodeImages {
         if (Daemons.alive(RealNode.pids(cluster).resolve("containerd.pid")).isEmpty()) {
             throw new Target.Invalid("cluster " + cluster + " has no running real node; start it with cluster.java up --real-node --name " + cluster);
         }
-        Path marks = RealNode.dir(cluster).resolve("images");
+        importImages(RealNode.settings(cluster, null).socket(), RealNode.dir(cluster).resolve("images"), archives, progress);
+    }
+
+    /** The same into any node's containerd: its socket, and the folder of its import marks. */
+    static void importImages(Path socket, Path marks, List<Path> archives, Consumer<String> progress) {
+        if (archives == null || archives.isEmpty()) return;
         try {
             Files.createDirectories(marks);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        Set<String> present = imageRefs(cluster);
+        Set<String> present = imageRefs(socket);
         for (Path a : archives) {
             if (!Files.isRegularFile(a)) throw new Target.Invalid("image archive " + a + " does not exist");
             String sha = sha256(a);
@@ -52,7 +57,7 @@ final class RealNodeImages {
                 }
             }
             long t0 = System.nanoTime();
-            var r = RealNode.ctr(cluster, Duration.ofMinutes(10), "-n", RealNode.K8S_NAMESPACE, "images", "import", a.toAbsolutePath().toString());
+            var r = RealNode.ctr(socket, Duration.ofMinutes(10), "-n", RealNode.K8S_NAMESPACE, "images", "import", a.toAbsolutePath().toString());
             if (!r.ok()) throw new Problem(Problem.FAILED, "ctr images import " + a + " failed: " + r.said());
             var refs = importedRefs(r.out());
             if (refs.isEmpty()) throw new Problem(Problem.FAILED, "ctr images import " + a + " imported no tagged image: " + r.out().strip());
@@ -61,7 +66,7 @@ final class RealNodeImages {
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
-            progress.accept(String.format("imported %s from %s in %.1f s", String.join(", ", refs), a.getFileName(), (System.nanoTime() - t0) / 1e9));
+            progress.accept(String.format("imported into " + socket.getParent().getParent().getFileName() + ": %s from %s in %.1f s", String.join(", ", refs), a.getFileName(), (System.nanoTime() - t0) / 1e9));
         }
     }
 
@@ -78,8 +83,10 @@ final class RealNodeImages {
     }
 
     /** Image names containerd holds for the kubelet. */
-    static Set<String> imageRefs(String cluster) {
-        var r = RealNode.ctr(cluster, Duration.ofSeconds(30), "-n", RealNode.K8S_NAMESPACE, "images", "ls", "-q");
+    static Set<String> imageRefs(String cluster) { return imageRefs(RealNode.settings(cluster, null).socket()); }
+
+    static Set<String> imageRefs(Path socket) {
+        var r = RealNode.ctr(socket, Duration.ofSeconds(30), "-n", RealNode.K8S_NAMESPACE, "images", "ls", "-q");
         var out = new LinkedHashSet<String>();
         if (r.ok()) for (String l : r.out().split("\n")) if (!l.isBlank()) out.add(l.strip());
         return out;

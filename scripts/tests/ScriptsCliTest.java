@@ -53,6 +53,17 @@ class ScriptsCliTest {
         assertFalse(r.err().contains("\tat "), "a stack trace: " + r.err());
     }
 
+    /** --real-nodes takes 1 or 2 (real-0, real-1): anything else is one line naming the option, exit 2, before a cluster is touched. */
+    @Test
+    void realNodesOutOfRangeIsOneLineAndExitCode2() {
+        for (var r : List.of(script("e2e.java", Map.of(), "--real-nodes", "3"), script("e2e.java", Map.of(), "--real", "--real-nodes", "0"),
+                script("cluster.java", Map.of(), "up", "--provider", "kwok", "--real-nodes", "3", "--name", "trevor-cli-test"))) {
+            assertEquals(2, r.exit(), r.said());
+            assertTrue(r.err().contains("is out of range: give 1 (real-0) or 2 (real-0 and real-1)") && r.err().contains("--real-nodes"), r.err());
+            assertFalse(r.err().contains("\tat "), "a stack trace: " + r.err());
+        }
+    }
+
     /** A selection that matches nothing proves nothing: exit 2 naming it, never "0 passed, 0 failed" and exit 0. */
     @Test
     void anOnlyThatMatchesNoCheckIsExitCode2() {
