@@ -260,6 +260,9 @@ final class NodeConfigs {
      * <ul>
      *   <li>the apiserver calls kubelets at their InternalIP (the real node's has no DNS
      *       name) with the cluster's admin certificate, which the kubelet trusts;</li>
+     *   <li>the aggregation layer is on (request-header CA, front-proxy client certificate), so
+     *       the resource metrics API a real node registers (NodeMetrics) is served through the
+     *       API server; a cluster without it registers no APIService and never uses them;</li>
      *   <li>kwok-controller manages only the nodes annotated kwok.x-k8s.io/node=fake, so it
      *       leaves the real node to its kubelet (kwokctl itself passes
      *       --manage-all-nodes=true, hence the override).</li>
@@ -271,7 +274,16 @@ final class NodeConfigs {
         apiserver.put("extraArgs", List.of(
                 arg("kubelet-preferred-address-types", "InternalIP", false),
                 arg("kubelet-client-certificate", clusterDir.resolve("pki/admin.crt").toString(), false),
-                arg("kubelet-client-key", clusterDir.resolve("pki/admin.key").toString(), false)));
+                arg("kubelet-client-key", clusterDir.resolve("pki/admin.key").toString(), false),
+                // The aggregation layer, for the resource metrics API (NodeMetrics): the API server proxies
+                // metrics.k8s.io to metrics-server with this client certificate and the user in these
+                // headers, which metrics-server trusts from clients that the CA below signed.
+                arg("requestheader-client-ca-file", clusterDir.resolve("pki/ca.crt").toString(), false),
+                arg("requestheader-username-headers", "X-Remote-User", false),
+                arg("requestheader-group-headers", "X-Remote-Group", false),
+                arg("requestheader-extra-headers-prefix", "X-Remote-Extra-", false),
+                arg("proxy-client-cert-file", clusterDir.resolve("pki/admin.crt").toString(), false),
+                arg("proxy-client-key-file", clusterDir.resolve("pki/admin.key").toString(), false)));
         var kwok = new LinkedHashMap<String, Object>();
         kwok.put("name", "kwok-controller");
         kwok.put("extraArgs", List.of(

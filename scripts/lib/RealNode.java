@@ -7,6 +7,7 @@
 //SOURCES NodeBinaries.java
 //SOURCES NodeCgroups.java
 //SOURCES NodeConfigs.java
+//SOURCES NodeMetrics.java
 //SOURCES NodeHost.java
 //SOURCES NodeNetwork.java
 //SOURCES NodePolicies.java
@@ -130,6 +131,7 @@ final class RealNode {
                 progress.accept("real node " + NODE_NAME + " is running; reusing it");
                 taintFakeNodes(kube);
                 RealNodeImages.importImages(cluster, archives, progress);
+                if (Daemons.alive(pids(cluster).resolve(NodeMetrics.DAEMON + ".pid")).isEmpty()) startMetrics(cluster, bin, kube);
                 warnWithoutSandboxImage(cluster, progress);
                 return info(cluster);
             }
@@ -202,11 +204,26 @@ final class RealNode {
         }
         }
 
+        startMetrics(cluster, bin, kube);
         taintFakeNodes(kube);
         warnWithoutSandboxImage(cluster, progress);
         progress.accept("real node " + NODE_NAME + " Ready: pods at " + SUBNET + " on " + BRIDGE + ", cluster DNS " + GATEWAY
                 + (policyLacks.isEmpty() ? ", NetworkPolicies enforced by " + NodePolicies.DAEMON : ", NetworkPolicies NOT enforced") + ", state and logs in " + d);
         return info(cluster);
+    }
+
+    /**
+     * The resource metrics API for HPAs and `kubectl top` ({@link NodeMetrics}): metrics-server on
+     * the bridge address, registered with the aggregator, waited for until it serves this node's
+     * numbers. After kube-proxy, whose rules take the API server's requests to its Service.
+     */
+    private static void startMetrics(String cluster, Path bin, Kube kube) {
+        int port = freePort();
+        start(cluster, NodeMetrics.DAEMON, NodeMetrics.args(bin.resolve(NodeMetrics.DAEMON), KwokCluster.clusterDir(cluster).resolve("kubeconfig.yaml"),
+                dir(cluster).resolve(NodeMetrics.DAEMON), GATEWAY, port));
+        NodeMetrics.register(kube, GATEWAY, port);
+        waitFor("the resource metrics API to serve " + NODE_NAME + "'s CPU and memory (APIService " + NodeMetrics.API_SERVICE + ")",
+                Duration.ofSeconds(90), cluster, NodeMetrics.DAEMON, () -> NodeMetrics.notServing(kube, NODE_NAME));
     }
 
     private static Info info(String cluster) {

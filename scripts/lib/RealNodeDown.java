@@ -7,6 +7,7 @@
 //SOURCES NodeBinaries.java
 //SOURCES NodeCgroups.java
 //SOURCES NodeHost.java
+//SOURCES NodeMetrics.java
 //SOURCES NodeMounts.java
 //SOURCES NodeNetwork.java
 //SOURCES NodePolicies.java
@@ -56,6 +57,7 @@ final class RealNodeDown {
         var pidSet = new LinkedHashSet<Long>();
         for (String dmn : RealNode.DAEMONS) Daemons.alive(RealNode.pids(cluster).resolve(dmn + ".pid")).ifPresent(pidSet::add);
         Daemons.alive(RealNode.pids(cluster).resolve(NodePolicies.DAEMON + ".pid")).ifPresent(pidSet::add);
+        Daemons.alive(RealNode.pids(cluster).resolve(NodeMetrics.DAEMON + ".pid")).ifPresent(pidSet::add);
         String socket = RealNode.settings(cluster, null).socket().toString();
         pidSet.addAll(shims(socket));
         var interfaces = new ArrayList<String>();
@@ -71,7 +73,10 @@ final class RealNodeDown {
         boolean kubelet = Daemons.alive(RealNode.pids(cluster).resolve("kubelet.pid")).isPresent();
         if (kubelet && containerd) deletePods(cluster, progress);
 
-        // Enforcement first: a clean stop deletes its nftables table; what a killed one left goes here.
+        // The resource metrics API first, unregistered while the API answers: an APIService without its server breaks discovery.
+        NodeMetrics.unregister(RealNode.kube(cluster));
+        stop(cluster, NodeMetrics.DAEMON, progress);
+        // Enforcement next: a clean stop deletes its nftables table; what a killed one left goes here.
         stop(cluster, NodePolicies.DAEMON, progress);
         NodePolicies.removeTable();
         for (String dmn : List.of("kube-proxy", "coredns", "kubelet")) stop(cluster, dmn, progress);
