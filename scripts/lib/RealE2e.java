@@ -343,7 +343,6 @@ final class RealE2e extends E2e {
         }) != null;
         if (!served) return;
         var fourMinutes = Duration.ofMinutes(4);
-        String hpaName = RELEASE;
         boolean on = stage("HPA: autoscaling on (1-3 API pods, CPU target 80%): status's HPA metrics check passes with a real utilisation", false, () -> {
             Upgrader.upgrade(rel, real(HPA_VALUES, fourMinutes).withTag("2.0.0"), progress);
             String st = statusLine("^HPA: each HPA computes");
@@ -352,6 +351,8 @@ final class RealE2e extends E2e {
         }) != null;
         if (on) {
             var url = ZeroDowntime.serviceUrl(kube.list(NAMESPACE, "services", rel.selector("api")).get(0), BURN_PATH);
+            var hpas = kube.list(NAMESPACE, "horizontalpodautoscalers", "app.kubernetes.io/instance=" + RELEASE);
+            String hpaName = hpas.isEmpty() ? RELEASE : Yaml.str(hpas.get(0), "metadata.name");
             HpaWatch.Timeline[] up = {null};
             stage("HPA: under CPU load (" + BURN_PATH + " through the Service, 10/s) the API scales up from 1 to 3 ready pods within "
                     + HPA_UP_WITHIN.toSeconds() + " s", false, () -> {

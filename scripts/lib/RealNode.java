@@ -411,7 +411,15 @@ final class RealNode {
         var node = ready ? kube(cluster).get(null, "node", NODE_NAME) : null;
         String state = node != null ? KwokCluster.nodeState(node) : "not Ready";
         return "real node " + NODE_NAME + ": " + state + " (" + String.join(", ", parts) + "), logs in " + logs(cluster)
-                + "\n" + policyStatus(cluster);
+                + "\n" + policyStatus(cluster) + "\n" + metricsStatus(cluster);
+    }
+
+    /** Whether the resource metrics API runs: metrics-server's pid and the APIService's Available condition. */
+    static String metricsStatus(String cluster) {
+        var pid = Daemons.alive(pids(cluster).resolve(NodeMetrics.DAEMON + ".pid"));
+        boolean available = NodeMetrics.apiAvailable(kube(cluster));
+        return "resource metrics (kubectl top, HPAs): " + NodeMetrics.DAEMON + " " + (pid.isPresent() ? pid.getAsLong() : "stopped") + ", APIService "
+                + NodeMetrics.API_SERVICE + (available ? " Available" : " not Available; restart the node: cluster.java up --real-node");
     }
 
     /** Whether the real node's pods are held to their NetworkPolicies right now, and by what. */
