@@ -288,18 +288,18 @@ final class LiveChecks {
         for (var h : hpas) {
             String n = Yaml.str(h, "metadata.name");
             String[] last = {null};
-            Map<String, Object>[] seen = new Map[] {h};
+            var seen = new java.util.concurrent.atomic.AtomicReference<>(h);
             boolean[] hopeless = {false};
             boolean ok = waitSaying("HPA " + n + " to compute its metrics (current values, ScalingActive True)", HPA_METRICS_WAIT, () -> {
                 var cur = kube.get(rel.namespace, "horizontalpodautoscaler", n);
                 if (cur == null) return last[0] = "HPA " + n + " is gone";
-                seen[0] = cur;
+                seen.set(cur);
                 last[0] = hpaTrouble(cur);
                 // The controller's word that a pod lacks a request does not change by waiting.
                 hopeless[0] = last[0] != null && last[0].contains("missing request for");
                 return hopeless[0] ? null : last[0];
             });
-            lines.add(hpaLine(seen[0]));
+            lines.add(hpaLine(seen.get()));
             if (!ok || hopeless[0]) trouble.add("HPA " + n + ": " + last[0]);
         }
         Report.expect(trouble.isEmpty(), "%s", String.join("; ", trouble));
