@@ -283,7 +283,10 @@ final class NodeConfigs {
                 arg("requestheader-allowed-names", ADMIN_CN, false),
                 arg("requestheader-username-headers", "X-Remote-User", false),
                 arg("requestheader-group-headers", "X-Remote-Group", false),
-                arg("requestheader-extra-headers-prefix", "X-Remote-Extra-", false)));
+                arg("requestheader-extra-headers-prefix", "X-Remote-Extra-", false),
+                // To the aggregated server's endpoint itself (its EndpointSlice), not through its ClusterIP:
+                // the API server is a host process, and a host address behind kube-proxy's DNAT adds nothing.
+                arg("enable-aggregator-routing", "true", false)));
         var kwok = new LinkedHashMap<String, Object>();
         kwok.put("name", "kwok-controller");
         kwok.put("extraArgs", List.of(

@@ -17,8 +17,8 @@ import java.util.Map;
  * <p>How the API server reaches it: the APIService v1beta1.metrics.k8s.io names the Service
  * kube-system/{@value #SERVICE}, which has no selector; its EndpointSlice points at the
  * daemon's port on the node's bridge address (the gateway, a host address, as the kubelet's
- * and CoreDNS's are). The API server's aggregation-layer flags (front-proxy client certificate,
- * request-header CA) are in {@link NodeConfigs#controlPlanePatches}.
+ * and CoreDNS's are), where the API server connects directly (--enable-aggregator-routing).
+ * The API server's aggregation-layer flags are in {@link NodeConfigs#controlPlanePatches}.
  *
  * <p>What it trusts, and why that is acceptable here: metrics-server serves a self-signed
  * certificate made for localhost, so the APIService skips verifying it

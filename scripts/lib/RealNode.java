@@ -215,7 +215,7 @@ final class RealNode {
     /**
      * The resource metrics API for HPAs and `kubectl top` ({@link NodeMetrics}): metrics-server on
      * the bridge address, registered with the aggregator, waited for until it serves this node's
-     * numbers. After kube-proxy, whose rules take the API server's requests to its Service.
+     * numbers.
      */
     private static void startMetrics(String cluster, Path bin, Kube kube) {
         int port = freePort();
