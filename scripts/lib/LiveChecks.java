@@ -287,6 +287,16 @@ final class LiveChecks {
         var trouble = new ArrayList<String>();
         for (var h : hpas) {
             String n = Yaml.str(h, "metadata.name");
+            // Read from the Deployment at once: the HPA's own status may still be about the pods before a rollout.
+            String target = Yaml.str(h, "spec.scaleTargetRef.name");
+            var deployment = "Deployment".equals(Yaml.str(h, "spec.scaleTargetRef.kind")) && target != null
+                    ? kube.get(rel.namespace, "deployment", target) : null;
+            String missing = deployment == null ? null : missingRequests(h, deployment);
+            if (missing != null) {
+                lines.add(hpaLine(h));
+                trouble.add("HPA " + n + ": " + missing);
+                continue;
+            }
             String[] last = {null};
             var seen = new java.util.concurrent.atomic.AtomicReference<>(h);
             boolean[] hopeless = {false};
@@ -326,6 +336,29 @@ final class LiveChecks {
         }
         if (!unknown.isEmpty()) return "current " + String.join(", ", unknown) + " <unknown> (no value in status.currentMetrics yet)";
         return null;
+    }
+
+    /**
+     * A container of the scale target's pod template without a request for a resource the HPA
+     * scales on by utilisation (a share of the request), in the controller's words ("missing
+     * request for cpu in container api"), or null. A limit alone counts: the API server makes
+     * it the request. Read from the template, so it holds as soon as a rollout is done, before
+     * the HPA's next sync says so itself (FailedGetResourceMetric).
+     */
+    static String missingRequests(Map<String, Object> hpa, Map<String, Object> deployment) {
+        var missing = new ArrayList<String>();
+        for (var m : Yaml.maps(hpa, "spec.metrics")) {
+            String res = Yaml.str(m, "resource.name");
+            if (res == null || !"Utilization".equals(Yaml.str(m, "resource.target.type"))) continue;
+            for (var c : Yaml.maps(deployment, "spec.template.spec.containers")) {
+                if (Yaml.at(c, "resources.requests." + res) == null && Yaml.at(c, "resources.limits." + res) == null) {
+                    missing.add("missing request for " + res + " in container " + Yaml.str(c, "name"));
+                }
+            }
+        }
+        if (missing.isEmpty()) return null;
+        return String.join(", ", missing) + " of Deployment " + Yaml.str(deployment, "metadata.name") + "'s pod template: the HPA computes "
+                + "utilisation as a share of each container's request, so it cannot (FailedGetResourceMetric); set resources.requests";
     }
 
     /** One HPA as kubectl's TARGETS column says it, with its replicas: "trevor: cpu 12%/75%, replicas 1 (min 1, max 3)". */

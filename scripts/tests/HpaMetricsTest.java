@@ -43,4 +43,22 @@ class HpaMetricsTest {
         var h = hpa("{\"currentReplicas\": 1, \"desiredReplicas\": 0}");
         assertEquals("current cpu <unknown> (no value in status.currentMetrics yet)", LiveChecks.hpaTrouble(h));
     }
+
+    @Test
+    void aContainerWithoutACpuRequestIsFoundInThePodTemplate() {
+        var h = hpa("{\"currentReplicas\": 1}");
+        var without = Yaml.loadMap("""
+                {"metadata": {"name": "trevor"}, "spec": {"template": {"spec": {"containers": [
+                  {"name": "api", "resources": {"requests": {"memory": "128Mi"}}}]}}}}""");
+        String why = LiveChecks.missingRequests(h, without);
+        assertTrue(why != null && why.startsWith("missing request for cpu in container api of Deployment trevor's pod template"), why);
+        var with = Yaml.loadMap("""
+                {"metadata": {"name": "trevor"}, "spec": {"template": {"spec": {"containers": [
+                  {"name": "api", "resources": {"requests": {"cpu": "50m", "memory": "128Mi"}}}]}}}}""");
+        assertNull(LiveChecks.missingRequests(h, with));
+        var limitOnly = Yaml.loadMap("""
+                {"metadata": {"name": "trevor"}, "spec": {"template": {"spec": {"containers": [
+                  {"name": "api", "resources": {"limits": {"cpu": "1"}}}]}}}}""");
+        assertNull(LiveChecks.missingRequests(h, limitOnly), "a limit alone becomes the request");
+    }
 }
