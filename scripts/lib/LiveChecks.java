@@ -341,7 +341,7 @@ final class LiveChecks {
     /**
      * A container of the scale target's pod template without a request for a resource the HPA
      * scales on by utilisation (a share of the request), in the controller's words ("missing
-     * request for cpu in container api"), or null. A limit alone counts: the API server makes
+     * request for cpu in container trevor"), or null. A limit alone counts: the API server makes
      * it the request. Read from the template, so it holds as soon as a rollout is done, before
      * the HPA's next sync says so itself (FailedGetResourceMetric).
      */
