@@ -336,8 +336,20 @@ final class RealE2e extends E2e {
             var node = kube.run("get", "--raw", "/apis/metrics.k8s.io/v1beta1/nodes/" + RealNode.NODE_NAME);
             Report.expect(node.ok(), "GET /apis/metrics.k8s.io/v1beta1/nodes/%s: %s", RealNode.NODE_NAME, node.said());
             var usage = NodeMetrics.usage(Yaml.loadMap(node.out()));
+            // Pods the step before replaced have no sample until metrics-server has scraped them twice (every 15 s):
+            // wait for that, saying so, at most four scrapes.
+            long t0 = System.nanoTime();
+            var max = NodeMetrics.RESOLUTION.multipliedBy(4);
             var top = kube.run("top", "pods", "-n", NAMESPACE, "-l", "app.kubernetes.io/instance=" + RELEASE + ",app.kubernetes.io/component=api");
-            Report.expect(top.ok() && top.out().matches("(?s).*\\d+m\\s+\\d+Mi.*"), "kubectl top pods: %s", top.said());
+            while (!(top.ok() && top.out().matches("(?s).*\\d+m\\s+\\d+Mi.*")) && System.nanoTime() - t0 < max.toNanos()) {
+                progress.info("waiting up to " + max.toSeconds() + " s for metrics-server's first samples of the API pods (it scrapes every "
+                        + NodeMetrics.RESOLUTION.toSeconds() + " s; a new pod needs two): " + (System.nanoTime() - t0) / 1_000_000_000 + " s, kubectl top pods: "
+                        + Kube.firstLine(top.said()));
+                Kube.sleep(5000);
+                top = kube.run("top", "pods", "-n", NAMESPACE, "-l", "app.kubernetes.io/instance=" + RELEASE + ",app.kubernetes.io/component=api");
+            }
+            Report.expect(top.ok() && top.out().matches("(?s).*\\d+m\\s+\\d+Mi.*"), "kubectl top pods after %d s: %s",
+                    (System.nanoTime() - t0) / 1_000_000_000, top.said());
             progress.info("node " + RealNode.NODE_NAME + ": " + usage + "; kubectl top pods:\n" + top.out().strip());
             return true;
         }) != null;
