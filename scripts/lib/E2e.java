@@ -160,6 +160,18 @@ abstract class E2e {
                 "the chart no longer selects the ingress controller's namespace this way; update this check");
     }
 
+    /**
+     * A copy of the chart whose API container has no CPU request: the HPA's CPU utilisation is a
+     * percentage of that request, so the HPA cannot compute it. The CPU limit goes too, or the
+     * API server would default the request to it.
+     */
+    Path chartWithoutCpuRequest(Path tmp) throws IOException {
+        return chartCopyWith(tmp.resolve("no-cpu-request").resolve("trevor"), "templates/deployment.yaml",
+                "          resources:\n            {{- toYaml .Values.resources | nindent 12 }}\n",
+                "          resources:\n            {{- toYaml (dict \"requests\" (omit .Values.resources.requests \"cpu\") \"limits\" (omit .Values.resources.limits \"cpu\")) | nindent 12 }}\n",
+                "the chart no longer renders the API container's resources this way; update this check");
+    }
+
     /** helm/trevor copied to chart with one text edit in file; a text that moved fails with moved, so the defect is updated, not silently void. */
     private Path chartCopyWith(Path chart, String file, String find, String replace, String moved) throws IOException {
         Dirs.copyTree(repo.resolve("helm/trevor"), chart);

@@ -113,6 +113,10 @@ final class ImageSmoke {
         expect(health.out().contains("\"version\":\"2.0.0\""), "/health to report version 2.0.0", health);
         var metrics = ctd.exec("api", "wget", "-qO-", "http://127.0.0.1:8000/metrics");
         expect(metrics.out().contains("trevor_stand_in_health_checks_total"), "/metrics in Prometheus format", metrics);
+        var burn = ctd.exec("api", "wget", "-qO-", "http://127.0.0.1:8000/burn?ms=50");
+        expect(burn.out().matches("(?s).*\"burned_ms\":(4[5-9]|5\\d|6\\d).*"), "/burn?ms=50 to burn about 50 ms of CPU", burn);
+        var tooLong = ctd.exec("api", "wget", "-qO-", "http://127.0.0.1:8000/burn?ms=5000");
+        expect(!tooLong.ok() && tooLong.said().contains("422"), "/burn?ms=5000 (over the 1000 ms cap) to be refused with 422", tooLong);
         var uid = ctd.exec("api", "id", "-u");
         expect(uid.out().strip().equals("1000"), "the API to run as uid 1000", uid);
         var write = ctd.exec("api", "touch", "/app/written-by-smoke");
@@ -122,7 +126,7 @@ final class ImageSmoke {
         var status = ctd.exec("api", "cat", "/proc/self/status");
         expect(status.out().contains("CapBnd:\t0000000000000000") && status.out().matches("(?s).*Seccomp:\t2.*"),
                 "no capabilities (empty bounding set) and a seccomp filter", status);
-        say.accept("smoke: API /health " + health.out().strip() + "; /metrics ok; uid 1000; /app read-only ("
+        say.accept("smoke: API /health " + health.out().strip() + "; /metrics ok; /burn " + burn.out().strip() + ", over 1000 ms refused; uid 1000; /app read-only ("
                 + Kube.firstLine(write.said()) + "); /tmp writable; no capabilities, seccomp filtered");
 
         ctd.runDetached("worker", Images.TREVOR_2, List.of(bind(ctd.volume("worker-tmp", 1000, 01777), "/tmp")), net,

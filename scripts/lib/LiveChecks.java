@@ -37,6 +37,15 @@ final class LiveChecks {
      * check can only be INFO. Its defect is in the real e2e (RealE2e: an emptied database).
      */
     static final String DB_REVISION = "database: the Alembic revision is the running image's head (alembic current in an API pod)";
+    /**
+     * Not in NAMES either: a kwok cluster has no resource metrics API (no kubelet measures
+     * anything), so there the check is INFO. It fails only where the metrics API is served and
+     * the HPA still cannot compute; its defect is in the real e2e (an API container without a
+     * CPU request).
+     */
+    static final String HPA_METRICS = "HPA: each HPA computes its metrics (no <unknown>, no FailedGetResourceMetric, ScalingActive)";
+    /** How long a fresh HPA may take to get its first numbers: metrics-server scrapes every 15 s, the HPA syncs every 15 s. */
+    static final Duration HPA_METRICS_WAIT = Duration.ofSeconds(75);
     static final java.util.List<String> NAMES = java.util.List.of(RELEASE_DEPLOYED, DRY_RUN, PODS_READY, MIGRATION_JOB, PDB_EXISTS, PDB_HEALTHY, HPA,
             HPA_MINIMUM, NETWORK_POLICIES, ENDPOINTS, NOTES, POD_SECURITY, NODES_SCHEDULABLE);
 
@@ -164,6 +173,9 @@ final class LiveChecks {
             }
         });
         report.check(name(HPA_MINIMUM), context(), this::autoscaledMinimum);
+        var hpaLines = new ArrayList<String>();
+        report.check(name(HPA_METRICS), context(), () -> hpaMetrics(hpaLines));
+        for (String l : hpaLines) report.note(l);
         report.check(name(NETWORK_POLICIES), context(), () -> {
             var nps = kube.list(rel.namespace, "networkpolicies", "app.kubernetes.io/instance=" + rel.name);
             Report.expect(nps.isEmpty() != netpol, "networkPolicy.enabled=%s but %d NetworkPolicies found", netpol, nps.size());
@@ -255,6 +267,116 @@ final class LiveChecks {
             if (!ok) shortOf.add("Deployment " + target + ": " + last[0] + ", HPA " + Yaml.str(h, "metadata.name") + " minReplicas " + min);
         }
         Report.expect(shortOf.isEmpty(), "fewer ready pods than the HPA's minimum: %s", String.join("; ", shortOf));
+    }
+
+    /**
+     * Whether each HPA of the release can compute what it scales on. Without a resource metrics
+     * API (metrics.k8s.io, e.g. metrics-server) in the cluster it cannot, for any workload: INFO,
+     * saying so. With one, an HPA whose current metrics stay unknown, or whose ScalingActive
+     * condition is False (FailedGetResourceMetric: a pod without a CPU request, pods without
+     * metrics), fails with the controller's own words. lines gets each HPA's current and target.
+     */
+    private void hpaMetrics(List<String> lines) {
+        var hpas = kube.list(rel.namespace, "horizontalpodautoscalers", "app.kubernetes.io/instance=" + rel.name);
+        if (hpas.isEmpty()) throw new Report.Skipped("no HPA in this release");
+        if (!kube.run(Duration.ofSeconds(20), "get", "--raw", "/apis/metrics.k8s.io/v1beta1", "--request-timeout=10s").ok()) {
+            for (var h : hpas) lines.add(hpaLine(h));
+            throw new Report.Info("the cluster serves no resource metrics API (metrics.k8s.io: no metrics-server), so no HPA here can compute a "
+                    + "utilisation and each stays at its current replicas; a cluster with a real node has one (cluster.java up --real-node)");
+        }
+        var trouble = new ArrayList<String>();
+        for (var h : hpas) {
+            String n = Yaml.str(h, "metadata.name");
+            // Read from the Deployment at once: the HPA's own status may still be about the pods before a rollout.
+            String target = Yaml.str(h, "spec.scaleTargetRef.name");
+            var deployment = "Deployment".equals(Yaml.str(h, "spec.scaleTargetRef.kind")) && target != null
+                    ? kube.get(rel.namespace, "deployment", target) : null;
+            String missing = deployment == null ? null : missingRequests(h, deployment);
+            if (missing != null) {
+                lines.add(hpaLine(h));
+                trouble.add("HPA " + n + ": " + missing);
+                continue;
+            }
+            String[] last = {null};
+            var seen = new java.util.concurrent.atomic.AtomicReference<>(h);
+            boolean[] hopeless = {false};
+            boolean ok = waitSaying("HPA " + n + " to compute its metrics (current values, ScalingActive True)", HPA_METRICS_WAIT, () -> {
+                var cur = kube.get(rel.namespace, "horizontalpodautoscaler", n);
+                if (cur == null) return last[0] = "HPA " + n + " is gone";
+                seen.set(cur);
+                last[0] = hpaTrouble(cur);
+                // The controller's word that a pod lacks a request does not change by waiting.
+                hopeless[0] = last[0] != null && last[0].contains("missing request for");
+                return hopeless[0] ? null : last[0];
+            });
+            lines.add(hpaLine(seen.get()));
+            if (!ok || hopeless[0]) trouble.add("HPA " + n + ": " + last[0]);
+        }
+        Report.expect(trouble.isEmpty(), "%s", String.join("; ", trouble));
+    }
+
+    /**
+     * Why an HPA cannot compute its metrics, from its status, or null when it can: ScalingActive
+     * False (the controller's reason and message), or a metric of its spec with no current value
+     * (kubectl shows `<unknown>`).
+     */
+    static String hpaTrouble(Map<String, Object> hpa) {
+        for (var c : Yaml.maps(hpa, "status.conditions")) {
+            if ("ScalingActive".equals(c.get("type")) && "False".equals(String.valueOf(c.get("status")))) {
+                return "ScalingActive False, " + c.get("reason") + ": " + c.get("message");
+            }
+        }
+        var unknown = new ArrayList<String>();
+        for (var m : Yaml.maps(hpa, "spec.metrics")) {
+            String res = Yaml.str(m, "resource.name");
+            if (res == null) continue; // only resource metrics are the chart's
+            var cur = Yaml.maps(hpa, "status.currentMetrics").stream().filter(c -> res.equals(Yaml.str(c, "resource.name"))).findFirst();
+            if (cur.isEmpty() || (Yaml.at(cur.get(), "resource.current.averageUtilization") == null
+                    && Yaml.at(cur.get(), "resource.current.averageValue") == null)) unknown.add(res);
+        }
+        if (!unknown.isEmpty()) return "current " + String.join(", ", unknown) + " <unknown> (no value in status.currentMetrics yet)";
+        return null;
+    }
+
+    /**
+     * A container of the scale target's pod template without a request for a resource the HPA
+     * scales on by utilisation (a share of the request), in the controller's words ("missing
+     * request for cpu in container trevor"), or null. A limit alone counts: the API server makes
+     * it the request. Read from the template, so it holds as soon as a rollout is done, before
+     * the HPA's next sync says so itself (FailedGetResourceMetric).
+     */
+    static String missingRequests(Map<String, Object> hpa, Map<String, Object> deployment) {
+        var missing = new ArrayList<String>();
+        for (var m : Yaml.maps(hpa, "spec.metrics")) {
+            String res = Yaml.str(m, "resource.name");
+            if (res == null || !"Utilization".equals(Yaml.str(m, "resource.target.type"))) continue;
+            for (var c : Yaml.maps(deployment, "spec.template.spec.containers")) {
+                if (Yaml.at(c, "resources.requests." + res) == null && Yaml.at(c, "resources.limits." + res) == null) {
+                    missing.add("missing request for " + res + " in container " + Yaml.str(c, "name"));
+                }
+            }
+        }
+        if (missing.isEmpty()) return null;
+        return String.join(", ", missing) + " of Deployment " + Yaml.str(deployment, "metadata.name") + "'s pod template: the HPA computes "
+                + "utilisation as a share of each container's request, so it cannot (FailedGetResourceMetric); set resources.requests";
+    }
+
+    /** One HPA as kubectl's TARGETS column says it, with its replicas: "trevor: cpu 12%/75%, replicas 1 (min 1, max 3)". */
+    static String hpaLine(Map<String, Object> hpa) {
+        var parts = new ArrayList<String>();
+        for (var m : Yaml.maps(hpa, "spec.metrics")) {
+            String res = Yaml.str(m, "resource.name");
+            if (res == null) continue;
+            Object target = Yaml.at(m, "resource.target.averageUtilization");
+            var cur = Yaml.maps(hpa, "status.currentMetrics").stream().filter(c -> res.equals(Yaml.str(c, "resource.name"))).findFirst();
+            Object now = cur.map(c -> Yaml.at(c, "resource.current.averageUtilization")).orElse(null);
+            Object value = cur.map(c -> Yaml.at(c, "resource.current.averageValue")).orElse(null);
+            parts.add(res + " " + (now == null ? "<unknown>" : now + "%") + "/" + (target == null ? Yaml.str(m, "resource.target.averageValue") : target + "%")
+                    + (value == null ? "" : " (average " + value + ")"));
+        }
+        return "HPA " + Yaml.str(hpa, "metadata.name") + ": " + (parts.isEmpty() ? "no resource metrics" : String.join(", ", parts))
+                + ", replicas " + Yaml.str(hpa, "status.currentReplicas") + " (desired " + Yaml.str(hpa, "status.desiredReplicas") + ", min "
+                + Yaml.str(hpa, "spec.minReplicas") + ", max " + Yaml.str(hpa, "spec.maxReplicas") + ")";
     }
 
     /**

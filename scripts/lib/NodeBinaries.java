@@ -21,7 +21,8 @@ import java.util.function.Consumer;
  * The real node's own binaries, built from pinned Go modules the way {@link ControlPlane}
  * builds the control plane: the kubelet and kube-proxy from the same k8s wrapper module
  * (scripts/controlplane/k8s), CoreDNS from scripts/controlplane/coredns, kube-network-policies
- * (NetworkPolicy enforcement) from scripts/controlplane/netpol. Cached by version
+ * (NetworkPolicy enforcement) from scripts/controlplane/netpol, metrics-server (the resource
+ * metrics API the HPA reads, {@link NodeMetrics}) from scripts/controlplane/metrics. Cached by version
  * under the tool cache; a build goes to a temporary folder that gets its `complete` marker
  * last and is then renamed into place, under a file lock, so two builds never race and a
  * killed build never leaves a folder that looks complete.
@@ -43,15 +44,23 @@ final class NodeBinaries {
     static final String COREDNS_VERSION = "v1.15.0";
     /** NetworkPolicy enforcement ({@link NodePolicies}); pinned in scripts/controlplane/netpol/go.mod. */
     static final String NETPOL_VERSION = "v0.8.0";
+    /**
+     * The resource metrics API ({@link NodeMetrics}); pinned in scripts/controlplane/metrics/go.mod,
+     * which takes metrics-server's own k8s.io libraries (v0.33): it is a separate binary and
+     * shares no process with the control plane, as kube-network-policies does not.
+     */
+    static final String METRICS_SERVER_VERSION = "v0.8.0";
 
     static final List<ControlPlane.Binary> BINARIES = List.of(
             new ControlPlane.Binary("kubelet", "k8s", "k8s.io/kubernetes/cmd/kubelet"),
             new ControlPlane.Binary("kube-proxy", "k8s", "k8s.io/kubernetes/cmd/kube-proxy"),
             new ControlPlane.Binary("coredns", "coredns", "."),
-            new ControlPlane.Binary("kube-network-policies", "netpol", "."));
+            new ControlPlane.Binary("kube-network-policies", "netpol", "."),
+            new ControlPlane.Binary("metrics-server", "metrics", "sigs.k8s.io/metrics-server/cmd/metrics-server"));
 
     static Path home() {
-        return Tools.cacheDir().resolve("kwok").resolve("node-k8s-" + KUBE_VERSION + "-coredns-" + COREDNS_VERSION + "-knp-" + NETPOL_VERSION);
+        return Tools.cacheDir().resolve("kwok").resolve("node-k8s-" + KUBE_VERSION + "-coredns-" + COREDNS_VERSION + "-knp-" + NETPOL_VERSION
+                + "-ms-" + METRICS_SERVER_VERSION);
     }
 
     static Path bin(String name) { return home().resolve("bin").resolve(name); }
@@ -74,7 +83,7 @@ final class NodeBinaries {
     /** SHA-256 (12 hex digits) of the files of the wrapper modules whose own Go code goes into a binary. */
     static String wrapperDigest(Path repo) throws IOException {
         var md = sha256();
-        for (String module : List.of("coredns", "netpol")) {
+        for (String module : List.of("coredns", "netpol", "metrics")) {
             Path dir = repo.resolve("scripts/controlplane").resolve(module);
             try (var files = Files.walk(dir)) {
                 for (Path f : files.filter(Files::isRegularFile).sorted().toList()) {
@@ -93,6 +102,15 @@ final class NodeBinaries {
         } catch (java.security.NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** The k8s binaries get the control plane's version; metrics-server its own, where its Makefile puts it (else it says v0.0.0-master). */
+    static String ldflags(ControlPlane.Binary b) {
+        return switch (b.module()) {
+            case "k8s" -> ControlPlane.versionLdflags();
+            case "metrics" -> "-s -w -X k8s.io/client-go/pkg/version.gitVersion=" + METRICS_SERVER_VERSION;
+            default -> "-s -w";
+        };
     }
 
     /** Staging folders of this version's builds only: builds of other versions run under other locks at the same time. */
@@ -135,12 +153,12 @@ final class NodeBinaries {
         try {
             Files.createDirectories(staging.resolve("bin"));
             progress.accept("building the real node's binaries (kubelet and kube-proxy " + KUBE_VERSION + ", CoreDNS " + COREDNS_VERSION
-                    + ", kube-network-policies " + NETPOL_VERSION + ") from Go modules into " + home() + "; a few minutes the first time on 2 cores, later none");
+                    + ", kube-network-policies " + NETPOL_VERSION + ", metrics-server " + METRICS_SERVER_VERSION + ") from Go modules into " + home() + "; a few minutes the first time on 2 cores, later none");
             for (var b : BINARIES) {
                 long t0 = System.nanoTime();
                 progress.accept("go build " + b.name() + " …");
                 var cmd = new ArrayList<>(List.of(go.toString(), "build", "-mod=readonly", "-trimpath",
-                        "-ldflags=" + (b.module().equals("k8s") ? ControlPlane.versionLdflags() : "-s -w"),
+                        "-ldflags=" + ldflags(b),
                         "-o", staging.resolve("bin").resolve(b.name()).toString(), b.pkg()));
                 var r = Exec.run(cmd, src.resolve(b.module()), Map.of("CGO_ENABLED", "0", "GOFLAGS", "-mod=readonly -buildvcs=false",
                         "GOROOT", ControlPlane.gorootOf(go), "GOTOOLCHAIN", "local"), Duration.ofMinutes(60), null);
@@ -150,7 +168,7 @@ final class NodeBinaries {
                 }
                 progress.accept(String.format("go build %s: %.0f s", b.name(), (System.nanoTime() - t0) / 1e9));
             }
-            Files.writeString(staging.resolve("complete"), KUBE_VERSION + " " + COREDNS_VERSION + " " + NETPOL_VERSION + " wrappers " + wrapperDigest(repo) + "\n");
+            Files.writeString(staging.resolve("complete"), KUBE_VERSION + " " + COREDNS_VERSION + " " + NETPOL_VERSION + " " + METRICS_SERVER_VERSION + " wrappers " + wrapperDigest(repo) + "\n");
             Files.move(staging, home(), StandardCopyOption.ATOMIC_MOVE);
         } finally {
             Dirs.deleteTree(staging);

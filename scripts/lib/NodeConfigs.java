@@ -271,6 +271,9 @@ final class NodeConfigs {
      * <ul>
      *   <li>the apiserver calls kubelets at their InternalIP (the real node's has no DNS
      *       name) with the cluster's admin certificate, which the kubelet trusts;</li>
+     *   <li>the aggregation layer is on (the request-header CA and name of kwokctl's front-proxy client certificate), so
+     *       the resource metrics API a real node registers (NodeMetrics) is served through the
+     *       API server; a cluster without it registers no APIService and never uses them;</li>
      *   <li>kwok-controller manages only the nodes annotated kwok.x-k8s.io/node=fake, so it
      *       leaves the real node to its kubelet (kwokctl itself passes
      *       --manage-all-nodes=true, hence the override).</li>
@@ -282,7 +285,19 @@ final class NodeConfigs {
         apiserver.put("extraArgs", List.of(
                 arg("kubelet-preferred-address-types", "InternalIP", false),
                 arg("kubelet-client-certificate", clusterDir.resolve("pki/admin.crt").toString(), false),
-                arg("kubelet-client-key", clusterDir.resolve("pki/admin.key").toString(), false)));
+                arg("kubelet-client-key", clusterDir.resolve("pki/admin.key").toString(), false),
+                // The aggregation layer, for the resource metrics API (NodeMetrics): kwokctl already has the API
+                // server proxy with the admin certificate (--proxy-client-cert-file); these tell an aggregated
+                // server (through kube-system/extension-apiserver-authentication) to trust the user in these
+                // headers from that certificate alone (CA and common name).
+                arg("requestheader-client-ca-file", clusterDir.resolve("pki/ca.crt").toString(), false),
+                arg("requestheader-allowed-names", ADMIN_CN, false),
+                arg("requestheader-username-headers", "X-Remote-User", false),
+                arg("requestheader-group-headers", "X-Remote-Group", false),
+                arg("requestheader-extra-headers-prefix", "X-Remote-Extra-", false),
+                // To the aggregated server's endpoint itself (its EndpointSlice), not through its ClusterIP:
+                // the API server is a host process, and a host address behind kube-proxy's DNAT adds nothing.
+                arg("enable-aggregator-routing", "true", false)));
         var kwok = new LinkedHashMap<String, Object>();
         kwok.put("name", "kwok-controller");
         kwok.put("extraArgs", List.of(
@@ -290,6 +305,9 @@ final class NodeConfigs {
                 arg("manage-nodes-with-annotation-selector", FAKE_NODE_SELECTOR, false)));
         return List.of(apiserver, kwok);
     }
+
+    /** The common name of the admin certificate kwokctl makes (pki/admin.crt), which the API server proxies with. */
+    static final String ADMIN_CN = "kwok-admin";
 
     /** The annotation KwokCluster puts on its fake nodes. */
     static final String FAKE_NODE_SELECTOR = "kwok.x-k8s.io/node=fake";

@@ -5,6 +5,7 @@
 //SOURCES E2e.java
 //SOURCES Exec.java
 //SOURCES Helm.java
+//SOURCES HpaWatch.java
 //SOURCES ImageBuild.java
 //SOURCES Images.java
 //SOURCES Installer.java
@@ -17,6 +18,7 @@
 //SOURCES NodePolicies.java
 //SOURCES NetpolMatrix.java
 //SOURCES NetpolProbe.java
+//SOURCES NodeMetrics.java
 //SOURCES Progress.java
 //SOURCES RealNode.java
 //SOURCES RealNodeDown.java
@@ -133,6 +135,7 @@ final class RealE2e extends E2e {
         });
         database();
         zeroDowntime();
+        autoscaling();
         policies();
         if (keep) return; // --keep: the release stays, to look at
         stage("uninstall removes the release's pods from the real node", false, () -> {
@@ -316,6 +319,109 @@ final class RealE2e extends E2e {
             }
             return null;
         });
+    }
+
+    /**
+     * The e2e's autoscaling overlay (local, on top of values/real-node.yaml): from 1 to 3 API pods,
+     * so that this 2-core machine holds them; CPU target 80 % of the 50m request; the chart's
+     * behavior with a 30 s scale-down window instead of the 300 s default, so the way down fits the run.
+     */
+    static final List<String> HPA_VALUES = List.of("autoscaling.enabled=true", "autoscaling.minReplicas=1", "autoscaling.maxReplicas=3",
+            "autoscaling.targetCPUUtilizationPercentage=80", "autoscaling.behavior.scaleDown.stabilizationWindowSeconds=30");
+    static final int HPA_WINDOW_SECONDS = 30;
+    /** The load that drives the CPU: each request burns 20 ms of CPU in an API pod, 10 per second (about 250m with uvicorn's own work). */
+    static final String BURN_PATH = "/burn?ms=20";
+    static final Duration HPA_UP_WITHIN = Duration.ofMinutes(3), HPA_DOWN_WITHIN = Duration.ofMinutes(3);
+
+    /**
+     * The HPA on real metrics (issue 17 item 6): metrics-server serves the real node's numbers,
+     * the API's HPA computes a utilisation, scales up under CPU load through the Service and back
+     * down after it by the chart's behavior; an API container without a CPU request makes status
+     * fail by name. Leaves the release as it found it (autoscaling off, 2 replicas).
+     */
+    void autoscaling() throws IOException {
+        boolean served = stage("metrics: the resource metrics API serves real CPU and memory of the node and the API pods (kubectl top)", false, () -> {
+            var node = kube.run("get", "--raw", "/apis/metrics.k8s.io/v1beta1/nodes/" + RealNode.NODE_NAME);
+            Report.expect(node.ok(), "GET /apis/metrics.k8s.io/v1beta1/nodes/%s: %s", RealNode.NODE_NAME, node.said());
+            var usage = NodeMetrics.usage(Yaml.loadMap(node.out()));
+            // Pods the step before replaced have no sample until metrics-server has scraped them twice (every 15 s):
+            // wait for that, saying so, at most four scrapes.
+            long t0 = System.nanoTime();
+            var max = NodeMetrics.RESOLUTION.multipliedBy(4);
+            var top = kube.run("top", "pods", "-n", NAMESPACE, "-l", "app.kubernetes.io/instance=" + RELEASE + ",app.kubernetes.io/component=api");
+            while (!(top.ok() && top.out().matches("(?s).*\\d+m\\s+\\d+Mi.*")) && System.nanoTime() - t0 < max.toNanos()) {
+                progress.info("waiting up to " + max.toSeconds() + " s for metrics-server's first samples of the API pods (it scrapes every "
+                        + NodeMetrics.RESOLUTION.toSeconds() + " s; a new pod needs two): " + (System.nanoTime() - t0) / 1_000_000_000 + " s, kubectl top pods: "
+                        + Kube.firstLine(top.said()));
+                Kube.sleep(5000);
+                top = kube.run("top", "pods", "-n", NAMESPACE, "-l", "app.kubernetes.io/instance=" + RELEASE + ",app.kubernetes.io/component=api");
+            }
+            Report.expect(top.ok() && top.out().matches("(?s).*\\d+m\\s+\\d+Mi.*"), "kubectl top pods after %d s: %s",
+                    (System.nanoTime() - t0) / 1_000_000_000, top.said());
+            progress.info("node " + RealNode.NODE_NAME + ": " + usage + "; kubectl top pods:\n" + top.out().strip());
+            return true;
+        }) != null;
+        if (!served) return;
+        var fourMinutes = Duration.ofMinutes(4);
+        boolean on = stage("HPA: autoscaling on (1-3 API pods, CPU target 80%): status's HPA metrics check passes with a real utilisation", false, () -> {
+            Upgrader.upgrade(rel, real(HPA_VALUES, fourMinutes).withTag("2.0.0"), progress);
+            String st = statusLine("^HPA: each HPA computes");
+            Report.expect(st.startsWith("PASS  " + LiveChecks.HPA_METRICS) && st.matches("(?s).*cpu \\d+%/80%.*"), "status said: %s", st);
+            return true;
+        }) != null;
+        if (on) {
+            var url = ZeroDowntime.serviceUrl(kube.list(NAMESPACE, "services", rel.selector("api")).get(0), BURN_PATH);
+            var hpas = kube.list(NAMESPACE, "horizontalpodautoscalers", "app.kubernetes.io/instance=" + RELEASE);
+            String hpaName = hpas.isEmpty() ? RELEASE : Yaml.str(hpas.get(0), "metadata.name");
+            HpaWatch.Timeline[] up = {null};
+            stage("HPA: under CPU load (" + BURN_PATH + " through the Service, 10/s) the API scales up from 1 to 3 ready pods within "
+                    + HPA_UP_WITHIN.toSeconds() + " s", false, () -> {
+                var settings = LoadGen.Settings.of(url).withRate(10).withDuration(HPA_UP_WITHIN.plusSeconds(30)).withMaxRequests(10 * 240)
+                        .withTimeout(Duration.ofSeconds(5));
+                var run = ZeroDowntime.during(settings, Duration.ZERO, Duration.ZERO, () -> up[0] = HpaWatch.watch(kube, NAMESPACE, hpaName,
+                        HPA_UP_WITHIN, s -> s.replicas() == 3 && s.ready() == 3, l -> progress.info("scale-up: " + l)));
+                progress.info("load on " + BURN_PATH + ": " + run.load().summary());
+                Report.expect(up[0] != null && up[0].reached(), "after %d s: %s%s", up[0] == null ? 0 : up[0].seconds(),
+                        up[0] == null ? "no timeline" : "not 3 ready pods", up[0] == null ? "" : up[0].describe());
+                progress.info("scaled up 1 → 3 in " + up[0].seconds() + " s:" + up[0].describe());
+                return null;
+            });
+            stage("HPA: after the load the API scales back down to 1, not before the chart's behavior allows (scale-down window "
+                    + HPA_WINDOW_SECONDS + " s), within " + HPA_DOWN_WITHIN.toSeconds() + " s", false, () -> {
+                var down = HpaWatch.watch(kube, NAMESPACE, hpaName, HPA_DOWN_WITHIN, s -> s.replicas() == 1, l -> progress.info("scale-down: " + l));
+                Report.expect(down.reached(), "after %d s:%s", down.seconds(), down.describe());
+                long firstDrop = down.samples().stream().filter(s -> s.replicas() < 3).mapToLong(HpaWatch.Sample::second).min().orElse(0);
+                Report.expect(firstDrop >= HPA_WINDOW_SECONDS, "the HPA scaled down %d s after the load, inside its %d s window:%s", firstDrop,
+                        HPA_WINDOW_SECONDS, down.describe());
+                progress.info("scaled down 3 → 1 in " + down.seconds() + " s (first step after " + firstDrop + " s):" + down.describe());
+                return null;
+            });
+            Path tmp = Files.createTempDirectory("trevor-no-cpu-request");
+            try {
+                stage("HPA: the chart without the API's CPU request fails status's HPA check by name (FailedGetResourceMetric)", false, () -> {
+                    var defective = new Release(helm, kube, RELEASE, NAMESPACE, chartWithoutCpuRequest(tmp));
+                    Upgrader.upgrade(defective, real(HPA_VALUES, fourMinutes).withTag("2.0.0"), progress);
+                    String st = statusLine("^HPA: each HPA computes");
+                    Report.expect(st.startsWith("FAIL  " + LiveChecks.HPA_METRICS) && st.contains("missing request for cpu"), "status said: %s", st);
+                    progress.info("failed as expected: " + st);
+                    return null;
+                });
+            } finally {
+                Dirs.deleteTree(tmp);
+            }
+        }
+        stage("HPA: autoscaling off again, 2 API pods", true, () -> Upgrader.upgrade(rel, real(List.of("autoscaling.enabled=false", "replicaCount=2"),
+                fourMinutes).withTag("2.0.0"), progress));
+    }
+
+    /** status's lines for the checks matching only (status --only PATTERN), with their notes. */
+    private String statusLine(String only) {
+        var buf = new java.io.ByteArrayOutputStream();
+        var r = new Report("status", new java.io.PrintStream(buf, true, java.nio.charset.StandardCharsets.UTF_8), only, false);
+        new LiveChecks(rel, r, null).run();
+        String out = buf.toString(java.nio.charset.StandardCharsets.UTF_8).strip();
+        progress.info("status --only '" + only + "':\n" + out);
+        return out;
     }
 
     /** status's line for the database check alone (status --only '^database'). */

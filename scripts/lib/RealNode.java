@@ -8,6 +8,7 @@
 //SOURCES NodeBinaries.java
 //SOURCES NodeCgroups.java
 //SOURCES NodeConfigs.java
+//SOURCES NodeMetrics.java
 //SOURCES NodeHost.java
 //SOURCES NodeNetwork.java
 //SOURCES NodePolicies.java
@@ -152,6 +153,7 @@ final class RealNode {
                 taintFakeNodes(kube);
                 RealNodeImages.importImages(cluster, archives, progress);
                 if (nodes == 2) RealNodeImages.importImages(NetnsNode.settings(cluster).socket(), NetnsNode.dir(cluster).resolve("images"), archives, progress);
+                if (Daemons.alive(pids(cluster).resolve(NodeMetrics.DAEMON + ".pid")).isEmpty()) startMetrics(cluster, bin, kube);
                 warnWithoutSandboxImage(cluster, progress);
                 return info(cluster);
             }
@@ -224,12 +226,27 @@ final class RealNode {
         }
         }
 
+        startMetrics(cluster, bin, kube);
         taintFakeNodes(kube);
         warnWithoutSandboxImage(cluster, progress);
         progress.accept("real node " + NODE_NAME + " Ready: pods at " + SUBNET + " on " + BRIDGE + ", cluster DNS " + GATEWAY
                 + (policyLacks.isEmpty() ? ", NetworkPolicies enforced by " + NodePolicies.DAEMON : ", NetworkPolicies NOT enforced") + ", state and logs in " + d);
         if (nodes == 2) NetnsNode.up(cluster, bin, archives, policyLacks.isEmpty() ? policyProbes.dataplane() : null, progress);
         return info(cluster);
+    }
+
+    /**
+     * The resource metrics API for HPAs and `kubectl top` ({@link NodeMetrics}): metrics-server on
+     * the bridge address, registered with the aggregator, waited for until it serves this node's
+     * numbers.
+     */
+    private static void startMetrics(String cluster, Path bin, Kube kube) {
+        int port = freePort();
+        start(cluster, NodeMetrics.DAEMON, NodeMetrics.args(bin.resolve(NodeMetrics.DAEMON), KwokCluster.clusterDir(cluster).resolve("kubeconfig.yaml"),
+                dir(cluster).resolve(NodeMetrics.DAEMON), GATEWAY, port));
+        NodeMetrics.register(kube, GATEWAY, port);
+        waitFor("the resource metrics API to serve " + NODE_NAME + "'s CPU and memory (APIService " + NodeMetrics.API_SERVICE + ")",
+                Duration.ofSeconds(90), cluster, NodeMetrics.DAEMON, () -> NodeMetrics.notServing(kube, NODE_NAME));
     }
 
     private static Info info(String cluster) {
@@ -426,7 +443,7 @@ final class RealNode {
         var node = ready ? kube(cluster).get(null, "node", NODE_NAME) : null;
         String state = node != null ? KwokCluster.nodeState(node) : "not Ready";
         return "real node " + NODE_NAME + ": " + state + " (" + String.join(", ", parts) + "), logs in " + logs(cluster)
-                + "\n" + policyStatus(cluster) + (NetnsNode.exists(cluster) ? "\n" + secondStatus(cluster) : "");
+                + "\n" + policyStatus(cluster) + "\n" + metricsStatus(cluster) + (NetnsNode.exists(cluster) ? "\n" + secondStatus(cluster) : "");
     }
 
     /** real-1's line: its daemons, Ready or not, and its enforcement. */
@@ -443,6 +460,13 @@ final class RealNode {
                 + (NetnsNode.queueBound(cluster) ? "enforced on " + NetnsNode.NODE_NAME + " by its own " + NodePolicies.DAEMON + " (nfqueue "
                         + NodePolicies.QUEUE + " of " + NetnsNode.NETNS + ")" : "NOT enforced on " + NetnsNode.NODE_NAME + " (its " + NodePolicies.DAEMON
                         + " is not bound to its queue)");
+
+    /** Whether the resource metrics API runs: metrics-server's pid and the APIService's Available condition. */
+    static String metricsStatus(String cluster) {
+        var pid = Daemons.alive(pids(cluster).resolve(NodeMetrics.DAEMON + ".pid"));
+        boolean available = NodeMetrics.apiAvailable(kube(cluster));
+        return "resource metrics (kubectl top, HPAs): " + NodeMetrics.DAEMON + " " + (pid.isPresent() ? pid.getAsLong() : "stopped") + ", APIService "
+                + NodeMetrics.API_SERVICE + (available ? " Available" : " not Available; restart the node: cluster.java up --real-node");
     }
 
     /** Whether the real node's pods are held to their NetworkPolicies right now, and by what. */

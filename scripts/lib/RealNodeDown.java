@@ -8,6 +8,7 @@
 //SOURCES NodeBinaries.java
 //SOURCES NodeCgroups.java
 //SOURCES NodeHost.java
+//SOURCES NodeMetrics.java
 //SOURCES NodeMounts.java
 //SOURCES NodeNetwork.java
 //SOURCES NodePolicies.java
@@ -69,6 +70,7 @@ final class RealNodeDown {
         for (String dmn : RealNode.DAEMONS) Daemons.alive(RealNode.pids(cluster).resolve(dmn + ".pid")).ifPresent(pidSet::add);
         Daemons.alive(RealNode.pids(cluster).resolve(NodePolicies.DAEMON + ".pid")).ifPresent(pidSet::add);
         for (String dmn : NetnsNode.DAEMONS) Daemons.alive(NetnsNode.pids(cluster).resolve(dmn + ".pid")).ifPresent(pidSet::add);
+        Daemons.alive(RealNode.pids(cluster).resolve(NodeMetrics.DAEMON + ".pid")).ifPresent(pidSet::add);
         for (Path socket : sockets(cluster)) pidSet.addAll(shims(socket.toString()));
         var interfaces = new ArrayList<String>();
         if (NodeNetwork.interfaceExists(RealNode.BRIDGE)) {
@@ -93,7 +95,10 @@ final class RealNodeDown {
         if (kubelet1 && containerd1) withPods.add(NetnsNode.NODE_NAME);
         if (!withPods.isEmpty()) deletePods(cluster, withPods, progress);
 
-        // Enforcement first: a clean stop deletes its nftables table; what a killed one left goes here.
+        // The resource metrics API first, unregistered while the API answers: an APIService without its server breaks discovery.
+        NodeMetrics.unregister(RealNode.kube(cluster));
+        stop(cluster, NodeMetrics.DAEMON, progress);
+        // Enforcement next: a clean stop deletes its nftables table; what a killed one left goes here.
         stop(cluster, NodePolicies.DAEMON, progress);
         stopIn(NetnsNode.pids(cluster), NodePolicies.DAEMON, progress);
         NodePolicies.removeTable();

@@ -110,6 +110,9 @@ class NodeConfigsTest {
         var api = Yaml.maps(byName.get("kube-apiserver"), "extraArgs");
         assertTrue(api.contains(Map.of("key", "kubelet-preferred-address-types", "value", "InternalIP")), api.toString());
         assertTrue(api.contains(Map.of("key", "kubelet-client-certificate", "value", "/cache/kwok/home/clusters/dev/pki/admin.crt")));
+        assertTrue(api.contains(Map.of("key", "requestheader-client-ca-file", "value", "/cache/kwok/home/clusters/dev/pki/ca.crt")), api.toString());
+        assertTrue(api.contains(Map.of("key", "requestheader-allowed-names", "value", "kwok-admin")), api.toString());
+        assertTrue(api.contains(Map.of("key", "enable-aggregator-routing", "value", "true")), api.toString());
         var kwok = Yaml.maps(byName.get("kwok-controller"), "extraArgs");
         assertTrue(kwok.contains(Map.of("key", "manage-all-nodes", "value", "false", "override", true)),
                 "kwokctl passes --manage-all-nodes=true itself: " + kwok);

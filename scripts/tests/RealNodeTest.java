@@ -155,6 +155,24 @@ class RealNodeTest {
         assertEquals("/b/kube-network-policies", a.get(0));
         assertEquals("/k/kubeconfig.yaml", a.get(a.indexOf("--kubeconfig") + 1));
         assertEquals("real-0", a.get(a.indexOf("--hostname-override") + 1));
-        assertTrue(NodeBinaries.home().toString().endsWith("-knp-" + NodeBinaries.NETPOL_VERSION));
+        assertTrue(NodeBinaries.home().toString().contains("-knp-" + NodeBinaries.NETPOL_VERSION + "-"));
+    }
+
+    @Test
+    void metricsServerScrapesOnlyTheRealNodesAndRegistersWithTheAggregator() {
+        assertTrue(NodeBinaries.home().toString().endsWith("-ms-" + NodeBinaries.METRICS_SERVER_VERSION));
+        var a = NodeMetrics.args(Path.of("/b/metrics-server"), Path.of("/k/kubeconfig.yaml"), Path.of("/rn/metrics-server"), "10.244.0.1", 41234);
+        assertEquals("/b/metrics-server", a.get(0));
+        assertEquals("/k/kubeconfig.yaml", a.get(a.indexOf("--authentication-kubeconfig") + 1));
+        assertEquals("10.244.0.1", a.get(a.indexOf("--bind-address") + 1));
+        assertEquals("41234", a.get(a.indexOf("--secure-port") + 1));
+        // The fake nodes' addresses are no address of this machine: never scraped.
+        assertEquals("type!=kwok", a.get(a.indexOf("--node-selector") + 1));
+        var list = Yaml.loadMap(NodeMetrics.manifests("10.244.0.1", 41234));
+        var kinds = Yaml.maps(list, "items").stream().map(i -> String.valueOf(i.get("kind"))).toList();
+        assertEquals(List.of("Service", "EndpointSlice", "APIService"), kinds);
+        var slice = Yaml.maps(list, "items").get(1);
+        assertEquals("[10.244.0.1]", String.valueOf(Yaml.maps(slice, "endpoints").get(0).get("addresses")));
+        assertEquals("v1beta1.metrics.k8s.io", Yaml.str(Yaml.maps(list, "items").get(2), "metadata.name"));
     }
 }
