@@ -460,6 +460,7 @@ final class RealNode {
                 + (NetnsNode.queueBound(cluster) ? "enforced on " + NetnsNode.NODE_NAME + " by its own " + NodePolicies.DAEMON + " (nfqueue "
                         + NodePolicies.QUEUE + " of " + NetnsNode.NETNS + ")" : "NOT enforced on " + NetnsNode.NODE_NAME + " (its " + NodePolicies.DAEMON
                         + " is not bound to its queue)");
+    }
 
     /** Whether the resource metrics API runs: metrics-server's pid and the APIService's Available condition. */
     static String metricsStatus(String cluster) {
