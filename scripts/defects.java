@@ -374,10 +374,12 @@ public class defects implements Callable<Integer> {
         String current = null;
         int more = 0;
         for (String l : out.split("\n")) {
-            var m = LINE.matcher(l.strip());
+            // A verdict starts its line (Report prints it at column 0); indented lines are a
+            // step's own output, like the matrix tables whose rows begin with "FAIL".
+            var m = LINE.matcher(l.stripTrailing());
             if (m.matches()) {
                 current = m.group(2).strip();
-                seen.put(current, l.strip());
+                seen.put(current, l.stripTrailing());
                 more = 0;
             } else if (current != null && more++ < 40) {
                 seen.put(current, seen.get(current) + "\n" + l);
