@@ -420,7 +420,8 @@ final class RealE2e extends E2e {
         var r = new Report("status", new java.io.PrintStream(buf, true, java.nio.charset.StandardCharsets.UTF_8), only, false);
         new LiveChecks(rel, r, null).run();
         String out = buf.toString(java.nio.charset.StandardCharsets.UTF_8).strip();
-        progress.info("status --only '" + only + "':\n" + out);
+        // Indented: status's own FAIL lines are what this step looks at, not this run's verdicts.
+        progress.info("status --only '" + only + "':\n" + out.indent(2).stripTrailing());
         return out;
     }
 
@@ -430,7 +431,7 @@ final class RealE2e extends E2e {
         var r = new Report("status", new java.io.PrintStream(buf, true, java.nio.charset.StandardCharsets.UTF_8), "^database", false);
         new LiveChecks(rel, r, null).run();
         String out = buf.toString(java.nio.charset.StandardCharsets.UTF_8).strip();
-        progress.info("status --only '^database': " + out);
+        progress.info("status --only '^database':\n" + out.indent(2).stripTrailing());
         return out;
     }
 
