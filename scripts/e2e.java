@@ -30,13 +30,13 @@ import picocli.CommandLine.Option;
 public class e2e implements Callable<Integer> {
     @Mixin HelmOptions helmOptions;
 
-    @Option(names = "--real", description = "The lifecycle on a real node (kubelet, containerd, runc): real containers from images built here, "
-            + "PostgreSQL and Redis beside them, real migrations. Needs root on Debian/Ubuntu (see README).")
+    @Option(names = "--real", description = "The lifecycle on two real nodes (kubelet, containerd, runc; real-0, and real-1 in a network namespace "
+            + "of its own): real containers from images built here, PostgreSQL and Redis beside them, real migrations, load measured during "
+            + "upgrade, rollback, scale-down and a drain. Needs root on Debian/Ubuntu (see README).")
     boolean real;
 
-    @Option(names = "--real-nodes", paramLabel = "N", description = "With --real: 1 real node (real-0, the default) or 2 (real-0, and real-1 in a "
-            + "network namespace of its own): with 2 the two-node step runs (spread over both, cross-node reach, a drain under load with the PDB "
-            + "refusing); with 1 it is skipped, naming why. Implies --real.")
+    @Option(names = "--real-nodes", paramLabel = "N", description = "With --real: 2 real nodes (the default: the two-node step runs, spread over "
+            + "both, cross-node reach, a drain under load with the PDB refusing) or 1 (real-0 only: that step is skipped, naming why). Implies --real.")
     Integer realNodes;
 
     @Option(names = "--name", description = "kwok cluster name (default: trevor-e2e, or trevor-real with --real).")
@@ -79,7 +79,7 @@ public class e2e implements Callable<Integer> {
         var helm = helmOptions.resolve(progress::info);
         var report = new Report("e2e" + (real ? " --real" : "") + " (helm " + helm.major + ")", System.out, only, false);
         var kubectl = Tools.kubectl(progress::info);
-        E2e lifecycle = real ? new RealE2e(repo, helm, kubectl, cluster, realNodes == null ? 1 : realNodes, report, progress, diagDir, keep)
+        E2e lifecycle = real ? new RealE2e(repo, helm, kubectl, cluster, realNodes == null ? RealNode.MAX_NODES : realNodes, report, progress, diagDir, keep)
                 : new KwokE2e(repo, helm, kubectl, cluster, report, progress, diagDir, keep, upgradeFrom);
         lifecycle.run();
         progress.printTimings();

@@ -124,11 +124,18 @@ abstract class E2e {
         try {
             var left = down();
             if (kubeconfig != null) Dirs.deleteTree(kubeconfig.getParent());
-            report.record(new Report.Result(check, left.isEmpty() ? Report.Status.PASS : Report.Status.FAIL, String.join("; ", left),
-                    "cluster " + name, (System.nanoTime() - t0) / 1_000_000));
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            progress.info(String.format(java.util.Locale.ROOT, "cluster down in %.1f s", ms / 1000.0));
+            downChecks(check, left).forEach((c, l) -> report.record(new Report.Result(c, l.isEmpty() ? Report.Status.PASS : Report.Status.FAIL,
+                    String.join("; ", l), "cluster " + name, ms)));
         } catch (RuntimeException e) {
             report.record(new Report.Result(check, Report.Status.FAIL, Exec.rootMessage(e), "cluster " + name, (System.nanoTime() - t0) / 1_000_000));
         }
+    }
+
+    /** What down left, as named checks (each recorded, PASS when its list is empty); here one check for all. */
+    java.util.Map<String, java.util.List<String>> downChecks(String check, java.util.List<String> left) {
+        return java.util.Map.of(check, left);
     }
 
     /** Takes the cluster down; returns what is left. */

@@ -1,5 +1,6 @@
 //SOURCES Exec.java
 //SOURCES NodeConfigs.java
+//SOURCES NodeMounts.java
 //SOURCES RealNode.java
 
 import java.io.IOException;
@@ -48,8 +49,13 @@ final class NodeHost {
             Path.of("/var/log/containers"), Path.of("/var/log/pods"), Path.of("/var/lib/kubelet"), Path.of("/opt/containerd"),
             Path.of("/run/netns"), Path.of("/etc/cni"), Path.of("/opt/cni"));
 
-    /** The machine as it was before `up` changed anything. */
-    record Baseline(Map<String, String> sysctls, Set<Path> existingDirs, String iptables4, String iptables6) {
+    /**
+     * The machine as it was before `up` changed anything. mountPoints, interfaces and
+     * nftTables are null in a baseline written before they were recorded: then nothing is
+     * compared against them (everything would look new).
+     */
+    record Baseline(Map<String, String> sysctls, Set<Path> existingDirs, String iptables4, String iptables6, Set<Path> mountPoints,
+                    Set<String> interfaces, Set<String> nftTables) {
         static Baseline capture() {
             var sysctls = new TreeMap<String, String>();
             for (String k : SYSCTLS) {
@@ -58,7 +64,7 @@ final class NodeHost {
             }
             var dirs = new LinkedHashSet<Path>();
             for (Path d : HOST_DIRS) if (Files.exists(d)) dirs.add(d);
-            return new Baseline(sysctls, dirs, save("iptables-save"), save("ip6tables-save"));
+            return new Baseline(sysctls, dirs, save("iptables-save"), save("ip6tables-save"), mountPointsNow(), interfacesNow(), nftTablesNow());
         }
 
         void write(Path dir) {
@@ -70,6 +76,9 @@ final class NodeHost {
                 Files.writeString(dir.resolve("existing-dirs"), String.join("\n", existingDirs.stream().map(Path::toString).toList()) + "\n");
                 Files.writeString(dir.resolve("iptables-v4.save"), iptables4);
                 Files.writeString(dir.resolve("iptables-v6.save"), iptables6);
+                Files.write(dir.resolve("mount-points"), mountPoints.stream().map(Path::toString).toList());
+                Files.write(dir.resolve("interfaces"), interfaces);
+                Files.write(dir.resolve("nft-tables"), nftTables);
                 Files.writeString(dir.resolve("complete"), "");
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
@@ -87,12 +96,76 @@ final class NodeHost {
                 }
                 var dirs = new LinkedHashSet<Path>();
                 for (String line : Files.readAllLines(dir.resolve("existing-dirs"))) if (!line.isBlank()) dirs.add(Path.of(line));
+                var mounts = lines(dir.resolve("mount-points"));
                 return new Baseline(sysctls, dirs, Files.readString(dir.resolve("iptables-v4.save")),
-                        Files.readString(dir.resolve("iptables-v6.save")));
+                        Files.readString(dir.resolve("iptables-v6.save")),
+                        mounts == null ? null : new LinkedHashSet<>(mounts.stream().map(Path::of).toList()),
+                        lines(dir.resolve("interfaces")), lines(dir.resolve("nft-tables")));
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
         }
+
+        private static Set<String> lines(Path f) throws IOException {
+            if (!Files.isRegularFile(f)) return null;
+            var out = new LinkedHashSet<String>();
+            for (String l : Files.readAllLines(f)) if (!l.isBlank()) out.add(l);
+            return out;
+        }
+    }
+
+    /** Every mount point on the machine now (as this process sees them). */
+    static Set<Path> mountPointsNow() {
+        var out = new LinkedHashSet<Path>();
+        for (var m : NodeMounts.mounts()) out.add(m.point());
+        return out;
+    }
+
+    /** The names of the network interfaces of the machine's own network namespace. */
+    static Set<String> interfacesNow() {
+        try (Stream<Path> s = Files.list(Path.of("/sys/class/net"))) {
+            return new java.util.TreeSet<>(s.map(p -> p.getFileName().toString()).toList());
+        } catch (IOException e) {
+            return new java.util.TreeSet<>();
+        }
+    }
+
+    /** `nft list tables`: one "table FAMILY NAME" a line; empty when nft is missing or fails. */
+    static Set<String> nftTablesNow() {
+        var out = new java.util.TreeSet<String>();
+        try {
+            var r = Exec.run(List.of("nft", "list", "tables"), Duration.ofSeconds(30));
+            if (r.ok()) r.out().lines().map(String::strip).filter(l -> l.startsWith("table ")).forEach(out::add);
+        } catch (Exec.ToolMissing e) {
+            // no nftables here
+        }
+        return out;
+    }
+
+    /** Lines of an iptables-save text that name a KUBE chain (what `iptables -S | grep KUBE` counts, all tables). */
+    static long kubeLines(String save) {
+        return save.lines().filter(l -> !l.startsWith("#") && l.contains("KUBE")).count();
+    }
+
+    /**
+     * The self-bind mount that `ip netns add` puts on /run/netns (and `ip netns delete`
+     * leaves): unmounted when `up` found none there and no namespace file is left in it.
+     * Returns a problem, or null.
+     */
+    static String unmountNetnsDir(Baseline b) {
+        Path netns = Path.of("/run/netns");
+        if (b.mountPoints() == null || b.mountPoints().contains(netns)) return null;
+        for (int round = 0; round < 5 && mountPointsNow().contains(netns); round++) {
+            try (Stream<Path> in = Files.list(netns)) {
+                var names = in.map(p -> p.getFileName().toString()).toList();
+                if (!names.isEmpty()) return "mount " + netns + " kept: it holds network namespaces " + names;
+            } catch (IOException e) {
+                return "mount " + netns + ": " + e.getMessage();
+            }
+            var r = Exec.run(List.of("umount", netns.toString()), Duration.ofSeconds(30));
+            if (!r.ok()) return "umount " + netns + ": " + r.said();
+        }
+        return null;
     }
 
     /** What iptables-save (or ip6tables-save) prints; empty when it fails or is not installed. */

@@ -299,7 +299,9 @@ final class RealE2e extends E2e {
         stage(check, false, () -> {
             var url = ZeroDowntime.serviceUrl(kube.list(NAMESPACE, "services", rel.selector("api")).get(0), "/health");
             var settings = LoadGen.Settings.of(url).withRate(25).withDuration(Duration.ofMinutes(5)).withMaxRequests(25 * 300);
-            var run = ZeroDowntime.during(settings, Duration.ofSeconds(3), Duration.ofSeconds(15), action);
+            // The tail follows the old pods' termination (preStop, then SIGTERM within the grace period):
+            // the load goes on until no API pod is terminating, then 2 s more; at most 35 s.
+            var run = ZeroDowntime.during(settings, Duration.ofSeconds(3), TAIL_MIN, TAIL_MAX, () -> noneTerminating(rel), action);
             var load = run.load();
             progress.info("load during " + during + ": " + load.summary());
             if (diagDir != null && !load.failures().isEmpty()) {
@@ -321,6 +323,15 @@ final class RealE2e extends E2e {
         });
     }
 
+    /** The load's tail after an action: at least this, and until no API pod is terminating, at most TAIL_MAX (grace 30 s + 5 s). */
+    static final Duration TAIL_MIN = Duration.ofSeconds(2), TAIL_MAX = Duration.ofSeconds(35);
+
+    /** No pod of the release's API is terminating (the replaced ones are gone). */
+    private boolean noneTerminating(Release r) {
+        var pods = kube.list(r.namespace, "pods", r.selector("api"));
+        return pods.stream().noneMatch(p -> Yaml.str(p, "metadata.deletionTimestamp") != null);
+    }
+
     /**
      * The e2e's autoscaling overlay (local, on top of values/real-node.yaml): from 1 to 3 API pods,
      * so that this 2-core machine holds them; CPU target 80 % of the 50m request; the chart's
@@ -329,8 +340,13 @@ final class RealE2e extends E2e {
     static final List<String> HPA_VALUES = List.of("autoscaling.enabled=true", "autoscaling.minReplicas=1", "autoscaling.maxReplicas=3",
             "autoscaling.targetCPUUtilizationPercentage=80", "autoscaling.behavior.scaleDown.stabilizationWindowSeconds=30");
     static final int HPA_WINDOW_SECONDS = 30;
-    /** The load that drives the CPU: each request burns 20 ms of CPU in an API pod, 10 per second (about 250m with uvicorn's own work). */
-    static final String BURN_PATH = "/burn?ms=20";
+    /**
+     * The load that drives the CPU: each request burns 10 ms of CPU in an API pod, 10 per second (about 150m with uvicorn's
+     * own work, 3 times the 80 % target of the 50m request: the HPA wants 3 pods). 20 ms (about 250m) starved the one API
+     * pod on this 2-core machine while a CI run took the CPU (the node's containers run at nice 10): /health queued behind
+     * the burns, the liveness probe restarted the pod three times, and the HPA never saw a sample (2026-12-07, 11:40).
+     */
+    static final String BURN_PATH = "/burn?ms=10";
     static final Duration HPA_UP_WITHIN = Duration.ofMinutes(3), HPA_DOWN_WITHIN = Duration.ofMinutes(3);
 
     /**
@@ -388,6 +404,7 @@ final class RealE2e extends E2e {
             });
             stage("HPA: after the load the API scales back down to 1, not before the chart's behavior allows (scale-down window "
                     + HPA_WINDOW_SECONDS + " s), within " + HPA_DOWN_WITHIN.toSeconds() + " s", false, () -> {
+                Report.expect(up[0] != null && up[0].reached(), "the API never scaled up (the step before failed): nothing to scale down from");
                 var down = HpaWatch.watch(kube, NAMESPACE, hpaName, HPA_DOWN_WITHIN, s -> s.replicas() == 1, l -> progress.info("scale-down: " + l));
                 Report.expect(down.reached(), "after %d s:%s", down.seconds(), down.describe());
                 long firstDrop = down.samples().stream().filter(s -> s.replicas() < 3).mapToLong(HpaWatch.Sample::second).min().orElse(0);
@@ -636,7 +653,7 @@ final class RealE2e extends E2e {
     private void twoNodes(Release prel) {
         if (this.nodes < 2) {
             stage("two real nodes: spread, cross-node reach, a drain under load with the PDB refusing", false, () -> {
-                throw new Report.Skipped("this run has one real node (real-0): drains and topology spread need two; run e2e --real --real-nodes 2");
+                throw new Report.Skipped("this run has one real node (real-0, --real-nodes 1): drains and topology spread need two; run e2e --real without --real-nodes 1");
             });
             return;
         }
@@ -694,7 +711,7 @@ final class RealE2e extends E2e {
             stage(LoadGen.checkName(during), false, () -> {
                 var url = ZeroDowntime.serviceUrl(kube.list(POLICY_NS, "services", api).get(0), "/health");
                 var settings = LoadGen.Settings.of(url).withRate(25).withDuration(Duration.ofMinutes(5)).withMaxRequests(25 * 300);
-                var run = ZeroDowntime.during(settings, Duration.ofSeconds(3), Duration.ofSeconds(10), () -> {
+                var run = ZeroDowntime.during(settings, Duration.ofSeconds(3), TAIL_MIN, TAIL_MAX, () -> noneTerminating(prel), () -> {
                     drained[0] = Drain.drain(kube, node, Duration.ofMinutes(4), progress::info);
                     waitApiReady(prel, node, Duration.ofMinutes(2));
                 });
@@ -798,6 +815,42 @@ final class RealE2e extends E2e {
         Report.expect(r.ok(), "psql: %s", r.said());
         return r.out().strip();
     }
+
+    /**
+     * The final down check, one named check per kind of thing a real node leaves on the
+     * machine, so that a leftover fails the check that names its kind; what fits no kind
+     * (the kwok cluster's ports, folders, files) stays under the general check.
+     */
+    static final Map<String, List<String>> DOWN_KINDS = downKinds();
+
+    private static Map<String, List<String>> downKinds() {
+        var m = new java.util.LinkedHashMap<String, List<String>>();
+        m.put("down: no process left (control plane, kubelets, containerd and shims, containers, daemons in real-1's namespace)", List.of("process "));
+        m.put("down: no mount left (the nodes' folders, /run/netns)", List.of("mount "));
+        m.put("down: no network interface left (bridges, veth pairs)", List.of("network interface "));
+        m.put("down: no network namespace left (" + NetnsNode.NETNS + ")", List.of("network namespace "));
+        m.put("down: no iptables or nftables rule left (KUBE chains, the nodes' own chains, kube-network-policies' table and queue)",
+                List.of("iptables", "ip6tables", "nftables ", "nfqueue "));
+        m.put("down: no cgroup left (kubepods, the nodes' roots)", List.of("cgroup "));
+        m.put("down: no kernel setting, host file or host folder changed or left", List.of("kernel setting ", "host file ", "host folder "));
+        return m;
+    }
+
+    /** Sorts what down left into {@link #DOWN_KINDS}; the rest goes under the general check. */
+    static Map<String, List<String>> byKind(String general, List<String> left) {
+        var out = new java.util.LinkedHashMap<String, List<String>>();
+        DOWN_KINDS.keySet().forEach(k -> out.put(k, new ArrayList<>()));
+        out.put(general, new ArrayList<>());
+        for (String l : left) {
+            String kind = DOWN_KINDS.entrySet().stream().filter(e -> e.getValue().stream().anyMatch(l::startsWith)).map(Map.Entry::getKey)
+                    .findFirst().orElse(general);
+            out.get(kind).add(l);
+        }
+        return out;
+    }
+
+    @Override
+    Map<String, List<String>> downChecks(String check, List<String> left) { return byKind(check, left); }
 
     @Override
     java.util.List<String> down() {

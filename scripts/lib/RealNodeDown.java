@@ -128,6 +128,9 @@ final class RealNodeDown {
         // real-1's iptables, conntrack, queue, bridge and pod interfaces are the namespace's: they go with it.
         NetnsNode.deleteNetns();
         if (baseline != null) {
+            // `ip netns add` bind-mounted /run/netns on itself; `ip netns delete` leaves that mount.
+            String netnsMount = NodeHost.unmountNetnsDir(baseline);
+            if (netnsMount != null) problems.add(netnsMount);
             var removed = NodeNetwork.removeIptablesAdded(baseline, progress);
             if (!removed.isEmpty()) progress.accept("removed " + removed.size() + " iptables chains and rules the node added");
             var restored = NodeHost.restoreSysctls(baseline);
@@ -232,7 +235,40 @@ final class RealNodeDown {
             left.addAll(NodeHost.hostLeftovers(f.baseline(), NodeHost.hostFiles(f.baseline(), f.dir(), sockets(f.cluster()), f.containerIds())));
         }
         if (f.baseline() != null) left.addAll(NodePolicies.leftovers(NodePolicies.NFQUEUE_PROC));
+        if (f.baseline() != null) left.addAll(sinceBaseline(f.baseline(), left));
         if (Files.exists(f.dir())) left.add("folder " + f.dir());
+        return left;
+    }
+
+    /**
+     * What the machine holds now that it did not before `up`, whoever's it is (a thing the
+     * footprint did not know of, e.g. made after it was taken): mount points, network
+     * interfaces, nftables tables, and iptables-save lines naming a KUBE chain (all tables,
+     * both families: what `iptables -S | grep -c KUBE` counts, and more). Things already in
+     * `named` are not repeated.
+     */
+    static List<String> sinceBaseline(NodeHost.Baseline b, List<String> named) {
+        var left = new ArrayList<String>();
+        if (b.mountPoints() != null) {
+            for (Path m : NodeHost.mountPointsNow()) {
+                if (!b.mountPoints().contains(m) && !named.contains("mount " + m) && !left.contains("mount " + m)) left.add("mount " + m);
+            }
+        }
+        if (b.interfaces() != null) {
+            for (String i : NodeHost.interfacesNow()) {
+                if (!b.interfaces().contains(i) && !named.contains("network interface " + i)) left.add("network interface " + i);
+            }
+        }
+        if (b.nftTables() != null) {
+            for (String t : NodeHost.nftTablesNow()) {
+                String what = "nftables " + t;
+                if (!b.nftTables().contains(t) && !named.contains(what) && !named.contains("nftables table " + t.substring("table ".length()))) left.add(what);
+            }
+        }
+        for (var family : List.of(new String[] {"iptables", "iptables-save", b.iptables4()}, new String[] {"ip6tables", "ip6tables-save", b.iptables6()})) {
+            long before = NodeHost.kubeLines(family[2]), now = NodeHost.kubeLines(NodeHost.save(family[1]));
+            if (now > before) left.add(family[0] + ": " + now + " lines of " + family[1] + " name a KUBE chain (" + before + " before up)");
+        }
         return left;
     }
 

@@ -47,6 +47,16 @@ final class ZeroDowntime {
      * stops. The settings' duration and count still bound it all.
      */
     static Run during(LoadGen.Settings settings, Duration lead, Duration tail, Action action) {
+        return during(settings, lead, tail, tail, () -> true, action);
+    }
+
+    /**
+     * As {@link #during(LoadGen.Settings, Duration, Duration, Action)}, but the tail follows
+     * progress: after the action returned the load goes on until settled says so (e.g. the
+     * replaced pods are gone), at least minTail and at most maxTail.
+     */
+    static Run during(LoadGen.Settings settings, Duration lead, Duration minTail, Duration maxTail, java.util.function.BooleanSupplier settled,
+                      Action action) {
         var actionDone = new AtomicLong(Long.MAX_VALUE);
         var load = CompletableFuture.supplyAsync(() -> LoadGen.run(settings, () -> System.nanoTime() >= actionDone.get()));
         Exception failure = null;
@@ -61,9 +71,30 @@ final class ZeroDowntime {
             failure = e;
         } finally {
             ended = Instant.now();
-            actionDone.set(System.nanoTime() + tail.toNanos());
+            long t0 = System.nanoTime();
+            if (maxTail.compareTo(minTail) > 0) {
+                boolean done = false;
+                while (!done && System.nanoTime() - t0 < maxTail.toNanos()) {
+                    try {
+                        done = settled.getAsBoolean();
+                    } catch (RuntimeException e) {
+                        done = false; // asked again until maxTail
+                    }
+                    if (!done) sleepQuietly(1000);
+                }
+            }
+            long waited = System.nanoTime() - t0;
+            actionDone.set(System.nanoTime() + Math.max(0, minTail.toNanos() - waited));
         }
         return new Run(load.join(), failure, ended);
+    }
+
+    private static void sleepQuietly(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /**
