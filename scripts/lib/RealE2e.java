@@ -136,16 +136,19 @@ final class RealE2e extends E2e {
         database();
         zeroDowntime();
         autoscaling();
+        // Before the policies' release: on this 2-core machine one release at a time, and the two-node step's drain
+        // then moves the production release (and the dependencies) only. --keep: the release stays, to look at.
+        if (!keep) {
+            stage("uninstall removes the release's pods from the real node", false, () -> {
+                var r = rel.uninstall(Duration.ofMinutes(2));
+                Report.expect(r.ok(), "helm uninstall failed: %s", r.said());
+                var gone = kube.run(Duration.ofMinutes(2), "wait", "--for=delete", "pods", "-n", NAMESPACE, "-l",
+                        "app.kubernetes.io/instance=" + RELEASE + ",app.kubernetes.io/component in (api,worker)", "--timeout=90s");
+                Report.expect(gone.ok() || gone.said().contains("no matching resources"), "the release's pods did not go: %s", gone.said());
+                return null;
+            });
+        }
         policies();
-        if (keep) return; // --keep: the release stays, to look at
-        stage("uninstall removes the release's pods from the real node", false, () -> {
-            var r = rel.uninstall(Duration.ofMinutes(2));
-            Report.expect(r.ok(), "helm uninstall failed: %s", r.said());
-            var gone = kube.run(Duration.ofMinutes(2), "wait", "--for=delete", "pods", "-n", NAMESPACE, "-l",
-                    "app.kubernetes.io/instance=" + RELEASE + ",app.kubernetes.io/component in (api,worker)", "--timeout=90s");
-            Report.expect(gone.ok() || gone.said().contains("no matching resources"), "the release's pods did not go: %s", gone.said());
-            return null;
-        });
     }
 
     /** What the simulation cannot show: failures the containers themselves report. */
