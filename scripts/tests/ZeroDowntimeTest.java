@@ -63,21 +63,21 @@ class ZeroDowntimeTest {
     void theTailFollowsProgressUntilSettledWithinItsBounds() throws IOException {
         var settledAt = new java.util.concurrent.atomic.AtomicLong();
         long t0 = System.nanoTime();
-        // settled 1.5 s after the action: the load goes on that long (not the 10 s maximum), then the minimum's rest
-        var run = ZeroDowntime.during(settings(serve(0)), Duration.ofMillis(100), Duration.ofMillis(200), Duration.ofSeconds(10), () -> {
+        // settled 1.5 s after the action: the load goes on that long (not the 30 s maximum, nor the load's own 20 s), then the minimum's rest
+        var run = ZeroDowntime.during(settings(serve(0)), Duration.ofMillis(100), Duration.ofMillis(200), Duration.ofSeconds(30), () -> {
             if (settledAt.get() == 0) settledAt.set(System.nanoTime() + 1_500_000_000L);
             return System.nanoTime() >= settledAt.get();
         }, () -> Thread.sleep(200));
         double secs = (System.nanoTime() - t0) / 1e9;
         assertTrue(run.covered());
-        assertTrue(secs >= 1.7 && secs < 4.5, "about 0.3 s + 1.5 s settling (+ one poll): " + secs);
+        assertTrue(secs >= 1.7 && secs < 10, "about 0.3 s + 1.5 s settling (+ one poll; slack for a loaded machine): " + secs);
         assertTrue(run.load().requests() >= 60, "the load ran through the settling: " + run.load().summary());
         // never settled: the maximum ends it
         server.stop(0);
         t0 = System.nanoTime();
         run = ZeroDowntime.during(settings(serve(0)), Duration.ZERO, Duration.ZERO, Duration.ofMillis(1500), () -> false, () -> {});
         secs = (System.nanoTime() - t0) / 1e9;
-        assertTrue(secs >= 1.4 && secs < 3.5, "the maximum tail bounds it: " + secs);
+        assertTrue(secs >= 1.4 && secs < 10, "the maximum tail (1.5 s) bounds it, not the load's 20 s: " + secs);
     }
 
     @Test
