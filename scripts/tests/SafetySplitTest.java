@@ -40,6 +40,10 @@ class SafetySplitTest {
             for (String c : CASES) assertEquals(run.contains(c), only.matcher(c).find(), c);
             assertFalse(only.matcher("row 1").find(), "a part of a name is not selected");
         }
+        // A name that holds another one whole selects only itself.
+        var one = Pattern.compile(test.onlyExactly(List.of("row 8: a (case)")), Pattern.CASE_INSENSITIVE);
+        assertTrue(one.matcher("row 8: a (case)").find());
+        assertFalse(one.matcher("row 8: a (case) and more").find() || one.matcher("round 2 row 8: a (case)").find(), "a longer name is selected too");
     }
 
     @Test
