@@ -95,24 +95,19 @@ public class defects implements Callable<Integer> {
         }
         var runner = new ScriptRunner(repo, scripts);
         try {
-            // Side by side, each on clusters of its own: most of their time is waiting, and CI's time is bounded. The live part
-            // too: its time is mostly status waiting for what will not come, beside the copies' first JBang builds (one at a time).
+            if (parts.contains("live")) {
+                var checks = new ClusterChecks("defects", List.of(name), report, progress, diagDir, runner::transcript);
+                try {
+                    var kube = checks.up(repo, kubeconfig);
+                    new Live(repo, helm, kube, kubeconfig, runner, checks, progress).run();
+                } finally {
+                    checks.down();
+                }
+            }
+            // Side by side, each on clusters of its own: most of their time is waiting, and CI's time is bounded.
             var side = new ArrayList<CompletableFuture<Void>>();
             if (parts.contains("safety")) side.add(async(() -> new Safety(repo, scripts, work, report, progress, diagDir.resolve("safety")).run()));
             if (parts.contains("e2e")) side.add(async(() -> new E2eDefects(scripts, work, report, progress, diagDir.resolve("e2e")).run()));
-            if (parts.contains("live")) {
-                side.add(async(() -> {
-                    var checks = new ClusterChecks("defects", List.of(name), report, progress, diagDir, runner::transcript);
-                    try {
-                        var kube = checks.up(repo, kubeconfig);
-                        new Live(repo, helm, kube, kubeconfig, runner, checks, progress).run();
-                    } finally {
-                        checks.down();
-                    }
-                }));
-            }
-            // Every part ends before the first one's error is thrown: the work folder (the live part's kubeconfig) goes after.
-            CompletableFuture.allOf(side.toArray(CompletableFuture[]::new)).exceptionally(e -> null).join();
             for (var f : side) {
                 try {
                     f.join();
