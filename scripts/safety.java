@@ -289,7 +289,7 @@ public class safety implements Callable<Integer> {
             p.await(Duration.ofSeconds(30));
             var killed = release("safety-hup").state();
             Report.expect(killed.last() != null && killed.last().pending(), "the kill did not leave the release pending: %s", killed.describe());
-            Kube.sleep(ReleaseLock.DURATION.toMillis() + 2000); // the dead run's lock expires
+            awaitLockExpired("safety-hup", Duration.ofSeconds(2)); // the dead run's lock expires
             var stuck = runner.run("upgrade.java", concat(target("safety-hup"), "--tag", "2.0.0"));
             Report.expect(stuck.exit() == 2 && stuck.err().contains("stuck in pending-upgrade") && stuck.err().contains("--recover"),
                     "expected exit 2 naming the stuck state and --recover, got %d: %s", stuck.exit(), tail(stuck));
@@ -874,6 +874,26 @@ public class safety implements Callable<Integer> {
         Report.expect(r.ok(), "setting up release trevor in %s: exit %d: %s", namespace, r.exit(), tail(r));
     }
 
+    /**
+     * Waits until the release's Lease in namespace was last renewed more than ReleaseLock.DURATION
+     * and margin ago, as the Lease itself says (its renewTime): what a fixed sleep of DURATION +
+     * margin from the kill waited for, without the up to 10 s between the last renewal and the kill.
+     * The Lease is read again at the end, so a renewal meanwhile (its run is not dead) starts the wait over.
+     */
+    private void awaitLockExpired(String namespace, Duration margin) {
+        String lease = ReleaseLock.leaseName("trevor");
+        long end = System.nanoTime() + ReleaseLock.DURATION.plus(margin).plusMinutes(2).toNanos();
+        while (true) {
+            var l = kube.get(namespace, "lease", lease);
+            java.time.Instant renewed = l == null ? null : Kube.time(l, "spec.renewTime");
+            if (renewed == null) return; // no Lease, or never renewed: nothing to expire
+            long left = java.time.Duration.between(java.time.Instant.now(), renewed.plus(ReleaseLock.DURATION).plus(margin)).toMillis();
+            if (left <= 0) return;
+            Report.expect(System.nanoTime() < end, "Lease %s in %s was still renewed at %s: its run is not dead", lease, namespace, renewed);
+            Kube.sleep(left + 100);
+        }
+    }
+
     /** Takes a cluster of this run down, whatever state an earlier case left it in. */
     private void downQuietly(String cluster) {
         KwokCluster.down(cluster, null, progress::info);
@@ -898,7 +918,7 @@ public class safety implements Callable<Integer> {
             long helmPid = killAllButHelm(p);
             try {
                 Report.expect(helmPid > 0, "no helm process ran under the install");
-                Kube.sleep(ReleaseLock.DURATION.toMillis() + 5000); // the dead run's Lease is no longer renewed
+                awaitLockExpired(ns, Duration.ofSeconds(5)); // the dead run's Lease is no longer renewed
                 Report.expect(alive(helmPid), "helm (pid %d) died with the script; the case needs it alive", helmPid);
                 var plain = install(ns, List.of("-f", prod, "--tag", "2.0.0"));
                 Report.expect(plain.exit() == 2 && !plain.err().contains("interrupted before Helm finished")

@@ -105,8 +105,7 @@ public class test implements Callable<Integer> {
                         "--diagnostics", out.resolve(stage + "-diagnostics").toString()));
                 // CI's bound: properties.java's default tries and seed; a person hunts with --tries/--seed.
                 case "properties" -> script(repo, "properties.java", List.of("--junit", out.resolve("properties.xml").toString()));
-                case "safety" -> script(repo, "safety.java", List.of("--junit", out.resolve("safety.xml").toString(),
-                        "--diagnostics", out.resolve("safety-diagnostics").toString()));
+                case "safety" -> safety(repo, out);
                 case "defects" -> script(repo, "defects.java", List.of("--junit", out.resolve("defects.xml").toString(),
                         "--diagnostics", out.resolve("defects-diagnostics").toString()));
                 default -> throw new IllegalStateException(stage);
@@ -185,16 +184,96 @@ public class test implements Callable<Integer> {
         return cls.replaceAll(".*\\[class:([^\\]]+)\\].*", "$1") + " " + id.getDisplayName();
     }
 
+    /**
+     * The case of safety.java from which its second run takes over: the cluster's own rows of
+     * issue 14 and every case after them. The cases before it (issue 10's rows and issue 14's
+     * input rows) make up the first run.
+     */
+    static final String SAFETY_SECOND_RUN_FROM = "issue 14 row 3: ";
+
+    /**
+     * safety.java as two runs side by side, each on kwok clusters of its own (--name) with half
+     * of its cases, in their order (--only): most of a case's time is waiting (a Lease expiring, a
+     * hook hanging, a timeout, a status waiting for pods that will not come), and a case that
+     * builds on an earlier case's release makes it itself when that case ran in the other run.
+     * Each run checks its own output for secrets and its own clusters' down.
+     */
+    private void safety(Path repo, Path out) {
+        var listed = run(repo, "safety.java", List.of("--list"), "list| ");
+        var cases = listed.getKey().out().lines().filter(l -> l.startsWith("CASE  ")).map(l -> l.substring(6).strip()).toList();
+        var split = cases.isEmpty() ? List.<List<String>>of() : safetyRuns(cases);
+        if (split.size() < 2) {
+            System.out.println("test: safety.java as one run (its --list " + (cases.isEmpty() ? "printed no case" : "has no case '" + SAFETY_SECOND_RUN_FROM + "…'") + ")");
+            script(repo, "safety.java", List.of("--junit", out.resolve("safety.xml").toString(), "--diagnostics", out.resolve("safety-diagnostics").toString()));
+            return;
+        }
+        var runs = new ArrayList<List<String>>();
+        for (int i = 0; i < split.size(); i++) {
+            String n = i == 0 ? "" : String.valueOf(i + 1);
+            runs.add(List.of("--name", "trevor-safety" + n, "--only", onlyExactly(split.get(i)), "--junit", out.resolve("safety" + n + ".xml").toString(),
+                    "--diagnostics", out.resolve("safety" + n + "-diagnostics").toString()));
+            System.out.println("test: safety.java run " + (i + 1) + ": " + split.get(i).size() + " cases, from '" + split.get(i).get(0) + "'");
+        }
+        sideBySide(repo, "safety.java", runs);
+    }
+
+    /** Splits safety.java's listed cases (in order) into its two runs' case lists; one list when the split case is not among them. */
+    static List<List<String>> safetyRuns(List<String> cases) {
+        var common = List.of(ScriptDefects.NO_SECRET, ClusterChecks.DOWN);
+        var mine = cases.stream().filter(c -> !common.contains(c)).toList();
+        int at = 0;
+        while (at < mine.size() && !mine.get(at).startsWith(SAFETY_SECOND_RUN_FROM)) at++;
+        if (at == 0 || at == mine.size()) return List.of(cases);
+        var first = new ArrayList<>(mine.subList(0, at));
+        var second = new ArrayList<>(mine.subList(at, mine.size()));
+        for (String c : common) {
+            if (cases.contains(c)) {
+                first.add(c);
+                second.add(c);
+            }
+        }
+        return List.of(first, second);
+    }
+
+    /** An --only pattern that selects exactly these case names. */
+    static String onlyExactly(List<String> cases) {
+        return String.join("|", cases.stream().map(c -> "^" + Pattern.quote(c) + "$").toList());
+    }
+
     /** Another script of this repository, in its own JVM, counted by its closing line. */
     private void script(Path repo, String script, List<String> args) {
+        var r = run(repo, script, args, "");
+        count(script, args, r.getKey(), r.getValue());
+    }
+
+    /** Scripts of this repository side by side, each in its own JVM, each counted by its closing line; their lines prefixed with "N| ". */
+    private void sideBySide(Path repo, String script, List<List<String>> runs) {
+        var started = new ArrayList<java.util.concurrent.CompletableFuture<Map.Entry<Exec.Result, String>>>();
+        for (int i = 0; i < runs.size(); i++) {
+            String prefix = runs.size() == 1 ? "" : (i + 1) + "| ";
+            var args = runs.get(i);
+            started.add(java.util.concurrent.CompletableFuture.supplyAsync(() -> run(repo, script, args, prefix)));
+        }
+        for (int i = 0; i < runs.size(); i++) {
+            var r = started.get(i).join();
+            count(script, runs.get(i), r.getKey(), r.getValue());
+        }
+    }
+
+    /** Runs a script, printing its lines (after prefix); returns its result and its last summary line (or null). */
+    private static Map.Entry<Exec.Result, String> run(Path repo, String script, List<String> args, String prefix) {
         var cmd = new ArrayList<String>(List.of(repo.resolve("jbang").toString(), repo.resolve("scripts").resolve(script).toString()));
         cmd.addAll(args);
         String[] last = {null};
         var r = Exec.run(cmd, repo, Map.of(), Duration.ofMinutes(60), line -> {
-            System.out.println(line);
+            System.out.println(prefix + line);
             if (SUMMARY.matcher(line.strip()).matches()) last[0] = line.strip();
         });
-        var m = last[0] == null ? null : SUMMARY.matcher(last[0]);
+        return new java.util.AbstractMap.SimpleEntry<>(r, last[0]);
+    }
+
+    private synchronized void count(String script, List<String> args, Exec.Result r, String summary) {
+        var m = summary == null ? null : SUMMARY.matcher(summary);
         if (m != null && m.matches()) {
             passed += Integer.parseInt(m.group(1));
             failed += Integer.parseInt(m.group(2));

@@ -35,8 +35,13 @@ final class ScriptRunner {
     /** Everything the scripts run so far printed, each run after its command line. */
     String transcript() { return transcript.toString(); }
 
-    /** Runs a script to its end (at most 6 minutes). */
+    /**
+     * Runs a script to its end (at most 6 minutes, built first: a first build waits for the
+     * wrapper's build lock, one build at a time per JBang cache, behind other runs' builds, and on
+     * a loaded machine that queue alone took longer than the run's limit).
+     */
     Exec.Result run(String script, List<String> args) {
+        build(script);
         var cmd = command(script, args);
         var r = Exec.run(cmd, checkout, Map.of(), Duration.ofMinutes(6), null);
         log(cmd, r.out(), r.err());
@@ -51,9 +56,21 @@ final class ScriptRunner {
         var cmd = command(script, args);
         // Built first, without env: the signal reaches the script's own JVM and not JBang building it,
         // and a proxy in env sees only what the script itself sends.
-        if (built.add(script)) Exec.run(List.of(jbang.toString(), "build", path(script)), checkout, Map.of(), Duration.ofMinutes(5), null);
+        build(script);
         return new Started(cmd, env);
     }
+
+    /**
+     * `jbang build` of a script, once per runner, outside any run's limit (a build that fails
+     * leaves the run to fail on its own, saying why). Its bound is the queue of builds before it:
+     * every script of every copy a defects run makes, one at a time.
+     */
+    private void build(String script) {
+        if (built.add(script)) Exec.run(List.of(jbang.toString(), "build", path(script)), checkout, Map.of(), BUILD_LIMIT, null);
+    }
+
+    /** However long the wrapper's queue of builds, one of a script takes no longer than this. */
+    static final Duration BUILD_LIMIT = Duration.ofMinutes(40);
 
     /**
      * Runs a script with more environment variables, for at most max: a run that hangs (on a
