@@ -47,8 +47,16 @@ final class ZeroDowntime {
      * stops. The settings' duration and count still bound it all.
      */
     static Run during(LoadGen.Settings settings, Duration lead, Duration tail, Action action) {
+        return during(stop -> LoadGen.run(settings, stop), lead, tail, action);
+    }
+
+    /**
+     * The same with any load: from this machine (LoadGen.run) or from a client pod in the
+     * cluster (ClientLoad.run). load gets the stop signal, true from tail after the action.
+     */
+    static Run during(java.util.function.Function<java.util.function.BooleanSupplier, LoadGen.Result> loadRun, Duration lead, Duration tail, Action action) {
         var actionDone = new AtomicLong(Long.MAX_VALUE);
-        var load = CompletableFuture.supplyAsync(() -> LoadGen.run(settings, () -> System.nanoTime() >= actionDone.get()));
+        var load = CompletableFuture.supplyAsync(() -> loadRun.apply(() -> System.nanoTime() >= actionDone.get()));
         Exception failure = null;
         Instant ended = null;
         try {
