@@ -62,7 +62,9 @@ final class ClientLoad {
      * The client, as Python 3 with the standard library only. Bounds are enforced here too (exit
      * 2 beyond them, before any request), so the pod cannot be told to send more than load.java
      * may. Lines: START, one R per request (seq, start epoch ms, status or 0, error kind or -,
-     * latency µs, detail), END with the count sent. Error kinds are LoadGen's.
+     * latency µs, detail), END with the count sent, the seconds and how many requests waited more
+     * than half their timeout for a thread of the client (its own CPU shortage, not the API's). Error
+     * kinds are LoadGen's.
      */
     static final String PROGRAM = """
             import math, re, socket, sys, threading, time
@@ -118,7 +120,11 @@ final class ClientLoad {
                     return (n, at, status, "closed", t0, repr(e))
                 except OSError as e:
                     return (n, at, 0 if phase == "connect" else status, "refused" if phase == "connect" else "other", t0, repr(e))
+            late = [0]
             def one(n, at, t0):
+                if time.monotonic() - t0 > timeout / 2:
+                    with lock:
+                        late[0] += 1
                 n, at, status, err, t0, detail = get(n, at, t0)
                 micros = int((time.monotonic() - t0) * 1e6)
                 detail = detail.replace("\\t", " ").replace("\\n", " ")
@@ -137,11 +143,11 @@ final class ClientLoad {
                 n += 1
                 pool.submit(one, n, int(time.time() * 1000), time.monotonic())
             pool.shutdown(wait=True)
-            out("END\\t%d\\t%.3f" % (n, time.monotonic() - start))
+            out("END\\t%d\\t%.3f\\t%d" % (n, time.monotonic() - start, late[0]))
             """;
 
     /** What a client pod's log says: its outcomes, the count it sent (-1 without END) and the time it took. */
-    record Log(List<LoadGen.Outcome> outcomes, int sent, Duration elapsed, String bounds) {}
+    record Log(List<LoadGen.Outcome> outcomes, int sent, Duration elapsed, String bounds, int late) {}
 
     /** Reads the program's lines; anything else (uv's own words) is skipped. */
     static Log parse(String log) {
@@ -149,6 +155,7 @@ final class ClientLoad {
         int sent = -1;
         Duration elapsed = null;
         String bounds = null;
+        int late = 0;
         Instant first = null, last = null;
         for (String line : log.split("\n")) {
             String[] f = line.split("\t", -1);
@@ -167,13 +174,14 @@ final class ClientLoad {
             } else if (f[0].equals("END") && f.length >= 3) {
                 sent = Integer.parseInt(f[1]);
                 elapsed = Duration.ofMillis(Math.round(Double.parseDouble(f[2]) * 1000));
+                if (f.length >= 4) late = Integer.parseInt(f[3]);
             } else if (f[0].startsWith("BOUNDS")) {
                 bounds = line.strip();
             }
         }
         if (elapsed == null) elapsed = first == null ? Duration.ZERO : Duration.between(first, last);
         outcomes.sort((a, b) -> a.at().compareTo(b.at()));
-        return new Log(outcomes, sent, elapsed, bounds);
+        return new Log(outcomes, sent, elapsed, bounds, late);
     }
 
     /**
@@ -369,6 +377,10 @@ final class ClientLoad {
                 throw new Problem(Problem.FAILED, "the client pod " + namespace + "/" + name + " (" + phase + ") sent nothing; its log: " + tail(r.out()));
             }
             progress.accept("client pod " + name + ": " + log.outcomes().size() + " requests in its log" + (log.sent() < 0 ? " (stopped)" : ", " + log.sent() + " sent"));
+            if (log.late() > 0) {
+                progress.accept("WARNING: " + log.late() + " requests waited more than half their timeout for a thread of the client pod before they were sent: "
+                        + "the client was short of CPU, so their timeouts may be the client's, not the API's");
+            }
             return result(plan.url(), log, plan.timeout());
         }
 

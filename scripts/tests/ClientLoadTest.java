@@ -87,6 +87,7 @@ class ClientLoadTest {
         assertEquals(0, r.exit(), r.said());
         var log = ClientLoad.parse(r.out());
         assertEquals(30, log.sent(), r.out());
+        assertTrue(r.out().strip().lines().reduce((a, b) -> b).orElse("").matches("END\t30\t[0-9.]+\t[0-9]+"), r.out());
         var result = ClientLoad.result(plan.url(), log, plan.timeout());
         assertEquals(30, result.requests(), result.summary());
         assertEquals(27, result.ok(), result.summary());
@@ -142,10 +143,11 @@ class ClientLoadTest {
                 "R\t2\t1796642960463\t0\trefused\t453\tConnectionRefusedError(111, 'Connection refused')",
                 "R\t3\t1796642960503\t502\t-\t2100\t",
                 "R\t4\t17966429", // cut off
-                "END\t5\t0.200");
+                "END\t5\t0.200\t2");
         var parsed = ClientLoad.parse(log);
         assertEquals(3, parsed.outcomes().size());
         assertEquals(5, parsed.sent());
+        assertEquals(2, parsed.late());
         var r = ClientLoad.result(URI.create("http://10.0.0.57:8000/health"), parsed, Duration.ofSeconds(2));
         assertEquals(5, r.requests());
         assertEquals(1, r.ok());
