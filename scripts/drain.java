@@ -2,6 +2,7 @@
 //JAVA 17+
 //JAVA_OPTIONS -XX:+UseSerialGC -XX:TieredStopAtLevel=1
 //DEPS info.picocli:picocli:4.7.7
+//SOURCES lib/ClientLoad.java
 //SOURCES lib/Cli.java
 //SOURCES lib/Drain.java
 //SOURCES lib/Kube.java
@@ -28,9 +29,9 @@ import picocli.CommandLine.Parameters;
         description = "Drains a node as `kubectl drain` does, through the eviction API (cordon, then an Eviction for each pod but DaemonSets' "
                 + "and static pods, asked again each second while a PodDisruptionBudget refuses with HTTP 429), then uncordons it. "
                 + "Checks that every pod left the node and that every API pod of the release runs elsewhere, Ready; prints each refusal "
-                + "with what the PDB said. With --load (local clusters), the load generator sends traffic to the API Service meanwhile "
-                + "and the check `load: 0 failed requests during a drain of NODE` must hold. Without --allow-drain NODE it only shows "
-                + "what it would evict, and changes nothing.",
+                + "with what the PDB said. With --load, load.java's generator sends traffic to the API Service meanwhile (from this machine "
+                + "on the local real-node cluster, else from a client pod in the cluster, off NODE) and the check `load: 0 failed requests "
+                + "during a drain of NODE` must hold. Without --allow-drain NODE (any cluster) it only shows what it would evict, and changes nothing.",
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:drained, every check held", "1:a check failed (the drain timed out, a pod stayed, a request failed)",
                 "2:bad input, refused cluster, or no --allow-drain naming the node: nothing was changed"})
@@ -45,8 +46,11 @@ public class drain implements Callable<Integer> {
     String allowDrain;
 
     @Option(names = "--load", description = "Send load to the release's API Service (its ClusterIP) during the drain and check that no "
-            + "request failed. Only where load.java may send: the local real-node cluster (exit 2 elsewhere).")
+            + "request failed: from this machine on a local dev cluster, from a client pod in the cluster (never on NODE) on any other.")
     boolean load;
+
+    @Option(names = "--load-in-cluster", description = "With --load: send from a client pod in the cluster on a local dev cluster too.")
+    boolean loadInCluster;
 
     @Option(names = "--rate", paramLabel = "N", defaultValue = "25", description = "With --load: requests per second (default: ${DEFAULT-VALUE}).")
     double rate;
@@ -80,18 +84,20 @@ public class drain implements Callable<Integer> {
             String b = Drain.budgets(kube, ns);
             if (!b.isEmpty()) System.out.println("drain: " + ns + ": " + b);
         }
-        if (!node.equals(allowDrain)) {
-            throw new Target.Invalid("nothing was drained: draining " + node + " on " + kube.context + " evicts the pods above; say so with --allow-drain "
-                    + node + (allowDrain == null ? "" : " (--allow-drain names " + allowDrain + ", not " + node + ")"));
-        }
+        String refusal = Drain.refusal(node, allowDrain, kube.context);
+        if (refusal != null) throw new Target.Invalid(refusal);
         String api = rel.selector("api");
         LoadGen.Settings settings = null;
-        if (load) {
+        ClientLoad.Setup inCluster = null;
+        Duration loadFor = max.plusMinutes(1).compareTo(LoadGen.MAX_DURATION) > 0 ? LoadGen.MAX_DURATION : max.plusMinutes(1);
+        if (load && (loadInCluster || !kube.isLocal())) {
+            // Every refusal (no API Service, policies that would block the client) before anything is cordoned.
+            inCluster = ClientLoad.setup(rel, "/health", rate, loadFor, LoadGen.MAX_REQUESTS, Duration.ofSeconds(2), node);
+        } else if (load) {
             var svcs = kube.list(rel.namespace, "services", api);
             if (svcs.isEmpty()) throw new Target.Invalid("--load: release " + rel.name + " has no API Service in " + rel.namespace);
             // Refuses (exit 2, before anything is cordoned) an address outside the local cluster's ranges.
-            settings = LoadGen.Settings.of(ZeroDowntime.serviceUrl(svcs.get(0), "/health")).withRate(rate)
-                    .withDuration(max.plusMinutes(1).compareTo(LoadGen.MAX_DURATION) > 0 ? LoadGen.MAX_DURATION : max.plusMinutes(1))
+            settings = LoadGen.Settings.of(ZeroDowntime.serviceUrl(svcs.get(0), "/health")).withRate(rate).withDuration(loadFor)
                     .withMaxRequests(LoadGen.MAX_REQUESTS);
         }
         var apiBefore = apiPods(kube, rel.namespace, api);
@@ -102,8 +108,15 @@ public class drain implements Callable<Integer> {
         Drain.Result[] drained = {null};
         ZeroDowntime.Action action = () -> drained[0] = Drain.drain(kube, node, max, p::info);
         try {
-            if (settings != null) {
-                var run = ZeroDowntime.during(settings, Duration.ofSeconds(3), Duration.ofSeconds(10), action);
+            if (settings != null || inCluster != null) {
+                ZeroDowntime.Run run;
+                if (inCluster != null) {
+                    try (var client = ClientLoad.start(kube, rel.namespace, inCluster.pod(), inCluster.plan(), Duration.ofMinutes(3), p::info)) {
+                        run = ZeroDowntime.during(client::collect, Duration.ofSeconds(3), Duration.ofSeconds(10), action);
+                    }
+                } else {
+                    run = ZeroDowntime.during(settings, Duration.ofSeconds(3), Duration.ofSeconds(10), action);
+                }
                 System.out.println("load: " + run.load().summary());
                 report.check(LoadGen.checkName("a drain of " + node), run.load().summary(), () -> {
                     Report.expect(run.covered(), "the load stopped at its bounds before the drain ended");

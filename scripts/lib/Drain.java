@@ -33,6 +33,16 @@ final class Drain {
         }
     }
 
+    /**
+     * Null when the drain may go ahead: --allow-drain names the node, on any cluster; else why
+     * nothing was drained (exit 2). The pods it would evict are shown before this refusal.
+     */
+    static String refusal(String node, String allowDrain, String context) {
+        if (node.equals(allowDrain)) return null;
+        return "nothing was drained: draining " + node + " on " + context + " evicts the pods above; say so with --allow-drain " + node
+                + (allowDrain == null ? "" : " (--allow-drain names " + allowDrain + ", not " + node + ")");
+    }
+
     /** Pods a drain evicts: on the node, not a DaemonSet's, not a static (mirror) pod. terminating: include those already going. */
     static List<Map<String, Object>> evictable(Kube kube, String node, boolean terminating) {
         var r = kube.run("get", "pods", "--all-namespaces", "--field-selector", "spec.nodeName=" + node, "-o", "json");

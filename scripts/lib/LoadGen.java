@@ -57,14 +57,7 @@ final class LoadGen {
      */
     record Settings(URI url, double rate, Duration duration, int maxRequests, Duration timeout, boolean keepAlive) {
         Settings {
-            if (!(rate >= 1 && rate <= MAX_RATE)) throw bad("--rate " + fmt(rate) + " is out of range: give 1 to " + fmt(MAX_RATE) + " requests per second");
-            if (duration.compareTo(Duration.ofSeconds(1)) < 0 || duration.compareTo(MAX_DURATION) > 0) {
-                throw bad("--duration " + duration.toSeconds() + "s is out of range: give 1s to " + MAX_DURATION.toMinutes() + "m");
-            }
-            if (maxRequests < 1 || maxRequests > MAX_REQUESTS) throw bad("--max-requests " + maxRequests + " is out of range: give 1 to " + MAX_REQUESTS);
-            if (timeout.compareTo(Duration.ofMillis(100)) < 0 || timeout.compareTo(Duration.ofSeconds(30)) > 0) {
-                throw bad("--timeout " + timeout.toMillis() + "ms is out of range: give 100ms to 30s");
-            }
+            checkBounds(rate, duration, maxRequests, timeout);
             refuseNonLocal(url);
         }
 
@@ -75,6 +68,21 @@ final class LoadGen {
         Settings withMaxRequests(int n) { return new Settings(url, rate, duration, n, timeout, keepAlive); }
         Settings withTimeout(Duration t) { return new Settings(url, rate, duration, maxRequests, t, keepAlive); }
         Settings withKeepAlive(boolean k) { return new Settings(url, rate, duration, maxRequests, timeout, k); }
+    }
+
+    /**
+     * The bounds every load keeps, from this machine or from a client pod in a cluster
+     * (ClientLoad checks them here and its program again inside the pod): exit 2 beyond them.
+     */
+    static void checkBounds(double rate, Duration duration, int maxRequests, Duration timeout) {
+        if (!(rate >= 1 && rate <= MAX_RATE)) throw bad("--rate " + fmt(rate) + " is out of range: give 1 to " + fmt(MAX_RATE) + " requests per second");
+        if (duration.compareTo(Duration.ofSeconds(1)) < 0 || duration.compareTo(MAX_DURATION) > 0) {
+            throw bad("--duration " + duration.toSeconds() + "s is out of range: give 1s to " + MAX_DURATION.toMinutes() + "m");
+        }
+        if (maxRequests < 1 || maxRequests > MAX_REQUESTS) throw bad("--max-requests " + maxRequests + " is out of range: give 1 to " + MAX_REQUESTS);
+        if (timeout.compareTo(Duration.ofMillis(100)) < 0 || timeout.compareTo(Duration.ofSeconds(30)) > 0) {
+            throw bad("--timeout " + timeout.toMillis() + "ms is out of range: give 100ms to 30s");
+        }
     }
 
     /** One request: when it started, its HTTP status (0 when none came) or error kind, and how long it took. */
@@ -305,7 +313,7 @@ final class LoadGen {
      */
     static void refuseNonLocal(URI url) {
         String fix = "give http://ADDRESS[:PORT]/PATH with ADDRESS in " + String.join(", ", LOCAL_RANGES)
-                + " (loopback, the local cluster's pods and Services); for another cluster the load must run inside it (README: load)";
+                + " (loopback, the local cluster's pods and Services); for another cluster, leave out --url: load.java --context NAME runs the load from a client pod inside it (README: load)";
         if (url == null || !"http".equals(url.getScheme()) || url.getHost() == null || url.getRawUserInfo() != null) {
             throw bad("--url " + url + " is not a plain http://ADDRESS URL: " + fix);
         }

@@ -47,18 +47,31 @@ final class ZeroDowntime {
      * stops. The settings' duration and count still bound it all.
      */
     static Run during(LoadGen.Settings settings, Duration lead, Duration tail, Action action) {
-        return during(settings, lead, tail, tail, () -> true, action);
+        return during(stop -> LoadGen.run(settings, stop), lead, tail, tail, () -> true, action);
+    }
+
+    /** During action, with load from this machine and a tail that follows progress (see below). */
+    static Run during(LoadGen.Settings settings, Duration lead, Duration minTail, Duration maxTail, java.util.function.BooleanSupplier settled,
+                      Action action) {
+        return during(stop -> LoadGen.run(settings, stop), lead, minTail, maxTail, settled, action);
+    }
+
+    /** During action, with any load (see below) and a fixed tail. */
+    static Run during(java.util.function.Function<java.util.function.BooleanSupplier, LoadGen.Result> loadRun, Duration lead, Duration tail,
+                      Action action) {
+        return during(loadRun, lead, tail, tail, () -> true, action);
     }
 
     /**
-     * As {@link #during(LoadGen.Settings, Duration, Duration, Action)}, but the tail follows
-     * progress: after the action returned the load goes on until settled says so (e.g. the
-     * replaced pods are gone), at least minTail and at most maxTail.
+     * The same with any load: from this machine (LoadGen.run) or from a client pod in the
+     * cluster (ClientLoad.run); loadRun gets the stop signal. The tail follows progress: after
+     * the action returned the load goes on until settled says so (e.g. the replaced pods are
+     * gone), at least minTail and at most maxTail.
      */
-    static Run during(LoadGen.Settings settings, Duration lead, Duration minTail, Duration maxTail, java.util.function.BooleanSupplier settled,
-                      Action action) {
+    static Run during(java.util.function.Function<java.util.function.BooleanSupplier, LoadGen.Result> loadRun, Duration lead, Duration minTail,
+                      Duration maxTail, java.util.function.BooleanSupplier settled, Action action) {
         var actionDone = new AtomicLong(Long.MAX_VALUE);
-        var load = CompletableFuture.supplyAsync(() -> LoadGen.run(settings, () -> System.nanoTime() >= actionDone.get()));
+        var load = CompletableFuture.supplyAsync(() -> loadRun.apply(() -> System.nanoTime() >= actionDone.get()));
         Exception failure = null;
         Instant ended = null;
         try {
