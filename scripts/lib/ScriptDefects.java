@@ -174,8 +174,10 @@ final class ScriptDefects {
     /**
      * The third run's guards, on a cluster of their own beside the other two, so that no run
      * takes much longer than the others (most of a case's time is waiting): issue 15's first-day
-     * cases, rows 6 and 7 on their failed release, and row 8's hang-up (its guard lets helm run on
-     * for the 120 s grace time; no other case of this run interrupts helm).
+     * cases, rows 6 and 7 on their failed release, row 8's hang-up (its guard lets helm run on for
+     * the 120 s grace time; no other case of this run interrupts helm), and the two ups of
+     * different names (their guard drops the machine's ports lock; no other case of this run
+     * brings a cluster up, so no other up meets another run's create).
      */
     static List<Guard> safetyGuardsFirstDay() {
         return List.of(
@@ -198,7 +200,13 @@ final class ScriptDefects {
                 // helm runs in a session of its own, so a hang-up reaches only the script: the script must pass it on.
                 new Guard("helm is not told to stop when the script is (no SIGTERM on a hang-up): it runs on until the grace time ends",
                         "lib/Interrupts.java", "p.destroy(); // SIGTERM: helm cancels, rolls back with --atomic/--rollback-on-failure, and exits", "",
-                        ROW_8_HUP, "helm was not told to stop"));
+                        ROW_8_HUP, "helm was not told to stop"),
+                // In this run, where no other case brings a cluster up: without the ports lock, this run's ups could meet
+                // the other runs' creates.
+                // The case holds the machine's ports lock itself, as an up binding its ports does: both ups must wait for it.
+                new Guard("cluster up does not wait for the machine's ports lock before kwokctl picks ports", "lib/KwokCluster.java",
+                        "try (var ports = portsLock(progress)) {", "try (var ports = (Held) () -> {}) {", TWO_UPS,
+                        "did not wait for the ports lock"));
     }
 
     /**
@@ -206,8 +214,8 @@ final class ScriptDefects {
      * row 7's spellings itself, and with its exec guard too, rows 5-7 would fail for another
      * reason than the kubeconfig merge; row 7's second migrate and row 7's image guard each
      * make the other case fail. Row 3's guard recreates the run's own cluster, so nothing
-     * after it in this run needs that cluster. Row 10 and the two ups of different names hold
-     * the cluster's and the ports lock themselves; this run's other ups run one at a time.
+     * after it in this run needs that cluster. Row 10 holds the cluster's lock itself; this
+     * run's other ups run one at a time, each with the machine's ports lock.
      */
     static List<Guard> safetyGuardsApart() {
         return List.of(
@@ -244,11 +252,7 @@ final class ScriptDefects {
                 // The case holds the cluster's lock itself, as a first up does: no race decides whether the second up sees it.
                 new Guard("cluster up does not take the cluster's lock", "lib/KwokCluster.java",
                         "try (var lock = ClusterLock.take(name, \"cluster up\")) {", "{", ROW_10,
-                        "an up while this run holds the cluster's lock: expected exit 2"),
-                // The case holds the machine's ports lock itself, as an up binding its ports does: both ups must wait for it.
-                new Guard("cluster up does not wait for the machine's ports lock before kwokctl picks ports", "lib/KwokCluster.java",
-                        "try (var ports = portsLock(progress)) {", "try (var ports = (Held) () -> {}) {", TWO_UPS,
-                        "did not wait for the ports lock"));
+                        "an up while this run holds the cluster's lock: expected exit 2"));
     }
 
     /** Rows 9, 13 and issue 14 row 19 (once per phase of up) all interrupt cluster up: one guard, five cases. */
