@@ -62,10 +62,19 @@ public class defects implements Callable<Integer> {
             + "safety guards taken out, its scripts and chart with the e2e defects put in (to see whether its checks catch them).")
     Path scriptsFrom;
 
-    @Option(names = "--part", paramLabel = "PART", split = ",", defaultValue = "live,safety,e2e",
+    @Option(names = "--part", paramLabel = "PART", split = ",", defaultValue = "live,safety,e2e,e2e-stops",
             description = "live (status.java's checks against broken releases), safety (safety.java's cases against scripts with guards "
-                    + "taken out), e2e (e2e.java's checks against a checkout with defects put in); default: ${DEFAULT-VALUE}.")
+                    + "taken out), e2e (e2e.java's checks against a checkout with defects put in), e2e-stops (e2e.java's fatal stages, "
+                    + "one short run each that must stop at the stage its defect breaks); default: ${DEFAULT-VALUE}.")
     List<String> parts;
+
+    @Option(names = "--safety-runs", paramLabel = "N", split = ",", description = "With the safety part: only these of its runs (1, 2, 3; "
+            + "default: all), to try one run's guards without the others.")
+    List<Integer> safetyRuns;
+
+    @Option(names = "--e2e-stops", paramLabel = "N", split = ",", description = "With the e2e-stops part: only these of its runs (1, 2, 3; "
+            + "default: all).")
+    List<Integer> e2eStopRuns;
 
     private static final Pattern LINE = Pattern.compile("^(PASS|FAIL|SKIP|INFO)  (.+?)(?: — .*)?$");
 
@@ -88,8 +97,8 @@ public class defects implements Callable<Integer> {
         Path kubeconfig = work.resolve("kubeconfig");
         Files.writeString(kubeconfig, "");
         for (String part : parts) {
-            if (!List.of("live", "safety", "e2e").contains(part)) {
-                System.err.println("defects: unknown --part '" + part + "'; parts are live, safety, e2e");
+            if (!List.of("live", "safety", "e2e", "e2e-stops").contains(part)) {
+                System.err.println("defects: unknown --part '" + part + "'; parts are live, safety, e2e, e2e-stops");
                 return 2;
             }
         }
@@ -108,6 +117,8 @@ public class defects implements Callable<Integer> {
             var side = new ArrayList<CompletableFuture<Void>>();
             if (parts.contains("safety")) side.add(async(() -> new Safety(repo, scripts, work, report, progress, diagDir.resolve("safety")).run()));
             if (parts.contains("e2e")) side.add(async(() -> new E2eDefects(scripts, work, report, progress, diagDir.resolve("e2e")).run()));
+            // One after the other, beside the rest: each run is short (it ends at its stage), and one cluster at a time adds little load.
+            if (parts.contains("e2e-stops")) side.add(async(() -> new E2eStops(scripts, work, report, progress, diagDir.resolve("e2e-stops")).run()));
             for (var f : side) {
                 try {
                     f.join();
@@ -315,6 +326,10 @@ public class defects implements Callable<Integer> {
             var t0 = java.time.Instant.now();
             for (int i = 0; i < runs.size(); i++) {
                 int n = i + 1;
+                if (safetyRuns != null && !safetyRuns.contains(n)) {
+                    started.add(null);
+                    continue;
+                }
                 Path copy;
                 try {
                     copy = ScriptDefects.copyWithout(checkout, work.resolve("without-guards-" + n), runs.get(i));
@@ -448,6 +463,8 @@ public class defects implements Callable<Integer> {
             seen.forEach((name, line) -> (line.startsWith("PASS") || line.startsWith("FAIL") ? checks : notCounted).add(name));
             var covered = new java.util.LinkedHashSet<String>();
             ScriptDefects.e2eDefects().forEach(d -> d.fails().forEach(x -> covered.add(x.check())));
+            // The fatal stages' defects, each in a run of its own (E2eStops).
+            ScriptDefects.e2eStops().forEach(d -> d.fails().forEach(x -> covered.add(x.check())));
             var live = new java.util.LinkedHashSet<>(LiveChecks.NAMES);
             live.removeAll(new LiveDefects(checkout).uncovered());
             for (String c : checks) {
@@ -455,6 +472,65 @@ public class defects implements Callable<Integer> {
                 if (paren > 0 && c.endsWith(")") && live.contains(c.substring(0, paren))) covered.add(c);
             }
             return new DefectCoverage("e2e", "check", checks, covered, ScriptDefects.E2E_EXEMPT, notCounted);
+        }
+    }
+
+    /**
+     * The e2e's fatal stages, one e2e.java run each, on a copy of the checkout with that one
+     * defect put in: a fatal stage's failure ends the lifecycle, so the run is short (up to the
+     * stage, then the cluster's removal). The stage must fail by name, saying why, and the run
+     * must stop there: no check of the lifecycle after it may report.
+     */
+    private final class E2eStops {
+        private final Path checkout;
+        private final Path work;
+        private final Report report;
+        private final Progress progress;
+        private final Path diagDir;
+
+        E2eStops(Path checkout, Path work, Report report, Progress progress, Path diagDir) {
+            this.checkout = checkout;
+            this.work = work;
+            this.report = report;
+            this.progress = progress;
+            this.diagDir = diagDir;
+        }
+
+        void run() throws java.io.IOException {
+            var stops = ScriptDefects.e2eStops();
+            for (int i = 0; i < stops.size(); i++) {
+                var d = stops.get(i);
+                int n = i + 1;
+                if (e2eStopRuns != null && !e2eStopRuns.contains(n)) continue;
+                Path copy;
+                try {
+                    copy = ScriptDefects.copyWith(checkout, work.resolve("e2e-stop-" + n), List.of(d));
+                } catch (Report.Failure e) {
+                    report.check("e2e stop " + n + ": a copy of the checkout with its defect put in", null, () -> { throw e; });
+                    continue;
+                }
+                String cluster = name + "-stop" + n;
+                var cmd = new ArrayList<>(List.of(copy.resolve("jbang").toString(), copy.resolve("scripts/e2e.java").toString(),
+                        "--name", cluster, "--diagnostics", diagDir.resolve("run-" + n).toString()));
+                cmd.addAll(helmOptions.args());
+                var r = progress.step("e2e.java (kwok) of a checkout where " + d.what() + " (stop " + n + " of " + stops.size() + ")",
+                        () -> Exec.run(cmd, copy, Map.of(), java.time.Duration.ofMinutes(20), line -> System.out.println("  s" + n + "| " + line)));
+                KwokCluster.down(cluster, null, progress::info);
+                Dirs.deleteTree(copy);
+                var seen = verdicts(r.out());
+                var names = new ArrayList<>(seen.keySet());
+                for (var x : d.fails()) {
+                    report.check("e2e: '" + x.check() + "' fails by name and stops the lifecycle when " + d.what(), null, () -> {
+                        String said = seen.getOrDefault(x.check(), "nothing");
+                        Report.expect(said.startsWith("FAIL") && said.contains(x.says()), "expected FAIL saying '%s'; e2e.java said (exit %d): %s",
+                                x.says(), r.exit(), said);
+                        // After a fatal stage only the cluster's removal reports.
+                        var after = names.subList(names.indexOf(x.check()) + 1, names.size()).stream()
+                                .filter(c -> !c.equals(ScriptDefects.E2E_DOWN)).toList();
+                        Report.expect(after.isEmpty() && r.exit() == 1, "the lifecycle went on after it (exit %d): %s", r.exit(), after);
+                    });
+                }
+            }
         }
     }
 }

@@ -4,12 +4,14 @@
 //DEPS info.picocli:picocli:4.7.7
 //SOURCES lib/Cli.java
 //SOURCES lib/ClusterChecks.java
+//SOURCES lib/ClusterLock.java
 //SOURCES lib/Daemons.java
 //SOURCES lib/Dirs.java
 //SOURCES lib/Exec.java
 //SOURCES lib/ForeignLease.java
 //SOURCES lib/Helm.java
 //SOURCES lib/HelmOptions.java
+//SOURCES lib/Interrupts.java
 //SOURCES lib/Kube.java
 //SOURCES lib/LiveChecks.java
 //SOURCES lib/LoggingProxy.java
@@ -263,12 +265,16 @@ public class safety implements Callable<Integer> {
         });
 
         checks.check("row 8: a hang-up during the pre-install hook stops helm cleanly and the hook Job with it", () -> {
-            var p = runner.start("install.java", concat(concat(target("safety-hup"), "-f", repo.resolve("values/prod.yaml").toString(), "--timeout", "120s",
+            // helm's own timeout is longer than the script's grace time (Interrupts.GRACE_SECONDS): only the script's
+            // SIGTERM can end helm's wait for the hanging hook in time, so a helm nobody told to stop shows every time.
+            var p = runner.start("install.java", concat(concat(target("safety-hup"), "-f", repo.resolve("values/prod.yaml").toString(), "--timeout", "600s",
                     "--env-file", secrets.env("plain1.env").toString()), testLabel("hang")));
             traces.awaitMigrationJob("safety-hup", Duration.ofSeconds(60), p);
             runner.signal(p, "HUP");
-            var r = p.await(Duration.ofMinutes(3));
+            var r = p.await(Duration.ofMinutes(4));
             Report.expect(r.exit() != 0, "the interrupted install exited 0");
+            Report.expect(!r.err().contains("did not stop in"), "helm was not told to stop: it ran on through the %d s grace time and was killed: %s",
+                    Interrupts.GRACE_SECONDS, tail(r));
             var state = release("safety-hup").state();
             Report.expect(state.last() == null || !state.last().pending(), "the release is left %s", state.describe());
             Report.expect(traces.activeMigrationJobs("safety-hup").isEmpty(), "a migration Job still runs: %s", traces.activeMigrationJobs("safety-hup"));
@@ -390,6 +396,17 @@ public class safety implements Callable<Integer> {
         checks.check("row 10: two cluster ups with one name: the second waits its turn or exits 2; the cluster stays whole", () -> {
             String c = name + "-int";
             Path kc = work.resolve("two-kubeconfig");
+            // First without a race: this run holds the cluster's lock, as a first up does while it works; a second up must see it.
+            try (var held = ClusterLock.take(c, "safety row 10, holding the lock as a first up would")) {
+                var second = runner.run("cluster.java", List.of("up", "--provider", "kwok", "--name", c, "--kubeconfig", kc.toString()));
+                // Without the lock such an up starts the cluster, and then succeeds, fails, or is refused only later (by its own
+                // clean-up's down): in each case it made the cluster's folder, and exit 2 alone would not show it.
+                boolean left = Files.exists(KwokCluster.clusterDir(c));
+                Report.expect(second.exit() == 2 && second.err().contains("another run is working on kwok cluster " + c) && !left,
+                        "an up while this run holds the cluster's lock: expected exit 2 naming the holder and nothing made; got exit %d%s: %s",
+                        second.exit(), left ? ", and it made " + KwokCluster.clusterDir(c) : "", tail(second));
+            }
+            // Then the race itself: two ups at once.
             var a = CompletableFuture.supplyAsync(() -> runner.run("cluster.java", List.of("up", "--provider", "kwok", "--name", c, "--kubeconfig", kc.toString())));
             var b = CompletableFuture.supplyAsync(() -> runner.run("cluster.java", List.of("up", "--provider", "kwok", "--name", c, "--kubeconfig", kc.toString())));
             var ra = a.join();
@@ -631,21 +648,43 @@ public class safety implements Callable<Integer> {
     /** Seen on a cold machine: four runs waking from one control-plane build created their clusters at once. */
     private void concurrentClusters() {
         checks.check("two cluster ups of different names at once both come up whole (kwokctl picks ports one create at a time)", () -> {
-            var ups = new ArrayList<CompletableFuture<Exec.Result>>();
-            for (String c : List.of(name + "-p1", name + "-p2")) {
-                ups.add(CompletableFuture.supplyAsync(() -> runner.run("cluster.java", List.of("up", "--provider", "kwok", "--name", c,
-                        "--kubeconfig", work.resolve(c + "-kubeconfig").toString()))));
-            }
+            var ups = new ArrayList<ScriptRunner.Started>();
+            var results = new ArrayList<Exec.Result>();
             try {
-                for (var u : ups) {
-                    var r = u.join();
-                    Report.expect(r.ok(), "an up failed: exit %d: %s", r.exit(), tail(r));
+                // Both start while this run holds the machine's ports lock, as an up binding its ports does: each must wait
+                // for it before kwokctl picks ports, whatever the timing. Then the lock is let go and they race for it.
+                try (var held = KwokCluster.portsLock(progress::info)) {
+                    for (String c : List.of(name + "-p1", name + "-p2")) {
+                        ups.add(runner.start("cluster.java", List.of("up", "--provider", "kwok", "--name", c, "--kubeconfig",
+                                work.resolve(c + "-kubeconfig").toString())));
+                    }
+                    for (int i = 0; i < ups.size(); i++) {
+                        var up = ups.get(i);
+                        String c = List.of(name + "-p1", name + "-p2").get(i);
+                        Wait.whileMoving("cluster up " + c + " to wait for the ports lock this run holds", Duration.ofMinutes(3), Duration.ofMinutes(10),
+                                progress::info, () -> {
+                                    String said = up.printed();
+                                    if (said.contains("waiting for another cluster's up to bind its ports")) return null;
+                                    if (!up.alive()) Report.fail("cluster up %s ended (exit %d) and did not wait for the ports lock this run holds: %s",
+                                            c, up.exitValue(), lastLines(said));
+                                    return said.length() + " characters printed";
+                                });
+                        Path pids = KwokCluster.clusterDir(c).resolve("pids");
+                        try (Stream<Path> s = Files.isDirectory(pids) ? Files.list(pids) : Stream.empty()) {
+                            var started = s.map(f -> f.getFileName().toString()).toList();
+                            Report.expect(started.isEmpty(), "cluster up %s started %s while this run held the ports lock", c, started);
+                        }
+                    }
                 }
+                for (var up : ups) results.add(up.await(Duration.ofMinutes(10)));
+                for (var r : results) Report.expect(r.ok(), "an up failed: exit %d: %s", r.exit(), tail(r));
                 for (String c : List.of(name + "-p1", name + "-p2")) {
                     var st = runner.run("cluster.java", List.of("status", "--provider", "kwok", "--name", c));
                     Report.expect(st.ok() && st.out().contains(": running"), "cluster %s is not whole: %s", c, tail(st));
                 }
             } finally {
+                // An up that did not wait may still be working: its end first, or down is refused while it holds the cluster's lock.
+                for (var up : ups) if (up.alive()) up.await(Duration.ofMinutes(10));
                 for (String c : List.of(name + "-p1", name + "-p2")) {
                     runner.run("cluster.java", List.of("down", "--provider", "kwok", "--name", c, "--kubeconfig", work.resolve(c + "-kubeconfig").toString()));
                 }

@@ -450,12 +450,15 @@ final class KwokCluster {
         ComponentExited(String msg) { super(FAILED, msg); }
     }
 
-    /** A machine-wide file lock, held while a cluster's control plane picks and binds its ports; it dies with its holder. */
-    private interface Held extends AutoCloseable {
+    /**
+     * A machine-wide file lock, held while a cluster's control plane picks and binds its ports; it dies with its holder.
+     * safety.java holds it too, to see an up wait for it.
+     */
+    interface Held extends AutoCloseable {
         @Override void close();
     }
 
-    private static Held portsLock(Consumer<String> progress) {
+    static Held portsLock(Consumer<String> progress) {
         Path f = workdir().resolve("locks").resolve("ports.lock");
         try {
             Files.createDirectories(f.getParent());

@@ -57,6 +57,10 @@ final class KwokE2e extends E2e {
 
         stage("plan 9/10: first install with values/prod.yaml runs the pre-install migration hook", true, () -> {
             Installer.install(rel, options(List.of("image.tag=1.0.0"), Duration.ofMinutes(3)), progress);
+            // What the check claims, from Helm's record (the Job itself is gone: hook-succeeded): the hook ran, and succeeded.
+            var hook = LiveChecks.migrationHook(rel);
+            Report.expect("Succeeded".equals(hook.phase()) && hook.completed() != null,
+                    "the pre-install migration hook did not run: Helm's record of Job %s says phase %s", hook.name(), hook.phase());
             return null;
         });
         long failedBefore = report.count(Report.Status.FAIL);

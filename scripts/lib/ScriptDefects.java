@@ -70,6 +70,8 @@ final class ScriptDefects {
     static final String I14_ROW_16 = "issue 14 row 16: Ctrl-C in the pre-install hook removes the hook Job's ServiceAccount and NetworkPolicy too";
     static final String I15_ROW_8 = "issue 15 row 8: uninstall.java removes the release, its migration Jobs, the Secrets install wrote and the lock";
     static final String ROW_8_HUP = "row 8: a hang-up during the pre-install hook stops helm cleanly and the hook Job with it";
+    static final String ROW_10 = "row 10: two cluster ups with one name: the second waits its turn or exits 2; the cluster stays whole";
+    static final String TWO_UPS = "two cluster ups of different names at once both come up whole (kwokctl picks ports one create at a time)";
     static final String ROWS_3_11 = "rows 3, 11: --env-file makes an existing Secret match, names keys only, and keeps y/n/0o17 as strings";
     static final String ROW_8_STUCK = "row 8: a release left pending by a killed run is named as stuck, and --recover gets it out";
     static final String ROW_14 = "row 14: upgrade takes --env-file; a BOM file is read like kubectl, a Latin-1 file is refused by line";
@@ -99,19 +101,11 @@ final class ScriptDefects {
      * fails on a case that has neither a guard nor a line here, and on a line here whose case is gone.
      */
     static final java.util.Map<String, String> SAFETY_EXEMPT = java.util.Map.of(
-            ROW_8_HUP,
-            "not seen when helm is not asked to stop (no SIGTERM): in a defects run the case passed, because the JVM kills helm when the grace "
-                    + "time ends and the stop's clean-up removes the unfinished first install; its other guard (the hook Job stopped on the way "
-                    + "out) is the Ctrl-C cases' too (rows 8, 13, issue 14 row 16, run 1), so it needs a run of its own, not yet tried",
-            "row 10: two cluster ups with one name: the second waits its turn or exits 2; the cluster stays whole",
-            "a race: without the cluster's lock the second up may still find the first one's cluster whole and reuse it, so no guard "
-                    + "taken out makes it fail on every run",
-            "two cluster ups of different names at once both come up whole (kwokctl picks ports one create at a time)",
-            "a race: without the ports lock two creates collide only when kwokctl hands both the same ports, and up retries once a "
-                    + "component exits; no guard taken out makes it fail on every run",
             "cluster down leaves no process, port or folder behind",
-            "judged by safety.java's own KwokCluster.down, not the --scripts-from copy's; the e2e part's 'cluster down leaves no process, "
-                    + "port, mount, interface, rule or folder behind' runs the same code and has its defect there");
+            "safety.java records it from its own KwokCluster.down (ClusterChecks.down, in safety.java's JVM): a --scripts-from copy "
+                    + "is reached only through the scripts it runs, never through safety.java's own lib, so no guard taken out of the copy "
+                    + "can reach it; the same down is judged by the e2e part's 'cluster down leaves no process, port, mount, interface, "
+                    + "rule or folder behind', which its defect (down leaves the cluster's folder) fails by name");
 
     /**
      * The safety runs of the defects stage, each a copy of the scripts with its guards taken
@@ -180,7 +174,10 @@ final class ScriptDefects {
     /**
      * The third run's guards, on a cluster of their own beside the other two, so that no run
      * takes much longer than the others (most of a case's time is waiting): issue 15's first-day
-     * cases, and rows 6 and 7 on their failed release.
+     * cases, rows 6 and 7 on their failed release, row 8's hang-up (its guard lets helm run on for
+     * the 120 s grace time; no other case of this run interrupts helm), and the two ups of
+     * different names (their guard drops the machine's ports lock; no other case of this run
+     * brings a cluster up, so no other up meets another run's create).
      */
     static List<Guard> safetyGuardsFirstDay() {
         return List.of(
@@ -199,7 +196,17 @@ final class ScriptDefects {
                         "if (state.contains(\"SchedulingDisabled\")) {", "if (false) {", I15_ROW_6, "expected exit 1, 'node kwok-node-0: Ready,SchedulingDisabled'"),
                 new Guard("status waits without saying what for", "lib/LiveChecks.java",
                         "say.accept(\"waiting up to \" + max.toSeconds() + \" s for \" + what);", "", I15_ROW_6_WAITS,
-                        "status did not say what it waits for"));
+                        "status did not say what it waits for"),
+                // helm runs in a session of its own, so a hang-up reaches only the script: the script must pass it on.
+                new Guard("helm is not told to stop when the script is (no SIGTERM on a hang-up): it runs on until the grace time ends",
+                        "lib/Interrupts.java", "p.destroy(); // SIGTERM: helm cancels, rolls back with --atomic/--rollback-on-failure, and exits", "",
+                        ROW_8_HUP, "helm was not told to stop"),
+                // In this run, where no other case brings a cluster up: without the ports lock, this run's ups could meet
+                // the other runs' creates.
+                // The case holds the machine's ports lock itself, as an up binding its ports does: both ups must wait for it.
+                new Guard("cluster up does not wait for the machine's ports lock before kwokctl picks ports", "lib/KwokCluster.java",
+                        "try (var ports = portsLock(progress)) {", "try (var ports = (Held) () -> {}) {", TWO_UPS,
+                        "did not wait for the ports lock"));
     }
 
     /**
@@ -207,7 +214,8 @@ final class ScriptDefects {
      * row 7's spellings itself, and with its exec guard too, rows 5-7 would fail for another
      * reason than the kubeconfig merge; row 7's second migrate and row 7's image guard each
      * make the other case fail. Row 3's guard recreates the run's own cluster, so nothing
-     * after it in this run needs that cluster.
+     * after it in this run needs that cluster. Row 10 holds the cluster's lock itself; this
+     * run's other ups run one at a time, each with the machine's ports lock.
      */
     static List<Guard> safetyGuardsApart() {
         return List.of(
@@ -240,7 +248,11 @@ final class ScriptDefects {
                         I14_ROW_17, "status with a dead scheduler: expected exit 1 naming kube-scheduler"),
                 new Guard("up --recreate deletes a running, whole cluster without --yes-delete-healthy-cluster", "lib/KwokCluster.java",
                         "if (health == Health.READY && deleteHealthy == null) {", "if (false) {", I14_ROW_3,
-                        "up --recreate of a healthy cluster: expected exit 2"));
+                        "up --recreate of a healthy cluster: expected exit 2"),
+                // The case holds the cluster's lock itself, as a first up does: no race decides whether the second up sees it.
+                new Guard("cluster up does not take the cluster's lock", "lib/KwokCluster.java",
+                        "try (var lock = ClusterLock.take(name, \"cluster up\")) {", "{", ROW_10,
+                        "an up while this run holds the cluster's lock: expected exit 2"));
     }
 
     /** Rows 9, 13 and issue 14 row 19 (once per phase of up) all interrupt cluster up: one guard, five cases. */
@@ -272,6 +284,7 @@ final class ScriptDefects {
             + "leaves some Pending";
     static final String E2E_BY_VALUES = "upgrade.java by values alone (worker.replicaCount=3) succeeds: no new API pods, so no order to prove";
     static final String E2E_NUMERIC_TAG = "upgrade.java --tag 20240101: a numeric tag stays a string, and migrations run before the new pods";
+    static final String E2E_WAY_OUT = "the README's way out of the 0.10.0 selector change works: orphan, upgrade, clean up";
     static final String E2E_DOWN = "cluster down leaves no process, port, mount, interface, rule or folder behind";
     static final String E2E_NETPOL_KWOK = "netpol matrix on kwok's simulated nodes: the canary cannot be tried, and every denied row fails naming the "
             + "simulated node";
@@ -281,23 +294,34 @@ final class ScriptDefects {
      * stage fails on a check that has neither a defect nor a line here, and on a line here whose
      * check is gone.
      */
-    static final java.util.Map<String, String> E2E_EXEMPT = java.util.Map.of(
-            "cluster up (kwok, real control plane built from Go modules)",
-            "a fatal stage: its failure ends the lifecycle, so its defect needs an e2e run (and a cluster) of its own; cluster.java's up "
-                    + "guards are the safety part's (rows 1, 9, 13, issue 14 rows 3, 17, 19)",
-            "plan 9/10: first install with values/prod.yaml runs the pre-install migration hook",
-            "a fatal stage: its failure ends the lifecycle, so its defect needs an e2e run of its own; the same install fails by name in "
-                    + "the hook-ServiceAccount check and in the live part",
-            "plan 11: upgrade to a new tag runs the migration Job before new API pods",
-            "a fatal stage: its failure ends the lifecycle, so its defect needs an e2e run of its own; the same upgrade fails by name in "
-                    + "the failing-migration check and the numeric-tag upgrade",
-            E2E_NUMERIC_TAG,
-            "the tag stays a string three times over (upgrade's --set-string, the schema's type string, the templates' string functions); "
-                    + "with --set instead, the schema refuses the upgrade ('at /image/tag: got number, want string'): this check fails by name, "
-                    + "but the rollback checks after it lose the revision they start from, so that defect is not in the shared run",
-            "the README's way out of the 0.10.0 selector change works: orphan, upgrade, clean up",
-            "it runs README's kubectl commands (copied into the check) and then upgrade.java; the upgrade's own defect (immutable fields not "
-                    + "looked for) fails the refusal before it, and no defect of the chart or scripts breaks only the way out");
+    static final java.util.Map<String, String> E2E_EXEMPT = java.util.Map.of();
+
+    static final String E2E_UP = "cluster up (kwok, real control plane built from Go modules)";
+    static final String E2E_FIRST_INSTALL = "plan 9/10: first install with values/prod.yaml runs the pre-install migration hook";
+    static final String E2E_UPGRADE = "plan 11: upgrade to a new tag runs the migration Job before new API pods";
+
+    /**
+     * Defects of the e2e's fatal stages, one e2e run each: a fatal stage's failure ends the
+     * lifecycle (E2e.stage throws Stop, and only the cluster's removal follows), so such a
+     * defect cannot share a run, and its run is short: up to the stage that fails. Each
+     * run must fail exactly that stage, saying why, and stop there.
+     */
+    static List<Defect> e2eStops() {
+        return List.of(
+                new Defect("kwokctl is not told to enable kwok's Stage CRD, so up cannot apply the Stages", "scripts/lib/KwokCluster.java",
+                        "options.put(\"enableCRDs\", List.of(\"Stage\"));", "",
+                        List.of(new Expect(E2E_UP, "stages.kwok.x-k8s.io"))),
+                new Defect("the migration Job is a pre-upgrade hook only: a first install starts the API on an unmigrated database",
+                        "helm/trevor/templates/migration-job.yaml",
+                        "    \"helm.sh/hook\": pre-install,pre-upgrade\n    \"helm.sh/hook-weight\": \"-5\"",
+                        "    \"helm.sh/hook\": pre-upgrade\n    \"helm.sh/hook-weight\": \"-5\"",
+                        List.of(new Expect(E2E_FIRST_INSTALL, "the pre-install migration hook did not run"))),
+                new Defect("the migration Job is a pre-install hook only: an upgrade's new API pods start on the old schema",
+                        "helm/trevor/templates/migration-job.yaml",
+                        "    \"helm.sh/hook\": pre-install,pre-upgrade\n    \"helm.sh/hook-weight\": \"-5\"",
+                        "    \"helm.sh/hook\": pre-install\n    \"helm.sh/hook-weight\": \"-5\"",
+                        List.of(new Expect(E2E_UPGRADE, "migration hook trevor-migrate"))));
+    }
 
     /**
      * The kwok e2e's defects, in one checkout and one e2e run: each breaks a check that does not
@@ -324,8 +348,15 @@ final class ScriptDefects {
                 new Defect("rollback finds no migration that ran", "scripts/lib/DbRevision.java",
                         "if (rel.hookRuns(r.number()).stream().anyMatch(h -> \"Job\".equals(h.kind()) && \"Succeeded\".equals(h.phase()))) return r;", "",
                         List.of(new Expect(E2E_ROLLBACK, "does not say the 20240101 migrations stay"))),
-                new Defect("upgrade does not look for fields Kubernetes refuses to change", "scripts/lib/Upgrader.java",
-                        "if (!immutable.isEmpty()) {", "if (false) {", List.of(new Expect(E2E_OLD_CHART, "does not name the selector and the way out"))),
+                // Still refused, so the way out below starts from the release the refusal left: a defect that let the upgrade
+                // go ahead would change what the way out starts from, and hide the way out's own defect.
+                new Defect("the refusal's way out deletes a Deployment with its pods (no --cascade=orphan)", "scripts/lib/ImmutableFields.java",
+                        "+ \" --cascade=orphan` (its pods keep running) and upgrade again\";", "+ \"` and upgrade again\";",
+                        List.of(new Expect(E2E_OLD_CHART, "does not name the selector and the way out"))),
+                new Defect("upgrade judges immutable fields on Helm's record, not on what still exists: a Deployment deleted with "
+                        + "--cascade=orphan still blocks it", "scripts/lib/Upgrader.java",
+                        ".stream().filter(c -> rel.kube.exists(rel.namespace,", ".stream().filter(c -> true || rel.kube.exists(rel.namespace,",
+                        List.of(new Expect(E2E_WAY_OUT, "refuses to change in place"))),
                 new Defect("rollback takes a revision that does not exist for the one deployed now", "scripts/lib/Rollback.java",
                         ".orElseThrow(() -> new Target.Invalid(\"release \" + rel.name + \" has no revision \" + revision + \"; its revisions: \" + list(state)));",
                         ".orElse(current);", List.of(new Expect(E2E_ROLLBACK_MISSING, "does not name the revision"))),
@@ -368,6 +399,21 @@ final class ScriptDefects {
                 new Defect("cluster down leaves the cluster's folder, nor does kwokctl remove it", "scripts/lib/KwokCluster.java",
                         "        Dirs.deleteTree(clusterDir(name));\n        RealNodeDown.leftovers", "        RealNodeDown.leftovers",
                         List.of(new Expect(E2E_DOWN, "folder "))),
+                // All five are needed: with --set a numeric tag reaches helm as a number, which the schema would refuse and the
+                // string functions of the templates could not print; taken together the upgrade goes ahead with a number.
+                new Defect("upgrade passes --tag to helm with --set (a number stays a number)", "scripts/lib/Installer.java",
+                        "s.add(\"--set-string image.tag=\" + tag);", "s.add(\"--set image.tag=\" + tag);", List.of()),
+                new Defect("the schema takes a number for image.tag", "helm/trevor/values.schema.json",
+                        "\"tag\": {\n          \"type\": \"string\",", "\"tag\": {\n          \"type\": [\"string\", \"integer\"],", List.of()),
+                new Defect("the version label takes a number for image.tag", "helm/trevor/templates/_helpers.tpl",
+                        "(.ctx.Values.image.tag | default .ctx.Chart.AppVersion | trunc 63", "(.ctx.Values.image.tag | default .ctx.Chart.AppVersion | toString | trunc 63",
+                        List.of()),
+                new Defect("the image reference takes a number for image.tag", "helm/trevor/templates/_helpers.tpl",
+                        "{{- $tag := .Values.image.tag | default .Chart.AppVersion }}", "{{- $tag := .Values.image.tag | default .Chart.AppVersion | toString }}",
+                        List.of()),
+                new Defect("OTEL's service.version takes a number for image.tag, so a numeric tag is deployed as a number", "helm/trevor/templates/_helpers.tpl",
+                        "service.version=%s\" (.Values.image.tag", "service.version=%v\" (.Values.image.tag",
+                        List.of(new Expect(E2E_NUMERIC_TAG, "expected the string 20240101"))),
                 new Defect("the matrix tries its canary on a simulated node as if a container ran there", "scripts/lib/NetpolProbe.java",
                         "if (simulated != null) {", "if (false) {",
                         List.of(new Expect(E2E_NETPOL_KWOK, "failed without naming the simulated node"))));

@@ -87,6 +87,7 @@ final class ScriptRunner {
      * that fails fails the check.
      */
     void signal(Started p, String sig) {
+        p.rememberDescendants();
         var r = Exec.run(List.of("kill", "-" + sig, "--", "-" + p.pid()), Duration.ofSeconds(10));
         Report.expect(r.ok(), "kill -%s %d: %s", sig, p.pid(), r.said());
     }
@@ -141,9 +142,33 @@ final class ScriptRunner {
         /** What it printed so far, stdout then stderr: a test waits for a line before it signals. */
         String printed() { return out + "\n" + err; }
 
+        /**
+         * The JVMs below it when it is signalled: a signal to the group ends the launcher at
+         * once, while the script's JVM, when the launcher runs it as a child, goes on with its
+         * clean-up; await waits for those too, or a case would judge a clean-up half done.
+         */
+        private final List<ProcessHandle> signalled = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        void rememberDescendants() {
+            // Only the script's JVM: what it started (helm, a control plane) is the case's to judge, not to wait for.
+            process.descendants().filter(h -> h.info().command().map(c -> c.endsWith("/java")).orElse(false)).forEach(signalled::add);
+        }
+
         /** Waits for its end; after max it is killed, with the script's JVM that the launcher started (exit -1). */
         Exec.Result await(Duration max) throws InterruptedException {
+            long deadline = System.nanoTime() + max.toNanos();
             boolean timedOut = !process.waitFor(max.toMillis(), TimeUnit.MILLISECONDS);
+            for (var h : signalled) {
+                if (timedOut) break;
+                try {
+                    h.onExit().get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                } catch (java.util.concurrent.TimeoutException e) {
+                    timedOut = true;
+                    signalled.forEach(ProcessHandle::destroyForcibly);
+                } catch (java.util.concurrent.ExecutionException e) {
+                    // ended anyway
+                }
+            }
             if (timedOut) {
                 process.descendants().forEach(ProcessHandle::destroyForcibly);
                 process.destroyForcibly();

@@ -22,12 +22,19 @@ class ScriptDefectsTest {
         foundOnceAndApplyInTurn(Repo.root(), ScriptDefects.e2eDefects());
     }
 
+    /** Each fatal-stage defect runs alone (a run of its own), so each is found once in the untouched checkout. */
+    @Test
+    void everyE2eStopDefectIsFoundExactlyOnceInTheCheckout() throws Exception {
+        for (var d : ScriptDefects.e2eStops()) foundOnceAndApplyInTurn(Repo.root(), List.of(d));
+    }
+
     @Test
     void eachCaseOrCheckHasOneDefectOnly() {
         var cases = new java.util.ArrayList<String>();
         ScriptDefects.safetyRuns().forEach(run -> run.forEach(g -> g.fails().forEach(x -> cases.add(x.check()))));
         assertEquals(cases.size(), new java.util.HashSet<>(cases).size(), "a safety case has two guards: " + cases);
-        var checks = ScriptDefects.e2eDefects().stream().flatMap(d -> d.fails().stream()).map(ScriptDefects.Expect::check).toList();
+        var checks = java.util.stream.Stream.concat(ScriptDefects.e2eDefects().stream(), ScriptDefects.e2eStops().stream())
+                .flatMap(d -> d.fails().stream()).map(ScriptDefects.Expect::check).toList();
         assertEquals(checks.size(), new java.util.HashSet<>(checks).size(), "an e2e check has two defects: " + checks);
     }
 
