@@ -77,7 +77,11 @@ final class ScriptBuild {
         try {
             Wait.whileMoving("the build of " + script.getFileName(), stall, ceiling, null, () -> {
                 if (!p.isAlive()) return null;
-                return "CPU " + cpuMillis(p.toHandle()) / 100 / 10.0 + " s, " + printed.get() + " bytes printed";
+                String seen = "CPU " + cpuMillis(p.toHandle()) / 100 / 10.0 + " s, " + printed.get() + " bytes printed";
+                // Queued behind another build (the wrapper's lock): this one moves while that one does.
+                long holder = lockHolder(err);
+                return holder < 0 ? seen : seen + ", waiting for the build of pid " + holder + " (CPU "
+                        + ProcessHandle.of(holder).map(ScriptBuild::cpuMillis).orElse(0L) / 100 / 10.0 + " s)";
             });
         } catch (Problem e) {
             stuck = e.getMessage();
@@ -97,6 +101,17 @@ final class ScriptBuild {
         int exit = p.exitValue();
         if (exit != 0) said = "build of " + script.getFileName() + " failed (exit " + exit + "):\n" + said;
         return new Exec.Result(cmd, exit, out.toString(StandardCharsets.UTF_8), said, ms);
+    }
+
+    private static final java.util.regex.Pattern WAITING = java.util.regex.Pattern.compile("waiting for the JBang build of pid (\\d+)");
+
+    /** The pid whose build the wrapper last said it waits for, or -1. */
+    static long lockHolder(ByteArrayOutputStream err) {
+        String said;
+        synchronized (err) { said = err.toString(StandardCharsets.UTF_8); }
+        long pid = -1;
+        for (var m = WAITING.matcher(said); m.find(); ) pid = Long.parseLong(m.group(1));
+        return pid;
     }
 
     /** CPU time of a process and the processes below it that still run (javac, the launcher's JVM). */

@@ -27,6 +27,9 @@ class ScriptBuildTest {
                 #!/usr/bin/env bash
                 if [ "$1" = build ]; then
                   case "$2" in
+                    *queued*) holder=$(cat holder.pid) # another run's build, started by the test: not a child of this one
+                      echo "[jbang-wrapper] waiting for the JBang build of pid $holder in $PWD" >&2
+                      tail --pid="$holder" -f /dev/null; echo built ;;
                     *busy*) end=$((SECONDS + 7)); while [ $SECONDS -lt $end ]; do :; done; echo built ;;
                     *stuck*) sleep 600 ;;
                     *broken*) echo "error: cannot find symbol" >&2; exit 1 ;;
@@ -54,6 +57,40 @@ class ScriptBuildTest {
         assertEquals(0, r.exit(), "a build that kept working failed the script: " + r.said());
         assertEquals("ran busy.java --version\n", r.out());
         assertTrue(System.nanoTime() - t0 > RUN_LIMIT.toNanos(), "the fake build was not longer than the run limit");
+    }
+
+    /**
+     * Queued behind another build (the wrapper's lock; cold CI's unit stage, 2026-12-07: "nothing
+     * moved for 180 s; last seen: CPU 0.0 s"): the waiter uses no CPU, the build it waits for does.
+     */
+    Process holder;
+
+    /** Another run's build holding the wrapper's lock: busy (burns CPU for 7 s) or stuck (sleeps). */
+    void holder(boolean busy) throws Exception {
+        holder = new ProcessBuilder("bash", "-c", busy ? "end=$((SECONDS + 7)); while [ $SECONDS -lt $end ]; do :; done" : "exec sleep 600").start();
+        Files.writeString(tmp.resolve("holder.pid"), Long.toString(holder.pid()));
+    }
+
+    @Test
+    void aBuildQueuedBehindABusyOneFollowsThatOne() throws Exception {
+        holder(true);
+        var r = run("queued-busy.java");
+        assertEquals(0, r.exit(), "a build queued behind a working one failed the script: " + r.said());
+        assertEquals("ran queued-busy.java --version\n", r.out());
+    }
+
+    @Test
+    void aBuildQueuedBehindAStuckOneStillFailsByName() throws Exception {
+        holder(false);
+        var r = run("queued-stuck.java");
+        assertEquals(124, r.exit(), r.said());
+        assertTrue(r.err().contains("gave up waiting for the build of queued-stuck.java: nothing moved for 3 s"), r.err());
+        assertTrue(r.err().contains("waiting for the build of pid"), r.err());
+    }
+
+    @org.junit.jupiter.api.AfterEach
+    void stopHolder() {
+        if (holder != null) holder.destroyForcibly();
     }
 
     @Test
