@@ -2,16 +2,16 @@
 //JAVA 17+
 //JAVA_OPTIONS -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:CICompilerCount=1 -XX:-UsePerfData
 //DEPS info.picocli:picocli:4.7.7
-//SOURCES lib/AptSources.java
-//SOURCES lib/Cli.java
-//SOURCES lib/DebianRootfs.java
-//SOURCES lib/Exec.java
-//SOURCES lib/ImageBuild.java
-//SOURCES lib/ImageSmoke.java
-//SOURCES lib/Images.java
-//SOURCES lib/PythonEnv.java
-//SOURCES lib/Repo.java
-//SOURCES lib/Tools.java
+//SOURCES lib/images/AptSources.java
+//SOURCES lib/cli/Cli.java
+//SOURCES lib/images/DebianRootfs.java
+//SOURCES lib/tools/Exec.java
+//SOURCES lib/images/ImageBuild.java
+//SOURCES lib/images/ImageSmoke.java
+//SOURCES lib/images/Images.java
+//SOURCES lib/images/PythonEnv.java
+//SOURCES lib/tools/Repo.java
+//SOURCES lib/tools/Tools.java
 
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -2,31 +2,31 @@
 //JAVA 17+
 //JAVA_OPTIONS -XX:+UseSerialGC -XX:TieredStopAtLevel=1
 //DEPS info.picocli:picocli:4.7.7
-//SOURCES lib/Cli.java
-//SOURCES lib/ClusterChecks.java
-//SOURCES lib/ClusterLock.java
-//SOURCES lib/Daemons.java
-//SOURCES lib/Dirs.java
-//SOURCES lib/Exec.java
-//SOURCES lib/ForeignLease.java
-//SOURCES lib/Helm.java
-//SOURCES lib/HelmOptions.java
-//SOURCES lib/Interrupts.java
-//SOURCES lib/Kube.java
-//SOURCES lib/LiveChecks.java
-//SOURCES lib/LoggingProxy.java
-//SOURCES lib/KwokCluster.java
-//SOURCES lib/Progress.java
-//SOURCES lib/Release.java
-//SOURCES lib/ReleaseLock.java
-//SOURCES lib/ReleaseTraces.java
-//SOURCES lib/Repo.java
-//SOURCES lib/Report.java
-//SOURCES lib/ScriptRunner.java
-//SOURCES lib/SecretMarker.java
-//SOURCES lib/Tools.java
-//SOURCES lib/Wait.java
-//SOURCES lib/Yaml.java
+//SOURCES lib/cli/Cli.java
+//SOURCES lib/cluster/ClusterChecks.java
+//SOURCES lib/cluster/ClusterLock.java
+//SOURCES lib/cluster/Daemons.java
+//SOURCES lib/tools/Dirs.java
+//SOURCES lib/tools/Exec.java
+//SOURCES lib/e2e/ForeignLease.java
+//SOURCES lib/kube/Helm.java
+//SOURCES lib/cli/HelmOptions.java
+//SOURCES lib/tools/Interrupts.java
+//SOURCES lib/kube/Kube.java
+//SOURCES lib/lifecycle/LiveChecks.java
+//SOURCES lib/e2e/LoggingProxy.java
+//SOURCES lib/cluster/KwokCluster.java
+//SOURCES lib/report/Progress.java
+//SOURCES lib/kube/Release.java
+//SOURCES lib/lifecycle/ReleaseLock.java
+//SOURCES lib/e2e/ReleaseTraces.java
+//SOURCES lib/tools/Repo.java
+//SOURCES lib/report/Report.java
+//SOURCES lib/report/ScriptRunner.java
+//SOURCES lib/report/SecretMarker.java
+//SOURCES lib/tools/Tools.java
+//SOURCES lib/tools/Wait.java
+//SOURCES lib/tools/Yaml.java
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -1174,10 +1174,12 @@ public class safety implements Callable<Integer> {
     }
 
     /**
-     * Whether the checkout's scripts take --set-string (ValueOptions). Older ones took the flag
+     * Whether the checkout's scripts take --set-string (ValueOptions). (ValueOptions is in lib/cli since the wings, in lib before.) Older ones took the flag
      * inside --set; newer ones refuse exactly that as a smuggled flag, so the checkout decides.
      */
-    private boolean hasSetString() { return Files.isRegularFile(scripts.resolve("scripts/lib/ValueOptions.java")); }
+    private boolean hasSetString() {
+        return Files.isRegularFile(scripts.resolve("scripts/lib/cli/ValueOptions.java")) || Files.isRegularFile(scripts.resolve("scripts/lib/ValueOptions.java"));
+    }
 
     private String[] setString(String key, String value) {
         return hasSetString() ? new String[] {"--set-string", key + "=" + value} : new String[] {"--set", "--set-string " + key + "=" + value};

@@ -1,8 +1,8 @@
 //DEPS info.picocli:picocli:4.7.7
-//SOURCES Exec.java
-//SOURCES Problem.java
-//SOURCES Repo.java
-//SOURCES Yaml.java
+//SOURCES ../tools/Exec.java
+//SOURCES ../tools/Problem.java
+//SOURCES ../tools/Repo.java
+//SOURCES ../tools/Yaml.java
 
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,6 +1,6 @@
 //DEPS info.picocli:picocli:4.7.7
-//SOURCES Helm.java
-//SOURCES Problem.java
+//SOURCES ../kube/Helm.java
+//SOURCES ../tools/Problem.java
 
 import java.nio.file.Files;
 import java.nio.file.Path;

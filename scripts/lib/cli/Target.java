@@ -1,13 +1,13 @@
 //DEPS info.picocli:picocli:4.7.7
-//SOURCES Helm.java
+//SOURCES ../kube/Helm.java
 //SOURCES HelmOptions.java
-//SOURCES InputFile.java
-//SOURCES Kube.java
-//SOURCES KubeConfig.java
-//SOURCES Problem.java
-//SOURCES Release.java
-//SOURCES Repo.java
-//SOURCES Tools.java
+//SOURCES ../kube/InputFile.java
+//SOURCES ../kube/Kube.java
+//SOURCES ../kube/KubeConfig.java
+//SOURCES ../tools/Problem.java
+//SOURCES ../kube/Release.java
+//SOURCES ../tools/Repo.java
+//SOURCES ../tools/Tools.java
 
 import java.nio.file.Files;
 import java.nio.file.Path;

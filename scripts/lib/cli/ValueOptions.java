@@ -1,5 +1,5 @@
 //DEPS info.picocli:picocli:4.7.7
-//SOURCES Problem.java
+//SOURCES ../tools/Problem.java
 
 import java.util.ArrayList;
 import java.util.List;

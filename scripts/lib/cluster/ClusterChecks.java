@@ -1,9 +1,9 @@
-//SOURCES Exec.java
-//SOURCES Kube.java
+//SOURCES ../tools/Exec.java
+//SOURCES ../kube/Kube.java
 //SOURCES KwokCluster.java
-//SOURCES Progress.java
-//SOURCES Report.java
-//SOURCES Tools.java
+//SOURCES ../report/Progress.java
+//SOURCES ../report/Report.java
+//SOURCES ../tools/Tools.java
 
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,4 +1,4 @@
-//SOURCES Kube.java
+//SOURCES ../kube/Kube.java
 //SOURCES KwokCluster.java
 
 import java.io.IOException;

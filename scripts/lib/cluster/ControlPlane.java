@@ -1,7 +1,7 @@
-//SOURCES BuildLock.java
-//SOURCES Dirs.java
-//SOURCES Exec.java
-//SOURCES Tools.java
+//SOURCES ../tools/BuildLock.java
+//SOURCES ../tools/Dirs.java
+//SOURCES ../tools/Exec.java
+//SOURCES ../tools/Tools.java
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -1,4 +1,4 @@
-//SOURCES Kube.java
+//SOURCES ../kube/Kube.java
 
 import java.io.File;
 import java.io.IOException;

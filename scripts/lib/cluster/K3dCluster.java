@@ -1,6 +1,6 @@
-//SOURCES Exec.java
-//SOURCES Kube.java
-//SOURCES Problem.java
+//SOURCES ../tools/Exec.java
+//SOURCES ../kube/Kube.java
+//SOURCES ../tools/Problem.java
 
 import java.time.Duration;
 import java.util.ArrayList;

@@ -1,17 +1,17 @@
 //SOURCES ClusterLock.java
 //SOURCES ControlPlane.java
 //SOURCES Daemons.java
-//SOURCES Dirs.java
-//SOURCES Exec.java
-//SOURCES Interrupts.java
-//SOURCES Kube.java
+//SOURCES ../tools/Dirs.java
+//SOURCES ../tools/Exec.java
+//SOURCES ../tools/Interrupts.java
+//SOURCES ../kube/Kube.java
 //SOURCES NodeConfigs.java
-//SOURCES Problem.java
-//SOURCES RealNodeDown.java
-//SOURCES Target.java
-//SOURCES Tools.java
-//SOURCES Wait.java
-//SOURCES Yaml.java
+//SOURCES ../tools/Problem.java
+//SOURCES ../node/RealNodeDown.java
+//SOURCES ../cli/Target.java
+//SOURCES ../tools/Tools.java
+//SOURCES ../tools/Wait.java
+//SOURCES ../tools/Yaml.java
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

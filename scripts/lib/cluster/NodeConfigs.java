@@ -1,5 +1,5 @@
 //SOURCES KwokCluster.java
-//SOURCES RealNode.java
+//SOURCES ../node/RealNode.java
 
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -1,9 +1,9 @@
-//SOURCES Interrupts.java
-//SOURCES Kube.java
+//SOURCES ../tools/Interrupts.java
+//SOURCES ../kube/Kube.java
 //SOURCES LoadGen.java
-//SOURCES Problem.java
-//SOURCES Release.java
-//SOURCES Yaml.java
+//SOURCES ../tools/Problem.java
+//SOURCES ../kube/Release.java
+//SOURCES ../tools/Yaml.java
 //SOURCES ZeroDowntime.java
 
 import java.net.URI;

@@ -1,7 +1,7 @@
-//SOURCES Exec.java
-//SOURCES Kube.java
-//SOURCES Problem.java
-//SOURCES Yaml.java
+//SOURCES ../tools/Exec.java
+//SOURCES ../kube/Kube.java
+//SOURCES ../tools/Problem.java
+//SOURCES ../tools/Yaml.java
 
 import java.time.Duration;
 import java.time.Instant;

@@ -1,13 +1,13 @@
-//SOURCES Diagnostics.java
-//SOURCES Dirs.java
-//SOURCES Exec.java
-//SOURCES Helm.java
-//SOURCES Installer.java
-//SOURCES Interrupts.java
-//SOURCES KwokCluster.java
-//SOURCES Progress.java
-//SOURCES Release.java
-//SOURCES Report.java
+//SOURCES ../lifecycle/Diagnostics.java
+//SOURCES ../tools/Dirs.java
+//SOURCES ../tools/Exec.java
+//SOURCES ../kube/Helm.java
+//SOURCES ../lifecycle/Installer.java
+//SOURCES ../tools/Interrupts.java
+//SOURCES ../cluster/KwokCluster.java
+//SOURCES ../report/Progress.java
+//SOURCES ../kube/Release.java
+//SOURCES ../report/Report.java
 
 import java.io.IOException;
 import java.nio.file.Path;

@@ -1,6 +1,6 @@
-//SOURCES Kube.java
-//SOURCES ReleaseLock.java
-//SOURCES Yaml.java
+//SOURCES ../kube/Kube.java
+//SOURCES ../lifecycle/ReleaseLock.java
+//SOURCES ../tools/Yaml.java
 
 import java.time.Duration;
 import java.time.Instant;

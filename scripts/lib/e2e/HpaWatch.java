@@ -1,6 +1,6 @@
-//SOURCES Kube.java
-//SOURCES LiveChecks.java
-//SOURCES Yaml.java
+//SOURCES ../kube/Kube.java
+//SOURCES ../lifecycle/LiveChecks.java
+//SOURCES ../tools/Yaml.java
 
 import java.time.Duration;
 import java.util.ArrayList;

@@ -1,7 +1,7 @@
-//SOURCES Problem.java
-//SOURCES NetnsNode.java
-//SOURCES RealNode.java
-//SOURCES Report.java
+//SOURCES ../tools/Problem.java
+//SOURCES ../node/NetnsNode.java
+//SOURCES ../node/RealNode.java
+//SOURCES ../report/Report.java
 
 import java.io.EOFException;
 import java.io.IOException;

@@ -1,11 +1,11 @@
-//SOURCES Kube.java
-//SOURCES Manifests.java
+//SOURCES ../kube/Kube.java
+//SOURCES ../kube/Manifests.java
 //SOURCES NetpolMatrix.java
-//SOURCES Problem.java
-//SOURCES Release.java
-//SOURCES Report.java
-//SOURCES Target.java
-//SOURCES Yaml.java
+//SOURCES ../tools/Problem.java
+//SOURCES ../kube/Release.java
+//SOURCES ../report/Report.java
+//SOURCES ../cli/Target.java
+//SOURCES ../tools/Yaml.java
 
 import java.time.Duration;
 import java.util.ArrayList;

@@ -1,8 +1,8 @@
-//SOURCES Exec.java
-//SOURCES Kube.java
-//SOURCES Report.java
-//SOURCES Target.java
-//SOURCES Yaml.java
+//SOURCES ../tools/Exec.java
+//SOURCES ../kube/Kube.java
+//SOURCES ../report/Report.java
+//SOURCES ../cli/Target.java
+//SOURCES ../tools/Yaml.java
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

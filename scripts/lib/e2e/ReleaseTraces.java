@@ -1,9 +1,9 @@
-//SOURCES Kube.java
-//SOURCES Problem.java
-//SOURCES Report.java
-//SOURCES ScriptRunner.java
-//SOURCES Wait.java
-//SOURCES Yaml.java
+//SOURCES ../kube/Kube.java
+//SOURCES ../tools/Problem.java
+//SOURCES ../report/Report.java
+//SOURCES ../report/ScriptRunner.java
+//SOURCES ../tools/Wait.java
+//SOURCES ../tools/Yaml.java
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;

@@ -1,5 +1,5 @@
-//SOURCES Dirs.java
-//SOURCES Report.java
+//SOURCES ../tools/Dirs.java
+//SOURCES ../report/Report.java
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -118,56 +118,56 @@ final class ScriptDefects {
     /** The first run's guards: they do not interact, so one safety run shows each case failing. */
     static List<Guard> safetyGuards() {
         return List.of(
-                new Guard("the lock of a live holder is taken over", "lib/ReleaseLock.java",
+                new Guard("the lock of a live holder is taken over", "lib/lifecycle/ReleaseLock.java",
                         "if (renewed != null && renewed.plus(DURATION).isAfter(now)) {", "if (false) {", ROW_4, "expected exit 2 naming the holder"),
-                new Guard("the cluster's own namespaces are not refused", "lib/Installer.java",
+                new Guard("the cluster's own namespaces are not refused", "lib/lifecycle/Installer.java",
                         "if (Namespaces.SYSTEM.contains(rel.namespace)) {", "if (false) {", ROW_5, "-n kube-system: expected exit 2"),
-                new Guard("an env file key '.' is accepted", "lib/EnvFile.java",
+                new Guard("an env file key '.' is accepted", "lib/lifecycle/EnvFile.java",
                         "if (key.equals(\".\")) return \"must not be '.'\";", "", ROW_12, "must not be '.'"),
-                new Guard("the updated Secret's manifest is written to a temp file", "lib/Secrets.java",
+                new Guard("the updated Secret's manifest is written to a temp file", "lib/lifecycle/Secrets.java",
                         "var r = kube.runWithInput(Yaml.json(secret), \"replace\", \"-f\", \"-\");",
                         "try { java.nio.file.Files.writeString(java.nio.file.Files.createTempFile(\"trevor-defect-secret-\", \".json\"), Yaml.json(secret)); }"
                                 + " catch (java.io.IOException e) { throw new java.io.UncheckedIOException(e); }\n"
                                 + "        var r = kube.runWithInput(Yaml.json(secret), \"replace\", \"-f\", \"-\");", ROWS_8_13, "files left holding a secret or values marker"),
-                new Guard("an existing namespace's Pod Security labels are not compared", "lib/Installer.java",
+                new Guard("an existing namespace's Pod Security labels are not compared", "lib/lifecycle/Installer.java",
                         "Namespaces.POD_SECURITY.forEach((k, v) -> { if (!v.equals(labels.get(k))) differs.put(k, v); });", "", ROWS_5_16, "expected exit 2 naming the flag"),
-                new Guard("a changed Secret key is printed with its value", "lib/Secrets.java",
+                new Guard("a changed Secret key is printed with its value", "lib/lifecycle/Secrets.java",
                         "else if (!current.get(k).equals(v)) changed.add(k);", "else if (!current.get(k).equals(v)) changed.add(k + \"=\" + v);", NO_SECRET, "a secret value was printed"),
-                new Guard("a running, whole cluster is not reused", "lib/KwokCluster.java",
+                new Guard("a running, whole cluster is not reused", "lib/cluster/KwokCluster.java",
                         "if (health == Health.READY && !recreate) {", "if (false) {", ROW_1, "exit 2"),
-                new Guard("a context whose server is not on this machine counts as local", "lib/KubeConfig.java",
+                new Guard("a context whose server is not on this machine counts as local", "lib/kube/KubeConfig.java",
                         "if (!isLoopbackHost(host)) {", "if (false) {", ROW_2, "as the current context: expected exit 2 saying it is not a local dev cluster"),
-                new Guard("a cluster with proxy-url counts as local", "lib/KubeConfig.java",
+                new Guard("a cluster with proxy-url counts as local", "lib/kube/KubeConfig.java",
                         "if (proxy != null && !String.valueOf(proxy).isBlank()) return", "if (false) return", R2_ROW_6,
                         "as the current context: expected exit 2 naming proxy-url"),
-                new Guard("a user with an exec credential plugin counts as local", "lib/KubeConfig.java",
+                new Guard("a user with an exec credential plugin counts as local", "lib/kube/KubeConfig.java",
                         "if (user != null && user.get(\"exec\") != null) return", "if (false) return", R2_ROW_5,
                         "exec credential plugin: expected exit 2 naming it"),
-                new Guard("--set and --set-string pass a value starting with '-' on to helm", "lib/ValueOptions.java",
+                new Guard("--set and --set-string pass a value starting with '-' on to helm", "lib/cli/ValueOptions.java",
                         "if (value.startsWith(\"-\")) {", "if (false) {", R2_ROW_8, "expected exit 2 naming --set"),
-                new Guard("a Lease renewed far ahead of now is taken as a live holder's", "lib/ReleaseLock.java",
+                new Guard("a Lease renewed far ahead of now is taken as a live holder's", "lib/lifecycle/ReleaseLock.java",
                         "if (renewed != null && renewed.isAfter(now.plus(DURATION))) {", "if (false) {", I14_ROW_11,
                         "naming the impossible renewTime"),
-                new Guard("the Secrets' types are not checked before the first one is written", "lib/Secrets.java",
+                new Guard("the Secrets' types are not checked before the first one is written", "lib/lifecycle/Secrets.java",
                         "throw new Target.Invalid(\"Secret \" + name + \" in namespace \" + namespace + \" is of type \"",
                         "if (false) throw new Target.Invalid(\"Secret \" + name + \" in namespace \" + namespace + \" is of type \"", I14_ROW_12,
                         "was changed before the refusal"),
-                new Guard("a Lease that names another holder is not taken as lost", "lib/ReleaseLock.java",
+                new Guard("a Lease that names another holder is not taken as lost", "lib/lifecycle/ReleaseLock.java",
                         "if (!holder.equals(now)) return", "if (false) return", I14_ROW_10, "did not say it lost its lock to"),
-                new Guard("install and upgrade do not look for a running migration Job", "lib/Installer.java",
+                new Guard("install and upgrade do not look for a running migration Job", "lib/lifecycle/Installer.java",
                         "refuseIfMigrationRuns(rel, o.recover());", "", I14_ROW_15, "upgrade beside a running migration: expected exit 2"),
-                new Guard("rollback takes a failed revision without --force", "lib/Rollback.java",
+                new Guard("rollback takes a failed revision without --force", "lib/lifecycle/Rollback.java",
                         "if (target.status().equals(\"failed\") && !force) {", "if (false) {", I14_ROW_14, "expected exit 2 naming --force"),
-                new Guard("an interrupted first install leaves its hook's ServiceAccount and NetworkPolicy", "lib/Installer.java",
+                new Guard("an interrupted first install leaves its hook's ServiceAccount and NetworkPolicy", "lib/lifecycle/Installer.java",
                         "if (after.lastDeployed() == null) removeHookLeftovers(rel, System.err::println);", "", I14_ROW_16,
                         "the hook's serviceaccounts are left"),
-                new Guard("an env file's checksum no longer reaches the API pods' template", "lib/Installer.java",
+                new Guard("an env file's checksum no longer reaches the API pods' template", "lib/lifecycle/Installer.java",
                         "s.add(\"--set-string podAnnotations.\" + CHECKSUM_KEY + \"=\" + checksum);", "", I14_ROW_13, "kept its pod template"),
-                new Guard("an env file's UTF-8 BOM is kept as part of its first key", "lib/EnvFile.java",
+                new Guard("an env file's UTF-8 BOM is kept as part of its first key", "lib/lifecycle/EnvFile.java",
                         "if (i == 0 && line.startsWith(\"\\uFEFF\")) line = line.substring(1);", "", ROW_14, "a BOM env file"),
-                new Guard("down kills the process a stale pid file names without asking whose it is", "lib/KwokCluster.java",
+                new Guard("down kills the process a stale pid file names without asking whose it is", "lib/cluster/KwokCluster.java",
                         "disownForeignPidFiles(name, progress);", "", I14_ROW_4, "not the cluster's"),
-                new Guard("a dead run's helm that still runs is not looked for: its release counts as stuck", "lib/LockHolder.java",
+                new Guard("a dead run's helm that still runs is not looked for: its release counts as stuck", "lib/lifecycle/LockHolder.java",
                         "if (helmPid > 0 && sameProcess(helmPid, helmStart)) {", "if (false) {", I14_ROWS_1_9, "row 9: expected exit 2 naming the helm that still runs"));
     }
 
@@ -181,30 +181,30 @@ final class ScriptDefects {
      */
     static List<Guard> safetyGuardsFirstDay() {
         return List.of(
-                new Guard("status does not judge the release's last revision", "lib/LiveChecks.java",
+                new Guard("status does not judge the release's last revision", "lib/lifecycle/LiveChecks.java",
                         "Report.expect(last.status().equals(\"deployed\"),", "Report.expect(true,", ROW_6, "status does not report the failed revision"),
-                new Guard("migrate takes the latest revision, failed or not", "lib/Migrator.java",
+                new Guard("migrate takes the latest revision, failed or not", "lib/lifecycle/Migrator.java",
                         "var deployed = state.lastDeployed();", "var deployed = state.last();", ROW_7_IMAGE, "migrate"),
                 new Guard("uninstall leaves the migration Jobs", "uninstall.java",
                         "remove(kube, rel.namespace, \"jobs,serviceaccounts,networkpolicies\",", "remove(kube, rel.namespace, \"serviceaccounts,networkpolicies\",",
                         I15_ROW_8, "left in the namespace after uninstall"),
                 new Guard("install ignores a real node and takes values/dev.yaml", "install.java",
                         "if (hasRealNode(rel)) {", "if (false) {", I15_ROW_2, "install did not say which values it chose"),
-                new Guard("install waits out its timeout on an Unschedulable pod", "lib/PodWatch.java",
+                new Guard("install waits out its timeout on an Unschedulable pod", "lib/lifecycle/PodWatch.java",
                         "if (found != null && helm != null && helm.isAlive() && !closed) {", "if (false) {", I15_FAIL_FAST, "instead of stopping at the Unschedulable pod"),
                 new Guard("cluster status does not report a cordoned node", "cluster.java",
                         "if (state.contains(\"SchedulingDisabled\")) {", "if (false) {", I15_ROW_6, "expected exit 1, 'node kwok-node-0: Ready,SchedulingDisabled'"),
-                new Guard("status waits without saying what for", "lib/LiveChecks.java",
+                new Guard("status waits without saying what for", "lib/lifecycle/LiveChecks.java",
                         "say.accept(\"waiting up to \" + max.toSeconds() + \" s for \" + what);", "", I15_ROW_6_WAITS,
                         "status did not say what it waits for"),
                 // helm runs in a session of its own, so a hang-up reaches only the script: the script must pass it on.
                 new Guard("helm is not told to stop when the script is (no SIGTERM on a hang-up): it runs on until the grace time ends",
-                        "lib/Interrupts.java", "p.destroy(); // SIGTERM: helm cancels, rolls back with --atomic/--rollback-on-failure, and exits", "",
+                        "lib/tools/Interrupts.java", "p.destroy(); // SIGTERM: helm cancels, rolls back with --atomic/--rollback-on-failure, and exits", "",
                         ROW_8_HUP, "helm was not told to stop"),
                 // In this run, where no other case brings a cluster up: without the ports lock, this run's ups could meet
                 // the other runs' creates.
                 // The case holds the machine's ports lock itself, as an up binding its ports does: both ups must wait for it.
-                new Guard("cluster up does not wait for the machine's ports lock before kwokctl picks ports", "lib/KwokCluster.java",
+                new Guard("cluster up does not wait for the machine's ports lock before kwokctl picks ports", "lib/cluster/KwokCluster.java",
                         "try (var ports = portsLock(progress)) {", "try (var ports = (Held) () -> {}) {", TWO_UPS,
                         "did not wait for the ports lock"));
     }
@@ -219,45 +219,45 @@ final class ScriptDefects {
      */
     static List<Guard> safetyGuardsApart() {
         return List.of(
-                new Guard("a second migration does not look for a running one", "lib/Migrator.java",
+                new Guard("a second migration does not look for a running one", "lib/lifecycle/Migrator.java",
                         "Installer.refuseIfMigrationRuns(rel, false);", "", ROW_7_SECOND, "a second migrate: expected exit 2"),
-                new Guard("the loopback test trusts a spelling (prod.localhost, 127.000.000.001, LOCALHOST, 127.1)", "lib/KubeConfig.java",
+                new Guard("the loopback test trusts a spelling (prod.localhost, 127.000.000.001, LOCALHOST, 127.1)", "lib/kube/KubeConfig.java",
                         "return host.equals(\"localhost\") || host.equals(\"::1\") || host.equals(\"0.0.0.0\") || LOOPBACK_V4.matcher(host).matches();",
                         "return host.toLowerCase(Locale.ROOT).endsWith(\"localhost\") || host.equals(\"::1\") || host.equals(\"0.0.0.0\") || host.startsWith(\"127.\");",
                         R2_ROW_7, "expected exit 2 saying it is not on this machine"),
-                new Guard("the kubeconfig files of KUBECONFIG are merged last-wins, unlike kubectl", "lib/KubeConfig.java",
+                new Guard("the kubeconfig files of KUBECONFIG are merged last-wins, unlike kubectl", "lib/kube/KubeConfig.java",
                         "into.putIfAbsent(String.valueOf(m.get(\"name\")), b);", "into.put(String.valueOf(m.get(\"name\")), b);", R2_ROWS_5_7,
                         "KUBECONFIG=prod:shadow, a dispatcher-like kubectl first on PATH: expected exit 2 refusing kwok-prod"),
-                new Guard("the Secret keeps the keys an env file no longer has", "lib/Secrets.java",
+                new Guard("the Secret keeps the keys an env file no longer has", "lib/lifecycle/Secrets.java",
                         "if (added.isEmpty() && changed.isEmpty() && removed.isEmpty()) return",
                         "removed.forEach(k -> encoded.put(k, Base64.getEncoder().encodeToString(current.get(k).getBytes(StandardCharsets.UTF_8))));\n"
                                 + "        removed.clear();\n        if (added.isEmpty() && changed.isEmpty() && removed.isEmpty()) return",
                         ROWS_3_11, "after --env-file b.env the Secret still holds"),
-                new Guard("an env file's quotes are dropped from its values, as a shell's dotenv would", "lib/EnvFile.java",
+                new Guard("an env file's quotes are dropped from its values, as a shell's dotenv would", "lib/lifecycle/EnvFile.java",
                         "String value = eq < 0 ? nonNull(environment.apply(key)) : line.substring(eq + 1);",
                         "String value = eq < 0 ? nonNull(environment.apply(key)) : line.substring(eq + 1).replace(\"'\", \"\").replace(\"\\\"\", \"\");",
                         R2_ROW_2, "keys missing, extra or changed"),
-                new Guard("a FIFO or device is read as an input file", "lib/InputFile.java",
+                new Guard("a FIFO or device is read as an input file", "lib/kube/InputFile.java",
                         "if (!a.isRegularFile()) {", "if (false) {", R2_ROW_18, "expected exit 2 with one line naming --env-file"),
-                new Guard("a release left pending is not seen as stuck", "lib/Release.java",
+                new Guard("a release left pending is not seen as stuck", "lib/kube/Release.java",
                         "boolean pending() { return status.startsWith(\"pending-\"); }", "boolean pending() { return false; }", ROW_8_STUCK,
                         "expected exit 2 naming the stuck state and --recover"),
                 ctrlCDuringUp(),
-                new Guard("cluster status and up do not look at the control plane's processes and health endpoints", "lib/KwokCluster.java",
+                new Guard("cluster status and up do not look at the control plane's processes and health endpoints", "lib/cluster/KwokCluster.java",
                         "static List<String> missingParts(String name) {", "static List<String> missingParts(String name) {\n        if (true) return new ArrayList<String>();",
                         I14_ROW_17, "status with a dead scheduler: expected exit 1 naming kube-scheduler"),
-                new Guard("up --recreate deletes a running, whole cluster without --yes-delete-healthy-cluster", "lib/KwokCluster.java",
+                new Guard("up --recreate deletes a running, whole cluster without --yes-delete-healthy-cluster", "lib/cluster/KwokCluster.java",
                         "if (health == Health.READY && deleteHealthy == null) {", "if (false) {", I14_ROW_3,
                         "up --recreate of a healthy cluster: expected exit 2"),
                 // The case holds the cluster's lock itself, as a first up does: no race decides whether the second up sees it.
-                new Guard("cluster up does not take the cluster's lock", "lib/KwokCluster.java",
+                new Guard("cluster up does not take the cluster's lock", "lib/cluster/KwokCluster.java",
                         "try (var lock = ClusterLock.take(name, \"cluster up\")) {", "{", ROW_10,
                         "an up while this run holds the cluster's lock: expected exit 2"));
     }
 
     /** Rows 9, 13 and issue 14 row 19 (once per phase of up) all interrupt cluster up: one guard, five cases. */
     private static Guard ctrlCDuringUp() {
-        var g = new Guard("Ctrl-C during cluster up leaves the half-built cluster running", "lib/KwokCluster.java",
+        var g = new Guard("Ctrl-C during cluster up leaves the half-built cluster running", "lib/cluster/KwokCluster.java",
                 "var left = leftovers(down(name, kubeconfig, System.err::println));", "var left = List.<String>of();", ROWS_9_13,
                 "left behind after Ctrl-C");
         for (String phase : UP_PHASES) g = g.also(String.format(I14_ROW_19, phase), "left behind after Ctrl-C in phase '" + phase + "'");
@@ -308,7 +308,7 @@ final class ScriptDefects {
      */
     static List<Defect> e2eStops() {
         return List.of(
-                new Defect("kwokctl is not told to enable kwok's Stage CRD, so up cannot apply the Stages", "scripts/lib/KwokCluster.java",
+                new Defect("kwokctl is not told to enable kwok's Stage CRD, so up cannot apply the Stages", "scripts/lib/cluster/KwokCluster.java",
                         "options.put(\"enableCRDs\", List.of(\"Stage\"));", "",
                         List.of(new Expect(E2E_UP, "stages.kwok.x-k8s.io"))),
                 new Defect("the migration Job is a pre-upgrade hook only: a first install starts the API on an unmigrated database",
@@ -331,33 +331,33 @@ final class ScriptDefects {
      */
     static List<Defect> e2eDefects() {
         return List.of(
-                new Defect("a context is not refused for its name (prod-eks)", "scripts/lib/KubeConfig.java",
+                new Defect("a context is not refused for its name (prod-eks)", "scripts/lib/kube/KubeConfig.java",
                         "if (!LOCAL_CONTEXT.matcher(context).matches()) return \"its name is not k3d-* or kwok-*\";", "",
                         List.of(new Expect(E2E_NOT_DELIBERATE, "expected exit code 2"))),
-                new Defect("a cluster that does not answer is not refused", "scripts/lib/Kube.java",
+                new Defect("a cluster that does not answer is not refused", "scripts/lib/kube/Kube.java",
                         "throw new Refused(\"the cluster of context '\" + context + \"' does not answer: \"",
                         "if (false) throw new Refused(\"the cluster of context '\" + context + \"' does not answer: \"",
                         List.of(new Expect(E2E_UNREACHABLE, "expected exit code 2"))),
-                new Defect("a failed install or upgrade does not show the migration Job from the cluster", "scripts/lib/Installer.java",
+                new Defect("a failed install or upgrade does not show the migration Job from the cluster", "scripts/lib/lifecycle/Installer.java",
                         "+ \"\\n\\nmigration Job, from the cluster:\\n\" + job", "",
                         List.of(new Expect(E2E_FAILING_UPGRADE, "does not explain the migration Job"),
                                 new Expect(E2E_HOOK_SA, "does not name the missing ServiceAccount"))),
-                new Defect("migrate.java does not show the Job's status", "scripts/lib/Migrator.java",
+                new Defect("migrate.java does not show the Job's status", "scripts/lib/lifecycle/Migrator.java",
                         "String explanation = Diagnostics.explainJob(rel.kube, rel.namespace, \"trevor.dev/migration-run=\" + run);",
                         "String explanation = \"\";", List.of(new Expect(E2E_MIGRATE_FAILS, "does not show the failure"))),
-                new Defect("rollback finds no migration that ran", "scripts/lib/DbRevision.java",
+                new Defect("rollback finds no migration that ran", "scripts/lib/lifecycle/DbRevision.java",
                         "if (rel.hookRuns(r.number()).stream().anyMatch(h -> \"Job\".equals(h.kind()) && \"Succeeded\".equals(h.phase()))) return r;", "",
                         List.of(new Expect(E2E_ROLLBACK, "does not say the 20240101 migrations stay"))),
                 // Still refused, so the way out below starts from the release the refusal left: a defect that let the upgrade
                 // go ahead would change what the way out starts from, and hide the way out's own defect.
-                new Defect("the refusal's way out deletes a Deployment with its pods (no --cascade=orphan)", "scripts/lib/ImmutableFields.java",
+                new Defect("the refusal's way out deletes a Deployment with its pods (no --cascade=orphan)", "scripts/lib/lifecycle/ImmutableFields.java",
                         "+ \" --cascade=orphan` (its pods keep running) and upgrade again\";", "+ \"` and upgrade again\";",
                         List.of(new Expect(E2E_OLD_CHART, "does not name the selector and the way out"))),
                 new Defect("upgrade judges immutable fields on Helm's record, not on what still exists: a Deployment deleted with "
-                        + "--cascade=orphan still blocks it", "scripts/lib/Upgrader.java",
+                        + "--cascade=orphan still blocks it", "scripts/lib/lifecycle/Upgrader.java",
                         ".stream().filter(c -> rel.kube.exists(rel.namespace,", ".stream().filter(c -> true || rel.kube.exists(rel.namespace,",
                         List.of(new Expect(E2E_WAY_OUT, "refuses to change in place"))),
-                new Defect("rollback takes a revision that does not exist for the one deployed now", "scripts/lib/Rollback.java",
+                new Defect("rollback takes a revision that does not exist for the one deployed now", "scripts/lib/lifecycle/Rollback.java",
                         ".orElseThrow(() -> new Target.Invalid(\"release \" + rel.name + \" has no revision \" + revision + \"; its revisions: \" + list(state)));",
                         ".orElse(current);", List.of(new Expect(E2E_ROLLBACK_MISSING, "does not name the revision"))),
                 new Defect("the chart keeps the migration hook Job that succeeded", "helm/trevor/values.yaml",
@@ -366,20 +366,20 @@ final class ScriptDefects {
                 new Defect("the schema lets replicaCount be a string", "helm/trevor/values.schema.json",
                         "\"replicaCount\": {\n      \"type\": \"integer\",", "\"replicaCount\": {\n      \"type\": [\"integer\", \"string\"],",
                         List.of(new Expect(E2E_BAD_VALUES, "does not say 'replicaCount'"))),
-                new Defect("a missing Secret's refusal does not name the Secret", "scripts/lib/Installer.java",
+                new Defect("a missing Secret's refusal does not name the Secret", "scripts/lib/lifecycle/Installer.java",
                         "throw new Target.Invalid(\"Secret \" + name + \" (named by envFromSecrets) does not exist in namespace \"",
                         "throw new Target.Invalid(\"a Secret (named by envFromSecrets) does not exist in namespace \"",
                         List.of(new Expect(E2E_MISSING_SECRET, "does not say 'Secret trevor-env'"))),
-                new Defect("the dry run's refusal does not say that the API server refused the release", "scripts/lib/Installer.java",
+                new Defect("the dry run's refusal does not say that the API server refused the release", "scripts/lib/lifecycle/Installer.java",
                         "throw new Target.Invalid(\"the API server refuses this release (dry run, nothing was stored):\\n\"",
                         "throw new Target.Invalid(\"dry run failed:\\n\"",
                         List.of(new Expect(E2E_DRY_RUN, "does not say 'the API server refuses this release'"))),
-                new Defect("a missing tool's refusal does not name the variable that points at it", "scripts/lib/Tools.java",
+                new Defect("a missing tool's refusal does not name the variable that points at it", "scripts/lib/tools/Tools.java",
                         "throw new ToolException(s.envVar() + \"=\" + v + \" but that file does not exist. Fix: point \"\n"
                                 + "                        + s.envVar() + \" at a \" + s.display() + \" binary (e.g. \" + s.envVar() + \"=/usr/local/bin/\"",
                         "throw new ToolException(v + \" does not exist. Fix: point it at a \" + s.display() + \" binary (e.g. /usr/local/bin/\"",
                         List.of(new Expect(E2E_MISSING_TOOL, "does not say 'TREVOR_HELM'"))),
-                new Defect("migrate.java reads a Complete Job as not succeeded", "scripts/lib/Migrator.java",
+                new Defect("migrate.java reads a Complete Job as not succeeded", "scripts/lib/lifecycle/Migrator.java",
                         "if (Kube.conditionTrue(j, \"Complete\")) { ok[0] = true;", "if (Kube.conditionTrue(j, \"Complete\")) { ok[0] = false;",
                         List.of(new Expect(E2E_MIGRATE_OK, "did not succeed"))),
                 new Defect("prod's API PDB allows as many disruptions as a node holds API pods (minAvailable 1)", "values/prod.yaml",
@@ -394,14 +394,14 @@ final class ScriptDefects {
                         "{{- $annotations := merge (dict \"checksum/values\" (.Values | toJson | sha256sum)) (.Values.podAnnotations | default dict) }}",
                         List.of(new Expect(E2E_BY_VALUES, "the API Deployment rolled"))),
                 // Both are needed: kwokctl delete removes the folder itself, and down removes what kwokctl left.
-                new Defect("cluster down does not run kwokctl delete (it stops the processes itself)", "scripts/lib/KwokCluster.java",
+                new Defect("cluster down does not run kwokctl delete (it stops the processes itself)", "scripts/lib/cluster/KwokCluster.java",
                         "if (Files.isExecutable(kwokctl)) {", "if (false) {", List.of()),
-                new Defect("cluster down leaves the cluster's folder, nor does kwokctl remove it", "scripts/lib/KwokCluster.java",
+                new Defect("cluster down leaves the cluster's folder, nor does kwokctl remove it", "scripts/lib/cluster/KwokCluster.java",
                         "        Dirs.deleteTree(clusterDir(name));\n        RealNodeDown.leftovers", "        RealNodeDown.leftovers",
                         List.of(new Expect(E2E_DOWN, "folder "))),
                 // All five are needed: with --set a numeric tag reaches helm as a number, which the schema would refuse and the
                 // string functions of the templates could not print; taken together the upgrade goes ahead with a number.
-                new Defect("upgrade passes --tag to helm with --set (a number stays a number)", "scripts/lib/Installer.java",
+                new Defect("upgrade passes --tag to helm with --set (a number stays a number)", "scripts/lib/lifecycle/Installer.java",
                         "s.add(\"--set-string image.tag=\" + tag);", "s.add(\"--set image.tag=\" + tag);", List.of()),
                 new Defect("the schema takes a number for image.tag", "helm/trevor/values.schema.json",
                         "\"tag\": {\n          \"type\": \"string\",", "\"tag\": {\n          \"type\": [\"string\", \"integer\"],", List.of()),
@@ -414,7 +414,7 @@ final class ScriptDefects {
                 new Defect("OTEL's service.version takes a number for image.tag, so a numeric tag is deployed as a number", "helm/trevor/templates/_helpers.tpl",
                         "service.version=%s\" (.Values.image.tag", "service.version=%v\" (.Values.image.tag",
                         List.of(new Expect(E2E_NUMERIC_TAG, "expected the string 20240101"))),
-                new Defect("the matrix tries its canary on a simulated node as if a container ran there", "scripts/lib/NetpolProbe.java",
+                new Defect("the matrix tries its canary on a simulated node as if a container ran there", "scripts/lib/e2e/NetpolProbe.java",
                         "if (simulated != null) {", "if (false) {",
                         List.of(new Expect(E2E_NETPOL_KWOK, "failed without naming the simulated node"))));
     }

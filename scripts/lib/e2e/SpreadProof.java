@@ -1,6 +1,6 @@
-//SOURCES Kube.java
-//SOURCES Problem.java
-//SOURCES Yaml.java
+//SOURCES ../kube/Kube.java
+//SOURCES ../tools/Problem.java
+//SOURCES ../tools/Yaml.java
 
 import java.time.Duration;
 import java.util.ArrayList;

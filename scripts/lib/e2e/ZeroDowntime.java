@@ -1,6 +1,6 @@
 //SOURCES LoadGen.java
-//SOURCES Problem.java
-//SOURCES Yaml.java
+//SOURCES ../tools/Problem.java
+//SOURCES ../tools/Yaml.java
 
 import java.net.URI;
 import java.time.Duration;

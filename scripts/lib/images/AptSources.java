@@ -1,4 +1,4 @@
-//SOURCES Tools.java
+//SOURCES ../tools/Tools.java
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

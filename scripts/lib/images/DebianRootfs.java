@@ -1,9 +1,9 @@
 //SOURCES AptSources.java
-//SOURCES Dirs.java
-//SOURCES Exec.java
+//SOURCES ../tools/Dirs.java
+//SOURCES ../tools/Exec.java
 //SOURCES HostPackages.java
-//SOURCES Kube.java
-//SOURCES Tools.java
+//SOURCES ../kube/Kube.java
+//SOURCES ../tools/Tools.java
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -1,6 +1,6 @@
-//SOURCES Exec.java
-//SOURCES Kube.java
-//SOURCES Tools.java
+//SOURCES ../tools/Exec.java
+//SOURCES ../kube/Kube.java
+//SOURCES ../tools/Tools.java
 
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,5 +1,5 @@
 //DEPS org.apache.commons:commons-compress:1.28.0
-//SOURCES Yaml.java
+//SOURCES ../tools/Yaml.java
 
 import java.io.BufferedOutputStream;
 import java.io.IOException;

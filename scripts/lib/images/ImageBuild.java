@@ -1,13 +1,13 @@
 //SOURCES AptSources.java
 //SOURCES DebianRootfs.java
-//SOURCES Dirs.java
-//SOURCES Exec.java
+//SOURCES ../tools/Dirs.java
+//SOURCES ../tools/Exec.java
 //SOURCES HostPackages.java
 //SOURCES ImageArchive.java
 //SOURCES ImageKeys.java
 //SOURCES Images.java
 //SOURCES PythonEnv.java
-//SOURCES Tools.java
+//SOURCES ../tools/Tools.java
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -1,11 +1,11 @@
-//SOURCES Dirs.java
-//SOURCES Exec.java
+//SOURCES ../tools/Dirs.java
+//SOURCES ../tools/Exec.java
 //SOURCES HostPackages.java
 //SOURCES Images.java
-//SOURCES Kube.java
+//SOURCES ../kube/Kube.java
 //SOURCES PrivateContainerd.java
 //SOURCES PythonEnv.java
-//SOURCES Tools.java
+//SOURCES ../tools/Tools.java
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

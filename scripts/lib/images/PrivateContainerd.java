@@ -1,7 +1,7 @@
-//SOURCES Exec.java
+//SOURCES ../tools/Exec.java
 //SOURCES ImageSmoke.java
 //SOURCES PythonEnv.java
-//SOURCES Tools.java
+//SOURCES ../tools/Tools.java
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

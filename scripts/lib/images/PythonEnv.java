@@ -1,7 +1,7 @@
-//SOURCES Dirs.java
-//SOURCES Exec.java
+//SOURCES ../tools/Dirs.java
+//SOURCES ../tools/Exec.java
 //SOURCES ImageArchive.java
-//SOURCES Tools.java
+//SOURCES ../tools/Tools.java
 
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,4 +1,4 @@
-//SOURCES Exec.java
+//SOURCES ../tools/Exec.java
 
 import java.io.File;
 import java.io.IOException;

@@ -1,6 +1,6 @@
-//SOURCES Exec.java
+//SOURCES ../tools/Exec.java
 //SOURCES HeadStart.java
-//SOURCES Tools.java
+//SOURCES ../tools/Tools.java
 
 import java.nio.file.Path;
 import java.time.Duration;

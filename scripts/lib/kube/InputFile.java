@@ -1,4 +1,4 @@
-//SOURCES Problem.java
+//SOURCES ../tools/Problem.java
 
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,7 +1,7 @@
-//SOURCES Exec.java
+//SOURCES ../tools/Exec.java
 //SOURCES KubeConfig.java
-//SOURCES Problem.java
-//SOURCES Yaml.java
+//SOURCES ../tools/Problem.java
+//SOURCES ../tools/Yaml.java
 
 import java.nio.file.Path;
 import java.time.Duration;

@@ -1,6 +1,6 @@
 //SOURCES InputFile.java
-//SOURCES Problem.java
-//SOURCES Yaml.java
+//SOURCES ../tools/Problem.java
+//SOURCES ../tools/Yaml.java
 
 import java.net.URI;
 import java.nio.file.Files;

@@ -1,4 +1,4 @@
-//SOURCES Yaml.java
+//SOURCES ../tools/Yaml.java
 
 import java.util.ArrayList;
 import java.util.List;

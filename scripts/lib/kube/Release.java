@@ -1,7 +1,7 @@
-//SOURCES Exec.java
+//SOURCES ../tools/Exec.java
 //SOURCES Helm.java
 //SOURCES Kube.java
-//SOURCES Yaml.java
+//SOURCES ../tools/Yaml.java
 
 import java.nio.file.Path;
 import java.time.Duration;

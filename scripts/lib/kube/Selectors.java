@@ -1,5 +1,5 @@
 //SOURCES Manifests.java
-//SOURCES Yaml.java
+//SOURCES ../tools/Yaml.java
 
 import java.util.ArrayList;
 import java.util.List;

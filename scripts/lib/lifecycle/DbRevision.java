@@ -1,11 +1,11 @@
-//SOURCES Exec.java
-//SOURCES Kube.java
-//SOURCES Manifests.java
-//SOURCES Problem.java
-//SOURCES Progress.java
-//SOURCES Release.java
-//SOURCES Report.java
-//SOURCES Yaml.java
+//SOURCES ../tools/Exec.java
+//SOURCES ../kube/Kube.java
+//SOURCES ../kube/Manifests.java
+//SOURCES ../tools/Problem.java
+//SOURCES ../report/Progress.java
+//SOURCES ../kube/Release.java
+//SOURCES ../report/Report.java
+//SOURCES ../tools/Yaml.java
 
 import java.time.Duration;
 import java.time.Instant;

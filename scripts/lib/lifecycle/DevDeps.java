@@ -1,12 +1,12 @@
-//SOURCES Helm.java
-//SOURCES Kube.java
-//SOURCES Namespaces.java
-//SOURCES Problem.java
-//SOURCES Progress.java
-//SOURCES Release.java
+//SOURCES ../kube/Helm.java
+//SOURCES ../kube/Kube.java
+//SOURCES ../kube/Namespaces.java
+//SOURCES ../tools/Problem.java
+//SOURCES ../report/Progress.java
+//SOURCES ../kube/Release.java
 //SOURCES ReleaseLock.java
-//SOURCES Repo.java
-//SOURCES Target.java
+//SOURCES ../tools/Repo.java
+//SOURCES ../cli/Target.java
 
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,8 +1,8 @@
-//SOURCES Exec.java
-//SOURCES Helm.java
-//SOURCES Kube.java
-//SOURCES Release.java
-//SOURCES Yaml.java
+//SOURCES ../tools/Exec.java
+//SOURCES ../kube/Helm.java
+//SOURCES ../kube/Kube.java
+//SOURCES ../kube/Release.java
+//SOURCES ../tools/Yaml.java
 
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,5 +1,5 @@
-//SOURCES InputFile.java
-//SOURCES Target.java
+//SOURCES ../kube/InputFile.java
+//SOURCES ../cli/Target.java
 
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;

@@ -1,6 +1,6 @@
-//SOURCES Kube.java
-//SOURCES Release.java
-//SOURCES Yaml.java
+//SOURCES ../kube/Kube.java
+//SOURCES ../kube/Release.java
+//SOURCES ../tools/Yaml.java
 
 import java.io.BufferedReader;
 import java.io.IOException;

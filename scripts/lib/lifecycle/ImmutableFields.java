@@ -1,6 +1,6 @@
-//SOURCES Manifests.java
-//SOURCES Selectors.java
-//SOURCES Yaml.java
+//SOURCES ../kube/Manifests.java
+//SOURCES ../kube/Selectors.java
+//SOURCES ../tools/Yaml.java
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

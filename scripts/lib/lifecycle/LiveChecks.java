@@ -1,10 +1,10 @@
 //SOURCES DbRevision.java
-//SOURCES Helm.java
-//SOURCES Kube.java
+//SOURCES ../kube/Helm.java
+//SOURCES ../kube/Kube.java
 //SOURCES PodTrouble.java
-//SOURCES Release.java
-//SOURCES Report.java
-//SOURCES Yaml.java
+//SOURCES ../kube/Release.java
+//SOURCES ../report/Report.java
+//SOURCES ../tools/Yaml.java
 
 import java.time.Duration;
 import java.time.Instant;

@@ -1,6 +1,6 @@
 //DEPS io.github.java-diff-utils:java-diff-utils:4.15
-//SOURCES Manifests.java
-//SOURCES Yaml.java
+//SOURCES ../kube/Manifests.java
+//SOURCES ../tools/Yaml.java
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

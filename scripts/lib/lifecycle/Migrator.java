@@ -1,16 +1,16 @@
 //SOURCES DbRevision.java
 //SOURCES Diagnostics.java
-//SOURCES Helm.java
+//SOURCES ../kube/Helm.java
 //SOURCES Installer.java
-//SOURCES Interrupts.java
-//SOURCES Kube.java
-//SOURCES Manifests.java
-//SOURCES Problem.java
-//SOURCES Progress.java
-//SOURCES Release.java
+//SOURCES ../tools/Interrupts.java
+//SOURCES ../kube/Kube.java
+//SOURCES ../kube/Manifests.java
+//SOURCES ../tools/Problem.java
+//SOURCES ../report/Progress.java
+//SOURCES ../kube/Release.java
 //SOURCES ReleaseLock.java
-//SOURCES Target.java
-//SOURCES Yaml.java
+//SOURCES ../cli/Target.java
+//SOURCES ../tools/Yaml.java
 
 import java.security.SecureRandom;
 import java.time.Duration;

@@ -1,8 +1,8 @@
-//SOURCES Interrupts.java
-//SOURCES Kube.java
+//SOURCES ../tools/Interrupts.java
+//SOURCES ../kube/Kube.java
 //SOURCES PodTrouble.java
-//SOURCES Release.java
-//SOURCES Yaml.java
+//SOURCES ../kube/Release.java
+//SOURCES ../tools/Yaml.java
 
 import java.time.Duration;
 import java.util.HashMap;

@@ -1,8 +1,8 @@
-//SOURCES Exec.java
-//SOURCES Interrupts.java
-//SOURCES Kube.java
+//SOURCES ../tools/Exec.java
+//SOURCES ../tools/Interrupts.java
+//SOURCES ../kube/Kube.java
 //SOURCES LockHolder.java
-//SOURCES Yaml.java
+//SOURCES ../tools/Yaml.java
 
 import java.time.Duration;
 import java.time.Instant;

@@ -1,15 +1,15 @@
 //SOURCES DbRevision.java
 //SOURCES Installer.java
-//SOURCES Kube.java
-//SOURCES Helm.java
-//SOURCES Manifests.java
+//SOURCES ../kube/Kube.java
+//SOURCES ../kube/Helm.java
+//SOURCES ../kube/Manifests.java
 //SOURCES Migrator.java
-//SOURCES Problem.java
-//SOURCES Progress.java
-//SOURCES Release.java
+//SOURCES ../tools/Problem.java
+//SOURCES ../report/Progress.java
+//SOURCES ../kube/Release.java
 //SOURCES ReleaseLock.java
-//SOURCES Target.java
-//SOURCES Yaml.java
+//SOURCES ../cli/Target.java
+//SOURCES ../tools/Yaml.java
 
 import java.time.Duration;
 import java.util.List;

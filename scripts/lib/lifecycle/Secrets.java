@@ -1,7 +1,7 @@
-//SOURCES Kube.java
-//SOURCES Problem.java
-//SOURCES Target.java
-//SOURCES Yaml.java
+//SOURCES ../kube/Kube.java
+//SOURCES ../tools/Problem.java
+//SOURCES ../cli/Target.java
+//SOURCES ../tools/Yaml.java
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;

@@ -4,11 +4,11 @@
 //SOURCES LiveChecks.java
 //SOURCES ManifestDiff.java
 //SOURCES Migrator.java
-//SOURCES Manifests.java
-//SOURCES Progress.java
-//SOURCES Release.java
-//SOURCES Target.java
-//SOURCES Yaml.java
+//SOURCES ../kube/Manifests.java
+//SOURCES ../report/Progress.java
+//SOURCES ../kube/Release.java
+//SOURCES ../cli/Target.java
+//SOURCES ../tools/Yaml.java
 
 import java.util.List;
 import java.util.Map;

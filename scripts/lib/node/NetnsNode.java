@@ -1,16 +1,16 @@
-//SOURCES Daemons.java
-//SOURCES Exec.java
-//SOURCES Kube.java
-//SOURCES KwokCluster.java
+//SOURCES ../cluster/Daemons.java
+//SOURCES ../tools/Exec.java
+//SOURCES ../kube/Kube.java
+//SOURCES ../cluster/KwokCluster.java
 //SOURCES NodeCgroups.java
-//SOURCES NodeConfigs.java
+//SOURCES ../cluster/NodeConfigs.java
 //SOURCES NodeHost.java
 //SOURCES NodeNetwork.java
 //SOURCES NodePolicies.java
-//SOURCES Problem.java
+//SOURCES ../tools/Problem.java
 //SOURCES RealNode.java
 //SOURCES RealNodeImages.java
-//SOURCES Yaml.java
+//SOURCES ../tools/Yaml.java
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

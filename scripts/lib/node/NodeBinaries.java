@@ -1,8 +1,8 @@
-//SOURCES ControlPlane.java
-//SOURCES Dirs.java
-//SOURCES Exec.java
-//SOURCES Repo.java
-//SOURCES Tools.java
+//SOURCES ../cluster/ControlPlane.java
+//SOURCES ../tools/Dirs.java
+//SOURCES ../tools/Exec.java
+//SOURCES ../tools/Repo.java
+//SOURCES ../tools/Tools.java
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

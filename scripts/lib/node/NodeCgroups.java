@@ -1,4 +1,4 @@
-//SOURCES Daemons.java
+//SOURCES ../cluster/Daemons.java
 //SOURCES NodeMounts.java
 
 import java.io.IOException;

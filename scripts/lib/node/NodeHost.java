@@ -1,5 +1,5 @@
-//SOURCES Exec.java
-//SOURCES NodeConfigs.java
+//SOURCES ../tools/Exec.java
+//SOURCES ../cluster/NodeConfigs.java
 //SOURCES NodeMounts.java
 //SOURCES RealNode.java
 

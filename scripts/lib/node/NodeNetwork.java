@@ -1,7 +1,7 @@
-//SOURCES Exec.java
+//SOURCES ../tools/Exec.java
 //SOURCES IptablesRules.java
 //SOURCES NodeHost.java
-//SOURCES Problem.java
+//SOURCES ../tools/Problem.java
 
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,7 +1,7 @@
-//SOURCES Daemons.java
-//SOURCES Exec.java
-//SOURCES Problem.java
-//SOURCES Target.java
+//SOURCES ../cluster/Daemons.java
+//SOURCES ../tools/Exec.java
+//SOURCES ../tools/Problem.java
+//SOURCES ../cli/Target.java
 
 import java.io.IOException;
 import java.nio.file.Files;

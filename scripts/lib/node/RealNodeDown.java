@@ -1,9 +1,9 @@
-//SOURCES Daemons.java
-//SOURCES Dirs.java
-//SOURCES Exec.java
+//SOURCES ../cluster/Daemons.java
+//SOURCES ../tools/Dirs.java
+//SOURCES ../tools/Exec.java
 //SOURCES IptablesRules.java
-//SOURCES Kube.java
-//SOURCES KwokCluster.java
+//SOURCES ../kube/Kube.java
+//SOURCES ../cluster/KwokCluster.java
 //SOURCES NetnsNode.java
 //SOURCES NodeBinaries.java
 //SOURCES NodeCgroups.java

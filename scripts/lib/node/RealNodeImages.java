@@ -1,7 +1,7 @@
-//SOURCES Daemons.java
-//SOURCES Problem.java
+//SOURCES ../cluster/Daemons.java
+//SOURCES ../tools/Problem.java
 //SOURCES RealNode.java
-//SOURCES Target.java
+//SOURCES ../cli/Target.java
 
 import java.io.IOException;
 import java.io.InputStream;

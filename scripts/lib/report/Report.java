@@ -1,5 +1,5 @@
-//SOURCES Exec.java
-//SOURCES Problem.java
+//SOURCES ../tools/Exec.java
+//SOURCES ../tools/Problem.java
 
 import java.io.IOException;
 import java.io.PrintStream;

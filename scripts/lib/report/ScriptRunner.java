@@ -1,4 +1,4 @@
-//SOURCES Exec.java
+//SOURCES ../tools/Exec.java
 //SOURCES Report.java
 
 import java.io.BufferedReader;

@@ -254,7 +254,7 @@ final class ToolInstaller {
         from.forEach(marker::setProperty);
         marker.setProperty("platform", ToolPins.platform());
         try (OutputStream os = Files.newOutputStream(dir.resolve(MARKER))) {
-            marker.store(os, "installed by scripts/lib/ToolInstaller.java");
+            marker.store(os, "installed by scripts/lib/tools/ToolInstaller.java");
         }
     }
 

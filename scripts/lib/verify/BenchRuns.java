@@ -1,4 +1,4 @@
-//SOURCES Problem.java
+//SOURCES ../tools/Problem.java
 
 import java.io.File;
 import java.io.IOException;

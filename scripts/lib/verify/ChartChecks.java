@@ -1,9 +1,9 @@
 //SOURCES CheckRunner.java
-//SOURCES Helm.java
+//SOURCES ../kube/Helm.java
 //SOURCES KnobChecks.java
 //SOURCES PlanChecks.java
 //SOURCES RejectionChecks.java
-//SOURCES Report.java
+//SOURCES ../report/Report.java
 //SOURCES SchemaSecurityChecks.java
 //SOURCES UmbrellaChecks.java
 //SOURCES ValuesDocsChecks.java

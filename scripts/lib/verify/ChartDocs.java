@@ -1,8 +1,8 @@
-//SOURCES Dirs.java
-//SOURCES Exec.java
-//SOURCES GoTool.java
-//SOURCES Problem.java
-//SOURCES Yaml.java
+//SOURCES ../tools/Dirs.java
+//SOURCES ../tools/Exec.java
+//SOURCES ../tools/GoTool.java
+//SOURCES ../tools/Problem.java
+//SOURCES ../tools/Yaml.java
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

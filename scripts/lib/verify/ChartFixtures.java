@@ -1,5 +1,5 @@
-//SOURCES Dirs.java
-//SOURCES Yaml.java
+//SOURCES ../tools/Dirs.java
+//SOURCES ../tools/Yaml.java
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

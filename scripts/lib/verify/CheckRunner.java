@@ -1,14 +1,14 @@
 //SOURCES ChartFixtures.java
-//SOURCES Dirs.java
-//SOURCES Exec.java
-//SOURCES Helm.java
+//SOURCES ../tools/Dirs.java
+//SOURCES ../tools/Exec.java
+//SOURCES ../kube/Helm.java
 //SOURCES HelmRuns.java
 //SOURCES KubeSchema.java
-//SOURCES Manifests.java
-//SOURCES Once.java
+//SOURCES ../kube/Manifests.java
+//SOURCES ../tools/Once.java
 //SOURCES Refusals.java
 //SOURCES RenderBatch.java
-//SOURCES Report.java
+//SOURCES ../report/Report.java
 
 import java.io.IOException;
 import java.io.PrintStream;

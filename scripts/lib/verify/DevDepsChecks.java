@@ -1,10 +1,10 @@
 //SOURCES ChartChecks.java
 //SOURCES CheckRunner.java
-//SOURCES Helm.java
-//SOURCES Manifests.java
-//SOURCES Report.java
+//SOURCES ../kube/Helm.java
+//SOURCES ../kube/Manifests.java
+//SOURCES ../report/Report.java
 //SOURCES SchemaSecurityChecks.java
-//SOURCES Yaml.java
+//SOURCES ../tools/Yaml.java
 
 import java.nio.file.Path;
 import java.util.LinkedHashMap;

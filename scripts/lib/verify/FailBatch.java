@@ -1,7 +1,7 @@
 //SOURCES HelmRuns.java
 //SOURCES Layout.java
 //SOURCES RenderBatch.java
-//SOURCES Yaml.java
+//SOURCES ../tools/Yaml.java
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -1,8 +1,8 @@
 //SOURCES ChartFixtures.java
-//SOURCES Dirs.java
-//SOURCES Exec.java
-//SOURCES HeadStart.java
-//SOURCES Helm.java
+//SOURCES ../tools/Dirs.java
+//SOURCES ../tools/Exec.java
+//SOURCES ../kube/HeadStart.java
+//SOURCES ../kube/Helm.java
 //SOURCES Layout.java
 
 import java.io.IOException;

@@ -1,10 +1,10 @@
 //SOURCES ChartChecks.java
 //SOURCES ChartGroup.java
 //SOURCES KubeSchema.java
-//SOURCES Manifests.java
-//SOURCES Report.java
-//SOURCES Selectors.java
-//SOURCES Yaml.java
+//SOURCES ../kube/Manifests.java
+//SOURCES ../report/Report.java
+//SOURCES ../kube/Selectors.java
+//SOURCES ../tools/Yaml.java
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

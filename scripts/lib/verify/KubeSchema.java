@@ -1,7 +1,7 @@
 //DEPS io.kubernetes:client-java-api:27.0.0
-//SOURCES Exec.java
-//SOURCES Manifests.java
-//SOURCES Yaml.java
+//SOURCES ../tools/Exec.java
+//SOURCES ../kube/Manifests.java
+//SOURCES ../tools/Yaml.java
 
 import com.google.gson.Gson;
 import com.google.gson.JsonElement;

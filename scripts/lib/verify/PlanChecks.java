@@ -2,11 +2,11 @@
 //SOURCES ChartFixtures.java
 //SOURCES ChartGroup.java
 //SOURCES CheckRunner.java
-//SOURCES Helm.java
-//SOURCES Manifests.java
-//SOURCES Report.java
-//SOURCES Selectors.java
-//SOURCES Yaml.java
+//SOURCES ../kube/Helm.java
+//SOURCES ../kube/Manifests.java
+//SOURCES ../report/Report.java
+//SOURCES ../kube/Selectors.java
+//SOURCES ../tools/Yaml.java
 
 import java.nio.file.Path;
 import java.util.ArrayList;

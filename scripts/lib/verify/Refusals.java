@@ -1,7 +1,7 @@
 //SOURCES CheckRunner.java
 //SOURCES FailBatch.java
-//SOURCES Helm.java
-//SOURCES Once.java
+//SOURCES ../kube/Helm.java
+//SOURCES ../tools/Once.java
 //SOURCES RenderBatch.java
 
 import java.nio.file.Path;

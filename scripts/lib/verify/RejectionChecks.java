@@ -1,7 +1,7 @@
 //SOURCES ChartChecks.java
 //SOURCES ChartGroup.java
-//SOURCES Helm.java
-//SOURCES Report.java
+//SOURCES ../kube/Helm.java
+//SOURCES ../report/Report.java
 
 import java.util.ArrayList;
 import java.util.List;

@@ -1,8 +1,8 @@
-//SOURCES Exec.java
-//SOURCES Helm.java
+//SOURCES ../tools/Exec.java
+//SOURCES ../kube/Helm.java
 //SOURCES HelmRuns.java
 //SOURCES Layout.java
-//SOURCES Yaml.java
+//SOURCES ../tools/Yaml.java
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

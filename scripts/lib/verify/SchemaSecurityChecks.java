@@ -2,11 +2,11 @@
 //SOURCES ChartGroup.java
 //SOURCES CheckRunner.java
 //SOURCES KubeSchema.java
-//SOURCES Manifests.java
+//SOURCES ../kube/Manifests.java
 //SOURCES PodSecurity.java
-//SOURCES Report.java
-//SOURCES Selectors.java
-//SOURCES Yaml.java
+//SOURCES ../report/Report.java
+//SOURCES ../kube/Selectors.java
+//SOURCES ../tools/Yaml.java
 
 import java.util.ArrayList;
 import java.util.List;

@@ -1,8 +1,8 @@
 //SOURCES ChartChecks.java
 //SOURCES ChartFixtures.java
 //SOURCES ChartGroup.java
-//SOURCES Helm.java
-//SOURCES Report.java
+//SOURCES ../kube/Helm.java
+//SOURCES ../report/Report.java
 
 import java.nio.file.Path;
 import java.util.List;

@@ -1,7 +1,7 @@
 //SOURCES ChartChecks.java
 //SOURCES ChartGroup.java
-//SOURCES Report.java
-//SOURCES Yaml.java
+//SOURCES ../report/Report.java
+//SOURCES ../tools/Yaml.java
 
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,9 +1,9 @@
 //SOURCES ChartChecks.java
 //SOURCES ChartGroup.java
 //SOURCES CheckRunner.java
-//SOURCES Manifests.java
-//SOURCES Report.java
-//SOURCES Yaml.java
+//SOURCES ../kube/Manifests.java
+//SOURCES ../report/Report.java
+//SOURCES ../tools/Yaml.java
 
 import java.util.ArrayList;
 import java.util.List;
