@@ -2,8 +2,8 @@
 //JAVA 17+
 //JAVA_OPTIONS -XX:+UseSerialGC -XX:TieredStopAtLevel=1
 //DEPS info.picocli:picocli:4.7.7
-//SOURCES lib/e2e/ClientLoad.java
 //SOURCES lib/cli/Cli.java
+//SOURCES lib/e2e/ClientLoad.java
 //SOURCES lib/e2e/Drain.java
 //SOURCES lib/kube/Kube.java
 //SOURCES lib/e2e/LoadGen.java
@@ -11,6 +11,7 @@
 //SOURCES lib/report/Progress.java
 //SOURCES lib/report/Report.java
 //SOURCES lib/cli/Target.java
+//SOURCES lib/tools/Wait.java
 //SOURCES lib/tools/Yaml.java
 //SOURCES lib/e2e/ZeroDowntime.java
 
@@ -139,7 +140,7 @@ public class drain implements Callable<Integer> {
         report.check("drain " + node + " through the eviction API: every pod evicted and gone from the node", d.summary(),
                 () -> Report.expect(Drain.evictable(kube, node, true).isEmpty(), "pods still on %s", node));
         if (!apiBefore.isEmpty()) {
-            report.check("drain: every API pod of " + rel.name + " runs off " + node + ", Ready", "", () -> Kube.waitFor("the API's pods off " + node, max, () -> {
+            report.check("drain: every API pod of " + rel.name + " runs off " + node + ", Ready", "", () -> Wait.until("the API's pods off " + node, max, () -> {
                 var now = apiPods(kube, rel.namespace, api);
                 var ready = kube.list(rel.namespace, "deployments", api).stream().map(x -> Yaml.str(x, "status.readyReplicas")).toList();
                 var want = kube.list(rel.namespace, "deployments", api).stream().map(x -> Yaml.str(x, "spec.replicas")).toList();

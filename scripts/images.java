@@ -9,6 +9,7 @@
 //SOURCES lib/images/ImageBuild.java
 //SOURCES lib/images/ImageSmoke.java
 //SOURCES lib/images/Images.java
+//SOURCES lib/images/PrivateContainerd.java
 //SOURCES lib/images/PythonEnv.java
 //SOURCES lib/tools/Repo.java
 //SOURCES lib/tools/Tools.java
@@ -57,7 +58,7 @@ public class images implements Callable<Integer> {
         } catch (Tools.ToolException | Exec.ToolMissing | IllegalArgumentException e) {
             System.err.println("images: " + e.getMessage());
             return 2;
-        } catch (ImageSmoke.Failed e) {
+        } catch (ImageSmoke.Failed | PrivateContainerd.Failed e) {
             System.err.println("images: " + e.getMessage());
             return 1;
         } catch (Exception e) {

@@ -840,7 +840,7 @@ public class safety implements Callable<Integer> {
                 long scheduler = Long.parseLong(Files.readString(KwokCluster.clusterDir(c).resolve("pids/kube-scheduler.pid")).strip().split("\\s+")[0]);
                 // This scheduler was started by the up above: the test may end it.
                 Exec.run(List.of("kill", "-KILL", String.valueOf(scheduler)), Duration.ofSeconds(10));
-                Kube.waitFor("kube-scheduler " + scheduler + " to exit", Duration.ofSeconds(30), () -> KwokCluster.gone(scheduler) ? null : "still running");
+                Wait.until("kube-scheduler " + scheduler + " to exit", Duration.ofSeconds(30), () -> KwokCluster.gone(scheduler) ? null : "still running");
                 var st = runner.run("cluster.java", List.of("status", "--provider", "kwok", "--name", c));
                 Report.expect(st.exit() == 1 && st.out().contains("kube-scheduler"), "status with a dead scheduler: expected exit 1 naming kube-scheduler, "
                         + "got %d: %s", st.exit(), tail(st));
@@ -929,7 +929,7 @@ public class safety implements Callable<Integer> {
             long left = java.time.Duration.between(java.time.Instant.now(), renewed.plus(ReleaseLock.DURATION).plus(margin)).toMillis();
             if (left <= 0) return;
             Report.expect(System.nanoTime() < end, "Lease %s in %s was still renewed at %s: its run is not dead", lease, namespace, renewed);
-            Kube.sleep(left + 100);
+            Wait.sleep(left + 100);
         }
     }
 
@@ -972,7 +972,7 @@ public class safety implements Callable<Integer> {
                 Report.expect(state.revisions().size() == 1 && state.last().pending(), "--recover changed the release: %s", state.describe());
                 // The way out the message gives: stop that helm (it records its outcome), then --recover carries on.
                 Exec.run(List.of("kill", "-TERM", String.valueOf(helmPid)), Duration.ofSeconds(10));
-                Kube.waitFor("helm pid " + helmPid + " to record its outcome and exit", Duration.ofSeconds(150),
+                Wait.until("helm pid " + helmPid + " to record its outcome and exit", Duration.ofSeconds(150),
                         () -> alive(helmPid) ? "still running" : null);
                 var after = install(ns, List.of("-f", prod, "--tag", "2.0.0", "--recover"));
                 Report.expect(after.ok(), "--recover once helm is gone: exit %d: %s", after.exit(), tail(after));

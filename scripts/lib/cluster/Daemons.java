@@ -1,4 +1,4 @@
-//SOURCES ../kube/Kube.java
+//SOURCES ../tools/Wait.java
 
 import java.io.File;
 import java.io.IOException;
@@ -89,7 +89,7 @@ final class Daemons {
         long end = System.nanoTime() + max.toNanos();
         while (System.nanoTime() < end) {
             if (gone(pid)) return true;
-            Kube.sleep(100);
+            Wait.sleep(100);
         }
         return gone(pid);
     }

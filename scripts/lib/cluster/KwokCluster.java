@@ -91,7 +91,7 @@ final class KwokCluster {
     private static void holdIfAsked(Consumer<String> progress, String phase) {
         if (!phase.equals(System.getenv(HOLD_ENV))) return;
         progress.accept("phase " + phase + ": done; holding here until interrupted (" + HOLD_ENV + "), at most 10 minutes");
-        Kube.sleep(Duration.ofMinutes(10).toMillis());
+        Wait.sleep(Duration.ofMinutes(10).toMillis());
     }
 
     /** A cluster's health and, when it is not whole, what is missing, one item per part. */
@@ -139,7 +139,7 @@ final class KwokCluster {
             // up to three times before it counts as unhealthy.
             String said = Healthz.get(port);
             for (int i = 0; i < 2 && !"ok".equals(said); i++) {
-                Kube.sleep(2000);
+                Wait.sleep(2000);
                 said = Healthz.get(port);
             }
             if (!"ok".equals(said)) missing.add(c + " is not healthy: https://127.0.0.1:" + port + "/healthz says " + said);
@@ -671,7 +671,7 @@ final class KwokCluster {
         awaitGone(footprint.pids(), Duration.ofSeconds(5));
         // A socket can outlive its process by a moment while the kernel tears it down.
         long end = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (System.nanoTime() < end && footprint.ports().stream().anyMatch(Net.listeningPorts()::contains)) Kube.sleep(100);
+        while (System.nanoTime() < end && footprint.ports().stream().anyMatch(Net.listeningPorts()::contains)) Wait.sleep(100);
         Dirs.deleteTree(clusterDir(name));
         RealNodeDown.leftovers(realNode).forEach(l -> progress.accept("real node left behind: " + l));
         return footprint;
@@ -710,7 +710,7 @@ final class KwokCluster {
 
     private static void awaitGone(Set<Long> pids, Duration max) {
         long end = System.nanoTime() + max.toNanos();
-        while (System.nanoTime() < end && !pids.stream().allMatch(KwokCluster::gone)) Kube.sleep(100);
+        while (System.nanoTime() < end && !pids.stream().allMatch(KwokCluster::gone)) Wait.sleep(100);
     }
 
     /** Exited, or a zombie waiting for a parent that may never reap it (it holds no port). */

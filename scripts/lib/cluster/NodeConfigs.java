@@ -1,5 +1,3 @@
-//SOURCES KwokCluster.java
-//SOURCES ../node/RealNode.java
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -20,14 +18,15 @@ final class NodeConfigs {
      * Everything the files depend on; paths are absolute. dns is the pods' nameserver (the one
      * CoreDNS, on real-0's bridge); healthHost is where the health endpoints listen (127.0.0.1
      * on the machine's own network, the node's address inside a network namespace of its own);
-     * kubeconfig is how the node's daemons reach the apiserver.
+     * kubeconfig is how the node's daemons reach the apiserver; context is the cluster's
+     * kubeconfig context (CoreDNS's), nodeLabel the label key the kubelet puts on its node.
      */
-    record Settings(String cluster, Path clusterDir, Path dir, String nodeName, String bridge, String subnet, String gateway,
+    record Settings(String cluster, String context, String nodeLabel, Path clusterDir, Path dir, String nodeName, String bridge, String subnet, String gateway,
                     String serviceCidr, String cgroupRoot, String sandboxImage, Ports ports, String dns, String healthHost, Path kubeconfig) {
         /** real-0's: on the machine's own network, with the cluster's kubeconfig. */
-        Settings(String cluster, Path clusterDir, Path dir, String nodeName, String bridge, String subnet, String gateway,
-                 String serviceCidr, String cgroupRoot, String sandboxImage, Ports ports) {
-            this(cluster, clusterDir, dir, nodeName, bridge, subnet, gateway, serviceCidr, cgroupRoot, sandboxImage, ports, gateway,
+        Settings(String cluster, String context, String nodeLabel, Path clusterDir, Path dir, String nodeName, String bridge, String subnet,
+                 String gateway, String serviceCidr, String cgroupRoot, String sandboxImage, Ports ports) {
+            this(cluster, context, nodeLabel, clusterDir, dir, nodeName, bridge, subnet, gateway, serviceCidr, cgroupRoot, sandboxImage, ports, gateway,
                     "127.0.0.1", clusterDir.resolve("kubeconfig.yaml"));
         }
 
@@ -187,7 +186,7 @@ final class NodeConfigs {
                 "--cert-dir=" + s.kubeletRoot().resolve("pki"),
                 "--hostname-override=" + s.nodeName(),
                 "--node-ip=" + s.gateway(),
-                "--node-labels=" + RealNode.NODE_LABEL + "=real",
+                "--node-labels=" + s.nodeLabel() + "=real",
                 // Lowering its own oom_score_adj (-999 by default) needs CAP_SYS_RESOURCE.
                 "--oom-score-adj=0",
                 "--v=2");
@@ -252,7 +251,7 @@ final class NodeConfigs {
                     bind %1$s
                     errors
                 }
-                """.formatted(s.gateway(), s.ports().dnsReady(), s.kubeconfig(), KwokCluster.context(s.cluster()));
+                """.formatted(s.gateway(), s.ports().dnsReady(), s.kubeconfig(), s.context());
     }
 
     static List<String> corednsArgs(Settings s, Path coredns) {

@@ -3,6 +3,7 @@
 //SOURCES LoadGen.java
 //SOURCES ../tools/Problem.java
 //SOURCES ../kube/Release.java
+//SOURCES ../tools/Wait.java
 //SOURCES ../tools/Yaml.java
 //SOURCES ZeroDowntime.java
 
@@ -361,12 +362,12 @@ final class ClientLoad {
             String phase = null;
             while (System.nanoTime() < hard) {
                 if (stop.getAsBoolean()) {
-                    Kube.sleep(plan.timeout().toMillis() + 2000);
+                    Wait.sleep(plan.timeout().toMillis() + 2000);
                     break;
                 }
                 phase = phase();
                 if ("Succeeded".equals(phase) || "Failed".equals(phase)) break;
-                Kube.sleep(1000);
+                Wait.sleep(1000);
             }
             var r = kube.run(Duration.ofMinutes(2), "logs", "-n", namespace, name, "-c", "load");
             if (!r.ok()) throw new Problem(Problem.FAILED, "kubectl logs " + namespace + "/" + name + ": " + Kube.firstLine(r.said()));
@@ -438,7 +439,7 @@ final class ClientLoad {
                     throw new Problem(Problem.FAILED, "the client pod " + namespace + "/" + name + " did not start sending within " + startWithin.toSeconds() + " s: " + last
                             + "; events: " + String.join(" | ", kube.eventsFor(namespace, "Pod", name)));
                 }
-                Kube.sleep(1000);
+                Wait.sleep(1000);
             }
         } catch (RuntimeException e) {
             running.close();

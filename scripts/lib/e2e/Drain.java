@@ -1,6 +1,7 @@
 //SOURCES ../tools/Exec.java
 //SOURCES ../kube/Kube.java
 //SOURCES ../tools/Problem.java
+//SOURCES ../tools/Wait.java
 //SOURCES ../tools/Yaml.java
 
 import java.time.Duration;
@@ -96,7 +97,7 @@ final class Drain {
                     throw new Problem(Problem.FAILED, "evicting " + k + " failed: " + said);
                 }
             }
-            if (!pending.isEmpty()) Kube.sleep(1000);
+            if (!pending.isEmpty()) Wait.sleep(1000);
         }
         // Evicted pods run their preStop and grace period; the node is drained once they are gone.
         while (true) {
@@ -106,7 +107,7 @@ final class Drain {
                 throw new Problem(Problem.FAILED, "evicted pods still on " + node + " after " + timeout.toSeconds() + " s: "
                         + String.join(", ", left.stream().map(Drain::key).toList()));
             }
-            Kube.sleep(1000);
+            Wait.sleep(1000);
         }
         var took = Duration.ofNanos(System.nanoTime() - t0);
         return new Result(node, evicted, refusals, took);

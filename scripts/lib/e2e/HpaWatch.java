@@ -1,5 +1,6 @@
 //SOURCES ../kube/Kube.java
 //SOURCES ../lifecycle/LiveChecks.java
+//SOURCES ../tools/Wait.java
 //SOURCES ../tools/Yaml.java
 
 import java.time.Duration;
@@ -56,7 +57,7 @@ final class HpaWatch {
             }
             if (s != null && done.test(s)) return new Timeline(samples, true, second);
             if (System.nanoTime() - t0 > max.toNanos()) return new Timeline(samples, false, second);
-            Kube.sleep(EVERY.toMillis());
+            Wait.sleep(EVERY.toMillis());
         }
     }
 

@@ -11,6 +11,7 @@
 //SOURCES ../kube/Release.java
 //SOURCES ../report/Report.java
 //SOURCES ../lifecycle/Upgrader.java
+//SOURCES ../tools/Wait.java
 //SOURCES ../tools/Yaml.java
 
 import java.io.IOException;
@@ -150,7 +151,7 @@ final class LiveDefects {
         String pod = Yaml.str(pods.get(0), "metadata.name");
         must(kube.run("label", "pod", pod, "-n", rel.namespace, "trevor.test/unready=true"));
         String deployment = only(rel, "deployments", "api");
-        Kube.waitFor(deployment + " to count pod " + pod + " not ready", Duration.ofSeconds(60), () -> {
+        Wait.until(deployment + " to count pod " + pod + " not ready", Duration.ofSeconds(60), () -> {
             var d = kube.get(rel.namespace, "deployment", deployment.substring(deployment.indexOf('/') + 1));
             return LiveChecks.intOf(Yaml.at(d, "status.readyReplicas")) < 3 ? null : "readyReplicas " + Yaml.str(d, "status.readyReplicas");
         });
@@ -168,7 +169,7 @@ final class LiveDefects {
         var pods = kube.list(rel.namespace, "pods", rel.selector("api"));
         Report.expect(!pods.isEmpty(), "no API pod in %s", rel.namespace);
         must(kube.run("delete", "pod", Yaml.str(pods.get(0), "metadata.name"), "-n", rel.namespace, "--wait=true"));
-        Kube.waitFor("an API pod that cannot be scheduled because of the cordon", Duration.ofSeconds(60), () -> {
+        Wait.until("an API pod that cannot be scheduled because of the cordon", Duration.ofSeconds(60), () -> {
             for (var pod : kube.list(rel.namespace, "pods", rel.selector("api"))) {
                 var f = PodTrouble.classify(pod);
                 if (f != null && f.message() != null && f.message().contains("unschedulable")) return null;
@@ -198,7 +199,7 @@ final class LiveDefects {
         if (rel.kube.kubeconfig != null) cmd.addAll(List.of("--kubeconfig", rel.kube.kubeconfig.toString()));
         var helm = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         try {
-            Kube.waitFor("the hanging migration Job of " + rel.namespace, Duration.ofSeconds(90), () -> {
+            Wait.until("the hanging migration Job of " + rel.namespace, Duration.ofSeconds(90), () -> {
                 if (!helm.isAlive()) throw new IllegalStateException("helm upgrade ended with exit " + helm.exitValue());
                 return rel.kube.list(rel.namespace, "jobs", "app.kubernetes.io/component=migrate").isEmpty() ? "no Job yet" : null;
             });

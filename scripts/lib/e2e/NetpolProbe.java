@@ -5,6 +5,7 @@
 //SOURCES ../kube/Release.java
 //SOURCES ../report/Report.java
 //SOURCES ../cli/Target.java
+//SOURCES ../tools/Wait.java
 //SOURCES ../tools/Yaml.java
 
 import java.time.Duration;
@@ -153,7 +154,7 @@ final class NetpolProbe {
                 throw new Problem(Problem.FAILED, "no migration Job pod (" + rel.hookJobSelector() + ") held for the matrix within "
                         + wait.toSeconds() + " s");
             }
-            Kube.sleep(1000);
+            Wait.sleep(1000);
         }
         String podName = Yaml.str(pod, "metadata.name");
         try {
@@ -313,7 +314,7 @@ final class NetpolProbe {
             o = tryRow(kube, canary, probes, setupErrors);
             tries++;
             if (o.pass() || o.observed().equals("not tried") || System.nanoTime() > deadline) break;
-            Kube.sleep(1000);
+            Wait.sleep(1000);
         }
         long ms = (System.nanoTime() - t0) / 1_000_000;
         if (o.pass()) return new Observed(canary, o.observed(), true, o.millis(), o.detail() + " (dropped on try " + tries + ", after " + ms + " ms)");

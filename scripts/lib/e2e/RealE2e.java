@@ -15,10 +15,10 @@
 //SOURCES LoadGen.java
 //SOURCES ../lifecycle/Migrator.java
 //SOURCES ../node/NetnsNode.java
-//SOURCES ../node/NodePolicies.java
 //SOURCES NetpolMatrix.java
 //SOURCES NetpolProbe.java
 //SOURCES ../node/NodeMetrics.java
+//SOURCES ../node/NodePolicies.java
 //SOURCES ../report/Progress.java
 //SOURCES ../node/RealNode.java
 //SOURCES ../node/RealNodeDown.java
@@ -26,6 +26,7 @@
 //SOURCES ../report/Report.java
 //SOURCES ../lifecycle/Rollback.java
 //SOURCES ../lifecycle/Upgrader.java
+//SOURCES ../tools/Wait.java
 //SOURCES ../tools/Yaml.java
 //SOURCES ZeroDowntime.java
 
@@ -372,7 +373,7 @@ final class RealE2e extends E2e {
                 progress.info("waiting up to " + max.toSeconds() + " s for metrics-server's first samples of the API pods (it scrapes every "
                         + NodeMetrics.RESOLUTION.toSeconds() + " s; a new pod needs two): " + (System.nanoTime() - t0) / 1_000_000_000 + " s, kubectl top pods: "
                         + Kube.firstLine(top.said()));
-                Kube.sleep(5000);
+                Wait.sleep(5000);
                 top = kube.run("top", "pods", "-n", NAMESPACE, "-l", "app.kubernetes.io/instance=" + RELEASE + ",app.kubernetes.io/component=api");
             }
             Report.expect(top.ok() && top.out().matches("(?s).*\\d+m\\s+\\d+Mi.*"), "kubectl top pods after %d s: %s",
@@ -765,7 +766,7 @@ final class RealE2e extends E2e {
 
     /** Waits until the API Deployment has all its replicas Ready (and, with notOn, none of them on that node). */
     private void waitApiReady(Release r, String notOn, Duration max) {
-        Kube.waitFor("the API's replicas Ready" + (notOn == null ? "" : " off " + notOn), max, () -> {
+        Wait.until("the API's replicas Ready" + (notOn == null ? "" : " off " + notOn), max, () -> {
             var deps = kube.list(r.namespace, "deployments", r.selector("api"));
             if (deps.isEmpty()) return "no API Deployment";
             var d = deps.get(0);

@@ -1,5 +1,6 @@
 //SOURCES ../kube/Kube.java
 //SOURCES ../tools/Problem.java
+//SOURCES ../tools/Wait.java
 //SOURCES ../tools/Yaml.java
 
 import java.time.Duration;
@@ -35,7 +36,7 @@ final class Scale {
         var r = kube.run("scale", "deployment/" + deployment, "-n", namespace, "--replicas=" + n);
         if (!r.ok()) throw new Problem(Problem.FAILED, "kubectl scale deployment/" + deployment + " --replicas=" + n + ": " + Kube.firstLine(r.said()));
         progress.accept("scaled deployment/" + deployment + " to " + n + " replicas; waiting for exactly " + n + " pods, Ready");
-        Kube.waitFor(n + " pods of " + deployment + ", Ready, none terminating", timeout, () -> {
+        Wait.until(n + " pods of " + deployment + ", Ready, none terminating", timeout, () -> {
             var pods = kube.list(namespace, "pods", selector);
             long ready = pods.stream().filter(p -> Yaml.str(p, "metadata.deletionTimestamp") == null && Kube.conditionTrue(p, "Ready")).count();
             return pods.size() == n && ready == n ? null : pods.size() + " pods (" + ready + " Ready)";

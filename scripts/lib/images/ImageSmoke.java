@@ -6,6 +6,7 @@
 //SOURCES PrivateContainerd.java
 //SOURCES PythonEnv.java
 //SOURCES ../tools/Tools.java
+//SOURCES ../tools/Wait.java
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -169,15 +170,6 @@ final class ImageSmoke {
 
     private static String bind(Path src, String dst) { return "type=bind,src=" + src + ",dst=" + dst + ",options=rbind:rw"; }
 
-    static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new Failed("interrupted");
-        }
-    }
-
     private static String firstMatch(String text, Predicate<String> p) {
         return text.lines().filter(p).findFirst().map(String::strip).orElse("(no such line)");
     }
@@ -188,12 +180,8 @@ final class ImageSmoke {
 
     /** Polls until ok holds; says how long it took. */
     static void waitFor(Consumer<String> say, String what, Duration timeout, BooleanSupplier ok) {
-        long end = System.nanoTime() + timeout.toNanos();
         long t0 = System.nanoTime();
-        while (!ok.getAsBoolean()) {
-            if (System.nanoTime() > end) throw new Failed("timed out after " + timeout.toSeconds() + " s waiting for " + what);
-            sleep(300);
-        }
+        if (!Wait.poll(timeout, Duration.ofMillis(300), ok)) throw new Failed("timed out after " + timeout.toSeconds() + " s waiting for " + what);
         say.accept(String.format(java.util.Locale.ROOT, "smoke: %s: after %.1f s", what, (System.nanoTime() - t0) / 1e9));
     }
 }

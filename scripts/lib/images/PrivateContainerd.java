@@ -1,7 +1,7 @@
 //SOURCES ../tools/Exec.java
-//SOURCES ImageSmoke.java
 //SOURCES PythonEnv.java
 //SOURCES ../tools/Tools.java
+//SOURCES ../tools/Wait.java
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -26,6 +26,12 @@ import java.util.stream.Stream;
  * it made.
  */
 final class PrivateContainerd {
+
+    /** containerd did not do what was asked; the message says what and what it said. */
+    static final class Failed extends RuntimeException {
+        Failed(String m) { super(m); }
+    }
+
     private static final String NS = "trevor-images-smoke";
     /** containerd's default capabilities (ctr takes no "ALL"): all dropped, as with drop: [ALL]. */
     private static final List<String> DEFAULT_CAPS = List.of("CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FSETID", "CAP_FOWNER", "CAP_MKNOD",
@@ -70,7 +76,9 @@ final class PrivateContainerd {
             throw new Tools.ToolException("cannot start containerd: " + e.getMessage());
         }
         say.accept("smoke: containerd pid " + containerd.pid() + ", socket " + sock());
-        ImageSmoke.waitFor(say, "containerd to answer", Duration.ofSeconds(30), () -> ctr("version").ok());
+        long t0 = System.nanoTime();
+        if (!Wait.poll(Duration.ofSeconds(30), Duration.ofMillis(300), () -> ctr("version").ok())) throw new Failed("timed out after 30 s waiting for containerd to answer");
+        say.accept(String.format(java.util.Locale.ROOT, "smoke: containerd to answer: after %.1f s", (System.nanoTime() - t0) / 1e9));
     }
 
     private Exec.Result ctr(String... args) { return ctr(Duration.ofMinutes(5), args); }
@@ -85,12 +93,12 @@ final class PrivateContainerd {
         long t0 = System.nanoTime();
         for (var e : archives.entrySet()) {
             var r = ctr(Duration.ofMinutes(10), "images", "import", e.getValue().toString());
-            if (!r.ok()) throw new ImageSmoke.Failed("ctr images import " + e.getValue() + " failed: " + r.said());
+            if (!r.ok()) throw new Failed("ctr images import " + e.getValue() + " failed: " + r.said());
             refs.put(e.getKey(), normalize(e.getKey()));
         }
         var list = ctr("images", "ls", "-q").out();
         for (String name : refs.values()) {
-            if (!list.lines().toList().contains(name)) throw new ImageSmoke.Failed("after import, containerd does not list " + name + ":\n" + list);
+            if (!list.lines().toList().contains(name)) throw new Failed("after import, containerd does not list " + name + ":\n" + list);
         }
         say.accept(String.format(java.util.Locale.ROOT, "smoke: imported %d images in %.1f s: %s", refs.size(),
                 (System.nanoTime() - t0) / 1e9, String.join(", ", refs.values())));
@@ -144,7 +152,7 @@ final class PrivateContainerd {
         a.add(id);
         a.addAll(command);
         var r = ctr(a.toArray(String[]::new));
-        if (!r.ok()) throw new ImageSmoke.Failed("ctr run " + id + " failed: " + r.said());
+        if (!r.ok()) throw new Failed("ctr run " + id + " failed: " + r.said());
         containers.add(id);
     }
 
@@ -169,8 +177,8 @@ final class PrivateContainerd {
     /** The PID of a running task; anything else fails the proof with the task's log. */
     String taskPid(String id) {
         String[] f = task(id);
-        if (f == null) throw new ImageSmoke.Failed("no task " + id + "; its log:\n" + log(id));
-        if (!f[2].equals("RUNNING")) throw new ImageSmoke.Failed(id + " is " + f[2] + ", not RUNNING; its log:\n" + log(id));
+        if (f == null) throw new Failed("no task " + id + "; its log:\n" + log(id));
+        if (!f[2].equals("RUNNING")) throw new Failed(id + " is " + f[2] + ", not RUNNING; its log:\n" + log(id));
         return f[1];
     }
 
@@ -204,7 +212,7 @@ final class PrivateContainerd {
     int stop(String id) {
         ctr("task", "kill", "--signal", "SIGTERM", id);
         long end = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (!taskStatus(id).equals("STOPPED") && System.nanoTime() < end) ImageSmoke.sleep(200);
+        while (!taskStatus(id).equals("STOPPED") && System.nanoTime() < end) Wait.sleep(200);
         boolean stopped = taskStatus(id).equals("STOPPED");
         var d = ctr("task", "delete", "--force", id);
         ctr("container", "delete", id);

@@ -136,27 +136,6 @@ final class Kube {
 
     boolean exists(String namespace, String kind, String name) { return get(namespace, kind, name) != null; }
 
-    /** Polls until cond holds, or fails after timeout with what was last seen. */
-    static void waitFor(String what, Duration timeout, java.util.function.Supplier<String> notYet) {
-        Instant end = Instant.now().plus(timeout);
-        String last = null;
-        while (Instant.now().isBefore(end)) {
-            last = notYet.get();
-            if (last == null) return;
-            sleep(500);
-        }
-        throw new IllegalStateException("timed out after " + timeout.toSeconds() + " s waiting for " + what + ": " + last);
-    }
-
-    static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted");
-        }
-    }
-
     static Instant time(Object o, String path) {
         String s = Yaml.str(o, path);
         return s == null ? null : Instant.parse(s);

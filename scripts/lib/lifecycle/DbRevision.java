@@ -5,6 +5,7 @@
 //SOURCES ../report/Progress.java
 //SOURCES ../kube/Release.java
 //SOURCES ../report/Report.java
+//SOURCES ../tools/Wait.java
 //SOURCES ../tools/Yaml.java
 
 import java.time.Duration;
@@ -402,7 +403,7 @@ final class DbRevision {
             }
             var scheduled = Kube.condition(pod, "PodScheduled");
             last = "phase " + phase + (scheduled != null && "False".equals(scheduled.get("status")) ? ", not scheduled: " + scheduled.get("message") : "");
-            Kube.sleep(500);
+            Wait.sleep(500);
         }
         return Run.notRun("pod " + name + " did not finish in " + timeout.toSeconds() + " s (" + last + ")");
     }

@@ -1,5 +1,5 @@
-//SOURCES ../kube/Kube.java
 //SOURCES ../kube/Release.java
+//SOURCES ../tools/Wait.java
 //SOURCES ../tools/Yaml.java
 
 import java.io.BufferedReader;
@@ -62,7 +62,7 @@ final class HookLogs implements AutoCloseable {
                 seen.add(uid);
                 followPod(Yaml.str(p, "metadata.name"));
             }
-            Kube.sleep(1000);
+            Wait.sleep(1000);
         }
     }
 

@@ -16,6 +16,7 @@
 //SOURCES ReleaseLock.java
 //SOURCES Secrets.java
 //SOURCES ../cli/Target.java
+//SOURCES ../tools/Wait.java
 //SOURCES ../tools/Yaml.java
 
 import java.nio.charset.StandardCharsets;
@@ -379,7 +380,7 @@ final class Installer {
                         said = now;
                         p.info(String.format(java.util.Locale.ROOT, "  %d s of at most %d s: %s", (now - t0) / 1_000_000_000, timeout.toSeconds(), last[0]));
                     }
-                    Kube.sleep(2000);
+                    Wait.sleep(2000);
                 }
             });
         }

@@ -4,6 +4,7 @@
 //SOURCES PodTrouble.java
 //SOURCES ../kube/Release.java
 //SOURCES ../report/Report.java
+//SOURCES ../tools/Wait.java
 //SOURCES ../tools/Yaml.java
 
 import java.time.Duration;
@@ -90,7 +91,7 @@ final class LiveChecks {
                 said = t;
                 say.accept(String.format(java.util.Locale.ROOT, "  %d s of %d s: %s", (t - t0) / 1_000_000_000, max.toSeconds(), now));
             }
-            Kube.sleep(1000);
+            Wait.sleep(1000);
         }
     }
 

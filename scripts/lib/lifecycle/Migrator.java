@@ -10,6 +10,7 @@
 //SOURCES ../kube/Release.java
 //SOURCES ReleaseLock.java
 //SOURCES ../cli/Target.java
+//SOURCES ../tools/Wait.java
 //SOURCES ../tools/Yaml.java
 
 import java.security.SecureRandom;
@@ -128,7 +129,7 @@ final class Migrator {
                 // (Complete or Failed, or SuccessCriteriaMet/FailureTarget just before them).
                 var w = rel.kube.run(timeout.plusSeconds(30), "wait", "job/" + name, "-n", rel.namespace,
                         "--for=jsonpath={.status.conditions[?(@.status==\"True\")].type}", "--timeout=" + timeout.toSeconds() + "s");
-                Kube.waitFor("Job " + name + " to be Complete or Failed", Duration.ofSeconds(w.ok() ? 15 : 1), () -> {
+                Wait.until("Job " + name + " to be Complete or Failed", Duration.ofSeconds(w.ok() ? 15 : 1), () -> {
                     var j = rel.kube.get(rel.namespace, "job", name);
                     if (j == null) { done[0] = true; return null; }
                     if (Kube.conditionTrue(j, "Complete")) { ok[0] = true; done[0] = true; return null; }

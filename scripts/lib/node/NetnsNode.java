@@ -10,6 +10,7 @@
 //SOURCES ../tools/Problem.java
 //SOURCES RealNode.java
 //SOURCES RealNodeImages.java
+//SOURCES ../tools/Wait.java
 //SOURCES ../tools/Yaml.java
 
 import java.io.IOException;
@@ -95,7 +96,7 @@ final class NetnsNode {
     static Path netnsFile() { return Path.of("/run/netns", NETNS); }
 
     static NodeConfigs.Settings settings(String cluster) {
-        return new NodeConfigs.Settings(cluster, KwokCluster.clusterDir(cluster), dir(cluster), NODE_NAME, BRIDGE, SUBNET, GATEWAY,
+        return new NodeConfigs.Settings(cluster, KwokCluster.context(cluster), RealNode.NODE_LABEL, KwokCluster.clusterDir(cluster), dir(cluster), NODE_NAME, BRIDGE, SUBNET, GATEWAY,
                 RealNode.SERVICE_CIDR, cgroupRoot(cluster), RealNode.SANDBOX_IMAGE, PORTS, RealNode.GATEWAY, GATEWAY,
                 dir(cluster).resolve("kubeconfig.yaml"));
     }
@@ -260,7 +261,7 @@ final class NetnsNode {
             var r = Exec.run(inNamespace ? inNetns(cmd) : cmd, null, Map.of("PATH", Daemons.PATH), Duration.ofSeconds(20), null);
             last = r.said();
             if (r.ok() && r.out().contains("-j KUBE-POSTROUTING")) return;
-            Kube.sleep(500);
+            Wait.sleep(500);
         }
         throw new Problem(Problem.FAILED, "kube-proxy made no KUBE-POSTROUTING jump in nat POSTROUTING" + (inNamespace ? " of " + NETNS : "")
                 + " within 30 s: " + Kube.firstLine(last));
@@ -342,7 +343,7 @@ final class NetnsNode {
             }
             last = notYet.get();
             if (last == null) return;
-            Kube.sleep(500);
+            Wait.sleep(500);
         }
         throw new Problem(Problem.FAILED, "timed out after " + max.toSeconds() + " s waiting for " + what + " (" + last + "); " + log + " ends:\n" + tail(log));
     }

@@ -8,8 +8,8 @@
 //SOURCES NodeBinaries.java
 //SOURCES NodeCgroups.java
 //SOURCES ../cluster/NodeConfigs.java
-//SOURCES NodeMetrics.java
 //SOURCES NodeHost.java
+//SOURCES NodeMetrics.java
 //SOURCES NodeNetwork.java
 //SOURCES NodePolicies.java
 //SOURCES ../tools/Problem.java
@@ -17,6 +17,7 @@
 //SOURCES RealNodeImages.java
 //SOURCES ../cli/Target.java
 //SOURCES ../tools/Tools.java
+//SOURCES ../tools/Wait.java
 //SOURCES ../tools/Yaml.java
 
 import java.io.IOException;
@@ -96,7 +97,7 @@ final class RealNode {
     static Path baselineDir(String cluster) { return dir(cluster).resolve("baseline"); }
 
     static NodeConfigs.Settings settings(String cluster, NodeConfigs.Ports ports) {
-        return new NodeConfigs.Settings(cluster, KwokCluster.clusterDir(cluster), dir(cluster), NODE_NAME, BRIDGE, SUBNET, GATEWAY,
+        return new NodeConfigs.Settings(cluster, KwokCluster.context(cluster), NODE_LABEL, KwokCluster.clusterDir(cluster), dir(cluster), NODE_NAME, BRIDGE, SUBNET, GATEWAY,
                 SERVICE_CIDR, cgroupRoot(cluster), SANDBOX_IMAGE, ports);
     }
 
@@ -369,7 +370,7 @@ final class RealNode {
             }
             last = notYet.get();
             if (last == null) return;
-            Kube.sleep(500);
+            Wait.sleep(500);
         }
         throw new Problem(Problem.FAILED, "timed out after " + max.toSeconds() + " s waiting for " + what + " (" + last + "); "
                 + logs(cluster).resolve(daemon + ".log") + " ends:\n" + logTail(cluster, daemon, 15));

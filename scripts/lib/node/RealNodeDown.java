@@ -13,6 +13,7 @@
 //SOURCES NodeNetwork.java
 //SOURCES NodePolicies.java
 //SOURCES RealNode.java
+//SOURCES ../tools/Wait.java
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -185,7 +186,7 @@ final class RealNodeDown {
             while (System.nanoTime() < end) {
                 var t = RealNode.ctr(socket, Duration.ofSeconds(10), "-n", RealNode.K8S_NAMESPACE, "tasks", "ls", "-q");
                 if (!t.ok() || t.out().isBlank()) break;
-                Kube.sleep(500);
+                Wait.sleep(500);
             }
         }
     }

@@ -2,6 +2,7 @@
 
 import java.time.Duration;
 import java.util.Locale;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
@@ -11,6 +12,9 @@ import java.util.function.Supplier;
  * that was getting there. A wait goes on while what it watches moves (a node appears, a
  * status changes) and gives up only when nothing moved for a while, or at an overall
  * ceiling; it says what it waits for, and what it saw last.
+ *
+ * <p>The one home of polling: {@link #whileMoving} for waits that follow progress, {@link #until}
+ * and {@link #poll} for a fixed bound, {@link #sleep} between tries.
  */
 final class Wait {
     private Wait() {}
@@ -55,6 +59,38 @@ final class Wait {
                 Thread.currentThread().interrupt();
                 throw new IllegalStateException("interrupted while waiting for " + what);
             }
+        }
+    }
+
+    /** Asks notYet every 500 ms until it returns null; after timeout, fails with what it said last. */
+    static void until(String what, Duration timeout, Supplier<String> notYet) {
+        long end = System.nanoTime() + timeout.toNanos();
+        String last = null;
+        while (System.nanoTime() < end) {
+            last = notYet.get();
+            if (last == null) return;
+            sleep(500);
+        }
+        throw new IllegalStateException("timed out after " + timeout.toSeconds() + " s waiting for " + what + ": " + last);
+    }
+
+    /** Asks ok every `every` until it holds (true) or timeout has passed (false): the caller says what failed. */
+    static boolean poll(Duration timeout, Duration every, BooleanSupplier ok) {
+        long end = System.nanoTime() + timeout.toNanos();
+        while (!ok.getAsBoolean()) {
+            if (System.nanoTime() > end) return false;
+            sleep(every.toMillis());
+        }
+        return true;
+    }
+
+    /** Sleeps; an interrupt keeps the thread's flag and ends the wait at once. */
+    static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted");
         }
     }
 }
