@@ -109,7 +109,7 @@ public class images implements Callable<Integer> {
     }
 
     @Command(name = "lock", mixinStandardHelpOptions = true,
-            description = "Re-pin the inputs: images/debian.lock (every Debian package of each root filesystem, from the host's apt sources) "
+            description = "Re-pin the inputs: scripts/images/debian.lock (every Debian package of each root filesystem, from the host's apt sources) "
                     + "and the stand-in's requirements.lock and uv.lock (from PyPI, through the host's pip). Review, then commit.")
     static class Lock implements Callable<Integer> {
         @Option(names = "--debian", description = "Only the Debian packages.")
@@ -150,7 +150,7 @@ public class images implements Callable<Integer> {
         private void lockPython(Path repo) {
             var lock = DebianRootfs.readLock(repo.resolve(Images.DEBIAN_LOCK));
             String deb = lock.sections().get(Images.PYTHON_ROOTFS.rootfs()).pins().get("python3.11");
-            if (deb == null) throw new Tools.ToolException("images/debian.lock pins no python3.11; run lock --debian first");
+            if (deb == null) throw new Tools.ToolException("scripts/images/debian.lock pins no python3.11; run lock --debian first");
             String pythonVersion = deb.replaceFirst("^\\d+:", "").replaceFirst("-.*$", ""); // 3.11.2-6+deb12u9 → 3.11.2
             Path cache = ImageBuild.cacheDir();
             Path uv = PythonEnv.uv(cache.resolve("uv"), images::say);

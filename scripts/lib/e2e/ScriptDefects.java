@@ -426,6 +426,7 @@ final class ScriptDefects {
 
     /** checkout's launcher, scripts, charts and values copied to dest, with every defect put in. */
     static Path copyWith(Path checkout, Path dest, List<Defect> defects) throws IOException {
+        // "images": a checkout from before the images' inputs moved under scripts/.
         for (String part : List.of("scripts", "helm", "values", "images")) {
             if (Files.isDirectory(checkout.resolve(part))) Dirs.copyTree(checkout.resolve(part), dest.resolve(part));
         }

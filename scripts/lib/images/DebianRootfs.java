@@ -25,7 +25,7 @@ import java.util.stream.Stream;
  * packages' files, no maintainer scripts, no apt or dpkg state) from the host's own apt sources.
  *
  * <p>Every package of every root filesystem is pinned, dependencies included, in
- * {@code images/debian.lock}; a build installs exactly those versions or fails saying which one
+ * {@code scripts/images/debian.lock}; a build installs exactly those versions or fails saying which one
  * the mirror no longer has. Downloaded .deb files are kept in a cache folder shared by all root
  * filesystems, so a package common to several is fetched once.
  */
@@ -38,7 +38,7 @@ final class DebianRootfs {
     /** One root filesystem of the lock: the packages asked for, and every package installed, pinned. */
     record Section(List<String> wants, Map<String, String> pins) {}
 
-    /** {@code images/debian.lock}: release, architecture and the pinned sections by name. */
+    /** {@code scripts/images/debian.lock}: release, architecture and the pinned sections by name. */
     record Lock(String suite, String architecture, Map<String, Section> sections) {
         Section section(String name, List<String> wants, Path file) {
             Section s = sections.get(name);
@@ -178,8 +178,8 @@ final class DebianRootfs {
         while (u.find()) missing.add(u.group(1) + " (no such package)");
         if (!missing.isEmpty()) {
             return "the Debian mirror no longer has " + String.join(", ", missing) + ", pinned for the '" + name
-                    + "' root filesystem in images/debian.lock. Debian mirrors keep only the newest version of each package;"
-                    + " re-pin with `./jbang scripts/images.java lock --debian` (then review and commit images/debian.lock),"
+                    + "' root filesystem in scripts/images/debian.lock. Debian mirrors keep only the newest version of each package;"
+                    + " re-pin with `./jbang scripts/images.java lock --debian` (then review and commit scripts/images/debian.lock),"
                     + " or set TREVOR_APT_SOURCES to a file naming a snapshot mirror that still has these versions.";
         }
         var lines = all.strip().lines().toList();

@@ -24,7 +24,7 @@ final class Images {
 
     /** The stand-in's source (NOT trevor), relative to the repository. */
     static final String STAND_IN = "scripts/tests/fixtures/trevor-stand-in";
-    static final String DEBIAN_LOCK = "images/debian.lock";
+    static final String DEBIAN_LOCK = "scripts/images/debian.lock";
 
     /** One change made to a layer's folder before it is packed. */
     sealed interface Op permits Dir, File, Link, Prune, BusyboxLinks {}
@@ -44,11 +44,11 @@ final class Images {
     }
 
     /**
-     * Debian packages extracted by mmdebstrap: section {@code rootfs} of images/debian.lock,
+     * Debian packages extracted by mmdebstrap: section {@code rootfs} of scripts/images/debian.lock,
      * asking for {@code wants} (every dependency pinned there), then {@code ops}.
      */
     record DebianLayer(String rootfs, List<String> wants, List<Op> ops) implements Layer {
-        public String createdBy() { return "mmdebstrap --variant=extract " + String.join(" ", wants) + " (images/debian.lock [" + rootfs + "])"; }
+        public String createdBy() { return "mmdebstrap --variant=extract " + String.join(" ", wants) + " (scripts/images/debian.lock [" + rootfs + "])"; }
     }
 
     /** /usr/local/bin/uv from the pinned uv wheel. */
@@ -175,15 +175,15 @@ final class Images {
                             List.of(), List.of("PATH=/bin"), "/", List.of(), labels("trevor-dev pod sandbox (pause)", "1",
                             "Sleeps until signalled; built from busybox-static"), null)),
             new Image("postgres", POSTGRES, List.of(POSTGRES_ROOTFS,
-                    new FilesLayer("postgres entrypoint (images/postgres/entrypoint.sh)", List.of(new Dir("usr/local/bin", 0755, ROOT, ROOT),
-                            new File("usr/local/bin/postgres-entrypoint", null, "images/postgres/entrypoint.sh", 0755)))),
+                    new FilesLayer("postgres entrypoint (scripts/images/postgres/entrypoint.sh)", List.of(new Dir("usr/local/bin", 0755, ROOT, ROOT),
+                            new File("usr/local/bin/postgres-entrypoint", null, "scripts/images/postgres/entrypoint.sh", 0755)))),
                     new ImageArchive.Config(SERVICE + ":" + SERVICE, List.of("/usr/local/bin/postgres-entrypoint"), List.of(),
                             List.of("PATH=/usr/lib/postgresql/15/bin:/usr/local/bin:/usr/bin:/bin", "PGDATA=/var/lib/postgresql/data"),
                             "/var/lib/postgresql", List.of("5432/tcp"), labels("trevor-dev PostgreSQL 15", "15",
                             "Debian's postgresql-15; POSTGRES_USER, POSTGRES_PASSWORD, POSTGRES_DB, PGDATA as in the official image"), "SIGINT")),
             new Image("redis", REDIS, List.of(REDIS_ROOTFS,
-                    new FilesLayer("redis entrypoint (images/redis/entrypoint.sh)", List.of(new Dir("usr/local/bin", 0755, ROOT, ROOT),
-                            new File("usr/local/bin/redis-entrypoint", null, "images/redis/entrypoint.sh", 0755)))),
+                    new FilesLayer("redis entrypoint (scripts/images/redis/entrypoint.sh)", List.of(new Dir("usr/local/bin", 0755, ROOT, ROOT),
+                            new File("usr/local/bin/redis-entrypoint", null, "scripts/images/redis/entrypoint.sh", 0755)))),
                     new ImageArchive.Config(SERVICE + ":" + SERVICE, List.of("/usr/local/bin/redis-entrypoint"), List.of(),
                             List.of("PATH=/usr/local/bin:/usr/bin:/bin"), "/data", List.of("6379/tcp"), labels("trevor-dev Redis 7", "7",
                             "Debian's redis-server; arguments are passed to redis-server, REDIS_PASSWORD sets requirepass"), null)),
