@@ -2,6 +2,7 @@
 //JAVA 17+
 //JAVA_OPTIONS -XX:+UseSerialGC -XX:TieredStopAtLevel=1
 //DEPS info.picocli:picocli:4.7.7
+//SOURCES lib/node/WholeCluster.java
 //SOURCES lib/cli/Cli.java
 //SOURCES lib/images/ImageBuild.java
 //SOURCES lib/cluster/K3dCluster.java
@@ -135,7 +136,7 @@ public class cluster implements Callable<Integer> {
                 if (dryRun) throw new Target.Invalid("--dry-run is for k3d; kwok's commands run in-process");
                 Path repo = Repo.root();
                 if (repo == null) throw new Target.Invalid("run me from inside the trevor repository");
-                var info = p.step("kwok cluster " + parent.name, () -> KwokCluster.up(repo, parent.name, kubeconfig, recreate, deleteHealthy, p::info));
+                var info = p.step("kwok cluster " + parent.name, () -> WholeCluster.up(repo, parent.name, kubeconfig, recreate, deleteHealthy, p::info));
                 if (realNode) {
                     var archives = imageArchives.isEmpty()
                             ? p.step("images (scripts/images.java build)", () -> new java.util.ArrayList<>(ImageBuild.build(repo, java.util.List.of(), p::info).values()))
@@ -183,7 +184,7 @@ public class cluster implements Callable<Integer> {
             // A dry run that went on to remove the cluster would be the worst surprise of all.
             if (dryRun) throw new Target.Invalid("--dry-run is for k3d; a kwok cluster's removal runs in-process, so nothing was removed");
             var node = RealNode.exists(parent.name) ? p.step("remove real node", () -> RealNodeDown.down(parent.name, p::info)) : null;
-            var footprint = p.step("remove kwok cluster " + parent.name, () -> KwokCluster.down(parent.name, kubeconfig, p::info));
+            var footprint = p.step("remove kwok cluster " + parent.name, () -> WholeCluster.down(parent.name, kubeconfig, p::info));
             var left = new java.util.ArrayList<>(KwokCluster.leftovers(footprint));
             if (node != null) left.addAll(RealNodeDown.leftovers(node));
             if (!left.isEmpty()) {

@@ -2,8 +2,9 @@
 //JAVA 17+
 //JAVA_OPTIONS -XX:+UseSerialGC -XX:TieredStopAtLevel=1
 //DEPS info.picocli:picocli:4.7.7
+//SOURCES lib/node/WholeCluster.java
 //SOURCES lib/cli/Cli.java
-//SOURCES lib/cluster/ClusterChecks.java
+//SOURCES lib/e2e/ClusterChecks.java
 //SOURCES lib/e2e/DefectCoverage.java
 //SOURCES lib/tools/Dirs.java
 //SOURCES lib/tools/Exec.java
@@ -438,7 +439,7 @@ public class defects implements Callable<Integer> {
             var r = progress.step("e2e.java (kwok) of a checkout with " + defects.size() + " defects",
                     () -> Exec.run(cmd, copy, Map.of(), java.time.Duration.ofMinutes(45), line -> System.out.println("  | " + line)));
             // The copy's down leaves the cluster's folder on purpose (one of its defects): this checkout's down removes what is left.
-            KwokCluster.down(name + "-e2e", null, progress::info);
+            WholeCluster.down(name + "-e2e", null, progress::info);
             var seen = verdicts(r.out());
             coverage(report, e2eCoverage(seen));
             for (var d : defects) {
@@ -515,7 +516,7 @@ public class defects implements Callable<Integer> {
                 cmd.addAll(helmOptions.args());
                 var r = progress.step("e2e.java (kwok) of a checkout where " + d.what() + " (stop " + n + " of " + stops.size() + ")",
                         () -> Exec.run(cmd, copy, Map.of(), java.time.Duration.ofMinutes(20), line -> System.out.println("  s" + n + "| " + line)));
-                KwokCluster.down(cluster, null, progress::info);
+                WholeCluster.down(cluster, null, progress::info);
                 Dirs.deleteTree(copy);
                 var seen = verdicts(r.out());
                 var names = new ArrayList<>(seen.keySet());

@@ -4,6 +4,7 @@
 //DEPS info.picocli:picocli:4.7.7
 //DEPS net.jqwik:jqwik:1.10.1
 //DEPS org.junit.platform:junit-platform-launcher:6.1.1
+//SOURCES lib/node/WholeCluster.java
 //SOURCES lib/cli/Cli.java
 //SOURCES lib/tools/Exec.java
 //SOURCES lib/kube/Helm.java
@@ -132,7 +133,7 @@ public class properties implements Callable<Integer> {
         var report = new Report("properties (helm " + helm.major + ")", System.out, null, false);
         Path kubeconfig = Files.createTempDirectory("trevor-properties-kube").resolve("kubeconfig");
         try {
-            var cluster = progress.step("cluster up " + name, () -> KwokCluster.up(repo, name, kubeconfig, false, progress::info));
+            var cluster = progress.step("cluster up " + name, () -> WholeCluster.up(repo, name, kubeconfig, false, progress::info));
             var kube = new Kube(kubectl, cluster.context(), cluster.kubeconfig());
             progress.step("namespaces and the ServiceMonitor CRD", () -> prepare(kube, repo));
             Run.helm = helm;
@@ -150,7 +151,7 @@ public class properties implements Callable<Integer> {
             progress.info(String.format("%d cases submitted (shrinking included): %d rendered and accepted by the API server, "
                     + "%d refused by helm naming the value", Run.submitted.get(), Run.rendered.get(), Run.refusedByHelm.get()));
         } finally {
-            if (!keep) progress.step("cluster down " + name, () -> KwokCluster.down(name, kubeconfig, progress::info));
+            if (!keep) progress.step("cluster down " + name, () -> WholeCluster.down(name, kubeconfig, progress::info));
         }
         progress.printTimings();
         if (junit != null) report.writeJunit(junit, (System.nanoTime() - t0) / 1_000_000);

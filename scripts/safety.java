@@ -2,8 +2,9 @@
 //JAVA 17+
 //JAVA_OPTIONS -XX:+UseSerialGC -XX:TieredStopAtLevel=1
 //DEPS info.picocli:picocli:4.7.7
+//SOURCES lib/node/WholeCluster.java
 //SOURCES lib/cli/Cli.java
-//SOURCES lib/cluster/ClusterChecks.java
+//SOURCES lib/e2e/ClusterChecks.java
 //SOURCES lib/cluster/ClusterLock.java
 //SOURCES lib/cluster/Daemons.java
 //SOURCES lib/tools/Dirs.java
@@ -935,7 +936,7 @@ public class safety implements Callable<Integer> {
 
     /** Takes a cluster of this run down, whatever state an earlier case left it in. */
     private void downQuietly(String cluster) {
-        KwokCluster.down(cluster, null, progress::info);
+        WholeCluster.down(cluster, null, progress::info);
     }
 
     private static String lastLines(String s) {

@@ -7,7 +7,6 @@
 //SOURCES ../kube/Kube.java
 //SOURCES NodeConfigs.java
 //SOURCES ../tools/Problem.java
-//SOURCES ../node/RealNodeDown.java
 //SOURCES ../cli/Target.java
 //SOURCES ../tools/Tools.java
 //SOURCES ../tools/Wait.java
@@ -25,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 
 /**
@@ -228,11 +228,7 @@ final class KwokCluster {
      * it did not just create: a broken one is removed only with recreate (--recreate), a
      * healthy one only when deleteHealthy names it as well.
      */
-    static Info up(Path repo, String name, Path kubeconfig, boolean recreate, Consumer<String> progress) {
-        return up(repo, name, kubeconfig, recreate, null, progress);
-    }
-
-    static Info up(Path repo, String name, Path kubeconfig, boolean recreate, String deleteHealthy, Consumer<String> progress) {
+    static Info up(Path repo, String name, Path kubeconfig, boolean recreate, String deleteHealthy, NodesDown nodes, Consumer<String> progress) {
         checkName(name);
         if (deleteHealthy != null && !recreate) throw new Target.Invalid("--yes-delete-healthy-cluster goes with --recreate");
         if (deleteHealthy != null && !deleteHealthy.equals(name)) {
@@ -263,25 +259,25 @@ final class KwokCluster {
                 }
                 String lost = health == Health.READY || health == Health.NOT_ANSWERING ? "" : Files.isRegularFile(ownKubeconfig(name)) ? ", losing " + holdings(name, kubectl) : "";
                 progress.accept("cluster " + name + " " + what + "; recreating it (--recreate" + (health == Health.READY ? " --yes-delete-healthy-cluster" : "") + ")" + lost);
-                down(name, kubeconfig, progress);
+                down(name, kubeconfig, nodes, progress);
             }
             // From here on this run made the cluster: an interrupt takes it down again, whole.
             var creation = new Creation();
             try (var cleanup = Interrupts.onStop("remove the half-built cluster " + name, () -> {
                 System.err.println("stopping: removing the half-built kwok cluster " + name + " (this run was creating it)");
                 creation.cancel();
-                var left = leftovers(down(name, kubeconfig, System.err::println));
+                var left = leftovers(down(name, kubeconfig, nodes, System.err::println));
                 System.err.println(left.isEmpty() ? "stopping: kwok cluster " + name + " removed; nothing left behind"
                         : "stopping: left behind: " + String.join("; ", left));
             })) {
                 try {
-                    create(repo, name, bin, kubectl, kube, kubeconfig, progress, creation);
+                    create(repo, name, bin, kubectl, kube, kubeconfig, nodes, progress, creation);
                 } catch (ComponentExited e) {
                     // Most often a port that another cluster, created at the same moment by a
                     // run that does not take this machine's ports lock, bound first: once more.
                     progress.accept(e.getMessage() + "; removing the cluster and creating it once more");
-                    down(name, kubeconfig, progress);
-                    create(repo, name, bin, kubectl, kube, kubeconfig, progress, creation);
+                    down(name, kubeconfig, nodes, progress);
+                    create(repo, name, bin, kubectl, kube, kubeconfig, nodes, progress, creation);
                 }
             }
             return new Info(name, kube.context, kubeconfig);
@@ -297,7 +293,7 @@ final class KwokCluster {
         };
     }
 
-    private static void create(Path repo, String name, Path bin, Path kubectl, Kube kube, Path kubeconfig, Consumer<String> progress,
+    private static void create(Path repo, String name, Path bin, Path kubectl, Kube kube, Path kubeconfig, NodesDown nodesDown, Consumer<String> progress,
                                Creation creation) {
         Path config = creation.unlessCancelled(() -> writeConfig(name, bin, kubectl));
         phase(progress, "control plane", "starting " + String.join(", ", COMPONENTS) + " (kwokctl create cluster)");
@@ -310,7 +306,7 @@ final class KwokCluster {
             if (kubeconfig != null) cmd.addAll(List.of("--kubeconfig", kubeconfig.toString()));
             var r = creation.run(cmd, env(), Duration.ofMinutes(10));
             if (r.exit() != 0) {
-                down(name, kubeconfig, progress);
+                down(name, kubeconfig, nodesDown, progress);
                 throw new Problem(Problem.FAILED, "kwokctl create cluster " + name + " failed (exit " + r.exit() + "): " + tail(r.said()));
             }
             awaitApiServer(name, kubectl, progress);
@@ -631,17 +627,29 @@ final class KwokCluster {
                 "status", Map.of("allocatable", resources, "capacity", resources));
     }
 
-    /** Stops every process of the cluster and removes its state; returns what it held. */
-    static Footprint down(String name, Path kubeconfig, Consumer<String> progress) {
+    /**
+     * Takes a cluster's real nodes down, before its control plane, and returns how to list what
+     * is left of them once the control plane is gone. The node wing gives it (WholeCluster): this
+     * wing cannot name the wing above it.
+     */
+    @FunctionalInterface
+    interface NodesDown {
+        Supplier<List<String>> down(String cluster, Consumer<String> progress);
+    }
+
+    /** Stops every process of the cluster, its real nodes first, and removes its state; returns what the control plane held. */
+    static Footprint down(String name, Path kubeconfig, NodesDown nodes, Consumer<String> progress) {
         checkName(name);
         try (var lock = ClusterLock.take(name, "cluster down")) {
-            return downLocked(name, kubeconfig, progress);
+            // A real node goes first, while the API answers: its kubelet stops the pods.
+            var nodesLeft = nodes.down(name, progress);
+            var footprint = downControlPlane(name, kubeconfig, progress);
+            nodesLeft.get().forEach(l -> progress.accept("real node left behind: " + l));
+            return footprint;
         }
     }
 
-    private static Footprint downLocked(String name, Path kubeconfig, Consumer<String> progress) {
-        // A real node goes first, while the API answers: its kubelet stops the pods.
-        var realNode = RealNodeDown.down(name, progress);
+    private static Footprint downControlPlane(String name, Path kubeconfig, Consumer<String> progress) {
         // Proved before any signal, by this run and by kwokctl's: a pid file that names a
         // process that is not the cluster's is reported and removed, and the process left alone.
         disownForeignPidFiles(name, progress);
@@ -673,7 +681,6 @@ final class KwokCluster {
         long end = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         while (System.nanoTime() < end && footprint.ports().stream().anyMatch(Net.listeningPorts()::contains)) Wait.sleep(100);
         Dirs.deleteTree(clusterDir(name));
-        RealNodeDown.leftovers(realNode).forEach(l -> progress.accept("real node left behind: " + l));
         return footprint;
     }
 

@@ -1,3 +1,4 @@
+//SOURCES ../node/WholeCluster.java
 //SOURCES ../lifecycle/Diagnostics.java
 //SOURCES ../tools/Dirs.java
 //SOURCES ../tools/Exec.java
@@ -140,7 +141,7 @@ abstract class E2e {
 
     /** Takes the cluster down; returns what is left. */
     java.util.List<String> down() {
-        return KwokCluster.leftovers(KwokCluster.down(name, kubeconfig, progress::info));
+        return KwokCluster.leftovers(WholeCluster.down(name, kubeconfig, progress::info));
     }
 
     /**

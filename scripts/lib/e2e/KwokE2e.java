@@ -1,3 +1,4 @@
+//SOURCES ../node/WholeCluster.java
 //SOURCES ../tools/Dirs.java
 //SOURCES E2e.java
 //SOURCES ../tools/Exec.java
@@ -46,9 +47,9 @@ final class KwokE2e extends E2e {
     void lifecycle() throws IOException {
         kubeconfig = Files.createTempDirectory("trevor-e2e-kube").resolve("kubeconfig");
         // Always a new cluster: one left by an interrupted run would hold its old release.
-        KwokCluster.down(name, null, progress::info);
+        WholeCluster.down(name, null, progress::info);
         var cluster = stage("cluster up (kwok, real control plane built from Go modules)", true,
-                () -> KwokCluster.up(repo, name, kubeconfig, false, progress::info));
+                () -> WholeCluster.up(repo, name, kubeconfig, false, progress::info));
         var kube = new Kube(kubectl, cluster.context(), cluster.kubeconfig());
         rel = new Release(helm, kube, RELEASE, NAMESPACE, repo.resolve("helm/trevor"));
         installValues = new Helm.Values(List.of(repo.resolve("values/prod.yaml")), List.of("image.tag=1.0.0"));

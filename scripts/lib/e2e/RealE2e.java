@@ -1,3 +1,4 @@
+//SOURCES ../node/WholeCluster.java
 //SOURCES ../lifecycle/DbRevision.java
 //SOURCES ../lifecycle/DevDeps.java
 //SOURCES ../tools/Dirs.java
@@ -62,12 +63,12 @@ final class RealE2e extends E2e {
         kubeconfig = Files.createTempDirectory("trevor-e2e-real-kube").resolve("kubeconfig");
         Files.writeString(kubeconfig, "");
         // Always a new cluster: one left by an interrupted run would hold its old releases.
-        KwokCluster.down(name, null, progress::info);
+        WholeCluster.down(name, null, progress::info);
         var archives = stage("images built from pinned Debian and PyPI packages (cached by content)", true,
                 () -> new ArrayList<>(ImageBuild.build(repo, List.of(), progress::info).values()));
         stage(nodes == 1 ? "cluster up with a real node (kubelet, containerd, runc), the images imported"
                 : "cluster up with two real nodes (kubelet, containerd, runc; real-1 in a network namespace of its own), the images imported", true, () -> {
-            KwokCluster.up(repo, name, kubeconfig, false, progress::info);
+            WholeCluster.up(repo, name, kubeconfig, false, progress::info);
             return RealNode.up(repo, name, archives, false, nodes, progress::info);
         });
         kube = new Kube(kubectl, KwokCluster.context(name), kubeconfig);

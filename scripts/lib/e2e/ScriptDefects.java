@@ -102,7 +102,7 @@ final class ScriptDefects {
      */
     static final java.util.Map<String, String> SAFETY_EXEMPT = java.util.Map.of(
             "cluster down leaves no process, port or folder behind",
-            "safety.java records it from its own KwokCluster.down (ClusterChecks.down, in safety.java's JVM): a --scripts-from copy "
+            "safety.java records it from its own WholeCluster.down (ClusterChecks.down, in safety.java's JVM): a --scripts-from copy "
                     + "is reached only through the scripts it runs, never through safety.java's own lib, so no guard taken out of the copy "
                     + "can reach it; the same down is judged by the e2e part's 'cluster down leaves no process, port, mount, interface, "
                     + "rule or folder behind', which its defect (down leaves the cluster's folder) fails by name");
@@ -258,7 +258,7 @@ final class ScriptDefects {
     /** Rows 9, 13 and issue 14 row 19 (once per phase of up) all interrupt cluster up: one guard, five cases. */
     private static Guard ctrlCDuringUp() {
         var g = new Guard("Ctrl-C during cluster up leaves the half-built cluster running", "lib/cluster/KwokCluster.java",
-                "var left = leftovers(down(name, kubeconfig, System.err::println));", "var left = List.<String>of();", ROWS_9_13,
+                "var left = leftovers(down(name, kubeconfig, nodes, System.err::println));", "var left = List.<String>of();", ROWS_9_13,
                 "left behind after Ctrl-C");
         for (String phase : UP_PHASES) g = g.also(String.format(I14_ROW_19, phase), "left behind after Ctrl-C in phase '" + phase + "'");
         return g;
@@ -397,7 +397,7 @@ final class ScriptDefects {
                 new Defect("cluster down does not run kwokctl delete (it stops the processes itself)", "scripts/lib/cluster/KwokCluster.java",
                         "if (Files.isExecutable(kwokctl)) {", "if (false) {", List.of()),
                 new Defect("cluster down leaves the cluster's folder, nor does kwokctl remove it", "scripts/lib/cluster/KwokCluster.java",
-                        "        Dirs.deleteTree(clusterDir(name));\n        RealNodeDown.leftovers", "        RealNodeDown.leftovers",
+                        "        Dirs.deleteTree(clusterDir(name));\n        return footprint;", "        return footprint;",
                         List.of(new Expect(E2E_DOWN, "folder "))),
                 // All five are needed: with --set a numeric tag reaches helm as a number, which the schema would refuse and the
                 // string functions of the templates could not print; taken together the upgrade goes ahead with a number.

@@ -1,6 +1,7 @@
+//SOURCES ../node/WholeCluster.java
 //SOURCES ../tools/Exec.java
 //SOURCES ../kube/Kube.java
-//SOURCES KwokCluster.java
+//SOURCES ../cluster/KwokCluster.java
 //SOURCES ../report/Progress.java
 //SOURCES ../report/Report.java
 //SOURCES ../tools/Tools.java
@@ -54,9 +55,9 @@ final class ClusterChecks {
 
     /** Removes what earlier runs left of every cluster, then starts the first; returns its API. */
     Kube up(Path repo, Path kubeconfig) {
-        for (String c : clusters) KwokCluster.down(c, null, progress::info);
+        for (String c : clusters) WholeCluster.down(c, null, progress::info);
         String name = clusters.get(0);
-        var info = progress.step("cluster up " + name, () -> KwokCluster.up(repo, name, kubeconfig, false, progress::info));
+        var info = progress.step("cluster up " + name, () -> WholeCluster.up(repo, name, kubeconfig, false, progress::info));
         kube = new Kube(Tools.kubectl(progress::info), info.context(), kubeconfig);
         return kube;
     }
@@ -104,7 +105,7 @@ final class ClusterChecks {
         var left = new ArrayList<String>();
         for (String c : clusters) {
             try {
-                left.addAll(KwokCluster.leftovers(KwokCluster.down(c, null, progress::info)));
+                left.addAll(KwokCluster.leftovers(WholeCluster.down(c, null, progress::info)));
             } catch (RuntimeException e) {
                 left.add(c + ": " + Exec.rootMessage(e));
             }
