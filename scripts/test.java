@@ -138,9 +138,10 @@ public class test implements Callable<Integer> {
     }
 
     /**
-     * The JUnit tag of a test class that starts whole scripts, the ./jbang launcher or builds
-     * (seconds to minutes each on 2 cores): its tests run in the scripts stage, the others in the
-     * unit stage, which stays within seconds.
+     * The JUnit tag of a test class (or method) that runs real programs at length: whole scripts,
+     * the ./jbang launcher, JBang builds, or many helm renders of the chart (seconds to minutes of
+     * CPU on 2 cores). Its tests run in the scripts stage; the others in the unit stage, which
+     * stays within seconds.
      */
     static final String SCRIPTS_TAG = "scripts";
 

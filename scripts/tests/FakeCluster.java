@@ -193,6 +193,16 @@ final class FakeCluster implements Exec.Runner {
         return true;
     }
 
+    /**
+     * Runs body, which must stop with exit code 2, nothing changed (bad input, or a release or
+     * cluster refused), and returns what it threw.
+     */
+    static Problem nothingChanged(org.junit.jupiter.api.function.Executable body) {
+        var e = org.junit.jupiter.api.Assertions.assertThrows(Problem.class, body);
+        org.junit.jupiter.api.Assertions.assertEquals(Problem.NOTHING_CHANGED, e.exitCode, e.getMessage());
+        return e;
+    }
+
     static String singular(String kind) {
         String k = kind.toLowerCase(java.util.Locale.ROOT);
         if (k.endsWith("ies")) return k.substring(0, k.length() - 3) + "y";
