@@ -11,7 +11,7 @@ default:
 verify helm="4" *args="":
     {{jbang}} scripts/verify.java --helm-major {{helm}} {{args}}
 
-# Every test stage: unit, verify and the kwok e2e under Helm 3 and 4, properties, safety, defects, the real-node e2e (--stage NAME for some)
+# Every test stage: unit, scripts, verify and the kwok e2e under Helm 3 and 4, properties, safety, defects, the real-node e2e (--stage NAME for some)
 test *args="":
     {{jbang}} scripts/test.java {{args}}
 

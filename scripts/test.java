@@ -25,6 +25,7 @@ import java.util.concurrent.Callable;
 import java.util.regex.Pattern;
 import org.junit.platform.engine.TestExecutionResult;
 import org.junit.platform.engine.DiscoverySelector;
+import org.junit.platform.launcher.TagFilter;
 import org.junit.platform.launcher.TestExecutionListener;
 import org.junit.platform.launcher.TestIdentifier;
 import org.junit.platform.launcher.core.LauncherDiscoveryRequestBuilder;
@@ -41,18 +42,18 @@ import picocli.CommandLine.Option;
 public class test implements Callable<Integer> {
 
     @Option(names = "--stage", paramLabel = "NAME", split = ",",
-            description = "Run only these stages: unit, verify-helm3, verify-helm4, properties, e2e-helm4, e2e-helm3, safety, defects, e2e-real (default: all).")
+            description = "Run only these stages: unit, scripts, verify-helm3, verify-helm4, properties, e2e-helm4, e2e-helm3, safety, defects, e2e-real (default: all).")
     List<String> stages;
 
     @Option(names = "--unit-class", paramLabel = "NAME", split = ",",
-            description = "Only these test classes in the unit stage, e.g. EnvFileTest (default: every *Test.java in scripts/tests).")
+            description = "Only these test classes in the unit and scripts stages, e.g. EnvFileTest (default: every *Test.java in scripts/tests).")
     List<String> unitClasses;
 
     @Option(names = "--results", paramLabel = "DIR", defaultValue = "build/test-results",
             description = "Where JUnit XML and diagnostics go (default: ${DEFAULT-VALUE}).")
     Path results;
 
-    static final List<String> ALL_STAGES = List.of("unit", "verify-helm3", "verify-helm4", "properties", "e2e-helm4", "e2e-helm3", "safety", "defects", "e2e-real");
+    static final List<String> ALL_STAGES = List.of("unit", "scripts", "verify-helm3", "verify-helm4", "properties", "e2e-helm4", "e2e-helm3", "safety", "defects", "e2e-real");
     private static final Pattern SUMMARY = Pattern.compile("^(\\d+) passed, (\\d+) failed(?:, (\\d+) skipped)?(?:, (\\d+) info)?$");
 
     private int passed, failed, skipped, info;
@@ -96,7 +97,8 @@ public class test implements Callable<Integer> {
             long t0 = System.nanoTime();
             System.out.println("== " + stage);
             switch (stage) {
-                case "unit" -> unit(repo, out.resolve("unit.xml"));
+                case "unit" -> unit(repo, out.resolve("unit.xml"), false);
+                case "scripts" -> unit(repo, out.resolve("scripts.xml"), true);
                 case "verify-helm3", "verify-helm4" -> script(repo, "verify.java", List.of("--helm-major", stage.substring(stage.length() - 1),
                         "--junit", out.resolve(stage + ".xml").toString()));
                 case "e2e-helm4", "e2e-helm3" -> script(repo, "e2e.java", List.of("--helm-major", stage.substring(stage.length() - 1),
@@ -125,7 +127,7 @@ public class test implements Callable<Integer> {
      */
     static String firstBuilds(Path repo, List<String> stages) {
         var builds = new ArrayList<String>();
-        boolean cluster = stages.stream().anyMatch(s -> !s.equals("unit") && !s.startsWith("verify"));
+        boolean cluster = stages.stream().anyMatch(s -> !s.equals("unit") && !s.equals("scripts") && !s.startsWith("verify"));
         if (cluster && !ControlPlane.built()) builds.add("the control plane from Go modules (about 15-25 min on 2 cores)");
         if (stages.contains("e2e-real")) {
             if (!NodeBinaries.built()) builds.add("the real node's kubelet, kube-proxy, CoreDNS, kube-network-policies and metrics-server (about 5-20 min; kube-network-policies and metrics-server took 14 and 9 min on a busy 2-core machine)");
@@ -135,8 +137,22 @@ public class test implements Callable<Integer> {
                 : "this machine builds first, once: " + String.join("; ", builds) + "; progress lines follow";
     }
 
-    /** JUnit tests under scripts/tests (one class per *Test.java file), in this JVM; results also as JUnit XML. */
-    private void unit(Path repo, Path xml) {
+    /**
+     * The JUnit tag of a test class (or method) that runs real programs at length: whole scripts,
+     * the ./jbang launcher, JBang builds, or many helm renders of the chart (seconds to minutes of
+     * CPU on 2 cores). Its tests run in the scripts stage; the others in the unit stage, which
+     * stays within seconds.
+     */
+    static final String SCRIPTS_TAG = "scripts";
+
+    /**
+     * JUnit tests under scripts/tests (one class per *Test.java file), in this JVM; results also
+     * as JUnit XML. The unit stage runs the classes without the scripts tag, the scripts stage
+     * those with it. Classes run side by side (their tests one after another): most of a slow
+     * class's time is waiting (a load at its rate, a child process, a timeout). A class that
+     * changes what the whole JVM shares says so with @Isolated and runs alone.
+     */
+    private void unit(Path repo, Path xml, boolean scripts) {
         List<DiscoverySelector> classes;
         try (var files = Files.list(repo.resolve("scripts/tests"))) {
             classes = files.map(f -> f.getFileName().toString()).filter(n -> n.endsWith("Test.java"))
@@ -145,11 +161,25 @@ public class test implements Callable<Integer> {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        var request = LauncherDiscoveryRequestBuilder.request().selectors(classes).build();
-        var report = new Report("unit", System.out, null, false);
+        var request = LauncherDiscoveryRequestBuilder.request().selectors(classes)
+                .filters(scripts ? TagFilter.includeTags(SCRIPTS_TAG) : TagFilter.excludeTags(SCRIPTS_TAG))
+                .configurationParameter("junit.jupiter.execution.parallel.enabled", "true")
+                .configurationParameter("junit.jupiter.execution.parallel.mode.default", "same_thread")
+                .configurationParameter("junit.jupiter.execution.parallel.mode.classes.default", "concurrent")
+                .configurationParameter("junit.jupiter.execution.parallel.config.executor-service", "FORK_JOIN_POOL")
+                .configurationParameter("junit.jupiter.execution.parallel.config.strategy", "fixed")
+                .configurationParameter("junit.jupiter.execution.parallel.config.fixed.parallelism", String.valueOf(PARALLEL_CLASSES))
+                .build();
+        String stage = scripts ? "scripts" : "unit";
+        var launcher = LauncherFactory.create();
+        if (unitClasses != null && !launcher.discover(request).containsTests()) {
+            // Every class named belongs to the other stage (--unit-class itself refuses a name that matches no file).
+            System.out.println("test: no class of --unit-class is in the " + stage + " stage");
+            return;
+        }
+        var report = new Report(stage, System.out, null, false);
         long t0 = System.nanoTime();
         var started = new java.util.concurrent.ConcurrentHashMap<String, Long>();
-        var launcher = LauncherFactory.create();
         launcher.execute(request, new TestExecutionListener() {
             @Override public void executionStarted(TestIdentifier id) { started.put(id.getUniqueId(), System.nanoTime()); }
 
@@ -167,7 +197,7 @@ public class test implements Callable<Integer> {
                         detail, "", ms));
             }
         });
-        if (report.results().isEmpty()) report.record(new Report.Result("unit tests", Report.Status.FAIL, "none found in scripts/tests", "", 0));
+        if (report.results().isEmpty()) report.record(new Report.Result(stage + " tests", Report.Status.FAIL, "none found in scripts/tests", "", 0));
         passed += (int) report.count(Report.Status.PASS);
         failed += (int) report.count(Report.Status.FAIL);
         skipped += (int) report.count(Report.Status.SKIP);
@@ -175,9 +205,12 @@ public class test implements Callable<Integer> {
             report.writeJunit(xml, (System.nanoTime() - t0) / 1_000_000);
         } catch (IOException e) {
             failed++;
-            System.out.println("FAIL  unit tests — could not write " + xml + ": " + e.getMessage());
+            System.out.println("FAIL  " + stage + " tests — could not write " + xml + ": " + e.getMessage());
         }
     }
+
+    /** Test classes at a time: enough to overlap their waits, few enough for 2 cores. */
+    static final int PARALLEL_CLASSES = 4;
 
     private static String name(TestIdentifier id) {
         String cls = id.getParentId().map(p -> p.replaceAll(".*\\[class:([^\\]]+)\\].*", "$1")).orElse("");

@@ -19,6 +19,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * Puts the spec sketch's defects back into a copy of the chart, one at a time, and proves
  * that verify's checks catch each one by name. A check that cannot fail proves nothing.
  */
+@org.junit.jupiter.api.Tag("scripts") // renders the chart with real helm, many times: test.java's scripts stage
 class ChartDefectsTest {
     static Helm helm;
     static Path repo;

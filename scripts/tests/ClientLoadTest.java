@@ -254,6 +254,7 @@ class ClientLoadTest {
     }
 
     @Test
+    @org.junit.jupiter.api.Tag("scripts") // starts load.java: test.java's scripts stage
     void loadRefusesAScaleOnAClusterThatIsNotLocalBeforeAnyKubectlOrPod(@TempDir Path tmp) throws IOException {
         Path log = tmp.resolve("kubectl.log");
         var env = Map.of("KUBECONFIG", NetpolCliTest.kubeconfig(tmp).toString(), "PATH", NetpolCliTest.dispatcher(tmp, log) + ":" + System.getenv("PATH"));

@@ -14,6 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
  * cluster.java down and status on a Docker host, with docker and k3d stand-ins on PATH: the
  * provider follows the cluster that exists, and k3d's failures are the script's failures.
  */
+@org.junit.jupiter.api.Tag("scripts") // starts whole scripts: test.java's scripts stage
 class ClusterProviderTest {
     @TempDir Path bin;
 

@@ -27,6 +27,7 @@ class DefectCoverageTest {
 
     /** safety.java --list names its cases without a cluster; every guard's case and every exemption is one of them. */
     @Test
+    @org.junit.jupiter.api.Tag("scripts") // starts safety.java: test.java's scripts stage
     void everySafetyGuardAndExemptionNamesACaseThatSafetyLists() {
         var r = Exec.run(List.of(Repo.root().resolve("jbang").toString(), Repo.root().resolve("scripts/safety.java").toString(), "--list"),
                 Repo.root(), Map.of(), java.time.Duration.ofMinutes(5), null);

@@ -16,6 +16,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * One `helm lint` must say, member by member, what `helm template` refuses each set of values
  * with: every template refusal verify declares, under Helm 3 and Helm 4.
  */
+@org.junit.jupiter.api.Tag("scripts") // renders the chart with real helm, many times: test.java's scripts stage
 class FailBatchTest {
     @Test
     void lintModeMessagesAreReadFromHelm3AndHelm4Logs() {

@@ -17,6 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
  * first time at the same moment: JBang writes the jar of a script in place, at a path keyed by
  * its content, so without one build at a time a run starts on a jar another is still writing.
  */
+@org.junit.jupiter.api.Tag("scripts") // starts whole scripts: test.java's scripts stage
 class LauncherRaceTest {
     @TempDir Path tmp;
 

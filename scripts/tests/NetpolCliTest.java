@@ -16,6 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
  * it starts is never a PATH dispatcher that would contact the current context's server.
  * Every server here is a closed loopback port: nothing leaves this machine.
  */
+@org.junit.jupiter.api.Tag("scripts") // starts whole scripts: test.java's scripts stage
 class NetpolCliTest {
     /** A kubeconfig with a non-local current context prod-eks and a local-looking kwok-np16test, both on closed loopback ports. */
     static Path kubeconfig(Path dir) throws IOException {

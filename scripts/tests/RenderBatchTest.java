@@ -22,6 +22,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * Many renders in one helm process must say exactly what each render says on its own: every
  * scenario and every schema refusal verify declares, under Helm 3 and Helm 4.
  */
+@org.junit.jupiter.api.Tag("scripts") // renders the chart with real helm, many times: test.java's scripts stage
 class RenderBatchTest {
     @TempDir Path tmp;
 

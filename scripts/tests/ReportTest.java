@@ -15,6 +15,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.w3c.dom.Element;
 
 /** Check outcomes, their console lines, the closing summary and the JUnit XML. */
+@org.junit.jupiter.api.parallel.Isolated("failFormatsLocaleIndependently sets the JVM's default Locale")
 class ReportTest {
     private final ByteArrayOutputStream buf = new ByteArrayOutputStream();
 

@@ -11,6 +11,7 @@ import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 
 /** The scripts as a user starts them (./jbang scripts/X.java …): what they print and how they exit. */
+@org.junit.jupiter.api.Tag("scripts") // starts whole scripts: test.java's scripts stage
 class ScriptsCliTest {
     static final Path repo = Repo.root();
 

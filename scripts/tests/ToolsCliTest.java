@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** scripts/tools.java as a user starts it: its commands, what they print and how they exit. */
+@org.junit.jupiter.api.Tag("scripts") // starts whole scripts: test.java's scripts stage
 class ToolsCliTest {
 
     static Exec.Result tools(Map<String, String> env, String... args) {

@@ -13,10 +13,12 @@ final class Helm {
     final Path binary;
     final String version;
     final int major;
+    final Exec.Runner exec; // how helm runs: real processes, or a unit test's fake
 
-    private Helm(Path binary, String version) {
+    private Helm(Path binary, String version, Exec.Runner exec) {
         this.binary = binary;
         this.version = version;
+        this.exec = exec;
         var m = Pattern.compile("^v?(\\d+)\\.(\\d+)").matcher(version);
         if (!m.find()) throw new Exec.ToolMissing(binary + " printed an unexpected version: " + version);
         this.major = Integer.parseInt(m.group(1));
@@ -30,7 +32,7 @@ final class Helm {
     static Helm at(Path binary) {
         var r = Exec.run(List.of(binary.toString(), "version", "--template", "{{.Version}}"), Duration.ofSeconds(30));
         if (!r.ok()) throw new Exec.ToolMissing(binary + " version failed: " + r.said());
-        return new Helm(binary, r.out().strip());
+        return new Helm(binary, r.out().strip(), Exec.PROCESSES);
     }
 
     /** The helm a script was told to use (--helm PATH), else the pinned one of that major. */
@@ -47,7 +49,10 @@ final class Helm {
     }
 
     /** A helm whose version is already known (the pinned tools record theirs): no process to start. */
-    static Helm of(Path binary, String version) { return new Helm(binary, version); }
+    static Helm of(Path binary, String version) { return of(binary, version, Exec.PROCESSES); }
+
+    /** The same, run through exec (a unit test's fake helm). */
+    static Helm of(Path binary, String version, Exec.Runner exec) { return new Helm(binary, version, exec); }
 
     /**
      * Values for one render: the deployed values (YAML, given on stdin, so they never sit in
@@ -109,7 +114,7 @@ final class Helm {
             var ahead = HeadStart.take(cmd, SHORT_RUN, Duration.ofMinutes(2));
             if (ahead != null) return ahead;
         }
-        return Exec.run(cmd, null, SHORT_RUN, Duration.ofMinutes(2), null, values.stdin());
+        return exec.run(cmd, null, SHORT_RUN, Duration.ofMinutes(2), null, values.stdin());
     }
 
     /** A template of a chart holding many others (verify's batches). */
@@ -140,7 +145,7 @@ final class Helm {
             var ahead = HeadStart.take(cmd, BATCH_RUN, Duration.ofMinutes(2));
             if (ahead != null) return ahead;
         }
-        return Exec.run(cmd, null, BATCH_RUN, Duration.ofMinutes(2), null, values.stdin());
+        return exec.run(cmd, null, BATCH_RUN, Duration.ofMinutes(2), null, values.stdin());
     }
 
     Exec.Result lint(Path chart, Values values) { return lint(List.of(chart), values); }

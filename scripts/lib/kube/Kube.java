@@ -19,12 +19,16 @@ final class Kube {
     final Path kubectl;
     final String context;
     final Path kubeconfig; // null: kubectl's default (KUBECONFIG or ~/.kube/config)
+    final Exec.Runner exec; // how kubectl runs: real processes, or a unit test's fake
     private String notLocal; // why this context is not a local dev cluster ("" when it is), once asked
 
-    Kube(Path kubectl, String context, Path kubeconfig) {
+    Kube(Path kubectl, String context, Path kubeconfig) { this(kubectl, context, kubeconfig, Exec.PROCESSES); }
+
+    Kube(Path kubectl, String context, Path kubeconfig, Exec.Runner exec) {
         this.kubectl = kubectl;
         this.context = context;
         this.kubeconfig = kubeconfig;
+        this.exec = exec;
     }
 
     /** A cluster the scripts must not touch, or cannot reach: exit code 2 material. */
@@ -95,14 +99,14 @@ final class Kube {
     Exec.Result run(Duration timeout, String... args) {
         var cmd = base();
         cmd.addAll(List.of(args));
-        return Exec.run(cmd, timeout);
+        return exec.run(cmd, timeout);
     }
 
     /** kubectl with YAML/JSON on stdin (apply, create). */
     Exec.Result runWithInput(String input, String... args) {
         var cmd = base();
         cmd.addAll(List.of(args));
-        return Exec.run(cmd, null, Map.of(), Duration.ofMinutes(2), null, input);
+        return exec.run(cmd, null, Map.of(), Duration.ofMinutes(2), null, input);
     }
 
     /** Fails with a clear message when the API server does not answer. */

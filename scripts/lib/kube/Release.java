@@ -49,37 +49,37 @@ final class Release {
                 "--timeout", timeout.toSeconds() + "s");
         if (rollback) cmd.add(helm.rollbackOnFailureFlag());
         cmd.addAll(values.args());
-        return Exec.runDetached(cmd, timeout.plusMinutes(2), echo, values.stdin());
+        return helm.exec.runDetached(cmd, timeout.plusMinutes(2), echo, values.stdin());
     }
 
     /** helm rollback to a revision, waiting for it (recovering a release left pending). */
     Exec.Result rollback(int revision, Duration timeout, Consumer<String> echo) {
         var cmd = helmCmd("rollback", name, String.valueOf(revision), helm.waitFlag(), "--timeout", timeout.toSeconds() + "s");
-        return Exec.runDetached(cmd, timeout.plusMinutes(2), echo, null);
+        return helm.exec.runDetached(cmd, timeout.plusMinutes(2), echo, null);
     }
 
     /** Server-side dry run: the API server validates and admits every object, nothing is stored. */
     Exec.Result dryRunServer(Helm.Values values) {
         var cmd = helmCmd("upgrade", "--install", name, chart.toString(), "--dry-run=server");
         cmd.addAll(values.args());
-        return Exec.run(cmd, null, Map.of(), Duration.ofMinutes(3), null, values.stdin());
+        return helm.exec.run(cmd, null, Map.of(), Duration.ofMinutes(3), null, values.stdin());
     }
 
     /** The chart rendered locally with these values, as Helm would send it (for diffs). */
     Exec.Result render(Helm.Values values) { return helm.template(name, chart, namespace, values); }
 
     Exec.Result uninstall(Duration timeout) {
-        return Exec.run(helmCmd("uninstall", name, "--wait", "--timeout", timeout.toSeconds() + "s"), timeout.plusMinutes(1));
+        return helm.exec.run(helmCmd("uninstall", name, "--wait", "--timeout", timeout.toSeconds() + "s"), timeout.plusMinutes(1));
     }
 
     /** `helm test`: the chart's test hook Pods, run now. */
     Exec.Result test(Duration timeout) {
-        return Exec.run(helmCmd("test", name, "--timeout", timeout.toSeconds() + "s", "--logs"), timeout.plusMinutes(1));
+        return helm.exec.run(helmCmd("test", name, "--timeout", timeout.toSeconds() + "s", "--logs"), timeout.plusMinutes(1));
     }
 
     boolean exists() { return state().exists(); }
 
-    Exec.Result status() { return Exec.run(helmCmd("status", name), Duration.ofMinutes(1)); }
+    Exec.Result status() { return helm.exec.run(helmCmd("status", name), Duration.ofMinutes(1)); }
 
     /** The release as Helm stores it (info, hooks with their last run, values), or null when there is none. */
     Map<String, Object> statusJson() { return statusJson(null); }
@@ -87,7 +87,7 @@ final class Release {
     Map<String, Object> statusJson(Integer revision) {
         var cmd = helmCmd("status", name, "-o", "json");
         if (revision != null) cmd.addAll(List.of("--revision", String.valueOf(revision)));
-        var r = Exec.run(cmd, Duration.ofMinutes(1));
+        var r = helm.exec.run(cmd, Duration.ofMinutes(1));
         if (!r.ok()) {
             if (r.said().contains("not found")) return null;
             throw new IllegalStateException("helm status " + name + ": " + Kube.firstLine(r.said()));
@@ -121,12 +121,12 @@ final class Release {
         return java.time.Instant.parse(s);
     }
 
-    Exec.Result manifest() { return Exec.run(helmCmd("get", "manifest", name), Duration.ofMinutes(1)); }
+    Exec.Result manifest() { return helm.exec.run(helmCmd("get", "manifest", name), Duration.ofMinutes(1)); }
 
-    Exec.Result manifest(int revision) { return Exec.run(helmCmd("get", "manifest", name, "--revision", String.valueOf(revision)), Duration.ofMinutes(1)); }
+    Exec.Result manifest(int revision) { return helm.exec.run(helmCmd("get", "manifest", name, "--revision", String.valueOf(revision)), Duration.ofMinutes(1)); }
 
     /** The hooks of the deployed revision (helm get manifest leaves them out). */
-    Exec.Result hooks() { return Exec.run(helmCmd("get", "hooks", name), Duration.ofMinutes(1)); }
+    Exec.Result hooks() { return helm.exec.run(helmCmd("get", "hooks", name), Duration.ofMinutes(1)); }
 
     /** All computed values of the latest revision (chart defaults merged with the user's). */
     Map<String, Object> deployedValues() { return computedValues(null); }
@@ -135,7 +135,7 @@ final class Release {
     Map<String, Object> computedValues(Integer revision) {
         var cmd = helmCmd("get", "values", name, "--all", "-o", "json");
         if (revision != null) cmd.addAll(List.of("--revision", String.valueOf(revision)));
-        var r = Exec.run(cmd, Duration.ofMinutes(1));
+        var r = helm.exec.run(cmd, Duration.ofMinutes(1));
         if (!r.ok()) throw new IllegalStateException("helm get values " + name + ": " + r.said());
         return Yaml.loadMap(r.out());
     }
@@ -147,7 +147,7 @@ final class Release {
     String userValues(Integer revision) {
         var cmd = helmCmd("get", "values", name, "-o", "yaml");
         if (revision != null) cmd.addAll(List.of("--revision", String.valueOf(revision)));
-        var r = Exec.run(cmd, Duration.ofMinutes(1));
+        var r = helm.exec.run(cmd, Duration.ofMinutes(1));
         if (!r.ok()) throw new IllegalStateException("helm get values " + name + ": " + Kube.firstLine(r.said()));
         // "null" is what helm prints for a release installed with no values at all.
         return r.out().strip().equals("null") ? "{}\n" : r.out();
@@ -174,7 +174,7 @@ final class Release {
     }
 
     State state() {
-        var r = Exec.run(helmCmd("history", name, "-o", "json", "--max", "1000"), Duration.ofMinutes(1));
+        var r = helm.exec.run(helmCmd("history", name, "-o", "json", "--max", "1000"), Duration.ofMinutes(1));
         if (!r.ok()) {
             if (r.said().contains("not found")) return new State(List.of());
             throw new Kube.Refused("helm history " + name + " failed: " + Kube.firstLine(r.said()));
@@ -191,7 +191,7 @@ final class Release {
     }
 
     String historyText() {
-        var r = Exec.run(helmCmd("history", name), Duration.ofMinutes(1));
+        var r = helm.exec.run(helmCmd("history", name), Duration.ofMinutes(1));
         return r.ok() ? r.out() : r.said();
     }
 

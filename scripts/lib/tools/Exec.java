@@ -37,6 +37,34 @@ final class Exec {
     }
 
 
+    /**
+     * The seam between the orchestration (Installer, Upgrader, ReleaseLock) and the tools it
+     * drives: {@link Kube} runs kubectl and {@link Helm} runs helm through one of these.
+     * {@link #PROCESSES} starts real processes; a unit test passes a fake that answers as
+     * kubectl or helm would, so the orchestration runs without a cluster.
+     */
+    interface Runner {
+        /** As {@link Exec#run(List, Path, Map, Duration, java.util.function.Consumer, String)}. */
+        Result run(List<String> cmd, Path dir, Map<String, String> env, Duration timeout, java.util.function.Consumer<String> echo, String stdin);
+
+        /** As {@link Exec#runDetached}. */
+        Result runDetached(List<String> cmd, Duration timeout, java.util.function.Consumer<String> echo, String stdin);
+
+        default Result run(List<String> cmd, Duration timeout) { return run(cmd, null, Map.of(), timeout, null, null); }
+    }
+
+    /** Real processes: Exec's own static methods. */
+    static final Runner PROCESSES = new Runner() {
+        @Override public Result run(List<String> cmd, Path dir, Map<String, String> env, Duration timeout,
+                                    java.util.function.Consumer<String> echo, String stdin) {
+            return Exec.run(cmd, dir, env, timeout, echo, stdin);
+        }
+
+        @Override public Result runDetached(List<String> cmd, Duration timeout, java.util.function.Consumer<String> echo, String stdin) {
+            return Exec.runDetached(cmd, timeout, echo, stdin);
+        }
+    };
+
     static Result run(List<String> cmd, Duration timeout) { return run(cmd, null, Map.of(), timeout, null); }
 
     /**

@@ -92,9 +92,22 @@ final class Interrupts {
 
     private static void stop() {
         stopping = true;
-        Process p = running;
+        stop(running, runningWhat, abortReason, pending(), System.err::println);
+    }
+
+    /** The clean-ups registered and not closed yet, newest first: the order a stop runs them in. */
+    static java.util.List<Cleanup> pending() {
+        synchronized (CLEANUPS) { return java.util.List.copyOf(CLEANUPS); }
+    }
+
+    /**
+     * What a stop does, in this order: the running tool first (killed outright after an abort,
+     * else asked with SIGTERM and given {@link #GRACE_SECONDS}, then killed), then each
+     * clean-up in the order given; one that fails is reported, and the next still runs.
+     */
+    static void stop(Process p, String what, String abortReason, java.util.List<Cleanup> cleanups, java.util.function.Consumer<String> say) {
         if (p != null && p.isAlive() && abortReason != null) {
-            System.err.println("stopping: killed " + runningWhat + " (pid " + p.pid() + ")");
+            say.accept("stopping: killed " + what + " (pid " + p.pid() + ")");
             p.destroyForcibly();
             try {
                 p.waitFor(10, TimeUnit.SECONDS);
@@ -102,25 +115,23 @@ final class Interrupts {
                 Thread.currentThread().interrupt();
             }
         } else if (p != null && p.isAlive()) {
-            System.err.println("stopping: " + runningWhat + " was asked to stop; waiting up to " + GRACE_SECONDS
+            say.accept("stopping: " + what + " was asked to stop; waiting up to " + GRACE_SECONDS
                     + " s for it to record the outcome");
             p.destroy(); // SIGTERM: helm cancels, rolls back with --atomic/--rollback-on-failure, and exits
             try {
                 if (!p.waitFor(GRACE_SECONDS, TimeUnit.SECONDS)) {
-                    System.err.println("stopping: " + runningWhat + " did not stop in " + GRACE_SECONDS + " s; killed");
+                    say.accept("stopping: " + what + " did not stop in " + GRACE_SECONDS + " s; killed");
                     p.destroyForcibly();
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
         }
-        Cleanup[] todo;
-        synchronized (CLEANUPS) { todo = CLEANUPS.toArray(Cleanup[]::new); }
-        for (var c : todo) {
+        for (var c : cleanups) {
             try {
                 c.action.run();
             } catch (RuntimeException e) {
-                System.err.println("stopping: could not " + c.what + ": " + Exec.rootMessage(e));
+                say.accept("stopping: could not " + c.what + ": " + Exec.rootMessage(e));
             }
         }
     }
