@@ -32,10 +32,10 @@ class ValuesLintTest {
     void aLeafWithoutSchemaEntryOrWithTheWrongTypeIsNamed() throws IOException {
         String values = read("values.yaml")
                 .replace("  automountToken: false\n", "  automountToken: \"no\"\n")
-                .replace("# -- Reserved for parent charts' global values.\n", "api:\n  # -- x\n  extraArgs: []\n# -- Reserved for parent charts' global values.\n");
+                .replace("# -- Reserved for parent charts' global values.\n", "frontend:\n  # -- x\n  extraArgs: []\n# -- Reserved for parent charts' global values.\n");
         var m = ValuesLint.schemaMismatches(Yaml.loadMap(values), Yaml.loadMap(read("values.schema.json")));
         assertEquals(List.of("serviceAccount.automountToken: values.yaml gives string \"no\", values.schema.json takes boolean",
-                "api.extraArgs: in values.yaml, not in values.schema.json"), m);
+                "frontend.extraArgs: in values.yaml, not in values.schema.json"), m);
     }
 
     @Test
@@ -55,12 +55,16 @@ class ValuesLintTest {
     void aValueNoTemplateUsesIsNamed() throws IOException {
         String values = read("values.yaml")
                 .replace("  # -- Worker command.\n", "  # -- Nothing reads this.\n  unusedKnob: 3\n  # -- Worker command.\n")
-                .replace("# -- Reserved for parent charts' global values.\n", "api:\n  # -- x\n  extraArgs: []\n# -- Reserved for parent charts' global values.\n");
-        assertEquals(List.of("worker.unusedKnob", "api.extraArgs"), ValuesLint.unused(Yaml.loadMap(values), templates()));
+                .replace("# -- Reserved for parent charts' global values.\n", "frontend:\n  # -- x\n  extraArgs: []\n# -- Reserved for parent charts' global values.\n");
+        assertEquals(List.of("worker.unusedKnob", "frontend.extraArgs"), ValuesLint.unused(Yaml.loadMap(values), templates()));
         // A template that stops reading a value makes it unused.
         var t = templates();
         t.replaceAll((k, v) -> v.replace("{{- with .Values.deploymentAnnotations }}", "{{- with dict }}"));
         assertEquals(List.of("deploymentAnnotations"), ValuesLint.unused(Yaml.loadMap(read("values.yaml")), t));
+        // api.extraArgs in values.yaml and the schema, but no template line: named.
+        var noArgs = templates();
+        noArgs.replaceAll((k, v) -> v.replace("{{- with .Values.api.extraArgs }}", "{{- with list }}"));
+        assertEquals(List.of("api.extraArgs"), ValuesLint.unused(Yaml.loadMap(read("values.yaml")), noArgs));
     }
 
     @Test
