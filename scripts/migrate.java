@@ -37,7 +37,7 @@ public class migrate implements Callable<Integer> {
         Duration wait = Cli.duration("--timeout", timeout);
         // The deployed revision's image unless --tag names another (Migrator honours an explicit image.*).
         var extra = chartValues.sets();
-        if (chartValues.tag() != null) extra.add("--set-string image.tag=" + chartValues.tag());
+        if (chartValues.tag() != null) extra.add("--set-literal image.tag=" + chartValues.tag());
         var rel = target.resolve(p::info);
         var out = Migrator.run(rel, extra, wait, p);
         System.out.println(out.explanation());

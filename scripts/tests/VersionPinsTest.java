@@ -30,7 +30,8 @@ class VersionPinsTest {
                 new Pin("ControlPlane.ETCD_VERSION", ControlPlane.ETCD_VERSION, "etcd", "go.etcd.io/etcd/server/v3"),
                 new Pin("ControlPlane.KWOK_VERSION", ControlPlane.KWOK_VERSION, "kwok", "sigs.k8s.io/kwok"),
                 new Pin("NodeBinaries.COREDNS_VERSION", NodeBinaries.COREDNS_VERSION, "coredns", "github.com/coredns/coredns"),
-                new Pin("NodeBinaries.NETPOL_VERSION", NodeBinaries.NETPOL_VERSION, "netpol", "sigs.k8s.io/kube-network-policies"));
+                new Pin("NodeBinaries.NETPOL_VERSION", NodeBinaries.NETPOL_VERSION, "netpol", "sigs.k8s.io/kube-network-policies"),
+                new Pin("NodeBinaries.METRICS_SERVER_VERSION", NodeBinaries.METRICS_SERVER_VERSION, "metrics", "sigs.k8s.io/metrics-server"));
     }
 
     /**
@@ -73,6 +74,8 @@ class VersionPinsTest {
         if (!ToolPins.spec("kubectl").fit().fits(kubectl)) {
             out.add("the kubectl pin " + kubectl + " (ToolPins) is not within one minor of the control plane's v1." + ToolPins.CONTROL_PLANE_MINOR);
         }
+        String skew = kubectlSkew(kubectl, ControlPlane.KUBE_VERSION);
+        if (skew != null) out.add(skew);
         // Every wrapper module's `go` line must be buildable by the go the scripts accept and by the one they pin.
         String goPin = ToolPins.spec("go").version();
         try (var dirs = Files.list(controlplane)) {
@@ -94,6 +97,22 @@ class VersionPinsTest {
             throw new UncheckedIOException(e);
         }
         return out;
+    }
+
+    /**
+     * The kubectl pin against the control plane it talks to, read from ControlPlane.KUBE_VERSION
+     * itself (not ToolPins' copy of its minor): kubectl's skew policy allows one minor either way.
+     * Null when it fits; otherwise a line naming both versions.
+     */
+    static String kubectlSkew(String kubectl, String kubeVersion) {
+        Matcher k = Pattern.compile("v?1\\.(\\d+)\\.\\d+").matcher(kubectl);
+        Matcher c = Pattern.compile("v1\\.(\\d+)\\.\\d+").matcher(kubeVersion);
+        if (!k.matches() || !c.matches()) return "the kubectl pin " + kubectl + " or ControlPlane.KUBE_VERSION " + kubeVersion + " is not 1.<minor>.<patch>";
+        int off = Integer.parseInt(k.group(1)) - Integer.parseInt(c.group(1));
+        if (Math.abs(off) <= 1) return null;
+        return "the kubectl pin " + kubectl + " (ToolPins) is " + Math.abs(off) + " minors " + (off < 0 ? "behind" : "ahead of")
+                + " ControlPlane.KUBE_VERSION " + kubeVersion + ": kubectl supports one minor of skew; pin a kubectl 1." + (Integer.parseInt(c.group(1)) - 1)
+                + " to 1." + (Integer.parseInt(c.group(1)) + 1);
     }
 
     /** The version a go.mod's require block gives this module, or null. */
@@ -119,7 +138,7 @@ class VersionPinsTest {
     /** The check can fail: a copy of the modules with one version moved fails by the constant's and the file's names. */
     @Test
     void aDriftedCopyFailsByName(@TempDir Path tmp) throws IOException {
-        for (String m : List.of("k8s", "etcd", "kwok", "coredns", "netpol")) {
+        for (String m : List.of("k8s", "etcd", "kwok", "coredns", "netpol", "metrics")) {
             Files.createDirectories(tmp.resolve(m));
             Files.copy(CONTROLPLANE.resolve(m).resolve("go.mod"), tmp.resolve(m).resolve("go.mod"));
         }
@@ -144,6 +163,31 @@ class VersionPinsTest {
         assertTrue(d.get(2).startsWith("scripts/controlplane/k8s/go.mod replaces k8s.io/api with v0.99."), d.get(2));
         assertTrue(d.get(3).startsWith("scripts/controlplane/kwok/go.mod says go 1.99 but ToolPins.GO_MIN_MINOR"), d.get(3));
         assertTrue(d.get(4).startsWith("scripts/controlplane/kwok/go.mod says go 1.99 but the pinned go is "), d.get(4));
+    }
+
+    /** The kubectl pin is tied to the control plane's minor: a pin two minors away fails, naming both versions. */
+    @Test
+    void aKubectlPinOutsideTheControlPlanesSkewFailsByName() {
+        assertEquals(null, kubectlSkew("1.35.2", "v1.36.3"));
+        assertEquals(null, kubectlSkew("1.37.0", "v1.36.3"));
+        assertEquals("the kubectl pin 1.34.1 (ToolPins) is 2 minors behind ControlPlane.KUBE_VERSION v1.36.3: kubectl supports one minor "
+                + "of skew; pin a kubectl 1.35 to 1.37", kubectlSkew("1.34.1", "v1.36.3"));
+        assertEquals("the kubectl pin 1.35.2 (ToolPins) is 2 minors ahead of ControlPlane.KUBE_VERSION v1.33.0: kubectl supports one minor "
+                + "of skew; pin a kubectl 1.32 to 1.34", kubectlSkew("1.35.2", "v1.33.0"));
+    }
+
+    /** The metrics-server pin is one of the pairs: a go.mod that moved it fails by the constant's and the file's names. */
+    @Test
+    void aDriftedMetricsServerFailsByName(@TempDir Path tmp) throws IOException {
+        for (String m : List.of("k8s", "etcd", "kwok", "coredns", "netpol", "metrics")) {
+            Files.createDirectories(tmp.resolve(m));
+            Files.copy(CONTROLPLANE.resolve(m).resolve("go.mod"), tmp.resolve(m).resolve("go.mod"));
+        }
+        Path metrics = tmp.resolve("metrics/go.mod");
+        Files.writeString(metrics, Files.readString(metrics).replace("sigs.k8s.io/metrics-server " + NodeBinaries.METRICS_SERVER_VERSION,
+                "sigs.k8s.io/metrics-server v0.7.2"));
+        assertEquals(List.of("NodeBinaries.METRICS_SERVER_VERSION is " + NodeBinaries.METRICS_SERVER_VERSION
+                + " but scripts/controlplane/metrics/go.mod requires sigs.k8s.io/metrics-server v0.7.2: set both to the same version"), drifts(tmp));
     }
 
     @Test

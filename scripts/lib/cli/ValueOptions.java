@@ -40,13 +40,12 @@ final class ValueOptions {
         return value;
     }
 
-    /** The tag, checked: a bad tag is refused before anything happens (exit 2). */
-    String tag() {
-        if (tag != null && !tag.matches("[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")) {
-            throw new Problem(Problem.NOTHING_CHANGED, "--tag '" + tag + "' is not a valid image tag (letters, digits, '_', '.', '-'; at most 128)");
-        }
-        return tag;
-    }
+    /**
+     * The tag as given. The one rule for a tag is image.tag's `pattern` in the chart's schema:
+     * the tag reaches helm with --set-literal (no comma splits it into more values), and the
+     * render before any change refuses a bad one with helm's message, as `helm install` would.
+     */
+    String tag() { return tag; }
 
     boolean isEmpty() { return sets.isEmpty() && setStrings.isEmpty() && tag == null; }
 }

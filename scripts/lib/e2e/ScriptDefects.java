@@ -402,7 +402,7 @@ final class ScriptDefects {
                 // All five are needed: with --set a numeric tag reaches helm as a number, which the schema would refuse and the
                 // string functions of the templates could not print; taken together the upgrade goes ahead with a number.
                 new Defect("upgrade passes --tag to helm with --set (a number stays a number)", "scripts/lib/lifecycle/Installer.java",
-                        "s.add(\"--set-string image.tag=\" + tag);", "s.add(\"--set image.tag=\" + tag);", List.of()),
+                        "s.add(\"--set-literal image.tag=\" + tag);", "s.add(\"--set image.tag=\" + tag);", List.of()),
                 new Defect("the schema takes a number for image.tag", "helm/trevor/values.schema.json",
                         "\"tag\": {\n          \"type\": \"string\",", "\"tag\": {\n          \"type\": [\"string\", \"integer\"],", List.of()),
                 new Defect("the version label takes a number for image.tag", "helm/trevor/templates/_helpers.tpl",

@@ -106,10 +106,14 @@ final class Installer {
             return new Options(valuesFiles, s, tag, envFiles, devSecrets, timeout, rollback, namespaceLabels, recover, deployedValues);
         }
 
-        /** The tag goes in with --set-string: a tag like 20240101 must stay a string. */
+        /**
+         * The tag goes in with --set-literal: a tag like 20240101 stays a string, and a comma
+         * stays in the tag (with --set-string, `1.0,networkPolicy.enabled=false` would set two
+         * values), so the schema's image.tag pattern, the one rule for tags, judges all of it.
+         */
         Helm.Values values() {
             var s = new ArrayList<>(sets);
-            if (tag != null) s.add("--set-string image.tag=" + tag);
+            if (tag != null) s.add("--set-literal image.tag=" + tag);
             return new Helm.Values(valuesFiles, s, deployedValues);
         }
     }
@@ -138,9 +142,6 @@ final class Installer {
             } catch (Yaml.Invalid e) {
                 throw new Target.Invalid("values file " + f + " is not valid YAML: " + e.getMessage());
             }
-        }
-        if (o.tag() != null && !o.tag().matches("[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")) {
-            throw new Target.Invalid("--tag '" + o.tag() + "' is not a valid image tag (letters, digits, '_', '.', '-'; at most 128)");
         }
         if (Namespaces.SYSTEM.contains(rel.namespace)) {
             throw new Target.Invalid("namespace " + rel.namespace + " belongs to the cluster itself; trevor is never installed there. "

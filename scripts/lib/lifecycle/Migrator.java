@@ -176,7 +176,7 @@ final class Migrator {
 
     /** The chart's migration Job for this revision, as a plain Job of its own name. */
     private static Migration migration(Release rel, Release.Revision deployed, List<String> extraSets) {
-        boolean imageAsked = extraSets.stream().anyMatch(s -> s.replaceFirst("^--set(-string)?[ =]", "").startsWith("image."));
+        boolean imageAsked = extraSets.stream().anyMatch(s -> s.replaceFirst("^--set(-string|-literal)?[ =]", "").startsWith("image."));
         return migrationFor(rel, deployed, new Helm.Values(List.of(), extraSets, rel.userValues(deployed.number())), !imageAsked);
     }
 

@@ -83,7 +83,12 @@ final class ChartChecks {
 
     // ---------------------------------------------------------------- scenarios
 
-    private CheckRunner.Scenario scenario(String name, String... sets) { return scenario(name, RELEASE, List.of(), sets); }
+    /**
+     * A scenario of the suite; a check group may declare the one its check needs beside the
+     * check, in a method that runs before {@code lintsAndRenders} (podKnobs, steps1to7), so
+     * every per-render check (strict YAML, Kubernetes schema, Pod Security) covers it too.
+     */
+    CheckRunner.Scenario scenario(String name, String... sets) { return scenario(name, RELEASE, List.of(), sets); }
 
     private CheckRunner.Scenario scenario(String name, String release, List<Path> files, String... sets) {
         var s = runner.scenario(name, chart, release, NAMESPACE, new Helm.Values(files, List.of(sets)));

@@ -90,17 +90,27 @@ final class HelmUnittest {
     }
 
     /**
-     * The charts as helm-unittest wants them: each with its suite in tests/ (and this
-     * repository's values/ in tests/values/), plus the parent chart verify builds.
+     * The suite is a benchmark input frozen on this day: nobody edits it when the chart moves
+     * on. It renders the charts and values files of this commit, the ones it was written for,
+     * so a value added since needs nothing here.
+     */
+    static final String FROZEN_ON = "2026-12-07";
+    static final String FROZEN_AT = "c59e884c058200aba77a240118a30d1df4ee8126";
+
+    /**
+     * The charts as helm-unittest wants them: each with its suite in tests/ (and the values/
+     * folder in tests/values/), plus the parent chart verify builds; charts and values as of
+     * {@link #FROZEN_AT}.
      */
     static Suite prepare(Path repo) throws IOException {
         Path dir = Files.createTempDirectory("trevor-bench-");
         Path suites = repo.resolve("scripts/bench/helm-unittest");
+        Path frozen = frozen(repo, dir.resolve("frozen"));
         Path trevor = dir.resolve("trevor"), deps = dir.resolve("trevor-dev-deps"), platform = dir.resolve("platform");
-        Dirs.copyTree(repo.resolve("helm/trevor"), trevor);
-        Dirs.copyTree(repo.resolve("values"), trevor.resolve("tests/values"));
-        Dirs.copyTree(repo.resolve("helm/trevor-dev-deps"), deps);
-        ChartFixtures.platform(repo.resolve("helm/trevor")).write(repo.resolve("helm/trevor"), platform);
+        Dirs.copyTree(frozen.resolve("helm/trevor"), trevor);
+        Dirs.copyTree(frozen.resolve("values"), trevor.resolve("tests/values"));
+        Dirs.copyTree(frozen.resolve("helm/trevor-dev-deps"), deps);
+        ChartFixtures.platform(frozen.resolve("helm/trevor")).write(frozen.resolve("helm/trevor"), platform);
         int jobs = 0, assertions = 0, files = 0;
         for (var e : Map.of(trevor, "trevor", deps, "trevor-dev-deps", platform, "platform").entrySet()) {
             try (Stream<Path> list = Files.list(suites.resolve(e.getValue()))) {
@@ -119,5 +129,21 @@ final class HelmUnittest {
             }
         }
         return new Suite(dir, List.of(trevor, deps, platform), jobs, assertions, files);
+    }
+
+    /** helm/trevor, helm/trevor-dev-deps and values/ of {@link #FROZEN_AT}, from this repository's history, under into. */
+    private static Path frozen(Path repo, Path into) throws IOException {
+        Files.createDirectories(into);
+        Path tar = into.resolve("frozen.tar");
+        var a = Exec.run(List.of("git", "-C", repo.toString(), "archive", "--format=tar", "-o", tar.toString(), FROZEN_AT,
+                "helm/trevor", "helm/trevor-dev-deps", "values"), Duration.ofMinutes(2));
+        if (!a.ok()) {
+            throw new IOException("the helm-unittest suite is frozen on " + FROZEN_ON + " against commit " + FROZEN_AT
+                    + ", which this clone does not have (a shallow clone? git fetch --unshallow): " + a.said());
+        }
+        var x = Exec.run(List.of("tar", "-xf", tar.toString(), "-C", into.toString()), Duration.ofMinutes(2));
+        if (!x.ok()) throw new IOException("could not unpack the frozen charts: " + x.said());
+        Files.delete(tar);
+        return into;
     }
 }

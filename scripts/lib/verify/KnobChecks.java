@@ -23,6 +23,20 @@ final class KnobChecks extends ChartGroup {
 
     /** What the pod-level knobs add to each trevor pod, and helm test. */
     void podKnobs() {
+        var extraArgs = suite.scenario("api-extra-args", "--set-json api.extraArgs=[\"--workers\",\"2\",\"--log-level\",\"debug\"]");
+        check("api.extraArgs become the API container's args, and only the API's", extraArgs, () -> {
+            var want = List.of("--workers", "2", "--log-level", "debug");
+            for (var o : extraArgs.objs()) {
+                for (var c : o.allContainers()) {
+                    boolean api = "api".equals(component(o)) && "trevor".equals(c.get("name"));
+                    Report.expect(api ? want.equals(c.get("args")) : c.get("args") == null, "%s container %s: expected args %s, found %s",
+                            o.id(), c.get("name"), api ? want : "none", c.get("args"));
+                }
+            }
+            var def = component(s("default").objs(), "Deployment", "api");
+            var c = Yaml.maps(def.podSpec(), "containers").get(0);
+            Report.expect(c.get("args") == null, "default values: expected no args on the API container, found %s", c.get("args"));
+        });
         check("extraVolumes and extraVolumeMounts reach every trevor pod and container (API, worker, migration Job and init container)",
                 "extraVolumes/extraVolumeMounts (db-ca) with the hook Job, and with init-container migrations", () -> {
             for (var sc : List.of(s("extra-volumes"), s("extra-volumes-init"))) {

@@ -31,6 +31,9 @@ final class RejectionChecks extends ChartGroup {
         reject("schema", "a string where an integer belongs (replicaCount=abc)", List.of("replicaCount"), "replicaCount=abc");
         reject("schema", "an impossible port (service.port=70000)", List.of("service.port"), "service.port=70000");
         reject("schema", "an unknown pull policy (image.pullPolicy=Sometimes)", List.of("image.pullPolicy"), "image.pullPolicy=Sometimes");
+        // The one rule for tags (install, upgrade and migrate pass --tag as this --set-literal): a comma stays in the tag.
+        reject("schema", "an image tag that is not a tag (--tag 1.0,networkPolicy.enabled=false)", List.of("image.tag"),
+                "--set-literal image.tag=1.0,networkPolicy.enabled=false");
         reject("schema", "an unknown ingress pathType", List.of("pathType"), "ingress.hosts[0].paths[0].pathType=Regex");
         reject("schema", "a nodePort outside 30000-32767", List.of("service.nodePort"), "service.nodePort=80");
         reject("schema", "resources without limits", List.of("resources", "limits"), "resources.limits=null");

@@ -1,5 +1,6 @@
 //SOURCES ChartChecks.java
 //SOURCES ChartGroup.java
+//SOURCES ValuesLint.java
 //SOURCES ../report/Report.java
 //SOURCES ../tools/Yaml.java
 
@@ -10,13 +11,38 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
 
-/** values.yaml and values.schema.json as documents: every value described, the schema closed. */
+/**
+ * values.yaml and values.schema.json as documents: every value described, the schema closed
+ * and in step with values.yaml leaf by leaf, every value read by a template.
+ */
 final class ValuesDocsChecks extends ChartGroup {
     ValuesDocsChecks(ChartChecks suite) { super(suite); }
 
     void define() {
         check("values.yaml documents every value (helm-docs `# --` comments)", "helm/trevor/values.yaml", this::valuesDocumented);
         check("values.schema.json is draft-07 and closed (additionalProperties: false)", "helm/trevor/values.schema.json", this::schemaClosed);
+        check("values.yaml and values.schema.json name the same values, each with a fitting type", "every leaf, both ways", this::schemaInStep);
+        check("every value in values.yaml is used by a template", "helm/trevor/templates", this::valuesUsed);
+    }
+
+    /** Both ways: each leaf of values.yaml has a schema entry taking its default's type; each schema property has a default or says it has none. */
+    private void schemaInStep() throws IOException {
+        var values = Yaml.loadMap(Files.readString(chart.resolve("values.yaml")));
+        var schema = Yaml.loadMap(Files.readString(chart.resolve("values.schema.json")));
+        var m = ValuesLint.schemaMismatches(values, schema);
+        Report.expect(m.isEmpty(), "values.yaml and values.schema.json disagree on %d value(s):\n  %s", m.size(), String.join("\n  ", m));
+    }
+
+    /** A value no template reads is a knob that does nothing: a leftover, or a template that forgot it. */
+    private void valuesUsed() throws IOException {
+        var values = Yaml.loadMap(Files.readString(chart.resolve("values.yaml")));
+        var templates = new java.util.TreeMap<String, String>();
+        try (var files = Files.walk(chart.resolve("templates"))) {
+            for (var f : files.filter(Files::isRegularFile).sorted().toList()) templates.put(f.toString(), Files.readString(f));
+        }
+        var unused = ValuesLint.unused(values, templates);
+        Report.expect(unused.isEmpty(), "values no template uses (use them, or take them out of values.yaml and the schema): %s",
+                String.join(", ", unused));
     }
 
     private static final Pattern KEY_LINE = Pattern.compile("^(\\s*)([A-Za-z0-9_.-]+):(.*)$");
