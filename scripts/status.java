@@ -2,11 +2,11 @@
 //JAVA 17+
 //JAVA_OPTIONS -XX:+UseSerialGC -XX:TieredStopAtLevel=1
 //DEPS info.picocli:picocli:4.7.7
-//SOURCES lib/Cli.java
-//SOURCES lib/LiveChecks.java
-//SOURCES lib/Progress.java
-//SOURCES lib/Report.java
-//SOURCES lib/Target.java
+//SOURCES lib/cli/Cli.java
+//SOURCES lib/lifecycle/LiveChecks.java
+//SOURCES lib/report/Progress.java
+//SOURCES lib/report/Report.java
+//SOURCES lib/cli/Target.java
 
 import java.nio.file.Path;
 import java.util.concurrent.Callable;

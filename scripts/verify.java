@@ -4,16 +4,16 @@
 //CDS
 //JAVAC_OPTIONS -XDstringConcat=inline
 //DEPS info.picocli:picocli:4.7.7
-//SOURCES lib/ChartChecks.java
-//SOURCES lib/CheckRunner.java
-//SOURCES lib/Cli.java
-//SOURCES lib/DevDepsChecks.java
-//SOURCES lib/Exec.java
-//SOURCES lib/HeadStart.java
-//SOURCES lib/Helm.java
-//SOURCES lib/Repo.java
-//SOURCES lib/Report.java
-//SOURCES lib/Tools.java
+//SOURCES lib/verify/ChartChecks.java
+//SOURCES lib/verify/CheckRunner.java
+//SOURCES lib/cli/Cli.java
+//SOURCES lib/verify/DevDepsChecks.java
+//SOURCES lib/tools/Exec.java
+//SOURCES lib/kube/HeadStart.java
+//SOURCES lib/kube/Helm.java
+//SOURCES lib/tools/Repo.java
+//SOURCES lib/report/Report.java
+//SOURCES lib/tools/Tools.java
 
 import java.nio.file.Files;
 import java.nio.file.Path;
