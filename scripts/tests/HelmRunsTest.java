@@ -1,4 +1,5 @@
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -66,5 +67,28 @@ class HelmRunsTest {
         assertEquals("run 1 of " + second, render(new HelmRuns(helm, store, true, scratch2), second), "same bytes, this run's folder in the output");
         Files.writeString(second.resolve("Chart.yaml"), "name: d\n");
         assertTrue(render(new HelmRuns(helm, store, true, scratch2), second).startsWith("run 2 "));
+    }
+
+    /**
+     * A chart verify builds from another (the NOTES probe) stays in one folder while only the
+     * bytes of that chart change, so the batches that hold it stay the same commands (started
+     * ahead after an edit); it reads the edit through its links, and a run made from it is not
+     * used again after the edit.
+     */
+    @Test
+    void aChartBuiltFromAnotherKeepsItsFolderAcrossAnEditAndSeesTheEdit() throws IOException {
+        var probe = ChartFixtures.notesProbe(chart);
+        Path stand = scratch.resolve("notes");
+        Path dir = new HelmRuns(helm, store, true, scratch).fixture(probe, chart, stand);
+        assertEquals("run 1 of " + dir, render(new HelmRuns(helm, store, true, scratch), dir));
+        assertTrue(Files.isRegularFile(dir.resolve("templates/zz-verify-notes.yaml")), "its own template");
+        Files.writeString(chart.resolve("templates/a.yaml"), "a: 2 # edited\n");
+        assertEquals(dir, new HelmRuns(helm, store, true, scratch).fixture(probe, chart, stand), "a template edited: the same folder");
+        assertEquals("a: 2 # edited\n", Files.readString(dir.resolve("templates/a.yaml")), "the edit seen through it");
+        assertEquals("run 2 of " + dir, render(new HelmRuns(helm, store, true, scratch), dir), "rendered anew after the edit");
+        Files.writeString(chart.resolve("templates/b.yaml"), "b: 1\n");
+        Path withB = new HelmRuns(helm, store, true, scratch).fixture(probe, chart, stand);
+        assertNotEquals(dir, withB, "a template added: another folder");
+        assertEquals("b: 1\n", Files.readString(withB.resolve("templates/b.yaml")));
     }
 }

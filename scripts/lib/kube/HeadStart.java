@@ -120,16 +120,6 @@ final class HeadStart {
         }
     }
 
-    /** Commands never to start ahead (see {@link #neverAhead}). */
-    private static final Map<String, Boolean> NEVER = new ConcurrentHashMap<>();
-
-    /**
-     * A command that reads a chart verify copies from another (its path changes with every edit
-     * of that one): what the last run asked for is not what this one will ask for, and starting
-     * it would only waste a core.
-     */
-    static void neverAhead(List<String> cmd, Map<String, String> env) { NEVER.put(encode(cmd, env), Boolean.TRUE); }
-
     /** For -v: how many helm processes started ahead, and how many of them were taken. */
     static String summary() { return STARTS.get() + " started ahead, " + TAKEN.get() + " taken"; }
 
@@ -147,7 +137,7 @@ final class HeadStart {
             var b = new StringBuilder(head).append('\n');
             for (String key : new TreeMap<>(WANTED).keySet()) {
                 var c = decode(key);
-                if (NEVER.containsKey(key) || c.cmd().stream().anyMatch(a -> a.contains(scratchMarker))) continue;
+                if (c.cmd().stream().anyMatch(a -> a.contains(scratchMarker))) continue;
                 b.append(key).append('\t').append(signature(c.cmd(), sizes)).append('\n');
             }
             Files.createDirectories(l.getParent());

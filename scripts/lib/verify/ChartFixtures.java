@@ -1,4 +1,5 @@
 //SOURCES ../tools/Dirs.java
+//SOURCES Layout.java
 //SOURCES ../tools/Yaml.java
 
 import java.io.IOException;
@@ -19,6 +20,37 @@ final class ChartFixtures {
     record Fixture(String chartAt, Map<String, String> files) {
         /** Everything it is made of besides the chart it copies. */
         String describe() { return "at " + chartAt + "\n" + new TreeMap<>(files); }
+
+        /**
+         * The same chart as links: each of its own files, and a link to each file or folder of
+         * the chart it copies (a folder it adds a file to is made, its entries linked). What it
+         * is depends on the names of that chart's files, not on their bytes, so an edit of a
+         * template leaves it as it was, and the helm commands that read it too.
+         */
+        Layout linked(Path origin) {
+            var layout = new Layout();
+            files.forEach(layout::file);
+            linkAround(layout, origin.toAbsolutePath().normalize(), chartAt);
+            return layout;
+        }
+
+        private void linkAround(Layout layout, Path from, String at) {
+            String prefix = at.isEmpty() ? "" : at + "/";
+            if (!at.isEmpty() && files.keySet().stream().noneMatch(p -> p.startsWith(prefix))) {
+                layout.link(at, from);
+                return;
+            }
+            try (var entries = Files.list(from)) {
+                for (Path e : entries.sorted().toList()) {
+                    String rel = prefix + e.getFileName();
+                    if (files.containsKey(rel)) continue; // its own file instead
+                    if (Files.isDirectory(e) && files.keySet().stream().anyMatch(p -> p.startsWith(rel + "/"))) linkAround(layout, e, rel);
+                    else layout.link(rel, e);
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
 
         void write(Path origin, Path dir) {
             Dirs.copyTree(origin, chartAt.isEmpty() ? dir : dir.resolve(chartAt));

@@ -119,7 +119,6 @@ final class HelmRuns {
         var values = new Helm.Values(files.stream().map(dir::resolve).toList(), sets);
         var cmd = command.apply(chartPaths, values);
         HeadStart.wanted(cmd, Helm.BATCH_RUN);
-        if (store != null && layout.links.values().stream().anyMatch(t -> t.startsWith(store.resolve("fixtures")))) HeadStart.neverAhead(cmd, Helm.BATCH_RUN);
         Supplier<Exec.Result> made = () -> {
             if (!Files.isDirectory(dir)) layout.write(dir); // a placed layout is there already
             return run.apply(chartPaths, values);
@@ -234,19 +233,24 @@ final class HelmRuns {
     private String unscratch(String s) { return scratch == null ? s : s.replace("\u0000scratch\u0000", scratch.toString()); }
 
     /**
-     * Where a chart verify builds stays: with the remembered runs, named by what it is made of
-     * (written once), or without a store, at stand (in the run's scratch folder).
+     * Where a chart verify builds stays: with the remembered runs, as links named by what they
+     * are (written once), or without a store, a copy at stand (in the run's scratch folder).
      */
     Path fixture(ChartFixtures.Fixture f, Path origin, Path stand) {
         if (store == null) {
             f.write(origin, stand);
             return stand;
         }
-        Path dir = store.resolve("fixtures").resolve(sha256((digest(origin) + "\n" + f.describe()).getBytes(StandardCharsets.UTF_8)));
+        // Links to the chart it comes from, named by their names (see Fixture.linked): the same
+        // folder after an edit of that chart, so the batches that hold it are the same commands
+        // and HeadStart starts them ahead. A run made from it is remembered by the bytes the
+        // links lead to (see digest), as for any chart.
+        var layout = f.linked(origin);
+        Path dir = store.resolve("fixtures").resolve(sha256(("fixture 2\n" + layout.describe(p -> "")).getBytes(StandardCharsets.UTF_8)));
         try {
             if (!Files.isDirectory(dir)) {
                 Path tmp = Files.createTempDirectory(Files.createDirectories(dir.getParent()), "making-");
-                f.write(origin, tmp);
+                layout.write(tmp);
                 try {
                     Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
                 } catch (IOException raced) {
