@@ -7,12 +7,12 @@
 //SOURCES lib/HelmOptions.java
 //SOURCES lib/KwokCluster.java
 //SOURCES lib/KwokE2e.java
+//SOURCES lib/Problem.java
 //SOURCES lib/Progress.java
 //SOURCES lib/RealE2e.java
 //SOURCES lib/RealNode.java
 //SOURCES lib/Repo.java
 //SOURCES lib/Report.java
-//SOURCES lib/Target.java
 //SOURCES lib/Tools.java
 
 import java.nio.file.Path;
@@ -64,10 +64,10 @@ public class e2e implements Callable<Integer> {
     public Integer call() throws Exception {
         long t0 = System.nanoTime();
         Path repo = Repo.root();
-        if (repo == null) throw new Target.Invalid("run me from inside the trevor repository");
+        if (repo == null) throw new Problem.BadInput("run me from inside the trevor repository");
         if (realNodes != null) {
             if (realNodes < 1 || realNodes > RealNode.MAX_NODES) {
-                throw new Target.Invalid("--real-nodes " + realNodes + " is out of range: give 1 (real-0) or 2 (real-0 and real-1)");
+                throw new Problem.BadInput("--real-nodes " + realNodes + " is out of range: give 1 (real-0) or 2 (real-0 and real-1)");
             }
             real = true;
         }

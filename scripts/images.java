@@ -9,9 +9,9 @@
 //SOURCES lib/ImageBuild.java
 //SOURCES lib/ImageSmoke.java
 //SOURCES lib/Images.java
+//SOURCES lib/Problem.java
 //SOURCES lib/PythonEnv.java
 //SOURCES lib/Repo.java
-//SOURCES lib/Tools.java
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -54,7 +54,7 @@ public class images implements Callable<Integer> {
     static int guard(Callable<Integer> body) {
         try {
             return body.call();
-        } catch (Tools.ToolException | Exec.ToolMissing | IllegalArgumentException e) {
+        } catch (Problem.ToolMissing | IllegalArgumentException e) {
             System.err.println("images: " + e.getMessage());
             return 2;
         } catch (ImageSmoke.Failed e) {
@@ -130,7 +130,7 @@ public class images implements Callable<Integer> {
         private void lockDebian(Path repo) throws Exception {
             Path file = repo.resolve(Images.DEBIAN_LOCK);
             String suite = Files.isRegularFile(file) ? DebianRootfs.readLock(file).suite() : DebianRootfs.hostCodename();
-            if (suite == null) throw new Tools.ToolException("no Debian codename in /etc/os-release; say which release to pin in " + file);
+            if (suite == null) throw new Problem.ToolMissing("no Debian codename in /etc/os-release; say which release to pin in " + file);
             var sources = AptSources.forRelease(suite);
             var sections = new LinkedHashMap<String, DebianRootfs.Section>();
             for (var img : Images.ALL) {
@@ -149,7 +149,7 @@ public class images implements Callable<Integer> {
         private void lockPython(Path repo) {
             var lock = DebianRootfs.readLock(repo.resolve(Images.DEBIAN_LOCK));
             String deb = lock.sections().get(Images.PYTHON_ROOTFS.rootfs()).pins().get("python3.11");
-            if (deb == null) throw new Tools.ToolException("images/debian.lock pins no python3.11; run lock --debian first");
+            if (deb == null) throw new Problem.ToolMissing("images/debian.lock pins no python3.11; run lock --debian first");
             String pythonVersion = deb.replaceFirst("^\\d+:", "").replaceFirst("-.*$", ""); // 3.11.2-6+deb12u9 → 3.11.2
             Path cache = ImageBuild.cacheDir();
             Path uv = PythonEnv.uv(cache.resolve("uv"), images::say);

@@ -5,6 +5,7 @@
 //SOURCES lib/Cli.java
 //SOURCES lib/DevDeps.java
 //SOURCES lib/Installer.java
+//SOURCES lib/Problem.java
 //SOURCES lib/Progress.java
 //SOURCES lib/Release.java
 //SOURCES lib/Repo.java
@@ -88,7 +89,7 @@ public class install implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         var p = new Progress("install", System.out);
-        if (relabelNamespace && keepNamespaceLabels) throw new Target.Invalid("--relabel-namespace and --keep-namespace-labels exclude each other");
+        if (relabelNamespace && keepNamespaceLabels) throw new Problem.BadInput("--relabel-namespace and --keep-namespace-labels exclude each other");
         var wait = Cli.duration("--timeout", timeout);
         // Files first (kind, size), before the cluster is asked anything; the default values depend on the cluster.
         options(values != null ? values : List.of(), wait).checkFiles();

@@ -3,6 +3,7 @@
 //JAVA_OPTIONS -XX:+UseSerialGC -XX:TieredStopAtLevel=1
 //DEPS info.picocli:picocli:4.7.7
 //SOURCES lib/Cli.java
+//SOURCES lib/Problem.java
 //SOURCES lib/Progress.java
 //SOURCES lib/Rollback.java
 //SOURCES lib/Target.java
@@ -36,7 +37,7 @@ public class rollback implements Callable<Integer> {
     public Integer call() throws Exception {
         var p = new Progress("rollback", System.out);
         var wait = Cli.duration("--timeout", timeout);
-        if (revision != null && revision < 1) throw new Target.Invalid("--revision must be 1 or more, not " + revision);
+        if (revision != null && revision < 1) throw new Problem.BadInput("--revision must be 1 or more, not " + revision);
         var rel = target.resolve(p::info);
         var out = Rollback.run(rel, revision, force, wait, p);
         p.info("rolled back from revision " + out.from() + " (" + out.imageBefore() + ") to revision " + out.target() + " (" + out.imageAfter()

@@ -4,6 +4,7 @@
 //DEPS info.picocli:picocli:4.7.7
 //SOURCES lib/Cli.java
 //SOURCES lib/LiveChecks.java
+//SOURCES lib/Problem.java
 //SOURCES lib/Progress.java
 //SOURCES lib/Report.java
 //SOURCES lib/Target.java
@@ -41,7 +42,7 @@ public class status implements Callable<Integer> {
         long t0 = System.nanoTime();
         if (junit != null) Report.junitTarget(junit);
         var rel = target.resolve(p::info);
-        if (!rel.exists()) throw new Target.Invalid("no release " + rel.name + " in namespace " + rel.namespace + " on " + rel.kube.context
+        if (!rel.exists()) throw new Problem.BadInput("no release " + rel.name + " in namespace " + rel.namespace + " on " + rel.kube.context
                 + "; install it first: ./jbang scripts/install.java --context " + rel.kube.context);
         System.out.println("status: release " + rel.name + " in " + rel.namespace + " on " + rel.kube.context + " with " + rel.helm);
         var report = new Report("status", System.out, only, verbose);

@@ -8,9 +8,9 @@
 //SOURCES lib/CheckRunner.java
 //SOURCES lib/Cli.java
 //SOURCES lib/DevDepsChecks.java
-//SOURCES lib/Exec.java
 //SOURCES lib/HeadStart.java
 //SOURCES lib/Helm.java
+//SOURCES lib/Problem.java
 //SOURCES lib/Repo.java
 //SOURCES lib/Report.java
 //SOURCES lib/Tools.java
@@ -122,7 +122,7 @@ public class verify implements Callable<Integer> {
         Helm helm;
         try {
             helm = Helm.resolve(helmPath, helmMajor, msg -> System.err.println("verify: " + msg));
-        } catch (Exec.ToolMissing | Tools.ToolException e) {
+        } catch (Problem.ToolMissing e) {
             System.err.println("verify: " + e.getMessage());
             return 2;
         }

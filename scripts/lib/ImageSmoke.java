@@ -4,8 +4,8 @@
 //SOURCES Images.java
 //SOURCES Kube.java
 //SOURCES PrivateContainerd.java
+//SOURCES Problem.java
 //SOURCES PythonEnv.java
-//SOURCES Tools.java
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -53,7 +53,7 @@ final class ImageSmoke {
     }
 
     static void run(Map<String, Path> archives, boolean keep, Consumer<String> say) {
-        if (!"0".equals(HostPackages.uid())) throw new Tools.ToolException("the smoke test runs containerd and needs root");
+        if (!"0".equals(HostPackages.uid())) throw new Problem.ToolMissing("the smoke test runs containerd and needs root");
         HostPackages.ensure("the image smoke test", PACKAGES, say);
         Path dir;
         try {

@@ -7,6 +7,7 @@
 //SOURCES LiveChecks.java
 //SOURCES Manifests.java
 //SOURCES PodTrouble.java
+//SOURCES Problem.java
 //SOURCES Progress.java
 //SOURCES Release.java
 //SOURCES Report.java
@@ -184,7 +185,7 @@ final class LiveDefects {
         try {
             Upgrader.upgrade(rel, noRollback, p);
             Report.fail("the upgrade with a failing migration succeeded");
-        } catch (Installer.Failed e) {
+        } catch (Problem.Failed e) {
             p.info(rel.namespace + ": the upgrade failed, as it should: " + Kube.firstLine(e.getMessage()));
         }
         Report.expect("failed".equals(rel.state().last().status()), "the last revision is %s", rel.state().describe());

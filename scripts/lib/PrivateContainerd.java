@@ -1,7 +1,7 @@
 //SOURCES Exec.java
 //SOURCES ImageSmoke.java
+//SOURCES Problem.java
 //SOURCES PythonEnv.java
-//SOURCES Tools.java
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -67,7 +67,7 @@ final class PrivateContainerd {
                     .redirectErrorStream(true).redirectOutput(dir.resolve("containerd.log").toFile());
             containerd = pb.start();
         } catch (IOException e) {
-            throw new Tools.ToolException("cannot start containerd: " + e.getMessage());
+            throw new Problem.ToolMissing("cannot start containerd: " + e.getMessage());
         }
         say.accept("smoke: containerd pid " + containerd.pid() + ", socket " + sock());
         ImageSmoke.waitFor(say, "containerd to answer", Duration.ofSeconds(30), () -> ctr("version").ok());

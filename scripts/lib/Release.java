@@ -1,6 +1,7 @@
 //SOURCES Exec.java
 //SOURCES Helm.java
 //SOURCES Kube.java
+//SOURCES Problem.java
 //SOURCES Yaml.java
 
 import java.nio.file.Path;
@@ -177,7 +178,7 @@ final class Release {
         var r = Exec.run(helmCmd("history", name, "-o", "json", "--max", "1000"), Duration.ofMinutes(1));
         if (!r.ok()) {
             if (r.said().contains("not found")) return new State(List.of());
-            throw new Kube.Refused("helm history " + name + " failed: " + Kube.firstLine(r.said()));
+            throw new Problem.Refused("helm history " + name + " failed: " + Kube.firstLine(r.said()));
         }
         var out = new ArrayList<Revision>();
         if (Yaml.load(r.out()) instanceof List<?> l) {

@@ -31,11 +31,11 @@ final class ValueOptions {
 
     private static String checked(String option, String value) {
         if (value.startsWith("-")) {
-            throw new Problem(Problem.NOTHING_CHANGED, option + " '" + value + "' starts with '-': " + option + " takes KEY=VALUE, and "
+            throw new Problem.BadInput(option + " '" + value + "' starts with '-': " + option + " takes KEY=VALUE, and "
                     + "other helm flags (--set-file, --set-json, --set-literal, …) are not passed through");
         }
         if (!value.contains("=")) {
-            throw new Problem(Problem.NOTHING_CHANGED, option + " '" + value + "' is not KEY=VALUE");
+            throw new Problem.BadInput(option + " '" + value + "' is not KEY=VALUE");
         }
         return value;
     }
@@ -43,7 +43,7 @@ final class ValueOptions {
     /** The tag, checked: a bad tag is refused before anything happens (exit 2). */
     String tag() {
         if (tag != null && !tag.matches("[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")) {
-            throw new Problem(Problem.NOTHING_CHANGED, "--tag '" + tag + "' is not a valid image tag (letters, digits, '_', '.', '-'; at most 128)");
+            throw new Problem.BadInput("--tag '" + tag + "' is not a valid image tag (letters, digits, '_', '.', '-'; at most 128)");
         }
         return tag;
     }
