@@ -13,6 +13,7 @@
 //SOURCES lib/RealNode.java
 //SOURCES lib/Repo.java
 //SOURCES lib/Report.java
+//SOURCES lib/SuiteOptions.java
 //SOURCES lib/Tools.java
 
 import java.nio.file.Path;
@@ -42,11 +43,9 @@ public class e2e implements Callable<Integer> {
     @Option(names = "--name", description = "kwok cluster name (default: trevor-e2e, or trevor-real with --real).")
     String name;
 
-    @Option(names = "--junit", paramLabel = "FILE", description = "Also write the results as JUnit XML to FILE.")
-    Path junit;
+    @Mixin SuiteOptions.Junit junit = new SuiteOptions.Junit();
 
-    @Option(names = "--diagnostics", paramLabel = "DIR", description = "Where a failure's diagnostics go (default: build/e2e-diagnostics).")
-    Path diagnostics;
+    @Mixin SuiteOptions.DiagnosticsDir diagnostics = new SuiteOptions.DiagnosticsDir();
 
     @Option(names = "--upgrade-from", paramLabel = "GIT-REF", description = "Chart to upgrade from in the previous-release test: a tag or commit "
             + "(default: the newest commit whose helm/trevor/Chart.yaml has another version than the working tree's).")
@@ -73,8 +72,8 @@ public class e2e implements Callable<Integer> {
         }
         String cluster = name != null ? name : real ? "trevor-real" : "trevor-e2e";
         KwokCluster.checkName(cluster);
-        if (junit != null) Report.junitTarget(junit);
-        Path diagDir = (diagnostics != null ? diagnostics : repo.resolve(real ? "build/e2e-real-diagnostics" : "build/e2e-diagnostics")).toAbsolutePath();
+        junit.checkTarget();
+        Path diagDir = diagnostics.or(repo.resolve(real ? "build/e2e-real-diagnostics" : "build/e2e-diagnostics"));
         var progress = new Progress("e2e", System.out);
         var helm = helmOptions.resolve(progress::info);
         var report = new Report("e2e" + (real ? " --real" : "") + " (helm " + helm.major + ")", System.out, only, false);
@@ -83,7 +82,7 @@ public class e2e implements Callable<Integer> {
                 : new KwokE2e(repo, helm, kubectl, cluster, report, progress, diagDir, keep, upgradeFrom);
         lifecycle.run();
         progress.printTimings();
-        if (junit != null) report.writeJunit(junit, (System.nanoTime() - t0) / 1_000_000);
+        junit.write(report, (System.nanoTime() - t0) / 1_000_000);
         System.out.printf("e2e: total %.1f s%n", (System.nanoTime() - t0) / 1e9);
         return report.finish("e2e");
     }

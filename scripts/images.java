@@ -20,7 +20,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -34,13 +33,7 @@ import picocli.CommandLine.Parameters;
 public class images implements Callable<Integer> {
 
     public static void main(String[] args) {
-        var cmd = new CommandLine(new images());
-        cmd.setParameterExceptionHandler((ex, a) -> {
-            System.err.println("images: " + ex.getMessage());
-            System.err.println("Run 'images --help' for the options.");
-            return 2;
-        });
-        System.exit(cmd.execute(args));
+        System.exit(Cli.execute(new images(), args));
     }
 
     @Override public Integer call() {

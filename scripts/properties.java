@@ -15,6 +15,7 @@
 //SOURCES lib/Progress.java
 //SOURCES lib/Repo.java
 //SOURCES lib/Report.java
+//SOURCES lib/SuiteOptions.java
 //SOURCES lib/Tools.java
 //SOURCES lib/Yaml.java
 
@@ -87,8 +88,7 @@ public class properties implements Callable<Integer> {
     @Option(names = "--chart", paramLabel = "DIR", description = "Chart to test (default: helm/trevor of this repository).")
     Path chart;
 
-    @Option(names = "--junit", paramLabel = "FILE", description = "Also write the result as JUnit XML to FILE.")
-    Path junit;
+    @Mixin SuiteOptions.Junit junit = new SuiteOptions.Junit();
 
     @Option(names = "--keep", description = "Leave the cluster running at the end.")
     boolean keep;
@@ -152,7 +152,7 @@ public class properties implements Callable<Integer> {
             if (!keep) progress.step("cluster down " + name, () -> KwokCluster.down(name, kubeconfig, progress::info));
         }
         progress.printTimings();
-        if (junit != null) report.writeJunit(junit, (System.nanoTime() - t0) / 1_000_000);
+        junit.write(report, (System.nanoTime() - t0) / 1_000_000);
         System.out.printf("properties: total %.1f s%n", (System.nanoTime() - t0) / 1e9);
         System.out.println(report.summary());
         return report.failed() ? 1 : 0;
