@@ -5,13 +5,13 @@
 //DEPS org.zeroturnaround:zt-exec:1.12
 //DEPS org.yaml:snakeyaml:2.5
 //DEPS org.slf4j:slf4j-nop:2.0.18
-//SOURCES lib/BenchRuns.java
-//SOURCES lib/Cli.java
-//SOURCES lib/Dirs.java
-//SOURCES lib/Helm.java
-//SOURCES lib/HelmUnittest.java
-//SOURCES lib/Problem.java
-//SOURCES lib/Repo.java
+//SOURCES lib/verify/BenchRuns.java
+//SOURCES lib/cli/Cli.java
+//SOURCES lib/tools/Dirs.java
+//SOURCES lib/kube/Helm.java
+//SOURCES lib/verify/HelmUnittest.java
+//SOURCES lib/tools/Problem.java
+//SOURCES lib/tools/Repo.java
 
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -2,15 +2,15 @@
 //JAVA 17+
 //JAVA_OPTIONS -XX:+UseSerialGC -XX:TieredStopAtLevel=1
 //DEPS info.picocli:picocli:4.7.7
-//SOURCES lib/Cli.java
-//SOURCES lib/ImageBuild.java
-//SOURCES lib/K3dCluster.java
-//SOURCES lib/KwokCluster.java
-//SOURCES lib/Problem.java
-//SOURCES lib/Progress.java
-//SOURCES lib/RealNode.java
-//SOURCES lib/RealNodeDown.java
-//SOURCES lib/Repo.java
+//SOURCES lib/cli/Cli.java
+//SOURCES lib/images/ImageBuild.java
+//SOURCES lib/cluster/K3dCluster.java
+//SOURCES lib/cluster/KwokCluster.java
+//SOURCES lib/report/Progress.java
+//SOURCES lib/node/RealNode.java
+//SOURCES lib/node/RealNodeDown.java
+//SOURCES lib/tools/Problem.java
+//SOURCES lib/tools/Repo.java
 
 import java.nio.file.Path;
 import java.util.concurrent.Callable;

@@ -2,10 +2,10 @@
 //JAVA 17+
 //JAVA_OPTIONS -XX:+UseSerialGC -XX:TieredStopAtLevel=1
 //DEPS info.picocli:picocli:4.7.7
-//SOURCES lib/ChartDocs.java
-//SOURCES lib/Cli.java
-//SOURCES lib/Problem.java
-//SOURCES lib/Repo.java
+//SOURCES lib/verify/ChartDocs.java
+//SOURCES lib/cli/Cli.java
+//SOURCES lib/tools/Problem.java
+//SOURCES lib/tools/Repo.java
 
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -2,17 +2,18 @@
 //JAVA 17+
 //JAVA_OPTIONS -XX:+UseSerialGC -XX:TieredStopAtLevel=1
 //DEPS info.picocli:picocli:4.7.7
-//SOURCES lib/ClientLoad.java
-//SOURCES lib/Cli.java
-//SOURCES lib/Drain.java
-//SOURCES lib/Kube.java
-//SOURCES lib/LoadGen.java
-//SOURCES lib/Problem.java
-//SOURCES lib/Progress.java
-//SOURCES lib/Report.java
-//SOURCES lib/Target.java
-//SOURCES lib/Yaml.java
-//SOURCES lib/ZeroDowntime.java
+//SOURCES lib/cli/Cli.java
+//SOURCES lib/e2e/ClientLoad.java
+//SOURCES lib/e2e/Drain.java
+//SOURCES lib/kube/Kube.java
+//SOURCES lib/e2e/LoadGen.java
+//SOURCES lib/tools/Problem.java
+//SOURCES lib/report/Progress.java
+//SOURCES lib/report/Report.java
+//SOURCES lib/cli/Target.java
+//SOURCES lib/tools/Wait.java
+//SOURCES lib/tools/Yaml.java
+//SOURCES lib/e2e/ZeroDowntime.java
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -139,7 +140,7 @@ public class drain implements Callable<Integer> {
         report.check("drain " + node + " through the eviction API: every pod evicted and gone from the node", d.summary(),
                 () -> Report.expect(Drain.evictable(kube, node, true).isEmpty(), "pods still on %s", node));
         if (!apiBefore.isEmpty()) {
-            report.check("drain: every API pod of " + rel.name + " runs off " + node + ", Ready", "", () -> Kube.waitFor("the API's pods off " + node, max, () -> {
+            report.check("drain: every API pod of " + rel.name + " runs off " + node + ", Ready", "", () -> Wait.until("the API's pods off " + node, max, () -> {
                 var now = apiPods(kube, rel.namespace, api);
                 var ready = kube.list(rel.namespace, "deployments", api).stream().map(x -> Yaml.str(x, "status.readyReplicas")).toList();
                 var want = kube.list(rel.namespace, "deployments", api).stream().map(x -> Yaml.str(x, "spec.replicas")).toList();

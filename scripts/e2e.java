@@ -2,19 +2,19 @@
 //JAVA 17+
 //JAVA_OPTIONS -XX:+UseSerialGC -XX:TieredStopAtLevel=1
 //DEPS info.picocli:picocli:4.7.7
-//SOURCES lib/Cli.java
-//SOURCES lib/E2e.java
-//SOURCES lib/HelmOptions.java
-//SOURCES lib/KwokCluster.java
-//SOURCES lib/KwokE2e.java
-//SOURCES lib/Problem.java
-//SOURCES lib/Progress.java
-//SOURCES lib/RealE2e.java
-//SOURCES lib/RealNode.java
-//SOURCES lib/Repo.java
-//SOURCES lib/Report.java
-//SOURCES lib/SuiteOptions.java
-//SOURCES lib/Tools.java
+//SOURCES lib/cli/Cli.java
+//SOURCES lib/cli/SuiteOptions.java
+//SOURCES lib/e2e/E2e.java
+//SOURCES lib/cli/HelmOptions.java
+//SOURCES lib/cluster/KwokCluster.java
+//SOURCES lib/e2e/KwokE2e.java
+//SOURCES lib/report/Progress.java
+//SOURCES lib/e2e/RealE2e.java
+//SOURCES lib/node/RealNode.java
+//SOURCES lib/tools/Problem.java
+//SOURCES lib/tools/Repo.java
+//SOURCES lib/report/Report.java
+//SOURCES lib/tools/Tools.java
 
 import java.nio.file.Path;
 import java.util.concurrent.Callable;

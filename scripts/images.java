@@ -2,16 +2,17 @@
 //JAVA 17+
 //JAVA_OPTIONS -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:CICompilerCount=1 -XX:-UsePerfData
 //DEPS info.picocli:picocli:4.7.7
-//SOURCES lib/AptSources.java
-//SOURCES lib/Cli.java
-//SOURCES lib/DebianRootfs.java
-//SOURCES lib/Exec.java
-//SOURCES lib/ImageBuild.java
-//SOURCES lib/ImageSmoke.java
-//SOURCES lib/Images.java
-//SOURCES lib/Problem.java
-//SOURCES lib/PythonEnv.java
-//SOURCES lib/Repo.java
+//SOURCES lib/images/AptSources.java
+//SOURCES lib/cli/Cli.java
+//SOURCES lib/images/DebianRootfs.java
+//SOURCES lib/tools/Exec.java
+//SOURCES lib/images/ImageBuild.java
+//SOURCES lib/images/ImageSmoke.java
+//SOURCES lib/images/Images.java
+//SOURCES lib/images/PrivateContainerd.java
+//SOURCES lib/images/PythonEnv.java
+//SOURCES lib/tools/Problem.java
+//SOURCES lib/tools/Repo.java
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -50,7 +51,7 @@ public class images implements Callable<Integer> {
         } catch (Problem.ToolMissing | IllegalArgumentException e) {
             System.err.println("images: " + e.getMessage());
             return 2;
-        } catch (ImageSmoke.Failed e) {
+        } catch (ImageSmoke.Failed | PrivateContainerd.Failed e) {
             System.err.println("images: " + e.getMessage());
             return 1;
         } catch (Exception e) {
@@ -101,7 +102,7 @@ public class images implements Callable<Integer> {
     }
 
     @Command(name = "lock", mixinStandardHelpOptions = true,
-            description = "Re-pin the inputs: images/debian.lock (every Debian package of each root filesystem, from the host's apt sources) "
+            description = "Re-pin the inputs: scripts/images/debian.lock (every Debian package of each root filesystem, from the host's apt sources) "
                     + "and the stand-in's requirements.lock and uv.lock (from PyPI, through the host's pip). Review, then commit.")
     static class Lock implements Callable<Integer> {
         @Option(names = "--debian", description = "Only the Debian packages.")
@@ -142,7 +143,7 @@ public class images implements Callable<Integer> {
         private void lockPython(Path repo) {
             var lock = DebianRootfs.readLock(repo.resolve(Images.DEBIAN_LOCK));
             String deb = lock.sections().get(Images.PYTHON_ROOTFS.rootfs()).pins().get("python3.11");
-            if (deb == null) throw new Problem.ToolMissing("images/debian.lock pins no python3.11; run lock --debian first");
+            if (deb == null) throw new Problem.ToolMissing("scripts/images/debian.lock pins no python3.11; run lock --debian first");
             String pythonVersion = deb.replaceFirst("^\\d+:", "").replaceFirst("-.*$", ""); // 3.11.2-6+deb12u9 → 3.11.2
             Path cache = ImageBuild.cacheDir();
             Path uv = PythonEnv.uv(cache.resolve("uv"), images::say);

@@ -2,15 +2,15 @@
 //JAVA 17+
 //JAVA_OPTIONS -XX:+UseSerialGC -XX:TieredStopAtLevel=1
 //DEPS info.picocli:picocli:4.7.7
-//SOURCES lib/Cli.java
-//SOURCES lib/DevDeps.java
-//SOURCES lib/Installer.java
-//SOURCES lib/Problem.java
-//SOURCES lib/Progress.java
-//SOURCES lib/Release.java
-//SOURCES lib/Repo.java
-//SOURCES lib/Target.java
-//SOURCES lib/ValueOptions.java
+//SOURCES lib/cli/Cli.java
+//SOURCES lib/lifecycle/DevDeps.java
+//SOURCES lib/lifecycle/Installer.java
+//SOURCES lib/report/Progress.java
+//SOURCES lib/kube/Release.java
+//SOURCES lib/tools/Problem.java
+//SOURCES lib/tools/Repo.java
+//SOURCES lib/cli/Target.java
+//SOURCES lib/cli/ValueOptions.java
 
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -2,18 +2,18 @@
 //JAVA 17+
 //JAVA_OPTIONS -XX:+UseSerialGC -XX:TieredStopAtLevel=1
 //DEPS info.picocli:picocli:4.7.7
-//SOURCES lib/ClientLoad.java
-//SOURCES lib/Cli.java
-//SOURCES lib/Kube.java
-//SOURCES lib/KubeConfig.java
-//SOURCES lib/LoadGen.java
-//SOURCES lib/Problem.java
-//SOURCES lib/Progress.java
-//SOURCES lib/Report.java
-//SOURCES lib/Scale.java
-//SOURCES lib/Target.java
-//SOURCES lib/Yaml.java
-//SOURCES lib/ZeroDowntime.java
+//SOURCES lib/e2e/ClientLoad.java
+//SOURCES lib/cli/Cli.java
+//SOURCES lib/kube/Kube.java
+//SOURCES lib/kube/KubeConfig.java
+//SOURCES lib/e2e/LoadGen.java
+//SOURCES lib/tools/Problem.java
+//SOURCES lib/report/Progress.java
+//SOURCES lib/report/Report.java
+//SOURCES lib/e2e/Scale.java
+//SOURCES lib/cli/Target.java
+//SOURCES lib/tools/Yaml.java
+//SOURCES lib/e2e/ZeroDowntime.java
 
 import java.net.URI;
 import java.net.URISyntaxException;

@@ -2,11 +2,11 @@
 //JAVA 17+
 //JAVA_OPTIONS -XX:+UseSerialGC -XX:TieredStopAtLevel=1
 //DEPS info.picocli:picocli:4.7.7
-//SOURCES lib/Cli.java
-//SOURCES lib/Migrator.java
-//SOURCES lib/Progress.java
-//SOURCES lib/Target.java
-//SOURCES lib/ValueOptions.java
+//SOURCES lib/cli/Cli.java
+//SOURCES lib/lifecycle/Migrator.java
+//SOURCES lib/report/Progress.java
+//SOURCES lib/cli/Target.java
+//SOURCES lib/cli/ValueOptions.java
 
 import java.time.Duration;
 import java.util.concurrent.Callable;

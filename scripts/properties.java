@@ -4,20 +4,20 @@
 //DEPS info.picocli:picocli:4.7.7
 //DEPS net.jqwik:jqwik:1.10.1
 //DEPS org.junit.platform:junit-platform-launcher:6.1.1
-//SOURCES lib/Cli.java
-//SOURCES lib/Exec.java
-//SOURCES lib/Helm.java
-//SOURCES lib/HelmOptions.java
-//SOURCES lib/Kube.java
-//SOURCES lib/KwokCluster.java
-//SOURCES lib/Manifests.java
-//SOURCES lib/Problem.java
-//SOURCES lib/Progress.java
-//SOURCES lib/Repo.java
-//SOURCES lib/Report.java
-//SOURCES lib/SuiteOptions.java
-//SOURCES lib/Tools.java
-//SOURCES lib/Yaml.java
+//SOURCES lib/cli/Cli.java
+//SOURCES lib/cli/SuiteOptions.java
+//SOURCES lib/tools/Exec.java
+//SOURCES lib/kube/Helm.java
+//SOURCES lib/cli/HelmOptions.java
+//SOURCES lib/kube/Kube.java
+//SOURCES lib/cluster/KwokCluster.java
+//SOURCES lib/kube/Manifests.java
+//SOURCES lib/tools/Problem.java
+//SOURCES lib/report/Progress.java
+//SOURCES lib/tools/Repo.java
+//SOURCES lib/report/Report.java
+//SOURCES lib/tools/Tools.java
+//SOURCES lib/tools/Yaml.java
 
 import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;
 

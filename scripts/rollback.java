@@ -2,11 +2,11 @@
 //JAVA 17+
 //JAVA_OPTIONS -XX:+UseSerialGC -XX:TieredStopAtLevel=1
 //DEPS info.picocli:picocli:4.7.7
-//SOURCES lib/Cli.java
-//SOURCES lib/Problem.java
-//SOURCES lib/Progress.java
-//SOURCES lib/Rollback.java
-//SOURCES lib/Target.java
+//SOURCES lib/cli/Cli.java
+//SOURCES lib/report/Progress.java
+//SOURCES lib/lifecycle/Rollback.java
+//SOURCES lib/cli/Target.java
+//SOURCES lib/tools/Problem.java
 
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;

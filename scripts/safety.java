@@ -2,32 +2,32 @@
 //JAVA 17+
 //JAVA_OPTIONS -XX:+UseSerialGC -XX:TieredStopAtLevel=1
 //DEPS info.picocli:picocli:4.7.7
-//SOURCES lib/Cli.java
-//SOURCES lib/ClusterChecks.java
-//SOURCES lib/ClusterLock.java
-//SOURCES lib/Daemons.java
-//SOURCES lib/Dirs.java
-//SOURCES lib/Exec.java
-//SOURCES lib/ForeignLease.java
-//SOURCES lib/Helm.java
-//SOURCES lib/HelmOptions.java
-//SOURCES lib/Interrupts.java
-//SOURCES lib/Kube.java
-//SOURCES lib/LiveChecks.java
-//SOURCES lib/LoggingProxy.java
-//SOURCES lib/KwokCluster.java
-//SOURCES lib/Progress.java
-//SOURCES lib/Release.java
-//SOURCES lib/ReleaseLock.java
-//SOURCES lib/ReleaseTraces.java
-//SOURCES lib/Repo.java
-//SOURCES lib/Report.java
-//SOURCES lib/ScriptRunner.java
-//SOURCES lib/SecretMarker.java
-//SOURCES lib/SuiteOptions.java
-//SOURCES lib/Tools.java
-//SOURCES lib/Wait.java
-//SOURCES lib/Yaml.java
+//SOURCES lib/cli/Cli.java
+//SOURCES lib/cli/SuiteOptions.java
+//SOURCES lib/cluster/ClusterChecks.java
+//SOURCES lib/cluster/ClusterLock.java
+//SOURCES lib/cluster/Daemons.java
+//SOURCES lib/tools/Dirs.java
+//SOURCES lib/tools/Exec.java
+//SOURCES lib/e2e/ForeignLease.java
+//SOURCES lib/kube/Helm.java
+//SOURCES lib/cli/HelmOptions.java
+//SOURCES lib/tools/Interrupts.java
+//SOURCES lib/kube/Kube.java
+//SOURCES lib/lifecycle/LiveChecks.java
+//SOURCES lib/e2e/LoggingProxy.java
+//SOURCES lib/cluster/KwokCluster.java
+//SOURCES lib/report/Progress.java
+//SOURCES lib/kube/Release.java
+//SOURCES lib/lifecycle/ReleaseLock.java
+//SOURCES lib/e2e/ReleaseTraces.java
+//SOURCES lib/tools/Repo.java
+//SOURCES lib/report/Report.java
+//SOURCES lib/report/ScriptRunner.java
+//SOURCES lib/report/SecretMarker.java
+//SOURCES lib/tools/Tools.java
+//SOURCES lib/tools/Wait.java
+//SOURCES lib/tools/Yaml.java
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -839,7 +839,7 @@ public class safety implements Callable<Integer> {
                 long scheduler = Long.parseLong(Files.readString(KwokCluster.clusterDir(c).resolve("pids/kube-scheduler.pid")).strip().split("\\s+")[0]);
                 // This scheduler was started by the up above: the test may end it.
                 Exec.run(List.of("kill", "-KILL", String.valueOf(scheduler)), Duration.ofSeconds(10));
-                Kube.waitFor("kube-scheduler " + scheduler + " to exit", Duration.ofSeconds(30), () -> KwokCluster.gone(scheduler) ? null : "still running");
+                Wait.until("kube-scheduler " + scheduler + " to exit", Duration.ofSeconds(30), () -> KwokCluster.gone(scheduler) ? null : "still running");
                 var st = runner.run("cluster.java", List.of("status", "--provider", "kwok", "--name", c));
                 Report.expect(st.exit() == 1 && st.out().contains("kube-scheduler"), "status with a dead scheduler: expected exit 1 naming kube-scheduler, "
                         + "got %d: %s", st.exit(), tail(st));
@@ -928,7 +928,7 @@ public class safety implements Callable<Integer> {
             long left = java.time.Duration.between(java.time.Instant.now(), renewed.plus(ReleaseLock.DURATION).plus(margin)).toMillis();
             if (left <= 0) return;
             Report.expect(System.nanoTime() < end, "Lease %s in %s was still renewed at %s: its run is not dead", lease, namespace, renewed);
-            Kube.sleep(left + 100);
+            Wait.sleep(left + 100);
         }
     }
 
@@ -971,7 +971,7 @@ public class safety implements Callable<Integer> {
                 Report.expect(state.revisions().size() == 1 && state.last().pending(), "--recover changed the release: %s", state.describe());
                 // The way out the message gives: stop that helm (it records its outcome), then --recover carries on.
                 Exec.run(List.of("kill", "-TERM", String.valueOf(helmPid)), Duration.ofSeconds(10));
-                Kube.waitFor("helm pid " + helmPid + " to record its outcome and exit", Duration.ofSeconds(150),
+                Wait.until("helm pid " + helmPid + " to record its outcome and exit", Duration.ofSeconds(150),
                         () -> alive(helmPid) ? "still running" : null);
                 var after = install(ns, List.of("-f", prod, "--tag", "2.0.0", "--recover"));
                 Report.expect(after.ok(), "--recover once helm is gone: exit %d: %s", after.exit(), tail(after));
@@ -1173,10 +1173,12 @@ public class safety implements Callable<Integer> {
     }
 
     /**
-     * Whether the checkout's scripts take --set-string (ValueOptions). Older ones took the flag
+     * Whether the checkout's scripts take --set-string (ValueOptions). (ValueOptions is in lib/cli since the wings, in lib before.) Older ones took the flag
      * inside --set; newer ones refuse exactly that as a smuggled flag, so the checkout decides.
      */
-    private boolean hasSetString() { return Files.isRegularFile(scripts.resolve("scripts/lib/ValueOptions.java")); }
+    private boolean hasSetString() {
+        return Files.isRegularFile(scripts.resolve("scripts/lib/cli/ValueOptions.java")) || Files.isRegularFile(scripts.resolve("scripts/lib/ValueOptions.java"));
+    }
 
     private String[] setString(String key, String value) {
         return hasSetString() ? new String[] {"--set-string", key + "=" + value} : new String[] {"--set", "--set-string " + key + "=" + value};

@@ -8,7 +8,7 @@
 //DEPS org.slf4j:slf4j-nop:2.0.18
 //DEPS org.junit.jupiter:junit-jupiter:6.1.1
 //DEPS org.junit.platform:junit-platform-launcher:6.1.1
-//SOURCES lib/*.java
+//SOURCES lib/**/*.java
 //SOURCES tests/*.java
 
 import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;

@@ -2,10 +2,10 @@
 //JAVA 17+
 //JAVA_OPTIONS -XX:+UseSerialGC -XX:TieredStopAtLevel=1
 //DEPS info.picocli:picocli:4.7.7
-//SOURCES lib/Cli.java
-//SOURCES lib/Problem.java
-//SOURCES lib/ToolPins.java
-//SOURCES lib/Tools.java
+//SOURCES lib/cli/Cli.java
+//SOURCES lib/tools/Problem.java
+//SOURCES lib/tools/ToolPins.java
+//SOURCES lib/tools/Tools.java
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -22,7 +22,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
- * Resolves the pinned external tools (see lib/Tools.java).
+ * Resolves the pinned external tools (see lib/tools/Tools.java).
  *
  * <pre>
  *   ./jbang scripts/tools.java path helm4        # prints the path (fetches it first if needed)

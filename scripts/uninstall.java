@@ -2,16 +2,16 @@
 //JAVA 17+
 //JAVA_OPTIONS -XX:+UseSerialGC -XX:TieredStopAtLevel=1
 //DEPS info.picocli:picocli:4.7.7
-//SOURCES lib/Cli.java
-//SOURCES lib/DevDeps.java
-//SOURCES lib/Kube.java
-//SOURCES lib/Namespaces.java
-//SOURCES lib/Problem.java
-//SOURCES lib/Progress.java
-//SOURCES lib/Release.java
-//SOURCES lib/ReleaseLock.java
-//SOURCES lib/Target.java
-//SOURCES lib/Yaml.java
+//SOURCES lib/cli/Cli.java
+//SOURCES lib/lifecycle/DevDeps.java
+//SOURCES lib/kube/Kube.java
+//SOURCES lib/kube/Namespaces.java
+//SOURCES lib/report/Progress.java
+//SOURCES lib/kube/Release.java
+//SOURCES lib/lifecycle/ReleaseLock.java
+//SOURCES lib/cli/Target.java
+//SOURCES lib/tools/Problem.java
+//SOURCES lib/tools/Yaml.java
 
 import java.time.Duration;
 import java.util.ArrayList;

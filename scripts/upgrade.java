@@ -2,13 +2,13 @@
 //JAVA 17+
 //JAVA_OPTIONS -XX:+UseSerialGC -XX:TieredStopAtLevel=1
 //DEPS info.picocli:picocli:4.7.7
-//SOURCES lib/Cli.java
-//SOURCES lib/Installer.java
-//SOURCES lib/Problem.java
-//SOURCES lib/Progress.java
-//SOURCES lib/Target.java
-//SOURCES lib/Upgrader.java
-//SOURCES lib/ValueOptions.java
+//SOURCES lib/cli/Cli.java
+//SOURCES lib/lifecycle/Installer.java
+//SOURCES lib/report/Progress.java
+//SOURCES lib/cli/Target.java
+//SOURCES lib/lifecycle/Upgrader.java
+//SOURCES lib/cli/ValueOptions.java
+//SOURCES lib/tools/Problem.java
 
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -4,18 +4,18 @@
 //CDS
 //JAVAC_OPTIONS -XDstringConcat=inline
 //DEPS info.picocli:picocli:4.7.7
-//SOURCES lib/ChartChecks.java
-//SOURCES lib/CheckRunner.java
-//SOURCES lib/Cli.java
-//SOURCES lib/DevDepsChecks.java
-//SOURCES lib/HeadStart.java
-//SOURCES lib/Helm.java
-//SOURCES lib/HelmOptions.java
-//SOURCES lib/Problem.java
-//SOURCES lib/Repo.java
-//SOURCES lib/Report.java
-//SOURCES lib/SuiteOptions.java
-//SOURCES lib/Tools.java
+//SOURCES lib/cli/HelmOptions.java
+//SOURCES lib/cli/SuiteOptions.java
+//SOURCES lib/tools/Problem.java
+//SOURCES lib/verify/ChartChecks.java
+//SOURCES lib/verify/CheckRunner.java
+//SOURCES lib/cli/Cli.java
+//SOURCES lib/verify/DevDepsChecks.java
+//SOURCES lib/kube/HeadStart.java
+//SOURCES lib/kube/Helm.java
+//SOURCES lib/tools/Repo.java
+//SOURCES lib/report/Report.java
+//SOURCES lib/tools/Tools.java
 
 import java.nio.file.Files;
 import java.nio.file.Path;

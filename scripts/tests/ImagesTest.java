@@ -29,7 +29,7 @@ class ImagesTest {
     @BeforeEach
     void copyInputs() throws IOException {
         Path real = Repo.root();
-        for (String dir : List.of("images", Images.STAND_IN)) {
+        for (String dir : List.of("scripts/images", Images.STAND_IN)) {
             try (Stream<Path> s = Files.walk(real.resolve(dir))) {
                 for (Path p : s.toList()) {
                     Path to = repo.resolve(real.relativize(p).toString());
@@ -108,7 +108,7 @@ class ImagesTest {
     @Test
     void anEntrypointScriptChangesOnlyItsImagesTopLayer() throws IOException {
         var before = keys();
-        append("images/postgres/entrypoint.sh", "\n# changed\n");
+        append("scripts/images/postgres/entrypoint.sh", "\n# changed\n");
         var after = keys();
         assertEquals(List.of("postgres#1"), changed(before.layers(), after.layers()));
         assertEquals(List.of("postgres"), changed(before.images(), after.images()));

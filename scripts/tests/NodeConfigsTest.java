@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 /** The real node's configuration files: the settings that failed silently when missing. */
 class NodeConfigsTest {
     static final Path CLUSTER = Path.of("/cache/kwok/home/clusters/dev");
-    static final NodeConfigs.Settings S = new NodeConfigs.Settings("dev", CLUSTER, CLUSTER.resolve("rn"), "real-0", "trevor-rn0",
+    static final NodeConfigs.Settings S = new NodeConfigs.Settings("dev", "kwok-dev", "trevor.dev/node", CLUSTER, CLUSTER.resolve("rn"), "real-0", "trevor-rn0",
             "10.244.0.0/24", "10.244.0.1", "10.0.0.0/24", "trevor-rn-dev", "localhost/trevor-dev/pause:1",
             new NodeConfigs.Ports(41001, 41002, 41003, 41004));
 
@@ -129,7 +129,7 @@ class NodeConfigsTest {
     void longClusterNamesAreRefusedBeforeASocketPathOverflows() {
         assertNull(RealNode.tooLongSocket(S));
         var deep = Path.of("/root/.cache/trevor-chart-ops/kwok/home/clusters/a-cluster-name-of-thirty-two-ch");
-        var s = new NodeConfigs.Settings("x", deep, deep.resolve("rn"), "real-0", "b", "10.244.0.0/24", "10.244.0.1", "10.0.0.0/24",
+        var s = new NodeConfigs.Settings("x", "kwok-x", "trevor.dev/node", deep, deep.resolve("rn"), "real-0", "b", "10.244.0.0/24", "10.244.0.1", "10.0.0.0/24",
                 "r", "p", null);
         assertTrue(RealNode.tooLongSocket(s).startsWith(deep.toString()), RealNode.tooLongSocket(s));
     }
