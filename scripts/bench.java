@@ -71,10 +71,10 @@ public class bench implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Path repo = Repo.root();
-        if (repo == null) throw new Problem(Problem.NOTHING_CHANGED, "run me from inside the trevor repository");
-        if (runs < 1 || warmup < 0) throw new Problem(Problem.NOTHING_CHANGED, "--runs must be at least 1 and --warmup at least 0");
+        if (repo == null) throw new Problem.BadInput("run me from inside the trevor repository");
+        if (runs < 1 || warmup < 0) throw new Problem.BadInput("--runs must be at least 1 and --warmup at least 0");
         if (versus != null && !versus.equals("helm-unittest")) {
-            throw new Problem(Problem.NOTHING_CHANGED, "--versus knows helm-unittest only, not '" + versus + "'");
+            throw new Problem.BadInput("--versus knows helm-unittest only, not '" + versus + "'");
         }
         Helm helm = Helm.resolve(null, helmMajor, msg -> System.err.println("bench: " + msg));
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();

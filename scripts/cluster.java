@@ -10,8 +10,8 @@
 //SOURCES lib/report/Progress.java
 //SOURCES lib/node/RealNode.java
 //SOURCES lib/node/RealNodeDown.java
+//SOURCES lib/tools/Problem.java
 //SOURCES lib/tools/Repo.java
-//SOURCES lib/cli/Target.java
 
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -50,7 +50,7 @@ public class cluster implements Callable<Integer> {
     }
 
     private static String explicitProvider(String provider, Progress p) {
-        if (!provider.equals("k3d") && !provider.equals("kwok")) throw new Target.Invalid("--provider must be k3d or kwok, not " + provider);
+        if (!provider.equals("k3d") && !provider.equals("kwok")) throw new Problem.BadInput("--provider must be k3d or kwok, not " + provider);
         p.info("provider " + provider + " (--provider)");
         return provider;
     }
@@ -63,7 +63,7 @@ public class cluster implements Callable<Integer> {
         if (provider != null) return explicitProvider(provider, p);
         boolean kwok = java.nio.file.Files.isDirectory(KwokCluster.clusterDir(name));
         boolean k3d = K3dCluster.dockerProblem() == null && K3dCluster.exists(name);
-        if (kwok && k3d) throw new Target.Invalid("both a kwok and a k3d cluster are named " + name + "; say which with --provider");
+        if (kwok && k3d) throw new Problem.BadInput("both a kwok and a k3d cluster are named " + name + "; say which with --provider");
         if (kwok) p.info("provider kwok: its state folder " + KwokCluster.clusterDir(name) + " exists");
         if (k3d) p.info("provider k3d: k3d lists a cluster " + name);
         return kwok ? "kwok" : k3d ? "k3d" : null;
@@ -117,15 +117,15 @@ public class cluster implements Callable<Integer> {
             var p = new Progress("cluster", System.out);
             KwokCluster.checkName(parent.name);
             if (realNodes != null) realNode = true;
-            if (!realNode && !imageArchives.isEmpty()) throw new Target.Invalid("--image-archive goes with --real-node");
-            if (!realNode && requirePolicies) throw new Target.Invalid("--require-network-policies goes with --real-node");
+            if (!realNode && !imageArchives.isEmpty()) throw new Problem.BadInput("--image-archive goes with --real-node");
+            if (!realNode && requirePolicies) throw new Problem.BadInput("--require-network-policies goes with --real-node");
             if (realNodes != null && (realNodes < 1 || realNodes > RealNode.MAX_NODES)) {
-                throw new Target.Invalid("--real-nodes " + realNodes + " is out of range: give 1 (real-0) or 2 (real-0 and real-1)");
+                throw new Problem.BadInput("--real-nodes " + realNodes + " is out of range: give 1 (real-0) or 2 (real-0 and real-1)");
             }
             int nodes = realNodes == null ? 1 : realNodes;
             if (cluster.provider(provider, p).equals("k3d")) {
-                if (recreate || deleteHealthy != null) throw new Target.Invalid("--recreate is for kwok clusters; 'cluster.java down' then 'up' recreates a k3d one");
-                if (realNode) throw new Target.Invalid("--real-node is for kwok (--provider kwok); k3d's nodes run real containers already");
+                if (recreate || deleteHealthy != null) throw new Problem.BadInput("--recreate is for kwok clusters; 'cluster.java down' then 'up' recreates a k3d one");
+                if (realNode) throw new Problem.BadInput("--real-node is for kwok (--provider kwok); k3d's nodes run real containers already");
                 if (!dryRun) K3dCluster.requireK3d();
                 boolean exists = !dryRun && K3dCluster.exists(parent.name);
                 if (exists) p.info("k3d cluster " + parent.name + " exists; reusing it");
@@ -133,9 +133,9 @@ public class cluster implements Callable<Integer> {
                         dryRun, p::info));
                 p.info("context " + K3dCluster.context(parent.name) + "; ingress at http://trevor.localhost; next: ./jbang scripts/install.java");
             } else {
-                if (dryRun) throw new Target.Invalid("--dry-run is for k3d; kwok's commands run in-process");
+                if (dryRun) throw new Problem.BadInput("--dry-run is for k3d; kwok's commands run in-process");
                 Path repo = Repo.root();
-                if (repo == null) throw new Target.Invalid("run me from inside the trevor repository");
+                if (repo == null) throw new Problem.BadInput("run me from inside the trevor repository");
                 var info = p.step("kwok cluster " + parent.name, () -> WholeCluster.up(repo, parent.name, kubeconfig, recreate, deleteHealthy, p::info));
                 if (realNode) {
                     var archives = imageArchives.isEmpty()
@@ -182,7 +182,7 @@ public class cluster implements Callable<Integer> {
                 return 0;
             }
             // A dry run that went on to remove the cluster would be the worst surprise of all.
-            if (dryRun) throw new Target.Invalid("--dry-run is for k3d; a kwok cluster's removal runs in-process, so nothing was removed");
+            if (dryRun) throw new Problem.BadInput("--dry-run is for k3d; a kwok cluster's removal runs in-process, so nothing was removed");
             var node = RealNode.exists(parent.name) ? p.step("remove real node", () -> RealNodeDown.down(parent.name, p::info)) : null;
             var footprint = p.step("remove kwok cluster " + parent.name, () -> WholeCluster.down(parent.name, kubeconfig, p::info));
             var left = new java.util.ArrayList<>(KwokCluster.leftovers(footprint));

@@ -4,6 +4,7 @@
 //DEPS info.picocli:picocli:4.7.7
 //SOURCES lib/node/WholeCluster.java
 //SOURCES lib/cli/Cli.java
+//SOURCES lib/cli/SuiteOptions.java
 //SOURCES lib/e2e/ClusterChecks.java
 //SOURCES lib/e2e/DefectCoverage.java
 //SOURCES lib/tools/Dirs.java
@@ -50,11 +51,9 @@ public class defects implements Callable<Integer> {
     @Option(names = "--name", defaultValue = "trevor-defects", description = "kwok cluster name (default: ${DEFAULT-VALUE}).")
     String name;
 
-    @Option(names = "--junit", paramLabel = "FILE", description = "Also write the results as JUnit XML to FILE.")
-    Path junit;
+    @Mixin SuiteOptions.Junit junit = new SuiteOptions.Junit();
 
-    @Option(names = "--diagnostics", paramLabel = "DIR", description = "Where a failure's diagnostics go (default: build/defects-diagnostics).")
-    Path diagnostics;
+    @Mixin SuiteOptions.DiagnosticsDir diagnostics = new SuiteOptions.DiagnosticsDir();
 
     @Option(names = "--only", paramLabel = "PATTERN", description = "Report only the checks matching this regular expression.")
     String only;
@@ -90,7 +89,7 @@ public class defects implements Callable<Integer> {
             return 2;
         }
         Path scripts = (scriptsFrom != null ? scriptsFrom : repo).toAbsolutePath().normalize();
-        Path diagDir = (diagnostics != null ? diagnostics : repo.resolve("build/defects-diagnostics")).toAbsolutePath();
+        Path diagDir = diagnostics.or(repo.resolve("build/defects-diagnostics"));
         var progress = new Progress("defects", System.out);
         Helm helm = helmOptions.resolve(progress::info);
         var report = new Report("defects (helm " + helm.major + ")", System.out, only, false);
@@ -136,7 +135,7 @@ public class defects implements Callable<Integer> {
             var order = List.of("live", "safety", "e2e");
             coverages.stream().sorted(java.util.Comparator.comparingInt(c -> order.indexOf(c.part()))).forEach(c -> c.print(System.out));
         }
-        if (junit != null) report.writeJunit(junit, (System.nanoTime() - t0) / 1_000_000);
+        junit.write(report, (System.nanoTime() - t0) / 1_000_000);
         System.out.printf("defects: total %.1f s%n", (System.nanoTime() - t0) / 1e9);
         System.out.println(report.summary());
         return report.failed() ? 1 : 0;

@@ -34,12 +34,12 @@ public class docs implements Callable<Integer> {
     public Integer call() throws Exception {
         Path repo = Repo.root();
         if (charts.isEmpty()) {
-            if (repo == null) throw new Problem(Problem.NOTHING_CHANGED, "run me from inside the trevor repository, or name the chart folders");
+            if (repo == null) throw new Problem.BadInput("run me from inside the trevor repository, or name the chart folders");
             charts = List.of(repo.resolve("helm/trevor"), repo.resolve("helm/trevor-dev-deps"));
         }
         var stale = new ArrayList<String>();
         for (Path chart : charts) {
-            if (!Files.isRegularFile(chart.resolve("values.yaml"))) throw new Problem(Problem.NOTHING_CHANGED, "no values.yaml in " + chart);
+            if (!Files.isRegularFile(chart.resolve("values.yaml"))) throw new Problem.BadInput("no values.yaml in " + chart);
             var g = ChartDocs.generate(chart, m -> System.err.println("docs: " + m));
             for (var f : List.of(new Object[] {chart.resolve("README.md"), g.readme()}, new Object[] {chart.resolve("values.schema.json"), g.schema()})) {
                 Path file = (Path) f[0];

@@ -70,13 +70,13 @@ public class drain implements Callable<Integer> {
         var p = new Progress("drain", System.err);
         Duration max = Cli.duration("--timeout", timeout);
         if (max.compareTo(Duration.ofSeconds(10)) < 0 || max.compareTo(Duration.ofMinutes(30)) > 0) {
-            throw new Target.Invalid("--timeout " + timeout + " is out of range: give 10s to 30m");
+            throw new Problem.BadInput("--timeout " + timeout + " is out of range: give 10s to 30m");
         }
-        if (node.isBlank() || node.startsWith("-")) throw new Target.Invalid("NODE '" + node + "' is not a node name");
+        if (node.isBlank() || node.startsWith("-")) throw new Problem.BadInput("NODE '" + node + "' is not a node name");
         var rel = target.resolve(p::info);
         var kube = rel.kube;
         if (kube.get(null, "node", node) == null) {
-            throw new Target.Invalid("no node " + node + " on " + kube.context + " (kubectl --context " + kube.context + " get nodes lists them)");
+            throw new Problem.BadInput("no node " + node + " on " + kube.context + " (kubectl --context " + kube.context + " get nodes lists them)");
         }
         var plan = Drain.evictable(kube, node, false);
         System.out.println("drain: " + node + " on " + kube.context + " holds " + plan.size() + " pods a drain evicts: "
@@ -86,7 +86,7 @@ public class drain implements Callable<Integer> {
             if (!b.isEmpty()) System.out.println("drain: " + ns + ": " + b);
         }
         String refusal = Drain.refusal(node, allowDrain, kube.context);
-        if (refusal != null) throw new Target.Invalid(refusal);
+        if (refusal != null) throw new Problem.BadInput(refusal);
         String api = rel.selector("api");
         LoadGen.Settings settings = null;
         ClientLoad.Setup inCluster = null;
@@ -96,7 +96,7 @@ public class drain implements Callable<Integer> {
             inCluster = ClientLoad.setup(rel, "/health", rate, loadFor, LoadGen.MAX_REQUESTS, Duration.ofSeconds(2), node);
         } else if (load) {
             var svcs = kube.list(rel.namespace, "services", api);
-            if (svcs.isEmpty()) throw new Target.Invalid("--load: release " + rel.name + " has no API Service in " + rel.namespace);
+            if (svcs.isEmpty()) throw new Problem.BadInput("--load: release " + rel.name + " has no API Service in " + rel.namespace);
             // Refuses (exit 2, before anything is cordoned) an address outside the local cluster's ranges.
             settings = LoadGen.Settings.of(ZeroDowntime.serviceUrl(svcs.get(0), "/health")).withRate(rate).withDuration(loadFor)
                     .withMaxRequests(LoadGen.MAX_REQUESTS);

@@ -3,6 +3,7 @@
 //JAVA_OPTIONS -XX:+UseSerialGC -XX:TieredStopAtLevel=1
 //DEPS info.picocli:picocli:4.7.7
 //SOURCES lib/cli/Cli.java
+//SOURCES lib/cli/SuiteOptions.java
 //SOURCES lib/e2e/E2e.java
 //SOURCES lib/cli/HelmOptions.java
 //SOURCES lib/cluster/KwokCluster.java
@@ -10,9 +11,9 @@
 //SOURCES lib/report/Progress.java
 //SOURCES lib/e2e/RealE2e.java
 //SOURCES lib/node/RealNode.java
+//SOURCES lib/tools/Problem.java
 //SOURCES lib/tools/Repo.java
 //SOURCES lib/report/Report.java
-//SOURCES lib/cli/Target.java
 //SOURCES lib/tools/Tools.java
 
 import java.nio.file.Path;
@@ -42,11 +43,9 @@ public class e2e implements Callable<Integer> {
     @Option(names = "--name", description = "kwok cluster name (default: trevor-e2e, or trevor-real with --real).")
     String name;
 
-    @Option(names = "--junit", paramLabel = "FILE", description = "Also write the results as JUnit XML to FILE.")
-    Path junit;
+    @Mixin SuiteOptions.Junit junit = new SuiteOptions.Junit();
 
-    @Option(names = "--diagnostics", paramLabel = "DIR", description = "Where a failure's diagnostics go (default: build/e2e-diagnostics).")
-    Path diagnostics;
+    @Mixin SuiteOptions.DiagnosticsDir diagnostics = new SuiteOptions.DiagnosticsDir();
 
     @Option(names = "--upgrade-from", paramLabel = "GIT-REF", description = "Chart to upgrade from in the previous-release test: a tag or commit "
             + "(default: the newest commit whose helm/trevor/Chart.yaml has another version than the working tree's).")
@@ -64,17 +63,17 @@ public class e2e implements Callable<Integer> {
     public Integer call() throws Exception {
         long t0 = System.nanoTime();
         Path repo = Repo.root();
-        if (repo == null) throw new Target.Invalid("run me from inside the trevor repository");
+        if (repo == null) throw new Problem.BadInput("run me from inside the trevor repository");
         if (realNodes != null) {
             if (realNodes < 1 || realNodes > RealNode.MAX_NODES) {
-                throw new Target.Invalid("--real-nodes " + realNodes + " is out of range: give 1 (real-0) or 2 (real-0 and real-1)");
+                throw new Problem.BadInput("--real-nodes " + realNodes + " is out of range: give 1 (real-0) or 2 (real-0 and real-1)");
             }
             real = true;
         }
         String cluster = name != null ? name : real ? "trevor-real" : "trevor-e2e";
         KwokCluster.checkName(cluster);
-        if (junit != null) Report.junitTarget(junit);
-        Path diagDir = (diagnostics != null ? diagnostics : repo.resolve(real ? "build/e2e-real-diagnostics" : "build/e2e-diagnostics")).toAbsolutePath();
+        junit.checkTarget();
+        Path diagDir = diagnostics.or(repo.resolve(real ? "build/e2e-real-diagnostics" : "build/e2e-diagnostics"));
         var progress = new Progress("e2e", System.out);
         var helm = helmOptions.resolve(progress::info);
         var report = new Report("e2e" + (real ? " --real" : "") + " (helm " + helm.major + ")", System.out, only, false);
@@ -83,7 +82,7 @@ public class e2e implements Callable<Integer> {
                 : new KwokE2e(repo, helm, kubectl, cluster, report, progress, diagDir, keep, upgradeFrom);
         lifecycle.run();
         progress.printTimings();
-        if (junit != null) report.writeJunit(junit, (System.nanoTime() - t0) / 1_000_000);
+        junit.write(report, (System.nanoTime() - t0) / 1_000_000);
         System.out.printf("e2e: total %.1f s%n", (System.nanoTime() - t0) / 1e9);
         return report.finish("e2e");
     }

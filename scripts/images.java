@@ -11,8 +11,8 @@
 //SOURCES lib/images/Images.java
 //SOURCES lib/images/PrivateContainerd.java
 //SOURCES lib/images/PythonEnv.java
+//SOURCES lib/tools/Problem.java
 //SOURCES lib/tools/Repo.java
-//SOURCES lib/tools/Tools.java
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,7 +21,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -35,13 +34,7 @@ import picocli.CommandLine.Parameters;
 public class images implements Callable<Integer> {
 
     public static void main(String[] args) {
-        var cmd = new CommandLine(new images());
-        cmd.setParameterExceptionHandler((ex, a) -> {
-            System.err.println("images: " + ex.getMessage());
-            System.err.println("Run 'images --help' for the options.");
-            return 2;
-        });
-        System.exit(cmd.execute(args));
+        System.exit(Cli.execute(new images(), args));
     }
 
     @Override public Integer call() {
@@ -55,7 +48,7 @@ public class images implements Callable<Integer> {
     static int guard(Callable<Integer> body) {
         try {
             return body.call();
-        } catch (Tools.ToolException | Exec.ToolMissing | IllegalArgumentException e) {
+        } catch (Problem.ToolMissing | IllegalArgumentException e) {
             System.err.println("images: " + e.getMessage());
             return 2;
         } catch (ImageSmoke.Failed | PrivateContainerd.Failed e) {
@@ -131,7 +124,7 @@ public class images implements Callable<Integer> {
         private void lockDebian(Path repo) throws Exception {
             Path file = repo.resolve(Images.DEBIAN_LOCK);
             String suite = Files.isRegularFile(file) ? DebianRootfs.readLock(file).suite() : DebianRootfs.hostCodename();
-            if (suite == null) throw new Tools.ToolException("no Debian codename in /etc/os-release; say which release to pin in " + file);
+            if (suite == null) throw new Problem.ToolMissing("no Debian codename in /etc/os-release; say which release to pin in " + file);
             var sources = AptSources.forRelease(suite);
             var sections = new LinkedHashMap<String, DebianRootfs.Section>();
             for (var img : Images.ALL) {
@@ -150,7 +143,7 @@ public class images implements Callable<Integer> {
         private void lockPython(Path repo) {
             var lock = DebianRootfs.readLock(repo.resolve(Images.DEBIAN_LOCK));
             String deb = lock.sections().get(Images.PYTHON_ROOTFS.rootfs()).pins().get("python3.11");
-            if (deb == null) throw new Tools.ToolException("scripts/images/debian.lock pins no python3.11; run lock --debian first");
+            if (deb == null) throw new Problem.ToolMissing("scripts/images/debian.lock pins no python3.11; run lock --debian first");
             String pythonVersion = deb.replaceFirst("^\\d+:", "").replaceFirst("-.*$", ""); // 3.11.2-6+deb12u9 → 3.11.2
             Path cache = ImageBuild.cacheDir();
             Path uv = PythonEnv.uv(cache.resolve("uv"), images::say);

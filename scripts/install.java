@@ -7,6 +7,7 @@
 //SOURCES lib/lifecycle/Installer.java
 //SOURCES lib/report/Progress.java
 //SOURCES lib/kube/Release.java
+//SOURCES lib/tools/Problem.java
 //SOURCES lib/tools/Repo.java
 //SOURCES lib/cli/Target.java
 //SOURCES lib/cli/ValueOptions.java
@@ -88,7 +89,7 @@ public class install implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         var p = new Progress("install", System.out);
-        if (relabelNamespace && keepNamespaceLabels) throw new Target.Invalid("--relabel-namespace and --keep-namespace-labels exclude each other");
+        if (relabelNamespace && keepNamespaceLabels) throw new Problem.BadInput("--relabel-namespace and --keep-namespace-labels exclude each other");
         var wait = Cli.duration("--timeout", timeout);
         // Files first (kind, size), before the cluster is asked anything; the default values depend on the cluster.
         options(values != null ? values : List.of(), wait).checkFiles();

@@ -86,13 +86,13 @@ public class load implements Callable<Integer> {
     public Integer call() throws Exception {
         if (url == null) return inCluster();
         if (target.context != null || target.kubeconfig != null || scaleTo != null) {
-            throw new Problem(Problem.NOTHING_CHANGED, "--url sends from this machine; --context/--kubeconfig/--scale-to run a client pod in a cluster: give one or the other");
+            throw new Problem.BadInput("--url sends from this machine; --context/--kubeconfig/--scale-to run a client pod in a cluster: give one or the other");
         }
         URI target;
         try {
             target = new URI(url);
         } catch (URISyntaxException e) {
-            throw new Problem(Problem.NOTHING_CHANGED, "--url '" + url + "' is not a URL: " + e.getReason());
+            throw new Problem.BadInput("--url '" + url + "' is not a URL: " + e.getReason());
         }
         checkFailuresFile();
         var settings = new LoadGen.Settings(target, rate, Cli.duration("--duration", duration), maxRequests, Cli.duration("--timeout", timeout), keepAlive);
@@ -103,7 +103,7 @@ public class load implements Callable<Integer> {
 
     private void checkFailuresFile() {
         if (failures != null && (Files.isDirectory(failures) || !Files.isDirectory(failures.toAbsolutePath().getParent()))) {
-            throw new Problem(Problem.NOTHING_CHANGED, "--failures " + failures + " cannot be written: give a file in an existing folder");
+            throw new Problem.BadInput("--failures " + failures + " cannot be written: give a file in an existing folder");
         }
     }
 
@@ -120,22 +120,22 @@ public class load implements Callable<Integer> {
 
     /** The client pod's path: every refusal first (bounds, scale flags, cluster, policies), then the pod, the optional scale, the report. */
     private int inCluster() throws Exception {
-        if (keepAlive) throw new Problem(Problem.NOTHING_CHANGED, "--keep-alive is for --url: the client pod opens one connection per request");
-        if (!path.startsWith("/") || path.chars().anyMatch(c -> c <= ' ' || c >= 127)) throw new Problem(Problem.NOTHING_CHANGED, "--path '" + path + "' is not an absolute URL path");
+        if (keepAlive) throw new Problem.BadInput("--keep-alive is for --url: the client pod opens one connection per request");
+        if (!path.startsWith("/") || path.chars().anyMatch(c -> c <= ' ' || c >= 127)) throw new Problem.BadInput("--path '" + path + "' is not an absolute URL path");
         checkFailuresFile();
         Duration d = Cli.duration("--duration", duration), t = Cli.duration("--timeout", timeout), start = Cli.duration("--start-timeout", startTimeout);
         LoadGen.checkBounds(rate, d, maxRequests, t);
         if (start.compareTo(Duration.ofSeconds(10)) < 0 || start.compareTo(Duration.ofMinutes(15)) > 0) {
-            throw new Problem(Problem.NOTHING_CHANGED, "--start-timeout " + startTimeout + " is out of range: give 10s to 15m");
+            throw new Problem.BadInput("--start-timeout " + startTimeout + " is out of range: give 10s to 15m");
         }
-        if (scaleTo != null && (scaleTo < 0 || scaleTo > 50)) throw new Problem(Problem.NOTHING_CHANGED, "--scale-to " + scaleTo + " is out of range: give 0 to 50");
-        if (allowScale != null && scaleTo == null) throw new Problem(Problem.NOTHING_CHANGED, "--allow-scale " + allowScale + " without --scale-to: nothing to allow");
+        if (scaleTo != null && (scaleTo < 0 || scaleTo > 50)) throw new Problem.BadInput("--scale-to " + scaleTo + " is out of range: give 0 to 50");
+        if (allowScale != null && scaleTo == null) throw new Problem.BadInput("--allow-scale " + allowScale + " without --scale-to: nothing to allow");
         if (scaleTo != null) {
             // Before kubectl or helm start: the kubeconfig alone says whether the context is a local dev cluster.
             String ctx = Kube.chooseContext(target.kubeconfig, target.context);
             String notLocal = KubeConfig.load(target.kubeconfig).notLocal(ctx);
             String refusal = Scale.refusal(ctx, notLocal, allowScale, null);
-            if (refusal != null) throw new Problem(Problem.NOTHING_CHANGED, refusal);
+            if (refusal != null) throw new Problem.Refused(refusal);
         }
         var p = new Progress("load", System.err);
         var rel = target.resolve(p::info);
@@ -143,12 +143,12 @@ public class load implements Callable<Integer> {
         String deployment = null;
         if (scaleTo != null) {
             var deps = kube.list(rel.namespace, "deployments", rel.selector("api"));
-            if (deps.isEmpty()) throw new Problem(Problem.NOTHING_CHANGED, "release " + rel.name + " has no API Deployment in " + rel.namespace + " on " + kube.context);
+            if (deps.isEmpty()) throw new Problem.Refused("release " + rel.name + " has no API Deployment in " + rel.namespace + " on " + kube.context);
             deployment = Yaml.str(deps.get(0), "metadata.name");
             String refusal = Scale.refusal(kube.context, kube.localProblem(), allowScale, deployment);
-            if (refusal != null) throw new Problem(Problem.NOTHING_CHANGED, refusal);
+            if (refusal != null) throw new Problem.Refused(refusal);
             if (!kube.list(rel.namespace, "horizontalpodautoscalers", "app.kubernetes.io/instance=" + rel.name).isEmpty()) {
-                throw new Problem(Problem.NOTHING_CHANGED, "nothing was scaled: an HPA of " + rel.name + " manages the API's replicas and would undo --scale-to");
+                throw new Problem.Refused("nothing was scaled: an HPA of " + rel.name + " manages the API's replicas and would undo --scale-to");
             }
         }
         var setup = ClientLoad.setup(rel, path, rate, d, maxRequests, t, null);
@@ -162,7 +162,7 @@ public class load implements Callable<Integer> {
                         () -> Scale.to(kube, rel.namespace, dep, rel.selector("api"), scaleTo, Duration.ofMinutes(5), p::info));
                 if (run.actionFailure() != null) {
                     System.out.println("load: " + run.load().summary());
-                    throw new Problem(Problem.FAILED, "scaling " + dep + " to " + scaleTo + " failed: " + run.actionFailure().getMessage());
+                    throw new Problem.Failed("scaling " + dep + " to " + scaleTo + " failed: " + run.actionFailure().getMessage());
                 }
                 result = run.load();
             }

@@ -3,10 +3,12 @@
 //JAVA_OPTIONS -XX:+UseSerialGC -XX:TieredStopAtLevel=1
 //DEPS info.picocli:picocli:4.7.7
 //SOURCES lib/cli/Cli.java
+//SOURCES lib/cli/SuiteOptions.java
 //SOURCES lib/e2e/NetpolProbe.java
 //SOURCES lib/report/Progress.java
 //SOURCES lib/report/Report.java
 //SOURCES lib/cli/Target.java
+//SOURCES lib/tools/Problem.java
 
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -35,8 +37,7 @@ public class netpol implements Callable<Integer> {
             + "node-local cache). Default: the nameserver in the API pod's resolv.conf, unless it is a Service's ClusterIP (then DNS is pods).")
     String dnsIp;
 
-    @Option(names = "--junit", paramLabel = "FILE", description = "Also write the results as JUnit XML to FILE.")
-    Path junit;
+    @Mixin SuiteOptions.Junit junit = new SuiteOptions.Junit();
 
     public static void main(String[] args) { System.exit(Cli.execute(new netpol(), args)); }
 
@@ -44,9 +45,9 @@ public class netpol implements Callable<Integer> {
     public Integer call() throws Exception {
         var p = new Progress("netpol", System.err);
         long t0 = System.nanoTime();
-        if (junit != null) Report.junitTarget(junit);
+        junit.checkTarget();
         var rel = target.resolve(p::info);
-        if (!rel.exists()) throw new Target.Invalid("no release " + rel.name + " in namespace " + rel.namespace + " on " + rel.kube.context
+        if (!rel.exists()) throw new Problem.BadInput("no release " + rel.name + " in namespace " + rel.namespace + " on " + rel.kube.context
                 + "; install it first: ./jbang scripts/install.java --context " + rel.kube.context);
         String image = probeImage != null ? probeImage : NetpolProbe.releaseImage(rel);
         String dns = dnsIp != null ? dnsIp : NetpolProbe.dnsAddress(rel);
@@ -57,7 +58,7 @@ public class netpol implements Callable<Integer> {
         System.out.print(NetpolProbe.table(observed));
         var report = new Report("netpol", System.out, null, false);
         NetpolProbe.report(report, observed);
-        if (junit != null) report.writeJunit(junit, (System.nanoTime() - t0) / 1_000_000);
+        junit.write(report, (System.nanoTime() - t0) / 1_000_000);
         return report.finish("netpol");
     }
 }

@@ -6,6 +6,7 @@
 //DEPS org.junit.platform:junit-platform-launcher:6.1.1
 //SOURCES lib/node/WholeCluster.java
 //SOURCES lib/cli/Cli.java
+//SOURCES lib/cli/SuiteOptions.java
 //SOURCES lib/tools/Exec.java
 //SOURCES lib/kube/Helm.java
 //SOURCES lib/cli/HelmOptions.java
@@ -16,7 +17,6 @@
 //SOURCES lib/report/Progress.java
 //SOURCES lib/tools/Repo.java
 //SOURCES lib/report/Report.java
-//SOURCES lib/cli/Target.java
 //SOURCES lib/tools/Tools.java
 //SOURCES lib/tools/Yaml.java
 
@@ -89,8 +89,7 @@ public class properties implements Callable<Integer> {
     @Option(names = "--chart", paramLabel = "DIR", description = "Chart to test (default: helm/trevor of this repository).")
     Path chart;
 
-    @Option(names = "--junit", paramLabel = "FILE", description = "Also write the result as JUnit XML to FILE.")
-    Path junit;
+    @Mixin SuiteOptions.Junit junit = new SuiteOptions.Junit();
 
     @Option(names = "--keep", description = "Leave the cluster running at the end.")
     boolean keep;
@@ -121,12 +120,12 @@ public class properties implements Callable<Integer> {
     public Integer call() throws Exception {
         long t0 = System.nanoTime();
         Path repo = Repo.root();
-        if (repo == null) throw new Target.Invalid("run me from inside the trevor repository");
-        if (tries < 1) throw new Target.Invalid("--tries must be at least 1, not " + tries);
-        if (batch < 1 || batch > 20) throw new Target.Invalid("--batch must be 1 to 20, not " + batch);
+        if (repo == null) throw new Problem.BadInput("run me from inside the trevor repository");
+        if (tries < 1) throw new Problem.BadInput("--tries must be at least 1, not " + tries);
+        if (batch < 1 || batch > 20) throw new Problem.BadInput("--batch must be 1 to 20, not " + batch);
         KwokCluster.checkName(name);
         Path chartDir = (chart != null ? chart : repo.resolve("helm/trevor")).toAbsolutePath().normalize();
-        if (!Files.isRegularFile(chartDir.resolve("Chart.yaml"))) throw new Target.Invalid("--chart " + chartDir + " holds no Chart.yaml");
+        if (!Files.isRegularFile(chartDir.resolve("Chart.yaml"))) throw new Problem.BadInput("--chart " + chartDir + " holds no Chart.yaml");
         var progress = new Progress("properties", System.out);
         var helm = helmOptions.resolve(progress::info);
         var kubectl = Tools.kubectl(progress::info);
@@ -154,7 +153,7 @@ public class properties implements Callable<Integer> {
             if (!keep) progress.step("cluster down " + name, () -> WholeCluster.down(name, kubeconfig, progress::info));
         }
         progress.printTimings();
-        if (junit != null) report.writeJunit(junit, (System.nanoTime() - t0) / 1_000_000);
+        junit.write(report, (System.nanoTime() - t0) / 1_000_000);
         System.out.printf("properties: total %.1f s%n", (System.nanoTime() - t0) / 1e9);
         System.out.println(report.summary());
         return report.failed() ? 1 : 0;
@@ -172,12 +171,12 @@ public class properties implements Callable<Integer> {
                     .append("\n  labels:\n    pod-security.kubernetes.io/enforce: restricted\n    pod-security.kubernetes.io/warn: restricted\n");
         }
         var r = kube.runWithInput(docs.toString(), "apply", "--server-side", "--field-manager=trevor-properties", "-f", "-");
-        if (!r.ok()) throw new Problem(Problem.NOTHING_CHANGED, "could not create the test namespaces: " + r.said());
+        if (!r.ok()) throw new Problem.Refused("could not create the test namespaces: " + r.said());
         var crd = kube.run("apply", "--server-side", "--field-manager=trevor-properties", "-f",
                 repo.resolve("scripts/properties/servicemonitor-crd.yaml").toString());
-        if (!crd.ok()) throw new Problem(Problem.NOTHING_CHANGED, "could not install the ServiceMonitor CRD: " + crd.said());
+        if (!crd.ok()) throw new Problem.Refused("could not install the ServiceMonitor CRD: " + crd.said());
         var est = kube.run(Duration.ofMinutes(2), "wait", "--for=condition=Established", "--timeout=90s", "crd/servicemonitors.monitoring.coreos.com");
-        if (!est.ok()) throw new Problem(Problem.NOTHING_CHANGED, "the ServiceMonitor CRD did not become established: " + est.said());
+        if (!est.ok()) throw new Problem.Refused("the ServiceMonitor CRD did not become established: " + est.said());
     }
 
     private static void runProperty(Path repo, Report report) {

@@ -6,6 +6,7 @@
 //SOURCES lib/report/Progress.java
 //SOURCES lib/lifecycle/Rollback.java
 //SOURCES lib/cli/Target.java
+//SOURCES lib/tools/Problem.java
 
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -36,7 +37,7 @@ public class rollback implements Callable<Integer> {
     public Integer call() throws Exception {
         var p = new Progress("rollback", System.out);
         var wait = Cli.duration("--timeout", timeout);
-        if (revision != null && revision < 1) throw new Target.Invalid("--revision must be 1 or more, not " + revision);
+        if (revision != null && revision < 1) throw new Problem.BadInput("--revision must be 1 or more, not " + revision);
         var rel = target.resolve(p::info);
         var out = Rollback.run(rel, revision, force, wait, p);
         p.info("rolled back from revision " + out.from() + " (" + out.imageBefore() + ") to revision " + out.target() + " (" + out.imageAfter()

@@ -4,6 +4,7 @@
 //DEPS info.picocli:picocli:4.7.7
 //SOURCES lib/node/WholeCluster.java
 //SOURCES lib/cli/Cli.java
+//SOURCES lib/cli/SuiteOptions.java
 //SOURCES lib/e2e/ClusterChecks.java
 //SOURCES lib/cluster/ClusterLock.java
 //SOURCES lib/cluster/Daemons.java
@@ -55,11 +56,9 @@ public class safety implements Callable<Integer> {
     @Option(names = "--name", defaultValue = "trevor-safety", description = "kwok cluster name (default: ${DEFAULT-VALUE}); NAME-int is used too.")
     String name;
 
-    @Option(names = "--junit", paramLabel = "FILE", description = "Also write the results as JUnit XML to FILE.")
-    Path junit;
+    @Mixin SuiteOptions.Junit junit = new SuiteOptions.Junit();
 
-    @Option(names = "--diagnostics", paramLabel = "DIR", description = "Where a failure's diagnostics go (default: build/safety-diagnostics).")
-    Path diagnostics;
+    @Mixin SuiteOptions.DiagnosticsDir diagnostics = new SuiteOptions.DiagnosticsDir();
 
     @Option(names = "--only", paramLabel = "PATTERN", description = "Run only the checks matching this regular expression. Each case runs on "
             + "its own: one that builds on an earlier case's release makes it when it is not there.")
@@ -108,8 +107,8 @@ public class safety implements Callable<Integer> {
             checks.check(NO_SECRET, () -> {});
             return 0;
         }
-        if (junit != null) Report.junitTarget(junit);
-        diagDir = (diagnostics != null ? diagnostics : repo.resolve("build/safety-diagnostics")).toAbsolutePath();
+        junit.checkTarget();
+        diagDir = diagnostics.or(repo.resolve("build/safety-diagnostics"));
         progress = new Progress("safety", System.out);
         helm = helmOptions.resolve(progress::info);
         report = new Report("safety (helm " + helm.major + ")", System.out, only, false);
@@ -134,7 +133,7 @@ public class safety implements Callable<Integer> {
             var where = secrets.printedIn(runner.transcript(), report.results(), diagDir);
             Report.expect(where.isEmpty(), "a secret value was printed: %s", String.join("; ", where));
         });
-        if (junit != null) report.writeJunit(junit, (System.nanoTime() - t0) / 1_000_000);
+        junit.write(report, (System.nanoTime() - t0) / 1_000_000);
         Dirs.deleteTree(work);
         System.out.printf("safety: total %.1f s%n", (System.nanoTime() - t0) / 1e9);
         return report.finish("safety");

@@ -3,10 +3,12 @@
 //JAVA_OPTIONS -XX:+UseSerialGC -XX:TieredStopAtLevel=1
 //DEPS info.picocli:picocli:4.7.7
 //SOURCES lib/cli/Cli.java
+//SOURCES lib/cli/SuiteOptions.java
 //SOURCES lib/lifecycle/LiveChecks.java
 //SOURCES lib/report/Progress.java
 //SOURCES lib/report/Report.java
 //SOURCES lib/cli/Target.java
+//SOURCES lib/tools/Problem.java
 
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -24,8 +26,7 @@ import picocli.CommandLine.Option;
 public class status implements Callable<Integer> {
     @Mixin Target target;
 
-    @Option(names = "--junit", paramLabel = "FILE", description = "Also write the results as JUnit XML to FILE.")
-    Path junit;
+    @Mixin SuiteOptions.Junit junit = new SuiteOptions.Junit();
 
     @Option(names = "--only", paramLabel = "PATTERN", description = "Run only the checks whose name matches this regular expression.")
     String only;
@@ -39,14 +40,14 @@ public class status implements Callable<Integer> {
     public Integer call() throws Exception {
         var p = new Progress("status", System.err);
         long t0 = System.nanoTime();
-        if (junit != null) Report.junitTarget(junit);
+        junit.checkTarget();
         var rel = target.resolve(p::info);
-        if (!rel.exists()) throw new Target.Invalid("no release " + rel.name + " in namespace " + rel.namespace + " on " + rel.kube.context
+        if (!rel.exists()) throw new Problem.BadInput("no release " + rel.name + " in namespace " + rel.namespace + " on " + rel.kube.context
                 + "; install it first: ./jbang scripts/install.java --context " + rel.kube.context);
         System.out.println("status: release " + rel.name + " in " + rel.namespace + " on " + rel.kube.context + " with " + rel.helm);
         var report = new Report("status", System.out, only, verbose);
         new LiveChecks(rel, report, null).saying(p::info).run();
-        if (junit != null) report.writeJunit(junit, (System.nanoTime() - t0) / 1_000_000);
+        junit.write(report, (System.nanoTime() - t0) / 1_000_000);
         return report.finish("status");
     }
 }

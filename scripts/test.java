@@ -30,7 +30,6 @@ import org.junit.platform.launcher.TestExecutionListener;
 import org.junit.platform.launcher.TestIdentifier;
 import org.junit.platform.launcher.core.LauncherDiscoveryRequestBuilder;
 import org.junit.platform.launcher.core.LauncherFactory;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -59,12 +58,7 @@ public class test implements Callable<Integer> {
     private int passed, failed, skipped, info;
 
     public static void main(String[] args) {
-        var cmd = new CommandLine(new test());
-        cmd.setParameterExceptionHandler((ex, a) -> {
-            System.err.println("test: " + ex.getMessage());
-            return 2;
-        });
-        System.exit(cmd.execute(args));
+        System.exit(Cli.execute(new test(), args));
     }
 
     @Override

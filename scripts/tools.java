@@ -3,6 +3,7 @@
 //JAVA_OPTIONS -XX:+UseSerialGC -XX:TieredStopAtLevel=1
 //DEPS info.picocli:picocli:4.7.7
 //SOURCES lib/cli/Cli.java
+//SOURCES lib/tools/Problem.java
 //SOURCES lib/tools/ToolPins.java
 //SOURCES lib/tools/Tools.java
 
@@ -93,7 +94,7 @@ public class tools implements Callable<Integer> {
         try {
             return new ProcessBuilder(command).inheritIO().start().waitFor();
         } catch (IOException e) {
-            throw new Tools.ToolException("could not start " + command.get(0) + ": " + e.getMessage());
+            throw new Problem.ToolMissing("could not start " + command.get(0) + ": " + e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return 130;

@@ -10,6 +10,7 @@
 //SOURCES lib/kube/Release.java
 //SOURCES lib/lifecycle/ReleaseLock.java
 //SOURCES lib/cli/Target.java
+//SOURCES lib/tools/Problem.java
 //SOURCES lib/tools/Yaml.java
 
 import java.time.Duration;
@@ -52,10 +53,10 @@ public class uninstall implements Callable<Integer> {
         var rel = target.resolve(p::info);
         var kube = rel.kube;
         if (Namespaces.SYSTEM.contains(rel.namespace)) {
-            throw new Kube.Refused("namespace " + rel.namespace + " belongs to the cluster itself; the scripts never install there or remove from it");
+            throw new Problem.Refused("namespace " + rel.namespace + " belongs to the cluster itself; the scripts never install there or remove from it");
         }
         if (withDeps && !kube.isLocal()) {
-            throw new Kube.Refused("--with-deps removes dev dependencies, which exist on local dev clusters only; " + kube.context + " is not one ("
+            throw new Problem.Refused("--with-deps removes dev dependencies, which exist on local dev clusters only; " + kube.context + " is not one ("
                     + kube.localProblem() + ")");
         }
         p.info("release " + rel.name + " in namespace " + rel.namespace + " on " + kube.context);

@@ -8,6 +8,7 @@
 //SOURCES lib/cli/Target.java
 //SOURCES lib/lifecycle/Upgrader.java
 //SOURCES lib/cli/ValueOptions.java
+//SOURCES lib/tools/Problem.java
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -46,7 +47,7 @@ public class upgrade implements Callable<Integer> {
     public Integer call() throws Exception {
         var p = new Progress("upgrade", System.out);
         if (chartValues.isEmpty() && values.isEmpty() && envFiles.isEmpty()) {
-            throw new Target.Invalid("nothing to change: give --tag, --values, --set or --env-file");
+            throw new Problem.BadInput("nothing to change: give --tag, --values, --set or --env-file");
         }
         var wait = Cli.duration("--timeout", timeout);
         var opts = new Installer.Options(values, chartValues.sets(), chartValues.tag(), envFiles.stream().map(Installer.EnvSource::parse).toList(), false, wait, true,

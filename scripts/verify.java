@@ -4,11 +4,13 @@
 //CDS
 //JAVAC_OPTIONS -XDstringConcat=inline
 //DEPS info.picocli:picocli:4.7.7
+//SOURCES lib/cli/HelmOptions.java
+//SOURCES lib/cli/SuiteOptions.java
+//SOURCES lib/tools/Problem.java
 //SOURCES lib/verify/ChartChecks.java
 //SOURCES lib/verify/CheckRunner.java
 //SOURCES lib/cli/Cli.java
 //SOURCES lib/verify/DevDepsChecks.java
-//SOURCES lib/tools/Exec.java
 //SOURCES lib/kube/HeadStart.java
 //SOURCES lib/kube/Helm.java
 //SOURCES lib/tools/Repo.java
@@ -18,8 +20,8 @@
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "verify", mixinStandardHelpOptions = true, versionProvider = Cli.Version.class, sortOptions = false,
@@ -30,11 +32,7 @@ import picocli.CommandLine.Option;
         exitCodeList = {"0:every check passed", "1:a check failed", "2:bad option, missing tool or chart"})
 public class verify implements Callable<Integer> {
 
-    @Option(names = "--helm", paramLabel = "PATH", description = "helm binary to use (Helm 3.14+ or 4). Default: `helm` on PATH when it fits, else the pinned Helm of --helm-major, fetched once into the cache.")
-    Path helmPath;
-
-    @Option(names = "--helm-major", paramLabel = "3|4", defaultValue = "4", description = "Which pinned Helm to use when --helm is not given (default: ${DEFAULT-VALUE}).")
-    int helmMajor;
+    @Mixin HelmOptions helmOptions = new HelmOptions();
 
     @Option(names = "--chart", paramLabel = "DIR", description = "Chart to verify (default: helm/trevor of this repository).")
     Path chart;
@@ -42,8 +40,7 @@ public class verify implements Callable<Integer> {
     @Option(names = "--values-dir", paramLabel = "DIR", description = "Per-environment values files to lint and render (default: values/ of this repository).")
     Path valuesDir;
 
-    @Option(names = "--junit", paramLabel = "FILE", description = "Also write the results as JUnit XML to FILE.")
-    Path junit;
+    @Mixin SuiteOptions.Junit junit = new SuiteOptions.Junit();
 
     @Option(names = "--only", paramLabel = "PATTERN", description = "Run only the checks whose name matches this regular expression (case-insensitive).")
     String only;
@@ -67,13 +64,7 @@ public class verify implements Callable<Integer> {
         HeadStart.begin(Tools.cacheDir().resolve("verify-helm-runs").resolve("head-start"), args,
                 !java.util.Arrays.asList(args).contains("--no-cache"));
         var v = new verify();
-        var cmd = new CommandLine(v);
-        cmd.setParameterExceptionHandler((ex, a) -> {
-            System.err.println("verify: " + ex.getMessage());
-            System.err.println("Run 'verify --help' for the options.");
-            return 2;
-        });
-        int code = cmd.execute(args);
+        int code = Cli.execute(v, args);
         if (v.verbose) {
             // For scripts/bench.java: wall clocks of the JVM's start, main(), and the end of main().
             var os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
@@ -92,44 +83,26 @@ public class verify implements Callable<Integer> {
         long t0 = System.nanoTime();
         Path repo = Repo.root();
         if (repo == null && (chart == null || valuesDir == null)) {
-            System.err.println("verify: run me from inside the trevor repository, or give both --chart and --values-dir");
-            return 2;
+            throw new Problem.BadInput("run me from inside the trevor repository, or give both --chart and --values-dir");
         }
-        if (junit != null) Report.junitTarget(junit);
+        junit.checkTarget();
         Path chartDir = (chart != null ? chart : repo.resolve("helm/trevor")).toAbsolutePath().normalize();
         Path valuesFolder = (valuesDir != null ? valuesDir : repo.resolve("values")).toAbsolutePath().normalize();
         if (!Files.isRegularFile(chartDir.resolve("Chart.yaml"))) {
-            System.err.println("verify: no chart at " + chartDir + " (Chart.yaml missing); point --chart at the chart folder");
-            return 2;
+            throw new Problem.BadInput("no chart at " + chartDir + " (Chart.yaml missing); point --chart at the chart folder");
         }
         if (valuesDir != null && !Files.isDirectory(valuesFolder)) {
-            System.err.println("verify: --values-dir " + valuesFolder + " is not a folder");
-            return 2;
+            throw new Problem.BadInput("--values-dir " + valuesFolder + " is not a folder");
         }
         if (only != null) {
             try {
                 java.util.regex.Pattern.compile(only);
             } catch (java.util.regex.PatternSyntaxException e) {
-                System.err.println("verify: --only is not a valid regular expression: " + e.getDescription());
-                return 2;
+                throw new Problem.BadInput("--only is not a valid regular expression: " + e.getDescription());
             }
         }
-        if (helmPath == null && helmMajor != 3 && helmMajor != 4) {
-            System.err.println("verify: --helm-major must be 3 or 4, not " + helmMajor);
-            return 2;
-        }
         long tResolve = System.nanoTime();
-        Helm helm;
-        try {
-            helm = Helm.resolve(helmPath, helmMajor, msg -> System.err.println("verify: " + msg));
-        } catch (Exec.ToolMissing | Tools.ToolException e) {
-            System.err.println("verify: " + e.getMessage());
-            return 2;
-        }
-        if (helmPath != null && !Files.isExecutable(helmPath)) {
-            System.err.println("verify: --helm " + helmPath + " is not an executable file");
-            return 2;
-        }
+        Helm helm = helmOptions.resolve(msg -> System.err.println("verify: " + msg));
 
         if (verbose) System.err.printf("verify: stage resolve-helm %d ms%n", (System.nanoTime() - tResolve) / 1_000_000);
         var report = new Report("verify (" + helm.version + ")", System.out, only, verbose);
@@ -142,14 +115,13 @@ public class verify implements Callable<Integer> {
             return 0;
         }
         if (only != null && runner.names().stream().noneMatch(report::selected)) {
-            System.err.println("verify: --only '" + only + "' matches none of the " + runner.names().size() + " checks; verify --list names them");
-            return 2;
+            throw new Problem.BadInput("--only '" + only + "' matches none of the " + runner.names().size() + " checks; verify --list names them");
         }
         System.out.println("verify: " + chartDir + " with " + helm);
         runner.run();
         HeadStart.save(runner.scratch().toString());
         long millis = (System.nanoTime() - t0) / 1_000_000;
-        if (junit != null) report.writeJunit(junit, millis);
+        junit.write(report, millis);
         if (verbose) System.err.printf("verify: stage total-in-jvm %d ms%n", millis);
         if (verbose) System.err.printf("verify: helm processes %s%n", HeadStart.summary());
         return report.finish("verify");

@@ -39,7 +39,7 @@ class DebianRootfsTest {
     @Test
     void aSectionThatNoLongerMatchesSaysHowToRepin() {
         var lock = DebianRootfs.parseLock("suite bookworm\narchitecture amd64\n[python] python3.11\npython3.11 3.11.2-6\n");
-        var e = assertThrows(Tools.ToolException.class, () -> lock.section("python", List.of("python3.11", "busybox-static"), Path.of("scripts/images/debian.lock")));
+        var e = assertThrows(Problem.ToolMissing.class, () -> lock.section("python", List.of("python3.11", "busybox-static"), Path.of("scripts/images/debian.lock")));
         assertTrue(e.getMessage().contains("lock --debian"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> DebianRootfs.parseLock("[x] y\nz 1\n"), "suite and architecture are required");
     }

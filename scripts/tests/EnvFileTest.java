@@ -84,7 +84,7 @@ class EnvFileTest {
         Path f = write(c);
         var k = kubectl(f);
         assertFalse(k.ok(), "kubectl accepted " + c + ": " + k.out());
-        var e = assertThrows(Target.Invalid.class, () -> EnvFile.parse(f.toString(), c.bytes(), key -> null));
+        var e = assertThrows(Problem.BadInput.class, () -> EnvFile.parse(f.toString(), c.bytes(), key -> null));
         assertTrue(e.getMessage().startsWith(f + ":"), "the message names the file and line: " + e.getMessage());
     }
 
@@ -101,7 +101,7 @@ class EnvFileTest {
         var c = text("a 70 KiB line", "A=1\nBIG=" + "x".repeat(70 * 1024) + "\nC=3\n");
         var k = kubectl(write(c));
         assertTrue(k.ok() && !kubectlData(k.out()).containsKey("C"), "kubectl no longer truncates: " + k.said());
-        var e = assertThrows(Target.Invalid.class, () -> EnvFile.parse("big.env", c.bytes(), key -> null));
+        var e = assertThrows(Problem.BadInput.class, () -> EnvFile.parse("big.env", c.bytes(), key -> null));
         assertTrue(e.getMessage().startsWith("big.env:2:"), e.getMessage());
     }
 
@@ -109,7 +109,7 @@ class EnvFileTest {
     void refusesDataOverOneMebibyte() {
         var sb = new StringBuilder();
         for (int i = 0; i < 20; i++) sb.append("K").append(i).append('=').append("v".repeat(60 * 1024)).append('\n');
-        var e = assertThrows(Target.Invalid.class, () -> EnvFile.parse("huge.env", sb.toString().getBytes(StandardCharsets.UTF_8), k -> null));
+        var e = assertThrows(Problem.BadInput.class, () -> EnvFile.parse("huge.env", sb.toString().getBytes(StandardCharsets.UTF_8), k -> null));
         assertTrue(e.getMessage().contains("1 MiB"), e.getMessage());
     }
 
@@ -117,7 +117,7 @@ class EnvFileTest {
     void messagesNeverHoldValues() {
         String secret = "S3CR3T-value-do-not-print";
         for (String bad : List.of("A=" + secret + "\nA=" + secret + "\n", "A=\"" + secret + "\n" + secret + "\"\n", "1BAD=" + secret + "\n")) {
-            var e = assertThrows(Target.Invalid.class, () -> EnvFile.parse("f", bad.getBytes(StandardCharsets.UTF_8), k -> null));
+            var e = assertThrows(Problem.BadInput.class, () -> EnvFile.parse("f", bad.getBytes(StandardCharsets.UTF_8), k -> null));
             assertFalse(e.getMessage().contains(secret), e.getMessage());
         }
     }

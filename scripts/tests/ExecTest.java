@@ -48,7 +48,7 @@ class ExecTest {
 
     @Test
     void aMissingBinaryIsToolMissing() {
-        var e = assertThrows(Exec.ToolMissing.class, () -> Exec.run(List.of("/nonexistent/trevor-tool", "x"), java.time.Duration.ofSeconds(10)));
+        var e = assertThrows(Problem.ToolMissing.class, () -> Exec.run(List.of("/nonexistent/trevor-tool", "x"), java.time.Duration.ofSeconds(10)));
         assertTrue(e.getMessage().startsWith("cannot run /nonexistent/trevor-tool"), e.getMessage());
     }
 

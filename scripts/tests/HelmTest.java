@@ -65,9 +65,9 @@ class HelmTest {
 
     @Test
     void helm313IsTooOld() throws IOException {
-        var e = assertThrows(Exec.ToolMissing.class, () -> Helm.at(fakeHelmVersion("v3.13.0")));
+        var e = assertThrows(Problem.ToolMissing.class, () -> Helm.at(fakeHelmVersion("v3.13.0")));
         assertTrue(e.getMessage().contains("v3.13.0") && e.getMessage().contains("3.14 or newer"), e.getMessage());
-        assertThrows(Exec.ToolMissing.class, () -> Helm.at(fakeHelmVersion("v2.17.0")));
+        assertThrows(Problem.ToolMissing.class, () -> Helm.at(fakeHelmVersion("v2.17.0")));
     }
 
     @Test
@@ -104,19 +104,19 @@ class HelmTest {
 
     @Test
     void missingBinaryIsToolMissing() {
-        var e = assertThrows(Exec.ToolMissing.class, () -> Helm.at(tmp.resolve("no-such-helm")));
+        var e = assertThrows(Problem.ToolMissing.class, () -> Helm.at(tmp.resolve("no-such-helm")));
         assertTrue(e.getMessage().contains("no-such-helm"), e.getMessage());
     }
 
     @Test
     void aFailingVersionCommandIsToolMissingWithWhatItSaid() throws IOException {
-        var e = assertThrows(Exec.ToolMissing.class, () -> Helm.at(fakeHelm("helm-broken", "echo 'segfault in plugin' >&2; exit 1")));
+        var e = assertThrows(Problem.ToolMissing.class, () -> Helm.at(fakeHelm("helm-broken", "echo 'segfault in plugin' >&2; exit 1")));
         assertTrue(e.getMessage().contains("version failed: segfault in plugin"), e.getMessage());
     }
 
     @Test
     void anUnparsableVersionIsToolMissing() throws IOException {
-        var e = assertThrows(Exec.ToolMissing.class, () -> Helm.at(fakeHelm("helm-odd", "echo 'not a version'")));
+        var e = assertThrows(Problem.ToolMissing.class, () -> Helm.at(fakeHelm("helm-odd", "echo 'not a version'")));
         assertTrue(e.getMessage().contains("unexpected version: not a version"), e.getMessage());
     }
 

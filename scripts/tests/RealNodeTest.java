@@ -157,19 +157,19 @@ class RealNodeTest {
 
         var iptRefused = new Exec.Result(List.of("iptables"), 1, "", "iptables: No chain/target/match by that name.", 5);
         var lacks = NodePolicies.kernelLacks(missing, works, works, works);
-        var e = org.junit.jupiter.api.Assertions.assertThrows(Target.Invalid.class, () -> NodePolicies.checkKernel(lacks, true));
+        var e = org.junit.jupiter.api.Assertions.assertThrows(Problem.BadInput.class, () -> NodePolicies.checkKernel(lacks, true));
         assertEquals(Problem.NOTHING_CHANGED, e.exitCode);
         assertTrue(e.getMessage().contains("nfqueue (nfnetlink_queue: " + missing + " is missing)"), e.getMessage());
         assertFalse(e.getMessage().contains("nftables ("), e.getMessage());
 
         java.nio.file.Files.writeString(missing, "");
         var noNft = NodePolicies.kernelLacks(missing, nftFails, null, iptRefused);
-        e = org.junit.jupiter.api.Assertions.assertThrows(Target.Invalid.class, () -> NodePolicies.checkKernel(noNft, true));
+        e = org.junit.jupiter.api.Assertions.assertThrows(Problem.BadInput.class, () -> NodePolicies.checkKernel(noNft, true));
         assertTrue(e.getMessage().contains("lacks nftables (nf_tables: `nft list tables` failed: Error: Could not process rule: Operation not supported)"),
                 e.getMessage());
 
         var noQueue = NodePolicies.kernelLacks(missing, works, queueRefused, iptRefused);
-        e = org.junit.jupiter.api.Assertions.assertThrows(Target.Invalid.class, () -> NodePolicies.checkKernel(noQueue, true));
+        e = org.junit.jupiter.api.Assertions.assertThrows(Problem.BadInput.class, () -> NodePolicies.checkKernel(noQueue, true));
         assertTrue(e.getMessage().contains("nftables' queue expression (nft_queue, CONFIG_NFT_QUEUE"), e.getMessage());
         assertTrue(e.getMessage().contains("iptables' NFQUEUE target (xt_NFQUEUE"), e.getMessage());
         NodePolicies.checkKernel(noQueue, false); // without --require-network-policies: a note, not a refusal

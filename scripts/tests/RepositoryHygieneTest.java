@@ -29,7 +29,7 @@ class RepositoryHygieneTest {
             try {
                 var r = Exec.run(cmd, Duration.ofSeconds(60));
                 if (r.ok()) text.append(r.out()).append('\n');
-            } catch (Exec.ToolMissing e) {
+            } catch (Problem.ToolMissing e) {
                 // a client this machine does not have names nothing
             }
         }

@@ -67,7 +67,7 @@ class ToolInstallerTest {
                 System.out.print(name + " ");
                 try {
                     step.run();
-                } catch (Tools.ToolException e) {
+                } catch (Problem.ToolMissing e) {
                     System.out.println("ERR " + e.getMessage());
                 }
             });

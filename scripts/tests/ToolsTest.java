@@ -37,9 +37,9 @@ class ToolsTest {
 
     @Test
     void anUnknownToolIsNamedWithTheKnownOnes() {
-        var e = assertThrows(Tools.ToolException.class, () -> Tools.resolve("helm5", null));
+        var e = assertThrows(Problem.ToolMissing.class, () -> Tools.resolve("helm5", null));
         assertEquals("unknown tool 'helm5'; known: helm3, helm4, kubectl, just, go", e.getMessage());
-        var h = assertThrows(Tools.ToolException.class, () -> Tools.helm(2, null));
+        var h = assertThrows(Problem.ToolMissing.class, () -> Tools.helm(2, null));
         assertTrue(h.getMessage().contains("use 3 or 4"), h.getMessage());
     }
 
@@ -62,7 +62,7 @@ class ToolsTest {
                 try {
                     var r = Tools.locate(id, null);
                     System.out.println(id + " OK " + r.source() + " " + r.path() + (r.version() == null ? "" : " " + r.version()));
-                } catch (Tools.ToolException e) {
+                } catch (Problem.ToolMissing e) {
                     System.out.println(id + " ERR " + e.getMessage());
                 }
             }

@@ -66,7 +66,7 @@ final class Cli {
     /** "90s", "5m", "1h" → Duration, from 1 s to 24 h; anything else names the option. */
     static Duration duration(String option, String text) {
         var m = DURATION.matcher(text.strip());
-        if (!m.matches()) throw new Problem(Problem.NOTHING_CHANGED, option + " '" + text + "' is not a duration like 90s, 5m or 1h");
+        if (!m.matches()) throw new Problem.BadInput(option + " '" + text + "' is not a duration like 90s, 5m or 1h");
         long n = Long.parseLong(m.group(1));
         Duration d = switch (m.group(2)) {
             case "ms" -> Duration.ofMillis(n);
@@ -75,7 +75,7 @@ final class Cli {
             default -> Duration.ofHours(n);
         };
         if (d.compareTo(Duration.ofSeconds(1)) < 0 || d.compareTo(MAX_DURATION) > 0) {
-            throw new Problem(Problem.NOTHING_CHANGED, option + " '" + text + "' is out of range: give between 1s and 24h");
+            throw new Problem.BadInput(option + " '" + text + "' is out of range: give between 1s and 24h");
         }
         return d;
     }

@@ -20,10 +20,10 @@ final class HelmOptions {
     /** The helm these options name; a bad option or a missing binary is exit code 2. */
     Helm resolve(Consumer<String> progress) {
         if (helmPath == null && helmMajor != 3 && helmMajor != 4) {
-            throw new Problem(Problem.NOTHING_CHANGED, "--helm-major must be 3 or 4, not " + helmMajor);
+            throw new Problem.BadInput("--helm-major must be 3 or 4, not " + helmMajor);
         }
         if (helmPath != null && (!Files.isRegularFile(helmPath) || !Files.isExecutable(helmPath))) {
-            throw new Problem(Problem.NOTHING_CHANGED, "--helm " + helmPath + " is not an executable file");
+            throw new Problem.BadInput("--helm " + helmPath + " is not an executable file");
         }
         return Helm.resolve(helmPath, helmMajor, progress);
     }

@@ -37,32 +37,27 @@ final class Target {
 
     @Mixin HelmOptions helm = new HelmOptions();
 
-    /** Bad input in the target options: exit code 2. */
-    static final class Invalid extends Problem {
-        Invalid(String msg) { super(NOTHING_CHANGED, msg); }
-    }
-
     /**
-     * Resolves tools, chart and context, and checks the cluster answers. Throws Invalid,
-     * Kube.Refused, Tools.ToolException or Exec.ToolMissing, all worth exit code 2.
+     * Resolves tools, chart and context, and checks the cluster answers. Throws
+     * Problem.BadInput, Problem.Refused or Problem.ToolMissing, all worth exit code 2.
      */
     Release resolve(Consumer<String> progress) {
         if (!namespace.matches("[a-z0-9]([-a-z0-9]*[a-z0-9])?") || namespace.length() > 63) {
-            throw new Invalid("--namespace '" + namespace + "' is not a valid namespace name (lowercase letters, digits, '-')");
+            throw new Problem.BadInput("--namespace '" + namespace + "' is not a valid namespace name (lowercase letters, digits, '-')");
         }
         if (!release.matches("[a-z0-9]([-a-z0-9]*[a-z0-9])?") || release.length() > 53) {
-            throw new Invalid("--release '" + release + "' is not a valid release name (lowercase letters, digits, '-', at most 53)");
+            throw new Problem.BadInput("--release '" + release + "' is not a valid release name (lowercase letters, digits, '-', at most 53)");
         }
         Path chartDir = chart;
         if (chartDir == null) {
             Path repo = Repo.root();
-            if (repo == null) throw new Invalid("not inside the trevor repository: run from it, or pass --chart");
+            if (repo == null) throw new Problem.BadInput("not inside the trevor repository: run from it, or pass --chart");
             chartDir = repo.resolve("helm/trevor");
         }
-        if (!Files.isRegularFile(chartDir.resolve("Chart.yaml"))) throw new Invalid("no chart at " + chartDir + " (Chart.yaml missing)");
+        if (!Files.isRegularFile(chartDir.resolve("Chart.yaml"))) throw new Problem.BadInput("no chart at " + chartDir + " (Chart.yaml missing)");
         if (kubeconfig != null) InputFile.check("--kubeconfig", kubeconfig, KubeConfig.MAX_BYTES, "4 MiB: far more than a kubeconfig needs");
         if (context != null && (context.isBlank() || context.startsWith("-"))) {
-            throw new Invalid("--context '" + context + "' is not a context name (it must not be empty or start with '-')");
+            throw new Problem.BadInput("--context '" + context + "' is not a context name (it must not be empty or start with '-')");
         }
         // The guard first: it reads the kubeconfig itself, before any kubectl or helm starts.
         String ctx = Kube.chooseContext(kubeconfig, context);

@@ -31,11 +31,11 @@ final class ValueOptions {
 
     private static String checked(String option, String value) {
         if (value.startsWith("-")) {
-            throw new Problem(Problem.NOTHING_CHANGED, option + " '" + value + "' starts with '-': " + option + " takes KEY=VALUE, and "
+            throw new Problem.BadInput(option + " '" + value + "' starts with '-': " + option + " takes KEY=VALUE, and "
                     + "other helm flags (--set-file, --set-json, --set-literal, …) are not passed through");
         }
         if (!value.contains("=")) {
-            throw new Problem(Problem.NOTHING_CHANGED, option + " '" + value + "' is not KEY=VALUE");
+            throw new Problem.BadInput(option + " '" + value + "' is not KEY=VALUE");
         }
         return value;
     }

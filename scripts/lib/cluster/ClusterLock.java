@@ -1,5 +1,5 @@
-//SOURCES ../kube/Kube.java
 //SOURCES KwokCluster.java
+//SOURCES ../tools/Problem.java
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -35,7 +35,7 @@ final class ClusterLock implements AutoCloseable {
 
     static Path file(String name) { return KwokCluster.workdir().resolve("locks").resolve(name + ".lock"); }
 
-    /** Takes the lock of this cluster name, or throws Kube.Refused naming the run that holds it. */
+    /** Takes the lock of this cluster name, or throws Problem.Refused naming the run that holds it. */
     static ClusterLock take(String name, String what) {
         synchronized (HELD) {
             var mine = HELD.get(name);
@@ -51,7 +51,7 @@ final class ClusterLock implements AutoCloseable {
                 if (l == null) {
                     String holder = new String(Files.readAllBytes(f), StandardCharsets.UTF_8).strip();
                     ch.close();
-                    throw new Kube.Refused("another run is working on kwok cluster " + name + " (" + (holder.isEmpty() ? "holder unknown" : holder)
+                    throw new Problem.Refused("another run is working on kwok cluster " + name + " (" + (holder.isEmpty() ? "holder unknown" : holder)
                             + "); wait for it to finish, then run again");
                 }
                 ch.truncate(0);

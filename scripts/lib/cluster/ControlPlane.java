@@ -1,6 +1,7 @@
 //SOURCES ../tools/BuildLock.java
 //SOURCES ../tools/Dirs.java
 //SOURCES ../tools/Exec.java
+//SOURCES ../tools/Problem.java
 //SOURCES ../tools/Tools.java
 
 import java.io.IOException;
@@ -100,7 +101,7 @@ final class ControlPlane {
                     beat.cancel(false);
                 }
                 if (!r.ok()) {
-                    throw new Tools.ToolException("go build " + b.pkg() + " failed (" + r.said().lines().reduce((a, c) -> c).orElse("")
+                    throw new Problem.ToolMissing("go build " + b.pkg() + " failed (" + r.said().lines().reduce((a, c) -> c).orElse("")
                             + "); the module proxy must serve the versions pinned in " + src.resolve(b.module()).resolve("go.mod"));
                 }
                 progress.accept(String.format("go build %s: %.0f s", b.name(), (System.nanoTime() - t0) / 1e9));
@@ -137,7 +138,7 @@ final class ControlPlane {
     private static void copyStages(Path go, Path kwokModule, Path dest) throws IOException {
         var r = Exec.run(List.of(go.toString(), "list", "-mod=readonly", "-m", "-f", "{{.Dir}}", "sigs.k8s.io/kwok"), kwokModule,
                 Map.of("GOROOT", gorootOf(go), "GOTOOLCHAIN", "local"), Duration.ofMinutes(5), null);
-        if (!r.ok()) throw new Tools.ToolException("go list sigs.k8s.io/kwok failed: " + r.said());
+        if (!r.ok()) throw new Problem.ToolMissing("go list sigs.k8s.io/kwok failed: " + r.said());
         Path root = Path.of(r.out().strip()).resolve("kustomize/stage");
         for (String s : STAGES) {
             Dirs.copyTree(root.resolve(s), dest.resolve(s));

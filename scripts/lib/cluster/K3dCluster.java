@@ -24,7 +24,7 @@ final class K3dCluster {
         try {
             var r = Exec.run(List.of("docker", "info", "--format", "{{.ServerVersion}}"), Duration.ofSeconds(10));
             return r.ok() && !r.out().isBlank() ? null : "docker info: " + Kube.firstLine(r.said());
-        } catch (Exec.ToolMissing e) {
+        } catch (Problem.ToolMissing e) {
             return "no docker client on PATH";
         }
     }
@@ -33,7 +33,7 @@ final class K3dCluster {
     static boolean exists(String name) {
         try {
             return Exec.run(List.of("k3d", "cluster", "get", name), Duration.ofSeconds(30)).ok();
-        } catch (Exec.ToolMissing e) {
+        } catch (Problem.ToolMissing e) {
             return false;
         }
     }
@@ -77,7 +77,7 @@ final class K3dCluster {
             progress.accept((dryRun ? "would run: " : "running: ") + String.join(" ", cmd));
             if (dryRun) continue;
             var r = Exec.run(cmd, null, java.util.Map.of(), Duration.ofMinutes(10), line -> progress.accept("  " + line));
-            if (!r.ok()) throw new Problem(Problem.FAILED, String.join(" ", cmd) + " failed: " + r.said());
+            if (!r.ok()) throw new Problem.Failed(String.join(" ", cmd) + " failed: " + r.said());
         }
     }
 
@@ -85,9 +85,9 @@ final class K3dCluster {
     static void requireK3d() {
         try {
             var r = Exec.run(List.of("k3d", "version"), Duration.ofSeconds(20));
-            if (!r.ok()) throw new Kube.Refused("k3d version failed: " + r.said());
-        } catch (Exec.ToolMissing e) {
-            throw new Kube.Refused("k3d is not on PATH; install k3d v5 (k3d.io) on a machine with Docker, or use --provider kwok");
+            if (!r.ok()) throw new Problem.Refused("k3d version failed: " + r.said());
+        } catch (Problem.ToolMissing e) {
+            throw new Problem.Refused("k3d is not on PATH; install k3d v5 (k3d.io) on a machine with Docker, or use --provider kwok");
         }
     }
 }

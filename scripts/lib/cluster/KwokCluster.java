@@ -7,7 +7,6 @@
 //SOURCES ../kube/Kube.java
 //SOURCES NodeConfigs.java
 //SOURCES ../tools/Problem.java
-//SOURCES ../cli/Target.java
 //SOURCES ../tools/Tools.java
 //SOURCES ../tools/Wait.java
 //SOURCES ../tools/Yaml.java
@@ -55,7 +54,7 @@ final class KwokCluster {
 
     static void checkName(String name) {
         if (!name.matches("[a-z0-9]([-a-z0-9]{0,30}[a-z0-9])?")) {
-            throw new Target.Invalid("--name '" + name + "' is not a valid cluster name (lowercase letters, digits, '-', at most 32)");
+            throw new Problem.BadInput("--name '" + name + "' is not a valid cluster name (lowercase letters, digits, '-', at most 32)");
         }
     }
 
@@ -230,9 +229,9 @@ final class KwokCluster {
      */
     static Info up(Path repo, String name, Path kubeconfig, boolean recreate, String deleteHealthy, NodesDown nodes, Consumer<String> progress) {
         checkName(name);
-        if (deleteHealthy != null && !recreate) throw new Target.Invalid("--yes-delete-healthy-cluster goes with --recreate");
+        if (deleteHealthy != null && !recreate) throw new Problem.BadInput("--yes-delete-healthy-cluster goes with --recreate");
         if (deleteHealthy != null && !deleteHealthy.equals(name)) {
-            throw new Target.Invalid("--yes-delete-healthy-cluster names '" + deleteHealthy + "', not the cluster '" + name + "'; nothing was changed");
+            throw new Problem.BadInput("--yes-delete-healthy-cluster names '" + deleteHealthy + "', not the cluster '" + name + "'; nothing was changed");
         }
         try (var lock = ClusterLock.take(name, "cluster up")) {
             Path bin = ControlPlane.ensureBuilt(repo, progress);
@@ -246,7 +245,7 @@ final class KwokCluster {
                 return new Info(name, kube.context, kubeconfig);
             }
             if (health == Health.READY && deleteHealthy == null) {
-                throw new Kube.Refused("kwok cluster " + name + " is running and whole, and holds " + holdings(name, kubectl)
+                throw new Problem.Refused("kwok cluster " + name + " is running and whole, and holds " + holdings(name, kubectl)
                         + "; --recreate acts only on a cluster that is half-built, not whole or does not answer, so nothing was changed. "
                         + "To delete it all the same: 'cluster.java up --recreate --yes-delete-healthy-cluster " + name + " --name " + name
                         + "', or 'cluster.java down --name " + name + "'");
@@ -254,7 +253,7 @@ final class KwokCluster {
             if (health != Health.ABSENT) {
                 String what = health == Health.READY ? "is running and whole, holding " + holdings(name, kubectl) : describe(name, check);
                 if (!recreate) {
-                    throw new Kube.Refused("kwok cluster " + name + " " + what + "; nothing was changed. 'cluster.java up --recreate --name " + name
+                    throw new Problem.Refused("kwok cluster " + name + " " + what + "; nothing was changed. 'cluster.java up --recreate --name " + name
                             + "' deletes and recreates it, 'cluster.java down --name " + name + "' removes it");
                 }
                 String lost = health == Health.READY || health == Health.NOT_ANSWERING ? "" : Files.isRegularFile(ownKubeconfig(name)) ? ", losing " + holdings(name, kubectl) : "";
@@ -307,7 +306,7 @@ final class KwokCluster {
             var r = creation.run(cmd, env(), Duration.ofMinutes(10));
             if (r.exit() != 0) {
                 down(name, kubeconfig, nodesDown, progress);
-                throw new Problem(Problem.FAILED, "kwokctl create cluster " + name + " failed (exit " + r.exit() + "): " + tail(r.said()));
+                throw new Problem.Failed("kwokctl create cluster " + name + " failed (exit " + r.exit() + "): " + tail(r.said()));
             }
             awaitApiServer(name, kubectl, progress);
             holdIfAsked(progress, "control plane");
@@ -328,7 +327,7 @@ final class KwokCluster {
         for (int i = 0; i < NODES; i++) nodes.append("---\n").append(Yaml.dump(node("kwok-node-" + i)));
         var n = kube.runWithInput(nodes.toString(), "apply", "-f", "-");
         Interrupts.parkIfStopping();
-        if (!n.ok()) throw new Problem(Problem.FAILED, "could not create the fake nodes: " + n.said());
+        if (!n.ok()) throw new Problem.Failed("could not create the fake nodes: " + n.said());
         holdIfAsked(progress, "nodes");
         phase(progress, "nodes ready", "waiting for the fake nodes to be Ready (kwok-controller marks them)");
         awaitNodesReady(name, kubectl, progress);
@@ -379,7 +378,7 @@ final class KwokCluster {
                 try {
                     kwokctl = pb.start();
                 } catch (IOException e) {
-                    throw new Exec.ToolMissing("cannot run " + cmd.get(0) + ": " + Exec.rootMessage(e));
+                    throw new Problem.ToolMissing("cannot run " + cmd.get(0) + ": " + Exec.rootMessage(e));
                 }
                 return kwokctl;
             });
@@ -442,8 +441,8 @@ final class KwokCluster {
     }
 
     /** A control-plane process that exited while up waited for it. */
-    static final class ComponentExited extends Problem {
-        ComponentExited(String msg) { super(FAILED, msg); }
+    static final class ComponentExited extends Problem.Failed {
+        ComponentExited(String msg) { super(msg); }
     }
 
     /**
@@ -567,7 +566,7 @@ final class KwokCluster {
                         "--client-key=" + Yaml.str(user, "user.client-key")),
                 List.of("set-context", ctx, "--cluster=" + ctx, "--user=" + ctx))) {
             var r = Exec.run(Kube.config(kubectl, kubeconfig, args.toArray(String[]::new)), Duration.ofSeconds(15));
-            if (!r.ok()) throw new Problem(Problem.FAILED, "could not add context " + ctx + " to the kubeconfig: " + r.said());
+            if (!r.ok()) throw new Problem.Failed("could not add context " + ctx + " to the kubeconfig: " + r.said());
         }
         progress.accept("added context " + ctx + " to " + (kubeconfig == null ? "the default kubeconfig" : kubeconfig.toString()));
     }
@@ -580,7 +579,7 @@ final class KwokCluster {
     private static void apply(Kube kube, String how, Path what) {
         var r = kube.run("apply", how, what.toString());
         Interrupts.parkIfStopping(); // a Ctrl-C's clean-up is taking the cluster down: this failure is no news
-        if (!r.ok()) throw new Problem(Problem.FAILED, "kubectl apply " + how + " " + what + ": " + r.said());
+        if (!r.ok()) throw new Problem.Failed("kubectl apply " + how + " " + what + ": " + r.said());
     }
 
     /** kwokctl's configuration: only local binaries, so it never tries to download one. */

@@ -42,7 +42,7 @@ final class ClientLoad {
         Plan {
             LoadGen.checkBounds(rate, duration, maxRequests, timeout);
             if (url == null || !"http".equals(url.getScheme()) || url.getHost() == null || url.getPort() < 1) {
-                throw new Problem(Problem.NOTHING_CHANGED, "the client pod's target " + url + " is not http://CLUSTER-IP:PORT/PATH");
+                throw new Problem.BadInput("the client pod's target " + url + " is not http://CLUSTER-IP:PORT/PATH");
             }
         }
 
@@ -248,7 +248,7 @@ final class ClientLoad {
                                    Plan plan, String avoidNode) {
         var tpl = Yaml.map(apiDeployment, "spec.template.spec");
         var containers = Yaml.maps(tpl, "containers");
-        if (containers.isEmpty()) throw new Problem(Problem.FAILED, "the API Deployment's pod template has no container");
+        if (containers.isEmpty()) throw new Problem.Failed("the API Deployment's pod template has no container");
         var api = containers.get(0);
         var cmd = new ArrayList<Object>(python);
         cmd.add("-c");
@@ -308,16 +308,16 @@ final class ClientLoad {
         var kube = rel.kube;
         String api = rel.selector("api");
         var svcs = kube.list(rel.namespace, "services", api);
-        if (svcs.isEmpty()) throw new Problem(Problem.NOTHING_CHANGED, "release " + rel.name + " has no API Service in " + rel.namespace + " (selector " + api + ") on " + kube.context);
+        if (svcs.isEmpty()) throw new Problem.Refused("release " + rel.name + " has no API Service in " + rel.namespace + " (selector " + api + ") on " + kube.context);
         var deps = kube.list(rel.namespace, "deployments", api);
-        if (deps.isEmpty()) throw new Problem(Problem.NOTHING_CHANGED, "release " + rel.name + " has no API Deployment in " + rel.namespace + " (selector " + api + ") on " + kube.context);
+        if (deps.isEmpty()) throw new Problem.Refused("release " + rel.name + " has no API Deployment in " + rel.namespace + " (selector " + api + ") on " + kube.context);
         var url = ZeroDowntime.serviceUrl(svcs.get(0), path);
         String host = Yaml.str(svcs.get(0), "metadata.name") + "." + rel.namespace + ".svc:" + url.getPort();
         var plan = new Plan(url, host, rate, duration, maxRequests, timeout);
         var apiLabels = Yaml.strings(deps.get(0), "spec.template.metadata.labels");
         var labels = clientLabels(apiLabels, rel.name);
         String blocked = policyProblem(kube.list(rel.namespace, "networkpolicies", null), apiLabels, labels, rel.name);
-        if (blocked != null) throw new Problem(Problem.NOTHING_CHANGED, "the client pod could not reach the API: " + blocked);
+        if (blocked != null) throw new Problem.Refused("the client pod could not reach the API: " + blocked);
         var python = python(rel.deployedValues());
         return new Setup(pod(podName(rel.name), rel.namespace, deps.get(0), labels, python, plan, avoidNode), plan);
     }
@@ -370,12 +370,12 @@ final class ClientLoad {
                 Wait.sleep(1000);
             }
             var r = kube.run(Duration.ofMinutes(2), "logs", "-n", namespace, name, "-c", "load");
-            if (!r.ok()) throw new Problem(Problem.FAILED, "kubectl logs " + namespace + "/" + name + ": " + Kube.firstLine(r.said()));
+            if (!r.ok()) throw new Problem.Failed("kubectl logs " + namespace + "/" + name + ": " + Kube.firstLine(r.said()));
             delete();
             var log = parse(r.out());
-            if (log.bounds() != null) throw new Problem(Problem.FAILED, "the client pod refused its bounds: " + log.bounds());
+            if (log.bounds() != null) throw new Problem.Failed("the client pod refused its bounds: " + log.bounds());
             if (log.outcomes().isEmpty() && !r.out().contains("START")) {
-                throw new Problem(Problem.FAILED, "the client pod " + namespace + "/" + name + " (" + phase + ") sent nothing; its log: " + tail(r.out()));
+                throw new Problem.Failed("the client pod " + namespace + "/" + name + " (" + phase + ") sent nothing; its log: " + tail(r.out()));
             }
             progress.accept("client pod " + name + ": " + log.outcomes().size() + " requests in its log" + (log.sent() < 0 ? " (stopped)" : ", " + log.sent() + " sent"));
             if (log.late() > 0) {
@@ -413,7 +413,7 @@ final class ClientLoad {
     static Running start(Kube kube, String namespace, Map<String, Object> pod, Plan plan, Duration startWithin, Consumer<String> progress) {
         String name = Yaml.str(pod, "metadata.name");
         var created = kube.runWithInput(Yaml.json(pod), "create", "-f", "-");
-        if (!created.ok()) throw new Problem(Problem.FAILED, "creating the client pod " + namespace + "/" + name + ": " + created.said().strip());
+        if (!created.ok()) throw new Problem.Failed("creating the client pod " + namespace + "/" + name + ": " + created.said().strip());
         var running = new Running(kube, namespace, name, plan, progress);
         progress.accept("client pod " + namespace + "/" + name + " (image " + Yaml.maps(pod, "spec.containers").get(0).get("image") + "): " + plan.rate() + " requests/s to "
                 + plan.url() + " (Host " + plan.host() + ") for " + plan.duration().toSeconds() + " s, at most " + plan.maxRequests());
@@ -422,7 +422,7 @@ final class ClientLoad {
             String last = "";
             while (true) {
                 var p = kube.get(namespace, "pod", name);
-                if (p == null) throw new Problem(Problem.FAILED, "the client pod " + name + " is gone before it started");
+                if (p == null) throw new Problem.Failed("the client pod " + name + " is gone before it started");
                 String phase = Yaml.str(p, "status.phase");
                 if ("Running".equals(phase) || "Succeeded".equals(phase) || "Failed".equals(phase)) {
                     var r = kube.run(Duration.ofSeconds(30), "logs", "-n", namespace, name, "-c", "load");
@@ -430,13 +430,13 @@ final class ClientLoad {
                         progress.accept("client pod " + name + " is sending (on node " + Yaml.str(p, "spec.nodeName") + ")");
                         return running;
                     }
-                    if (!"Running".equals(phase)) throw new Problem(Problem.FAILED, "the client pod " + name + " ended (" + phase + ") without starting: " + tail(r.said()));
+                    if (!"Running".equals(phase)) throw new Problem.Failed("the client pod " + name + " ended (" + phase + ") without starting: " + tail(r.said()));
                     last = "running, no START line yet";
                 } else {
                     last = waiting(p);
                 }
                 if (System.nanoTime() > end) {
-                    throw new Problem(Problem.FAILED, "the client pod " + namespace + "/" + name + " did not start sending within " + startWithin.toSeconds() + " s: " + last
+                    throw new Problem.Failed("the client pod " + namespace + "/" + name + " did not start sending within " + startWithin.toSeconds() + " s: " + last
                             + "; events: " + String.join(" | ", kube.eventsFor(namespace, "Pod", name)));
                 }
                 Wait.sleep(1000);

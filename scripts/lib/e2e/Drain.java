@@ -47,7 +47,7 @@ final class Drain {
     /** Pods a drain evicts: on the node, not a DaemonSet's, not a static (mirror) pod. terminating: include those already going. */
     static List<Map<String, Object>> evictable(Kube kube, String node, boolean terminating) {
         var r = kube.run("get", "pods", "--all-namespaces", "--field-selector", "spec.nodeName=" + node, "-o", "json");
-        if (!r.ok()) throw new Problem(Problem.FAILED, "listing the pods of node " + node + ": " + r.said());
+        if (!r.ok()) throw new Problem.Failed("listing the pods of node " + node + ": " + r.said());
         var out = new ArrayList<Map<String, Object>>();
         for (var p : Yaml.maps(Yaml.loadMap(r.out()), "items")) {
             if (Yaml.strings(p, "metadata.annotations").containsKey("kubernetes.io/config.mirror")) continue;
@@ -63,7 +63,7 @@ final class Drain {
 
     static void cordon(Kube kube, String node, boolean on) {
         var r = kube.run(on ? "cordon" : "uncordon", node);
-        if (!r.ok()) throw new Problem(Problem.FAILED, (on ? "cordon " : "uncordon ") + node + ": " + r.said());
+        if (!r.ok()) throw new Problem.Failed((on ? "cordon " : "uncordon ") + node + ": " + r.said());
     }
 
     /** Cordons the node and evicts its pods; returns once none is left on it, or fails after timeout. */
@@ -78,7 +78,7 @@ final class Drain {
         var refusals = new ArrayList<Refusal>();
         while (!pending.isEmpty()) {
             if (System.nanoTime() > end) {
-                throw new Problem(Problem.FAILED, "the drain of " + node + " timed out after " + timeout.toSeconds() + " s; not evicted: "
+                throw new Problem.Failed("the drain of " + node + " timed out after " + timeout.toSeconds() + " s; not evicted: "
                         + String.join(", ", pending.keySet()) + (refusals.isEmpty() ? "" : "; last refusal: " + refusals.get(refusals.size() - 1).describe()));
             }
             for (String k : List.copyOf(pending.keySet())) {
@@ -94,7 +94,7 @@ final class Drain {
                     refusals.add(refusal);
                     progress.accept("refused (429): " + refusal.describe());
                 } else {
-                    throw new Problem(Problem.FAILED, "evicting " + k + " failed: " + said);
+                    throw new Problem.Failed("evicting " + k + " failed: " + said);
                 }
             }
             if (!pending.isEmpty()) Wait.sleep(1000);
@@ -104,7 +104,7 @@ final class Drain {
             var left = evictable(kube, node, true);
             if (left.isEmpty()) break;
             if (System.nanoTime() > end) {
-                throw new Problem(Problem.FAILED, "evicted pods still on " + node + " after " + timeout.toSeconds() + " s: "
+                throw new Problem.Failed("evicted pods still on " + node + " after " + timeout.toSeconds() + " s: "
                         + String.join(", ", left.stream().map(Drain::key).toList()));
             }
             Wait.sleep(1000);

@@ -1,5 +1,6 @@
 //SOURCES ../node/WholeCluster.java
 //SOURCES ../tools/Dirs.java
+//SOURCES ../tools/Problem.java
 //SOURCES E2e.java
 //SOURCES ../tools/Exec.java
 //SOURCES ../kube/Helm.java
@@ -16,7 +17,6 @@
 //SOURCES ../report/Report.java
 //SOURCES ../lifecycle/Rollback.java
 //SOURCES SpreadProof.java
-//SOURCES ../cli/Target.java
 //SOURCES ../lifecycle/Upgrader.java
 //SOURCES ../tools/Wait.java
 //SOURCES ../tools/Yaml.java
@@ -146,7 +146,7 @@ final class KwokE2e extends E2e {
             try {
                 Rollback.run(rel, 99, false, Duration.ofMinutes(1), progress);
                 Report.fail("rolled back to revision 99");
-            } catch (Target.Invalid e) {
+            } catch (Problem.BadInput e) {
                 Report.expect(e.getMessage().contains("no revision 99"), "the refusal does not name the revision: %s", e.getMessage());
             }
             Report.expect(rel.state().last().number() == before, "a revision was added: %s", rel.state().describe());
@@ -203,7 +203,7 @@ final class KwokE2e extends E2e {
                 try {
                     Upgrader.upgrade(now, Installer.Options.of(List.of(), List.of(), Duration.ofMinutes(2)).withTag("2.0.0"), progress);
                     Report.fail("the upgrade from 0.10.0 went ahead");
-                } catch (Target.Invalid e) {
+                } catch (Problem.BadInput e) {
                     Report.expect(e.getMessage().contains("Deployment/trevor: spec.selector") && e.getMessage().contains("--cascade=orphan"),
                             "the refusal does not name the selector and the way out: %s", e.getMessage());
                 }
@@ -313,7 +313,7 @@ final class KwokE2e extends E2e {
                 Upgrader.upgrade(rel, options(List.of(KwokCluster.FAIL_LABEL_SET, "migrations.backoffLimit=0"), Duration.ofSeconds(90))
                         .withTag("3.0.0"), progress);
                 Report.fail("the upgrade with a failing migration succeeded");
-            } catch (Installer.Failed e) {
+            } catch (Problem.Failed e) {
                 Report.expect(e.getMessage().contains("migration Job"), "the failure does not explain the migration Job: %s", e.getMessage());
                 progress.info("refused as expected: " + Kube.firstLine(e.getMessage()));
             }
@@ -366,7 +366,7 @@ final class KwokE2e extends E2e {
                 try {
                     Installer.install(defective, options(List.of("image.tag=1.0.0"), Duration.ofSeconds(15)), progress);
                     Report.fail("the first install with the defect succeeded");
-                } catch (Installer.Failed e) {
+                } catch (Problem.Failed e) {
                     Report.expect(e.getMessage().contains("serviceaccount") && e.getMessage().contains("not found"),
                             "the failure does not name the missing ServiceAccount:\n%s", e.getMessage());
                     progress.info("failed as expected; the cause, from the cluster: " + causeLine(e.getMessage()));

@@ -11,6 +11,7 @@
 //SOURCES ../kube/Release.java
 //SOURCES ../report/Report.java
 //SOURCES ../lifecycle/Upgrader.java
+//SOURCES ../tools/Problem.java
 //SOURCES ../tools/Wait.java
 //SOURCES ../tools/Yaml.java
 
@@ -185,7 +186,7 @@ final class LiveDefects {
         try {
             Upgrader.upgrade(rel, noRollback, p);
             Report.fail("the upgrade with a failing migration succeeded");
-        } catch (Installer.Failed e) {
+        } catch (Problem.Failed e) {
             p.info(rel.namespace + ": the upgrade failed, as it should: " + Kube.firstLine(e.getMessage()));
         }
         Report.expect("failed".equals(rel.state().last().status()), "the last revision is %s", rel.state().describe());

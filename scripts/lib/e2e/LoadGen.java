@@ -330,7 +330,7 @@ final class LoadGen {
         throw bad("--url " + url + ": " + ip + " is neither loopback nor in the local cluster's pod or Service range; no request was sent: " + fix);
     }
 
-    private static Problem bad(String msg) { return new Problem(Problem.NOTHING_CHANGED, msg); }
+    private static Problem bad(String msg) { return new Problem.BadInput(msg); }
 
     private static String fmt(double d) { return d == Math.rint(d) ? String.valueOf((long) d) : String.valueOf(d); }
 }

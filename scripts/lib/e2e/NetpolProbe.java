@@ -4,7 +4,6 @@
 //SOURCES ../tools/Problem.java
 //SOURCES ../kube/Release.java
 //SOURCES ../report/Report.java
-//SOURCES ../cli/Target.java
 //SOURCES ../tools/Wait.java
 //SOURCES ../tools/Yaml.java
 
@@ -43,7 +42,7 @@ final class NetpolProbe {
         var docs = new ArrayList<Map<String, Object>>();
         var hooks = rel.hooks();
         for (var r : List.of(rel.manifest(), hooks)) {
-            if (!r.ok()) throw new Problem(Problem.FAILED, "helm could not read release " + rel.name + ": " + Kube.firstLine(r.said()));
+            if (!r.ok()) throw new Problem.Failed("helm could not read release " + rel.name + ": " + Kube.firstLine(r.said()));
             for (var o : Manifests.parse(r.out())) {
                 // A hook's NetworkPolicy holds only while it exists (the migration's is deleted once its
                 // hook succeeded): the live list below adds it when it is there, so pods it no longer
@@ -69,7 +68,7 @@ final class NetpolProbe {
             var cs = Yaml.maps(d, "spec.template.spec.containers");
             if (!cs.isEmpty()) return Yaml.str(cs.get(0), "image");
         }
-        throw new Target.Invalid("release " + rel.name + " has no Deployment whose image could serve as the probe image; pass --probe-image");
+        throw new Problem.BadInput("release " + rel.name + " has no Deployment whose image could serve as the probe image; pass --probe-image");
     }
 
     /** The pods' nameserver when it is not a Service's ClusterIP (then the DNS is pods, and policies see pods), else null. */
@@ -147,11 +146,11 @@ final class NetpolProbe {
             }
             if (pod != null) break;
             if (!migrating.getAsBoolean()) {
-                throw new Problem(Problem.FAILED, "the install or upgrade ended before a migration Job pod held for the matrix (no pod of "
+                throw new Problem.Failed("the install or upgrade ended before a migration Job pod held for the matrix (no pod of "
                         + rel.hookJobSelector() + " printed '" + HOLDING + "'): was the migration command wrapped by NetpolProbe.holdingCommand?");
             }
             if (System.nanoTime() > deadline) {
-                throw new Problem(Problem.FAILED, "no migration Job pod (" + rel.hookJobSelector() + ") held for the matrix within "
+                throw new Problem.Failed("no migration Job pod (" + rel.hookJobSelector() + ") held for the matrix within "
                         + wait.toSeconds() + " s");
             }
             Wait.sleep(1000);
@@ -170,7 +169,7 @@ final class NetpolProbe {
                 }
             }
             if (rows.isEmpty()) {
-                throw new Problem(Problem.FAILED, "no NetworkPolicy in " + rel.namespace + " selects the migration Job's pod " + podName
+                throw new Problem.Failed("no NetworkPolicy in " + rel.namespace + " selects the migration Job's pod " + podName
                         + " while it migrates (labels " + identity + "): the matrix has no rows for it");
             }
             progress.accept("netpol: " + rows.size() + " rows of the migration Job, tried from its pod " + podName + " while it holds");

@@ -1,7 +1,7 @@
 //SOURCES ../tools/Exec.java
 //SOURCES ../kube/Kube.java
 //SOURCES ../report/Report.java
-//SOURCES ../cli/Target.java
+//SOURCES ../tools/Problem.java
 //SOURCES ../tools/Yaml.java
 
 import java.io.IOException;
@@ -49,7 +49,7 @@ final class PreviousChart {
         }
         for (String file : git(repo, "ls-tree", "-r", "--name-only", commit, "--", CHART).lines().toList()) {
             var r = Exec.run(List.of("git", "-C", repo.toString(), "show", commit + ":" + file), Duration.ofSeconds(30));
-            if (!r.ok()) throw new Target.Invalid("git show " + commit + ":" + file + ": " + r.said());
+            if (!r.ok()) throw new Problem.BadInput("git show " + commit + ":" + file + ": " + r.said());
             Path target = into.resolve(file.substring(CHART.length() + 1));
             try {
                 Files.createDirectories(target.getParent());
@@ -62,7 +62,7 @@ final class PreviousChart {
         try {
             version = version(Files.readString(into.resolve("Chart.yaml")));
         } catch (IOException e) {
-            throw new Target.Invalid("commit " + commit + " has no " + CHART + "/Chart.yaml");
+            throw new Problem.BadInput("commit " + commit + " has no " + CHART + "/Chart.yaml");
         }
         return new Found(commit, version, into);
     }
@@ -89,7 +89,7 @@ final class PreviousChart {
         var cmd = new java.util.ArrayList<>(List.of("git", "-C", repo.toString()));
         cmd.addAll(List.of(args));
         var r = Exec.run(cmd, Duration.ofSeconds(60));
-        if (!r.ok()) throw new Target.Invalid("git " + String.join(" ", args) + ": " + Kube.firstLine(r.said()));
+        if (!r.ok()) throw new Problem.BadInput("git " + String.join(" ", args) + ": " + Kube.firstLine(r.said()));
         return r.out();
     }
 

@@ -2,6 +2,7 @@
 //SOURCES ../lifecycle/DbRevision.java
 //SOURCES ../lifecycle/DevDeps.java
 //SOURCES ../tools/Dirs.java
+//SOURCES ../tools/Problem.java
 //SOURCES Drain.java
 //SOURCES E2e.java
 //SOURCES ../tools/Exec.java
@@ -159,7 +160,7 @@ final class RealE2e extends E2e {
             try {
                 Upgrader.upgrade(rel, real(List.of("migrations.backoffLimit=0"), Duration.ofMinutes(3)).withTag("3.0.0-broken"), progress);
                 Report.fail("the upgrade to 3.0.0-broken succeeded");
-            } catch (Installer.Failed e) {
+            } catch (Problem.Failed e) {
                 Report.expect(e.getMessage().contains("invalid input syntax"), "the failure does not show PostgreSQL's own error:\n%s", e.getMessage());
                 Report.expect(e.getMessage().contains("rolled back to revision"), "not rolled back:\n%s", e.getMessage());
             }
@@ -186,7 +187,7 @@ final class RealE2e extends E2e {
                 try {
                     Installer.install(defective, real(List.of("migrations.backoffLimit=0"), Duration.ofSeconds(90)).withTag("1.0.0"), progress);
                     Report.fail("the chart without /tmp installed and ran");
-                } catch (Installer.Failed e) {
+                } catch (Problem.Failed e) {
                     Report.expect(e.getMessage().contains("Read-only file system"), "the failure does not show the container's own error:\n%s",
                             e.getMessage());
                     progress.info("failed as expected, in the container's words: "
@@ -221,7 +222,7 @@ final class RealE2e extends E2e {
             try {
                 Upgrader.upgrade(rel, real(List.of("env.LOG_LEVEL=debug"), Duration.ofMinutes(3)).withTag("1.0.0"), progress);
                 Report.fail("the upgrade that keeps 1.0.0 against a 0002 database went ahead");
-            } catch (DbRevision.Refused e) {
+            } catch (Problem.Refused e) {
                 progress.info("refused as expected in " + (System.nanoTime() - t0) / 1_000_000_000 + " s: " + e.getMessage());
                 Report.expect(e.getMessage().contains("Can't locate revision identified by '0002'") && e.getMessage().contains("trevor:1.0.0"),
                         "the refusal does not name the revision and the image: %s", e.getMessage());
@@ -237,7 +238,7 @@ final class RealE2e extends E2e {
             try {
                 Migrator.run(rel, List.of(), Duration.ofMinutes(2), progress);
                 Report.fail("migrate.java ran 1.0.0's migrations against a 0002 database");
-            } catch (DbRevision.Refused e) {
+            } catch (Problem.Refused e) {
                 Report.expect(e.getMessage().startsWith("migrate refused before any change"), "migrate.java's refusal: %s", e.getMessage());
             }
             Report.expect(migrationJobs().equals(jobsBefore), "a migration Job was created: before %s, after %s", jobsBefore, migrationJobs());
@@ -582,7 +583,7 @@ final class RealE2e extends E2e {
             try {
                 Upgrader.upgrade(new Release(helm, kube, RELEASE, POLICY_NS, chartWithoutDnsEgress(tmp)), prodUpgrade, progress);
                 Report.fail("the chart without its DNS egress rule upgraded and its migration ran");
-            } catch (Installer.Failed e) {
+            } catch (Problem.Failed e) {
                 Report.expect(resolveFailure(e.getMessage()) != null, "the failure does not show the app's own name-resolution error:\n%s",
                         e.getMessage());
                 progress.info("failed as expected, in the app's words: " + resolveFailure(e.getMessage()));

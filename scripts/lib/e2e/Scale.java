@@ -34,7 +34,7 @@ final class Scale {
     /** kubectl scale, then waits until exactly n pods of the selector are left (none terminating) and n are Ready. */
     static void to(Kube kube, String namespace, String deployment, String selector, int n, Duration timeout, Consumer<String> progress) {
         var r = kube.run("scale", "deployment/" + deployment, "-n", namespace, "--replicas=" + n);
-        if (!r.ok()) throw new Problem(Problem.FAILED, "kubectl scale deployment/" + deployment + " --replicas=" + n + ": " + Kube.firstLine(r.said()));
+        if (!r.ok()) throw new Problem.Failed("kubectl scale deployment/" + deployment + " --replicas=" + n + ": " + Kube.firstLine(r.said()));
         progress.accept("scaled deployment/" + deployment + " to " + n + " replicas; waiting for exactly " + n + " pods, Ready");
         Wait.until(n + " pods of " + deployment + ", Ready, none terminating", timeout, () -> {
             var pods = kube.list(namespace, "pods", selector);

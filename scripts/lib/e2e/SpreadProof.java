@@ -70,14 +70,14 @@ final class SpreadProof {
     static Outcome schedule(Kube kube, String namespace, String name, List<Map<String, Object>> constraints, int replicas, Duration wait)
             throws InterruptedException {
         var nodes = kube.list(null, "nodes", null);
-        if (nodes.size() < 2) throw new Problem(Problem.FAILED, "the spread proof needs two nodes, the cluster has " + nodes.size());
+        if (nodes.size() < 2) throw new Problem.Failed("the spread proof needs two nodes, the cluster has " + nodes.size());
         String tainted = Yaml.str(nodes.get(0), "metadata.name");
         var t = kube.run("taint", "nodes", tainted, TAINT + "=true:NoSchedule", "--overwrite");
-        if (!t.ok()) throw new Problem(Problem.FAILED, "could not taint node " + tainted + ": " + t.said());
+        if (!t.ok()) throw new Problem.Failed("could not taint node " + tainted + ": " + t.said());
         try {
             kube.runWithInput(Yaml.dump(Map.of("apiVersion", "v1", "kind", "Namespace", "metadata", Map.of("name", namespace))), "apply", "-f", "-");
             var a = kube.runWithInput(deployment(name, namespace, replicas, constraints), "apply", "-f", "-");
-            if (!a.ok()) throw new Problem(Problem.FAILED, "could not create the scratch Deployment: " + a.said());
+            if (!a.ok()) throw new Problem.Failed("could not create the scratch Deployment: " + a.said());
             long until = System.nanoTime() + wait.toNanos();
             Outcome last = new Outcome(0, 0, null);
             while (System.nanoTime() < until) {

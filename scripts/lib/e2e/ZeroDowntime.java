@@ -118,10 +118,10 @@ final class ZeroDowntime {
         String name = Yaml.str(service, "metadata.name");
         String ip = Yaml.str(service, "spec.clusterIP");
         if (ip == null || ip.isBlank() || "None".equals(ip)) {
-            throw new Problem(Problem.FAILED, "Service " + name + " has no ClusterIP (" + ip + "): the load goes through a Service's virtual address");
+            throw new Problem.Failed("Service " + name + " has no ClusterIP (" + ip + "): the load goes through a Service's virtual address");
         }
         var ports = Yaml.maps(service, "spec.ports");
-        if (ports.isEmpty()) throw new Problem(Problem.FAILED, "Service " + name + " has no port");
+        if (ports.isEmpty()) throw new Problem.Failed("Service " + name + " has no port");
         var port = ports.stream().filter(p -> "http".equals(p.get("name"))).findFirst().orElse(ports.get(0));
         String host = ip.contains(":") ? "[" + ip + "]" : ip;
         return URI.create("http://" + host + ":" + port.get("port") + path);

@@ -1,4 +1,4 @@
-//SOURCES ../tools/Tools.java
+//SOURCES ../tools/Problem.java
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -139,7 +139,7 @@ final class AptSources {
         String where;
         if (override != null && !override.isBlank()) {
             Path f = Path.of(override);
-            if (!Files.isRegularFile(f)) throw new Tools.ToolException("TREVOR_APT_SOURCES=" + override + " is not a file");
+            if (!Files.isRegularFile(f)) throw new Problem.ToolMissing("TREVOR_APT_SOURCES=" + override + " is not a file");
             all = f.toString().endsWith(".sources") ? parseDeb822(readString(f)) : parseOneLine(readString(f));
             where = "TREVOR_APT_SOURCES=" + override;
         } else {
@@ -148,7 +148,7 @@ final class AptSources {
         }
         var ours = forSuite(all, codename);
         if (ours.isEmpty()) {
-            throw new Tools.ToolException("no apt source for Debian " + codename + " in " + where
+            throw new Problem.ToolMissing("no apt source for Debian " + codename + " in " + where
                     + ". The image root filesystems are pinned to Debian " + codename + " packages; set TREVOR_APT_SOURCES to a file"
                     + " with lines like 'deb MIRROR-URL " + codename + " main' (and " + codename + "-updates, " + codename
                     + "-security) for a mirror you may use.");

@@ -1,9 +1,9 @@
+//SOURCES ../tools/Problem.java
 //SOURCES AptSources.java
 //SOURCES ../tools/Dirs.java
 //SOURCES ../tools/Exec.java
 //SOURCES HostPackages.java
 //SOURCES ../kube/Kube.java
-//SOURCES ../tools/Tools.java
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -43,7 +43,7 @@ final class DebianRootfs {
         Section section(String name, List<String> wants, Path file) {
             Section s = sections.get(name);
             if (s == null || !s.wants().equals(wants)) {
-                throw new Tools.ToolException(file + " has " + (s == null ? "no section [" + name + "]" : "section [" + name
+                throw new Problem.ToolMissing(file + " has " + (s == null ? "no section [" + name + "]" : "section [" + name
                         + "] for " + String.join(" ", s.wants())) + ", but the image wants " + String.join(" ", wants)
                         + ". Re-pin with: ./jbang scripts/images.java lock --debian");
             }
@@ -153,7 +153,7 @@ final class DebianRootfs {
                     "--setup-hook=sync-in " + in + " /var/cache/apt/archives/",
                     "--extract-hook=sync-out /var/cache/apt/archives " + out), target.toString(), sources);
             var r = Exec.run(cmd, null, Map.of(), Duration.ofMinutes(20), null);
-            if (!r.ok()) throw new Tools.ToolException(explain(r, name, section));
+            if (!r.ok()) throw new Problem.ToolMissing(explain(r, name, section));
             try (Stream<Path> debs = Files.list(out)) {
                 for (Path d : debs.toList()) {
                     Path dest = debCache.resolve(d.getFileName());
@@ -204,7 +204,7 @@ final class DebianRootfs {
         try {
             var cmd = mmdebstrap(suite, arch, wants, List.of("--simulate", "--verbose"), tmp.resolve("root").toString(), sources);
             var r = Exec.run(cmd, null, Map.of(), Duration.ofMinutes(10), null);
-            if (!r.ok()) throw new Tools.ToolException("mmdebstrap --simulate for " + wants + " failed: " + Kube.firstLine(r.said()));
+            if (!r.ok()) throw new Problem.ToolMissing("mmdebstrap --simulate for " + wants + " failed: " + Kube.firstLine(r.said()));
             return parseSimulation(r.out() + "\n" + r.err());
         } finally {
             Dirs.deleteTreeOrFail(tmp);

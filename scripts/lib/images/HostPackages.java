@@ -1,6 +1,6 @@
 //SOURCES ../tools/Exec.java
 //SOURCES ../kube/Kube.java
-//SOURCES ../tools/Tools.java
+//SOURCES ../tools/Problem.java
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -32,7 +32,7 @@ final class HostPackages {
             if (!r.ok()) return null;
             String[] f = r.out().strip().split(" ", 2);
             return f.length == 2 && f[0].equals("installed") ? f[1] : null;
-        } catch (Exec.ToolMissing e) {
+        } catch (Problem.ToolMissing e) {
             return null;
         }
     }
@@ -52,7 +52,7 @@ final class HostPackages {
         String wanted = String.join(" ", missing.stream().map(Pkg::pinned).toList());
         String why = whyNotInstallable();
         if (why != null) {
-            throw new Tools.ToolException(purpose + " needs the host packages " + wanted + ", which are not installed, and " + why
+            throw new Problem.ToolMissing(purpose + " needs the host packages " + wanted + ", which are not installed, and " + why
                     + ". Install them (Debian 12: apt-get install " + wanted + "), or their equivalents, and run again.");
         }
         progress.accept("installing host packages for " + purpose + ": " + wanted);
@@ -60,15 +60,15 @@ final class HostPackages {
         if (!r.ok() && r.said().contains("not found")) {
             progress.accept("apt does not know these versions yet; apt-get update …");
             var u = apt(List.of("update"), Duration.ofMinutes(5));
-            if (!u.ok()) throw new Tools.ToolException("apt-get update failed: " + Kube.firstLine(u.said()));
+            if (!u.ok()) throw new Problem.ToolMissing("apt-get update failed: " + Kube.firstLine(u.said()));
             r = aptInstall(missing);
         }
         if (!r.ok()) {
-            throw new Tools.ToolException("apt-get install " + wanted + " failed: " + tail(r.said())
+            throw new Problem.ToolMissing("apt-get install " + wanted + " failed: " + tail(r.said())
                     + ". Install them by hand (as root) and run again.");
         }
         for (Pkg p : missing) {
-            if (installed(p.name()) == null) throw new Tools.ToolException("apt-get install " + p.pinned() + " reported success, but dpkg does not list it");
+            if (installed(p.name()) == null) throw new Problem.ToolMissing("apt-get install " + p.pinned() + " reported success, but dpkg does not list it");
         }
     }
 
@@ -94,7 +94,7 @@ final class HostPackages {
         if (!"0".equals(uid())) return "installing them needs root (this runs as uid " + uid() + ")";
         try {
             Exec.run(List.of("apt-get", "--version"), Duration.ofSeconds(20));
-        } catch (Exec.ToolMissing e) {
+        } catch (Problem.ToolMissing e) {
             return "apt-get is not on PATH";
         }
         return null;

@@ -6,6 +6,7 @@
 //SOURCES ImageArchive.java
 //SOURCES ImageKeys.java
 //SOURCES Images.java
+//SOURCES ../tools/Problem.java
 //SOURCES PythonEnv.java
 //SOURCES ../tools/Tools.java
 
@@ -66,7 +67,7 @@ final class ImageBuild {
      * Builds the named images (all when empty) and returns image reference → docker-archive path,
      * in the order asked. Cached archives are returned at once; the rest are built, one build at a
      * time across processes. Building a Debian layer or the venv needs root; progress lines go to
-     * {@code progress}. Failures are {@link Tools.ToolException}s that say what to do.
+     * {@code progress}. Failures are {@link Problem.ToolMissing}s that say what to do.
      */
     static Map<String, Path> build(Path repo, List<String> names, Consumer<String> progress) {
         return build(repo, names, progress, cacheDir());
@@ -260,7 +261,7 @@ final class ImageBuild {
 
     private static void requireRoot(String what) {
         if (!"0".equals(HostPackages.uid())) {
-            throw new Tools.ToolException("building " + what + " needs root (uid 0); this runs as uid " + HostPackages.uid()
+            throw new Problem.ToolMissing("building " + what + " needs root (uid 0); this runs as uid " + HostPackages.uid()
                     + ". Run the build as root once; afterwards the cached images need no privileges.");
         }
     }
@@ -306,9 +307,9 @@ final class ImageBuild {
     /** /bin/NAME → busybox for each applet that no package of the tree provides in any PATH folder. */
     private static void busyboxLinks(Path tree) throws IOException {
         Path busybox = tree.resolve("bin/busybox");
-        if (!Files.isExecutable(busybox)) throw new Tools.ToolException("no bin/busybox in " + tree + ": add busybox-static to the layer's packages");
+        if (!Files.isExecutable(busybox)) throw new Problem.ToolMissing("no bin/busybox in " + tree + ": add busybox-static to the layer's packages");
         var r = Exec.run(List.of(busybox.toString(), "--list"), Duration.ofSeconds(30));
-        if (!r.ok()) throw new Tools.ToolException("busybox --list failed: " + r.said());
+        if (!r.ok()) throw new Problem.ToolMissing("busybox --list failed: " + r.said());
         for (String applet : r.out().strip().lines().toList()) {
             if (applet.isBlank() || applet.contains("/")) continue;
             boolean provided = PATH_DIRS.stream().anyMatch(d -> Files.exists(tree.resolve(d).resolve(applet), LinkOption.NOFOLLOW_LINKS));

@@ -4,8 +4,8 @@
 //SOURCES Images.java
 //SOURCES ../kube/Kube.java
 //SOURCES PrivateContainerd.java
+//SOURCES ../tools/Problem.java
 //SOURCES PythonEnv.java
-//SOURCES ../tools/Tools.java
 //SOURCES ../tools/Wait.java
 
 import java.io.IOException;
@@ -54,7 +54,7 @@ final class ImageSmoke {
     }
 
     static void run(Map<String, Path> archives, boolean keep, Consumer<String> say) {
-        if (!"0".equals(HostPackages.uid())) throw new Tools.ToolException("the smoke test runs containerd and needs root");
+        if (!"0".equals(HostPackages.uid())) throw new Problem.ToolMissing("the smoke test runs containerd and needs root");
         HostPackages.ensure("the image smoke test", PACKAGES, say);
         Path dir;
         try {

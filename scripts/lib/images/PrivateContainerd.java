@@ -1,6 +1,6 @@
 //SOURCES ../tools/Exec.java
+//SOURCES ../tools/Problem.java
 //SOURCES PythonEnv.java
-//SOURCES ../tools/Tools.java
 //SOURCES ../tools/Wait.java
 
 import java.io.IOException;
@@ -73,7 +73,7 @@ final class PrivateContainerd {
                     .redirectErrorStream(true).redirectOutput(dir.resolve("containerd.log").toFile());
             containerd = pb.start();
         } catch (IOException e) {
-            throw new Tools.ToolException("cannot start containerd: " + e.getMessage());
+            throw new Problem.ToolMissing("cannot start containerd: " + e.getMessage());
         }
         say.accept("smoke: containerd pid " + containerd.pid() + ", socket " + sock());
         long t0 = System.nanoTime();

@@ -1,7 +1,7 @@
 //SOURCES ../tools/Dirs.java
 //SOURCES ../tools/Exec.java
+//SOURCES ../tools/Problem.java
 //SOURCES ImageArchive.java
-//SOURCES ../tools/Tools.java
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -115,7 +115,7 @@ final class PythonEnv {
             pipDownload(missing, wheels);
             var now = byHash(wheels);
             var still = missing.stream().filter(p -> !now.containsKey(p.sha256())).map(p -> p.name() + "==" + p.version()).toList();
-            if (!still.isEmpty()) throw new Tools.ToolException("pip downloaded no file with the pinned hash for " + still);
+            if (!still.isEmpty()) throw new Problem.ToolMissing("pip downloaded no file with the pinned hash for " + still);
         }
     }
 
@@ -129,7 +129,7 @@ final class PythonEnv {
             Files.createDirectories(view);
             for (Pin p : pins) {
                 Path f = files.get(p.sha256());
-                if (f == null) throw new Tools.ToolException("no wheel with the pinned hash for " + p.name() + "==" + p.version());
+                if (f == null) throw new Problem.ToolMissing("no wheel with the pinned hash for " + p.name() + "==" + p.version());
                 Files.createLink(view.resolve(f.getFileName()), f);
             }
         } catch (IOException e) {
@@ -162,13 +162,13 @@ final class PythonEnv {
         try {
             Files.createDirectories(dir);
             r = Exec.run(cmd, null, Map.of(), Duration.ofMinutes(15), null);
-        } catch (Exec.ToolMissing e) {
-            throw new Tools.ToolException("no " + hostPython() + " to run pip with: install python3-pip, or set TREVOR_PYTHON to an interpreter that has pip");
+        } catch (Problem.ToolMissing e) {
+            throw new Problem.ToolMissing("no " + hostPython() + " to run pip with: install python3-pip, or set TREVOR_PYTHON to an interpreter that has pip");
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
         if (!r.ok()) {
-            throw new Tools.ToolException("pip download (the host's pip, its own index configuration) failed: " + tail(r.said())
+            throw new Problem.ToolMissing("pip download (the host's pip, its own index configuration) failed: " + tail(r.said())
                     + "\nCheck that `" + hostPython() + " -m pip download` can reach your Python package index, or set"
                     + " TREVOR_PYTHON to an interpreter whose pip can.");
         }
@@ -185,7 +185,7 @@ final class PythonEnv {
         Path tmp = dir.resolve(".uv-" + UV_VERSION + ".tmp-" + ProcessHandle.current().pid());
         try (var zip = new ZipFile(wheel.toFile())) {
             var entry = zip.getEntry("uv-" + UV_VERSION + ".data/scripts/uv");
-            if (entry == null) throw new Tools.ToolException(wheel + " has no uv-" + UV_VERSION + ".data/scripts/uv");
+            if (entry == null) throw new Problem.ToolMissing(wheel + " has no uv-" + UV_VERSION + ".data/scripts/uv");
             Files.createDirectories(tmp);
             try (InputStream in = zip.getInputStream(entry)) {
                 Files.copy(in, tmp.resolve("uv"));
@@ -231,7 +231,7 @@ final class PythonEnv {
         var cmd = List.of("unshare", "--mount", "--propagation", "private", "--", "/bin/sh", "-ec", script, "sh",
                 root.toString(), app.toString(), wheels.toString(), uvCache.toString(), uvBinary.toString(), project.toString(), PYTHON);
         var r = Exec.run(cmd, null, Map.of(), Duration.ofMinutes(10), null);
-        if (!r.ok()) throw new Tools.ToolException("uv sync in the image's root filesystem failed: " + tail(r.said()));
+        if (!r.ok()) throw new Problem.ToolMissing("uv sync in the image's root filesystem failed: " + tail(r.said()));
         progress.accept("uv sync: " + r.said().lines().filter(l -> l.startsWith("Installed") || l.startsWith("Bytecode")).toList());
     }
 
@@ -246,7 +246,7 @@ final class PythonEnv {
         Matcher m = Pattern.compile("(?m)^[^\\s=]*\\.index-url='([^']+)'").matcher(r.out());
         if (r.ok() && m.find()) return m.group(1);
         var d = Exec.run(List.of(hostPython(), "-c", "from pip._internal.models.index import PyPI; print(PyPI.simple_url)"), Duration.ofSeconds(60));
-        if (!d.ok() || d.out().isBlank()) throw new Tools.ToolException("cannot ask " + hostPython() + "'s pip for its index: " + d.said());
+        if (!d.ok() || d.out().isBlank()) throw new Problem.ToolMissing("cannot ask " + hostPython() + "'s pip for its index: " + d.said());
         return d.out().strip();
     }
 
@@ -280,7 +280,7 @@ final class PythonEnv {
                         "--python-version", pythonVersion, "--python-platform", "x86_64-manylinux_2_36", "--only-binary", ":all:",
                         "--generate-hashes", "--no-header", "--no-annotate", "--index-url", pipIndexUrl(), "-o", candidates.toString()),
                         work, env, Duration.ofMinutes(10), null);
-                if (!r.ok()) throw new Tools.ToolException("uv pip compile failed: " + tail(r.said()));
+                if (!r.ok()) throw new Problem.ToolMissing("uv pip compile failed: " + tail(r.said()));
                 var candidatePins = parseCandidates(Files.readString(candidates));
                 pipDownload(candidates, wheels);
                 var chosen = new ArrayList<Pin>();
@@ -288,7 +288,7 @@ final class PythonEnv {
                 for (var c : candidatePins.entrySet()) {
                     String[] nv = c.getKey().split("==", 2);
                     String hash = c.getValue().stream().filter(files::containsKey).findFirst()
-                            .orElseThrow(() -> new Tools.ToolException("pip downloaded no wheel for " + c.getKey()));
+                            .orElseThrow(() -> new Problem.ToolMissing("pip downloaded no wheel for " + c.getKey()));
                     chosen.add(new Pin(nv[0], nv[1], hash));
                 }
                 var sb = new StringBuilder("""
@@ -305,7 +305,7 @@ final class PythonEnv {
                 Files.copy(project.resolve("pyproject.toml"), src.resolve("pyproject.toml"));
                 var l = Exec.run(List.of(uvBinary.toString(), "lock", "--offline", "--no-index", "--find-links", "wheels"), src, env,
                         Duration.ofMinutes(5), null);
-                if (!l.ok()) throw new Tools.ToolException("uv lock failed: " + tail(l.said()));
+                if (!l.ok()) throw new Problem.ToolMissing("uv lock failed: " + tail(l.said()));
                 Files.copy(src.resolve("uv.lock"), project.resolve("uv.lock"), StandardCopyOption.REPLACE_EXISTING);
                 progress.accept("pinned " + chosen.size() + " packages in " + project.resolve("requirements.lock") + " and uv.lock");
             } finally {

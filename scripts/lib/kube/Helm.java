@@ -1,4 +1,5 @@
 //SOURCES ../tools/Exec.java
+//SOURCES ../tools/Problem.java
 //SOURCES HeadStart.java
 //SOURCES ../tools/Tools.java
 
@@ -20,18 +21,18 @@ final class Helm {
         this.version = version;
         this.exec = exec;
         var m = Pattern.compile("^v?(\\d+)\\.(\\d+)").matcher(version);
-        if (!m.find()) throw new Exec.ToolMissing(binary + " printed an unexpected version: " + version);
+        if (!m.find()) throw new Problem.ToolMissing(binary + " printed an unexpected version: " + version);
         this.major = Integer.parseInt(m.group(1));
         int minor = Integer.parseInt(m.group(2));
         if (major < 3 || (major == 3 && minor < 14)) {
-            throw new Exec.ToolMissing(binary + " is helm " + version + "; Helm 3.14 or newer (or Helm 4) is needed");
+            throw new Problem.ToolMissing(binary + " is helm " + version + "; Helm 3.14 or newer (or Helm 4) is needed");
         }
     }
 
     /** Asks the binary for its version; a missing or broken binary is a ToolMissing. */
     static Helm at(Path binary) {
         var r = Exec.run(List.of(binary.toString(), "version", "--template", "{{.Version}}"), Duration.ofSeconds(30));
-        if (!r.ok()) throw new Exec.ToolMissing(binary + " version failed: " + r.said());
+        if (!r.ok()) throw new Problem.ToolMissing(binary + " version failed: " + r.said());
         return new Helm(binary, r.out().strip(), Exec.PROCESSES);
     }
 
@@ -42,7 +43,7 @@ final class Helm {
         // A TREVOR_HELMn override is taken as given, so its version is not known yet.
         Helm h = t.version() == null ? at(t.path()) : of(t.path(), t.version());
         if (h.major != major) {
-            throw new Exec.ToolMissing(Tools.envVar("helm" + major) + "=" + t.path() + " is helm " + h.version + ", not Helm " + major
+            throw new Problem.ToolMissing(Tools.envVar("helm" + major) + "=" + t.path() + " is helm " + h.version + ", not Helm " + major
                     + "; point it at a Helm " + major + " binary, or unset it");
         }
         return h;

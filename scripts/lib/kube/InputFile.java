@@ -26,17 +26,17 @@ final class InputFile {
         try {
             a = Files.readAttributes(file, BasicFileAttributes.class);
         } catch (java.nio.file.NoSuchFileException e) {
-            throw new Problem(Problem.NOTHING_CHANGED, option + ": " + file + " does not exist");
+            throw new Problem.BadInput(option + ": " + file + " does not exist");
         } catch (IOException e) {
-            throw new Problem(Problem.NOTHING_CHANGED, option + ": cannot read " + file + " (" + e.getMessage() + ")");
+            throw new Problem.BadInput(option + ": cannot read " + file + " (" + e.getMessage() + ")");
         }
-        if (a.isDirectory()) throw new Problem(Problem.NOTHING_CHANGED, option + ": " + file + " is a directory; give a file");
+        if (a.isDirectory()) throw new Problem.BadInput(option + ": " + file + " is a directory; give a file");
         if (!a.isRegularFile()) {
-            throw new Problem(Problem.NOTHING_CHANGED, option + ": " + file + " is not a regular file (a FIFO, device or socket "
+            throw new Problem.BadInput(option + ": " + file + " is not a regular file (a FIFO, device or socket "
                     + "could block or never end); give a regular file");
         }
         if (a.size() > max) throw tooBig(option, file, a.size(), max, why);
-        if (!Files.isReadable(file)) throw new Problem(Problem.NOTHING_CHANGED, option + ": " + file + " is not readable");
+        if (!Files.isReadable(file)) throw new Problem.BadInput(option + ": " + file + " is not readable");
     }
 
     /** The file's bytes, after {@link #check}; a file that grows past max while read is refused too. */
@@ -47,7 +47,7 @@ final class InputFile {
             if (buf.length > max) throw tooBig(option, file, buf.length, max, why);
             return buf;
         } catch (IOException e) {
-            throw new Problem(Problem.NOTHING_CHANGED, option + ": cannot read " + file + " (" + e.getMessage() + ")");
+            throw new Problem.BadInput(option + ": cannot read " + file + " (" + e.getMessage() + ")");
         }
     }
 
@@ -58,13 +58,13 @@ final class InputFile {
             return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT).decode(java.nio.ByteBuffer.wrap(b)).toString();
         } catch (CharacterCodingException e) {
-            throw new Problem(Problem.NOTHING_CHANGED, option + ": " + file + " is not UTF-8 text");
+            throw new Problem.BadInput(option + ": " + file + " is not UTF-8 text");
         }
     }
 
     private static Problem tooBig(String option, Path file, long size, long max, String why) {
         String is = size > max + 1 ? human(size) : "over " + human(max);
-        return new Problem(Problem.NOTHING_CHANGED, option + ": " + file + " is " + is + "; at most " + human(max) + " is accepted (" + why + ")");
+        return new Problem.BadInput(option + ": " + file + " is " + is + "; at most " + human(max) + " is accepted (" + why + ")");
     }
 
     static String human(long bytes) {

@@ -31,11 +31,6 @@ final class Kube {
         this.exec = exec;
     }
 
-    /** A cluster the scripts must not touch, or cannot reach: exit code 2 material. */
-    static final class Refused extends Problem {
-        Refused(String msg) { super(NOTHING_CHANGED, msg); }
-    }
-
     /**
      * The context to work on: the one named by --context (deliberate), else the current
      * context, but only when it is a local dev cluster (see {@link KubeConfig#notLocal}).
@@ -47,7 +42,7 @@ final class Kube {
         if (explicit != null && !explicit.isBlank()) {
             // Named here, before kubectl starts: kubectl would only say the cluster does not answer.
             if (!config.contextNames().contains(explicit)) {
-                throw new Problem(Problem.NOTHING_CHANGED, "--context " + explicit + ": no such context in the kubeconfig " + config.describeFiles()
+                throw new Problem.BadInput("--context " + explicit + ": no such context in the kubeconfig " + config.describeFiles()
                         + (config.contextNames().isEmpty() ? "" : "; its contexts: " + String.join(", ", config.contextNames()))
                         + "; pass one of them, or --kubeconfig FILE with this context");
             }
@@ -55,12 +50,12 @@ final class Kube {
         }
         String current = config.currentContext;
         if (current == null) {
-            throw new Refused("no current kube context in " + config.describeFiles() + "; start a local cluster with "
+            throw new Problem.Refused("no current kube context in " + config.describeFiles() + "; start a local cluster with "
                     + "'jbang scripts/cluster.java up', or name one with --context");
         }
         String why = config.notLocal(current);
         if (why != null) {
-            throw new Refused("the current kube context '" + current + "' is not a local dev cluster (" + why + "); "
+            throw new Problem.Refused("the current kube context '" + current + "' is not a local dev cluster (" + why + "); "
                     + "pass --context " + current + " to work on it deliberately");
         }
         return current;
@@ -113,7 +108,7 @@ final class Kube {
     void requireReachable() {
         var r = run(Duration.ofSeconds(20), "get", "--raw", "/readyz", "--request-timeout=10s");
         if (!r.ok()) {
-            throw new Refused("the cluster of context '" + context + "' does not answer: " + firstLine(r.said())
+            throw new Problem.Refused("the cluster of context '" + context + "' does not answer: " + firstLine(r.said())
                     + "; is it running? ('jbang scripts/cluster.java status')");
         }
     }

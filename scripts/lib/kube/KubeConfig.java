@@ -73,7 +73,7 @@ final class KubeConfig {
             try {
                 doc = text.isBlank() ? Map.of() : Yaml.loadMap(text);
             } catch (Yaml.Invalid | ClassCastException e) {
-                throw new Problem(Problem.NOTHING_CHANGED, flag + " is not a valid kubeconfig: " + e.getMessage());
+                throw new Problem.BadInput(flag + " is not a valid kubeconfig: " + e.getMessage());
             }
             Object cc = doc.get("current-context");
             if (current == null && cc != null && !String.valueOf(cc).isEmpty()) current = String.valueOf(cc);
@@ -87,7 +87,7 @@ final class KubeConfig {
     private static void firstWins(Map<String, Object> doc, String list, String field, Map<String, Map<String, Object>> into, String flag) {
         Object items = doc.get(list);
         if (items == null) return;
-        if (!(items instanceof List<?> l)) throw new Problem(Problem.NOTHING_CHANGED, flag + ": '" + list + "' is not a list");
+        if (!(items instanceof List<?> l)) throw new Problem.BadInput(flag + ": '" + list + "' is not a list");
         for (Object o : l) {
             if (!(o instanceof Map<?, ?> m) || m.get("name") == null) continue;
             Object body = m.get(field);

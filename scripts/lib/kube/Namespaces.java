@@ -33,14 +33,14 @@ final class Namespaces {
         var r = kube.runWithInput(Yaml.dump(ns), "create", "-f", "-");
         if (r.ok()) return true;
         if (r.said().contains("AlreadyExists") || r.said().contains("already exists")) return false;
-        throw new Problem(Problem.FAILED, "could not create namespace " + namespace + ": " + r.said());
+        throw new Problem.Failed("could not create namespace " + namespace + ": " + r.said());
     }
 
     static void relabel(Kube kube, String namespace, Map<String, String> labels) {
         var args = new ArrayList<>(List.of("label", "namespace", namespace, "--overwrite"));
         labels.forEach((k, v) -> args.add(k + "=" + v));
         var r = kube.run(args.toArray(String[]::new));
-        if (!r.ok()) throw new Problem(Problem.FAILED, "could not label namespace " + namespace + ": " + r.said());
+        if (!r.ok()) throw new Problem.Failed("could not label namespace " + namespace + ": " + r.said());
     }
 
 }

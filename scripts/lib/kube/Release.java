@@ -1,4 +1,5 @@
 //SOURCES ../tools/Exec.java
+//SOURCES ../tools/Problem.java
 //SOURCES Helm.java
 //SOURCES Kube.java
 //SOURCES ../tools/Yaml.java
@@ -177,7 +178,7 @@ final class Release {
         var r = helm.exec.run(helmCmd("history", name, "-o", "json", "--max", "1000"), Duration.ofMinutes(1));
         if (!r.ok()) {
             if (r.said().contains("not found")) return new State(List.of());
-            throw new Kube.Refused("helm history " + name + " failed: " + Kube.firstLine(r.said()));
+            throw new Problem.Refused("helm history " + name + " failed: " + Kube.firstLine(r.said()));
         }
         var out = new ArrayList<Revision>();
         if (Yaml.load(r.out()) instanceof List<?> l) {

@@ -183,11 +183,6 @@ final class DbRevision {
         return r == null ? null : apiImage(rel, r.number());
     }
 
-    /** An image that cannot run its migrations against this database: refused before any change (exit 2). */
-    static final class Refused extends Problem {
-        Refused(String msg) { super(NOTHING_CHANGED, msg); }
-    }
-
     /** The container's command line (command, then args). */
     static List<String> commandOf(Map<String, Object> container) {
         var out = new ArrayList<String>();
@@ -224,7 +219,7 @@ final class DbRevision {
         }
         String head = p.step("read the newest revision " + image + " knows (alembic heads)", () -> headOf(rel, job));
         String newer = schemaImage(rel);
-        throw new Refused(refusal(verb, reading.revision(), image, target(rel.kube.context, rel.namespace, rel.name), command,
+        throw new Problem.Refused(refusal(verb, reading.revision(), image, target(rel.kube.context, rel.namespace, rel.name), command,
                 newer == null || newer.equals(image) ? null : newer, head));
     }
 

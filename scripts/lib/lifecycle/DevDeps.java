@@ -6,7 +6,6 @@
 //SOURCES ../kube/Release.java
 //SOURCES ReleaseLock.java
 //SOURCES ../tools/Repo.java
-//SOURCES ../cli/Target.java
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -43,7 +42,7 @@ final class DevDeps {
      * "restricted" when missing), waiting until every dependency is Ready and the bucket Job has
      * run, under the lock of its own release. Local dev clusters only (name and server, as
      * Kube.isLocal): the chart holds development passwords.
-     * A failure is an {@link Installer.Failed} that shows helm's error and the pods.
+     * A failure is a {@link Problem.Failed} that shows helm's error and the pods.
      */
     static void install(Helm helm, Kube kube, String namespace, boolean localImages, Duration timeout, Progress p) {
         install(helm, kube, namespace, localImages, List.of(), timeout, p);
@@ -53,14 +52,14 @@ final class DevDeps {
     static void install(Helm helm, Kube kube, String namespace, boolean localImages, List<String> sets, Duration timeout, Progress p) {
         Path repo = Repo.root();
         if (repo == null || !Files.isRegularFile(chart(repo).resolve("Chart.yaml"))) {
-            throw new Target.Invalid("no " + CHART + " chart: run me from inside the trevor repository");
+            throw new Problem.BadInput("no " + CHART + " chart: run me from inside the trevor repository");
         }
         if (!kube.isLocal()) {
-            throw new Target.Invalid("the dev dependencies are for local dev clusters only, and " + kube.context + " is not one ("
+            throw new Problem.BadInput("the dev dependencies are for local dev clusters only, and " + kube.context + " is not one ("
                     + kube.localProblem() + "): they run with development passwords");
         }
         if (Namespaces.SYSTEM.contains(namespace)) {
-            throw new Target.Invalid("namespace " + namespace + " belongs to the cluster itself; pick a namespace of its own, e.g. -n trevor");
+            throw new Problem.BadInput("namespace " + namespace + " belongs to the cluster itself; pick a namespace of its own, e.g. -n trevor");
         }
         var base = values(repo, localImages);
         var values = new Helm.Values(base.files(), java.util.stream.Stream.concat(base.sets().stream(), sets.stream()).toList());
@@ -73,7 +72,7 @@ final class DevDeps {
                 var r = rel.upgradeInstall(values, timeout, false, null);
                 if (!r.ok()) {
                     var pods = kube.run("-n", namespace, "get", "pods", "-l", "app.kubernetes.io/part-of=" + RELEASE, "-o", "wide");
-                    throw new Problem(Problem.FAILED, "helm upgrade --install " + RELEASE + " failed: " + r.said() + "\n\npods:\n"
+                    throw new Problem.Failed("helm upgrade --install " + RELEASE + " failed: " + r.said() + "\n\npods:\n"
                             + (pods.ok() ? pods.out() : pods.said()));
                 }
             });

@@ -1,5 +1,5 @@
 //SOURCES ../kube/InputFile.java
-//SOURCES ../cli/Target.java
+//SOURCES ../tools/Problem.java
 
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
@@ -62,7 +62,7 @@ final class EnvFile {
             byte[] raw = lines.get(i);
             int lineNo = i + 1;
             if (raw.length > MAX_LINE) {
-                throw new Target.Invalid(name + ":" + lineNo + ": line longer than " + MAX_LINE + " bytes; kubectl would stop reading the file here. "
+                throw new Problem.BadInput(name + ":" + lineNo + ": line longer than " + MAX_LINE + " bytes; kubectl would stop reading the file here. "
                         + "Put large values in a file and create the Secret with kubectl --from-file");
             }
             String line = utf8(name, lineNo, raw);
@@ -74,19 +74,19 @@ final class EnvFile {
             String problem = keyProblem(key);
             if (problem != null) {
                 // Not echoed: a line that fails as a key may be the second line of a quoted secret.
-                throw new Target.Invalid(name + ":" + lineNo + ": the text before '=' is not a valid key name: " + problem
+                throw new Problem.BadInput(name + ":" + lineNo + ": the text before '=' is not a valid key name: " + problem
                         + (eq < 0 ? " (a line without '=' is a key whose value comes from the environment)" : ""));
             }
             String value = eq < 0 ? nonNull(environment.apply(key)) : line.substring(eq + 1);
             if (out.containsKey(key)) {
-                throw new Target.Invalid(name + ":" + lineNo + ": key " + key + " appears twice; kubectl refuses that too. Keep one of them");
+                throw new Problem.BadInput(name + ":" + lineNo + ": key " + key + " appears twice; kubectl refuses that too. Keep one of them");
             }
             out.put(key, value);
         }
-        if (out.isEmpty()) throw new Target.Invalid("--env-file " + name + " has no KEY=VALUE lines");
+        if (out.isEmpty()) throw new Problem.BadInput("--env-file " + name + " has no KEY=VALUE lines");
         long size = out.entrySet().stream().mapToLong(e -> e.getKey().length() + e.getValue().getBytes(StandardCharsets.UTF_8).length).sum();
         if (size > MAX_SECRET_BYTES) {
-            throw new Target.Invalid("--env-file " + name + " holds " + size + " bytes; a Secret may hold at most " + MAX_SECRET_BYTES
+            throw new Problem.BadInput("--env-file " + name + " holds " + size + " bytes; a Secret may hold at most " + MAX_SECRET_BYTES
                     + " (1 MiB). Keep large files out of environment variables");
         }
         return out;
@@ -114,7 +114,7 @@ final class EnvFile {
             return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(raw)).toString();
         } catch (CharacterCodingException e) {
-            throw new Target.Invalid(name + ":" + lineNo + ": not valid UTF-8 (is the file Latin-1 or UTF-16?); save it as UTF-8");
+            throw new Problem.BadInput(name + ":" + lineNo + ": not valid UTF-8 (is the file Latin-1 or UTF-16?); save it as UTF-8");
         }
     }
 

@@ -15,7 +15,6 @@
 //SOURCES ../kube/Release.java
 //SOURCES ReleaseLock.java
 //SOURCES Secrets.java
-//SOURCES ../cli/Target.java
 //SOURCES ../tools/Wait.java
 //SOURCES ../tools/Yaml.java
 
@@ -118,11 +117,6 @@ final class Installer {
         }
     }
 
-    /** The release did not reach its desired state; the message says why, from the cluster. */
-    static final class Failed extends Problem {
-        Failed(String msg) { super(FAILED, msg); }
-    }
-
     /** A Secret the release needs, and where its contents come from. */
     record SecretPlan(String name, String source, Map<String, String> data) {
         /** Kept as it is in the cluster: no env file names it. */
@@ -140,18 +134,18 @@ final class Installer {
             try {
                 Yaml.loadMap(text);
             } catch (Yaml.Invalid e) {
-                throw new Target.Invalid("values file " + f + " is not valid YAML: " + e.getMessage());
+                throw new Problem.BadInput("values file " + f + " is not valid YAML: " + e.getMessage());
             }
         }
         if (Namespaces.SYSTEM.contains(rel.namespace)) {
-            throw new Target.Invalid("namespace " + rel.namespace + " belongs to the cluster itself; trevor is never installed there. "
+            throw new Problem.BadInput("namespace " + rel.namespace + " belongs to the cluster itself; trevor is never installed there. "
                     + "Pick a namespace of its own, e.g. -n trevor");
         }
         var fromFiles = new LinkedHashMap<EnvSource, Map<String, String>>();
         for (var src : o.envFiles()) fromFiles.put(src, EnvFile.read(src.file()));
 
         var render = rel.render(o.values());
-        if (!render.ok()) throw new Target.Invalid("the chart refuses these values (" + o.values().describe() + "):\n" + render.said());
+        if (!render.ok()) throw new Problem.BadInput("the chart refuses these values (" + o.values().describe() + "):\n" + render.said());
         var objs = Manifests.parse(render.out());
         Set<String> needed = new LinkedHashSet<>();
         for (var obj : objs) {
@@ -167,16 +161,16 @@ final class Installer {
             String secret = src.secret();
             if (secret == null) {
                 if (needed.size() != 1) {
-                    throw new Target.Invalid("--env-file " + src.file() + " does not say which Secret it is for, and envFromSecrets names "
+                    throw new Problem.BadInput("--env-file " + src.file() + " does not say which Secret it is for, and envFromSecrets names "
                             + (needed.isEmpty() ? "none" : needed.size() + " (" + String.join(", ", needed) + ")")
                             + (needed.isEmpty() ? "" : ": pass --env-file SECRET=FILE for each"));
                 }
                 secret = needed.iterator().next();
             } else if (!needed.contains(secret)) {
-                throw new Target.Invalid("--env-file " + src.describe() + " is for Secret " + secret + ", which envFromSecrets does not name"
+                throw new Problem.BadInput("--env-file " + src.describe() + " is for Secret " + secret + ", which envFromSecrets does not name"
                         + (needed.isEmpty() ? "" : " (it names " + String.join(", ", needed) + ")"));
             }
-            if (sourceOf.put(secret, src) != null) throw new Target.Invalid("two --env-file options are for Secret " + secret);
+            if (sourceOf.put(secret, src) != null) throw new Problem.BadInput("two --env-file options are for Secret " + secret);
         }
 
         var ns = rel.kube.get(null, "namespace", rel.namespace);
@@ -191,7 +185,7 @@ final class Installer {
                 var would = new ArrayList<String>();
                 differs.forEach((k, v) -> would.add(k + "=" + v));
                 switch (o.namespaceLabels()) {
-                    case REFUSE -> throw new Target.Invalid("namespace " + rel.namespace + " exists with Pod Security labels " + String.join(", ", now)
+                    case REFUSE -> throw new Problem.BadInput("namespace " + rel.namespace + " exists with Pod Security labels " + String.join(", ", now)
                             + "; install would change them to " + String.join(", ", would) + ". Nothing was changed. Pass --relabel-namespace to "
                             + "change them, or --keep-namespace-labels to install without touching them");
                     case RELABEL -> relabel = differs;
@@ -203,8 +197,8 @@ final class Installer {
         var state = rel.state();
         if (state.last() != null && state.last().pending()) {
             String holder = ReleaseLock.holder(rel.kube, rel.namespace, rel.name);
-            if (holder != null) throw new Kube.Refused("release " + rel.name + " in " + rel.namespace + " is busy: " + holder);
-            if (!o.recover()) throw new Kube.Refused(stuckMessage(rel, state));
+            if (holder != null) throw new Problem.Refused("release " + rel.name + " in " + rel.namespace + " is busy: " + holder);
+            if (!o.recover()) throw new Problem.Refused(stuckMessage(rel, state));
         }
 
         var secrets = new ArrayList<SecretPlan>();
@@ -219,7 +213,7 @@ final class Installer {
                 secrets.add(new SecretPlan(name, "with dev defaults", Secrets.DEV));
             } else {
                 String why = o.devSecrets() ? " (dev defaults are only for local dev clusters; " + rel.kube.context + ": " + rel.kube.localProblem() + ")" : "";
-                throw new Target.Invalid("Secret " + name + " (named by envFromSecrets) does not exist in namespace " + rel.namespace
+                throw new Problem.BadInput("Secret " + name + " (named by envFromSecrets) does not exist in namespace " + rel.namespace
                         + " on " + rel.kube.context + why + "; pass --env-file FILE with its KEY=VALUE lines, or create it first (kubectl -n "
                         + rel.namespace + " create secret generic " + name + " --from-env-file=FILE)");
             }
@@ -284,7 +278,7 @@ final class Installer {
             boolean hook = !Yaml.strings(j, "metadata.labels").containsKey("trevor.dev/migration-run");
             if (hook && recovering) continue;
             String n = Yaml.str(j, "metadata.name");
-            throw new Kube.Refused("migration Job " + n + " is still running (created " + Yaml.str(j, "metadata.creationTimestamp")
+            throw new Problem.Refused("migration Job " + n + " is still running (created " + Yaml.str(j, "metadata.creationTimestamp")
                     + "); a second migration would race it. Wait for it (kubectl -n " + rel.namespace + " wait --for=condition=Complete job/" + n
                     + "), or stop it (kubectl -n " + rel.namespace + " delete job " + n + ")"
                     + (hook ? "; --recover stops a hook Job that a killed or interrupted run left" : ""));
@@ -307,11 +301,11 @@ final class Installer {
                 () -> ReleaseLock.acquire(rel.kube, rel.namespace, rel.name, "install.java/upgrade.java " + rel.name))) {
             var state = rel.state();
             try {
-                if (state.last() != null && state.last().pending() && !o.recover()) throw new Kube.Refused(stuckMessage(rel, state));
+                if (state.last() != null && state.last().pending() && !o.recover()) throw new Problem.Refused(stuckMessage(rel, state));
                 refuseIfMigrationRuns(rel, o.recover());
                 p.step("server-side dry run (the API server validates and admits every object; nothing is stored)",
                         () -> dryRun(rel, plan.objects()));
-            } catch (Target.Invalid | Kube.Refused e) {
+            } catch (Problem.BadInput | Problem.Refused e) {
                 // Refused while holding the lock, with the namespace as this run's only change (the API server judges
                 // objects only in a namespace that exists): leave the cluster as it was found, and wait until it is so.
                 // A run refused the lock never deletes: the namespace is the holder's now.
@@ -372,7 +366,7 @@ final class Installer {
                             + (waiting.isEmpty() ? "" : "; not ready: " + String.join("; ", waiting));
                     long now = System.nanoTime();
                     if (now - t0 > timeout.toNanos()) {
-                        throw new Failed("helm deployed release " + rel.name + " (" + rel.state().describe() + "), but " + what
+                        throw new Problem.Failed("helm deployed release " + rel.name + " (" + rel.state().describe() + "), but " + what
                                 + " did not happen in " + timeout.toSeconds() + " s: " + last[0] + ". The release stays deployed with fewer API pods than "
                                 + "its minimum; `./jbang scripts/status.java " + targetArgs(rel) + "` shows why (HPA events: kubectl -n " + rel.namespace
                                 + " describe hpa " + Yaml.str(hpa, "metadata.name") + ")");
@@ -457,7 +451,7 @@ final class Installer {
         }
         String why = stoppedFor == null ? r.said()
                 : stoppedWhy(waited, o.timeout().toSeconds(), stoppedFor.describe(), stoppedFor.advice(hasRealNode(rel)).replace("NAMESPACE", rel.namespace), r);
-        throw new Failed((upgrade ? "upgrade" : "install") + " of " + rel.name + " failed: " + why
+        throw new Problem.Failed((upgrade ? "upgrade" : "install") + " of " + rel.name + " failed: " + why
                 + "\n\nmigration Job, from the cluster:\n" + job
                 + (migrationLog.isEmpty() ? "" : "\n\nmigration output, as it ran:\n" + String.join("\n", migrationLog).indent(2))
                 + "\n\n" + outcome);
@@ -502,10 +496,10 @@ final class Installer {
         if (deployed != null) {
             var r = p.step("recover: roll back to revision " + deployed.number() + " (the last deployed)",
                     () -> rel.rollback(deployed.number(), timeout, line -> p.info("  helm: " + line)));
-            if (!r.ok()) throw new Failed("helm rollback " + rel.name + " " + deployed.number() + " failed: " + r.said());
+            if (!r.ok()) throw new Problem.Failed("helm rollback " + rel.name + " " + deployed.number() + " failed: " + r.said());
         } else {
             var r = p.step("recover: uninstall the unfinished first install", () -> rel.uninstall(timeout));
-            if (!r.ok()) throw new Failed("helm uninstall " + rel.name + " failed: " + r.said());
+            if (!r.ok()) throw new Problem.Failed("helm uninstall " + rel.name + " failed: " + r.said());
         }
     }
 
@@ -562,7 +556,7 @@ final class Installer {
         if (!r.ok()) refused.add(r.said());
         r.err().lines().filter(l -> l.contains("would violate PodSecurity")).forEach(refused::add);
         if (!refused.isEmpty()) {
-            throw new Target.Invalid("the API server refuses this release (dry run, nothing was stored):\n" + String.join("\n", refused));
+            throw new Problem.BadInput("the API server refuses this release (dry run, nothing was stored):\n" + String.join("\n", refused));
         }
     }
 

@@ -9,7 +9,6 @@
 //SOURCES ../report/Progress.java
 //SOURCES ../kube/Release.java
 //SOURCES ReleaseLock.java
-//SOURCES ../cli/Target.java
 //SOURCES ../tools/Wait.java
 //SOURCES ../tools/Yaml.java
 
@@ -41,15 +40,15 @@ final class Migrator {
     static Outcome run(Release rel, List<String> extraSets, Duration timeout, Progress p) {
         var state = rel.state();
         if (!state.exists()) {
-            throw new Target.Invalid("no release " + rel.name + " in namespace " + rel.namespace + " on " + rel.kube.context
+            throw new Problem.BadInput("no release " + rel.name + " in namespace " + rel.namespace + " on " + rel.kube.context
                     + "; install it first (jbang scripts/install.java)");
         }
         if (state.last().pending()) {
             String holder = ReleaseLock.holder(rel.kube, rel.namespace, rel.name);
-            throw new Kube.Refused(holder != null ? "release " + rel.name + " is busy: " + holder : Installer.stuckMessage(rel, state));
+            throw new Problem.Refused(holder != null ? "release " + rel.name + " is busy: " + holder : Installer.stuckMessage(rel, state));
         }
         var deployed = state.lastDeployed();
-        if (deployed == null) throw new Target.Invalid("release " + rel.name + " has no deployed revision (" + state.describe() + ")");
+        if (deployed == null) throw new Problem.BadInput("release " + rel.name + " has no deployed revision (" + state.describe() + ")");
         if (deployed != state.last()) {
             p.info("the latest revision " + state.last().number() + " is " + state.last().status() + "; migrating with revision "
                     + deployed.number() + ", the last deployed one");
@@ -80,7 +79,7 @@ final class Migrator {
                 if (policy != null) {
                     p.step("create NetworkPolicy " + policy + " (the chart's hook policy for the migration pods, without its hook annotations)", () -> {
                         var r = rel.kube.runWithInput(Yaml.dump(m.policy()), "create", "-n", rel.namespace, "-f", "-");
-                        if (!r.ok()) throw new Problem(Problem.FAILED, "could not create NetworkPolicy " + policy + ": " + r.said());
+                        if (!r.ok()) throw new Problem.Failed("could not create NetworkPolicy " + policy + ": " + r.said());
                     });
                 }
                 Outcome out = runJob(rel, body, timeout, p, () -> {
@@ -115,7 +114,7 @@ final class Migrator {
         String run = Yaml.strings(body, "metadata.labels").get("trevor.dev/migration-run");
         p.step("create Job " + name + " (image " + image(body) + ")", () -> {
             var r = rel.kube.runWithInput(Yaml.dump(body), "create", "-n", rel.namespace, "-f", "-");
-            if (!r.ok()) throw new Problem(Problem.FAILED, "could not create Job " + name + ": " + r.said());
+            if (!r.ok()) throw new Problem.Failed("could not create Job " + name + ": " + r.said());
         });
         onCreated.run();
         String follow = "follow it with: kubectl -n " + rel.namespace + " logs -f job/" + name + "; stop it with: kubectl -n "
@@ -202,7 +201,7 @@ final class Migrator {
         // After the caller's values: a hook Job renders whichever way these values migrate.
         sets.addAll(List.of("migrations.hookEnabled=true", "migrations.enabled=false"));
         var render = rel.render(new Helm.Values(values.files(), sets, values.stdin()));
-        if (!render.ok()) throw new Target.Invalid("the chart refuses these values: " + render.said());
+        if (!render.ok()) throw new Problem.BadInput("the chart refuses these values: " + render.said());
         var selected = select(Manifests.parse(render.out()), runId(LocalDateTime.now()));
         var body = selected.job();
         var spec = new LinkedHashMap<String, Object>(Yaml.map(body, "spec"));
@@ -238,12 +237,12 @@ final class Migrator {
      */
     static Migration select(List<Manifests.Obj> objs, String run) {
         var job = Manifests.ofKind(objs, "Job").stream().filter(Manifests.Obj::isHook).findFirst()
-                .orElseThrow(() -> new Problem(Problem.FAILED, "the chart rendered no migration Job"));
+                .orElseThrow(() -> new Problem.Failed("the chart rendered no migration Job"));
         var podLabels = job.podLabels();
         var policies = Manifests.ofKind(objs, "NetworkPolicy").stream().filter(Manifests.Obj::isHook)
                 .filter(np -> selects(np, podLabels)).toList();
         if (policies.size() > 1) {
-            throw new Problem(Problem.FAILED, "the chart rendered " + policies.size() + " hook NetworkPolicies for the migration Job's pods ("
+            throw new Problem.Failed("the chart rendered " + policies.size() + " hook NetworkPolicies for the migration Job's pods ("
                     + String.join(", ", policies.stream().map(Manifests.Obj::name).toList()) + "); migrate.java applies one");
         }
         var body = asRun(job, run);

@@ -1,6 +1,7 @@
 //SOURCES ../tools/Exec.java
 //SOURCES ../tools/Interrupts.java
 //SOURCES ../kube/Kube.java
+//SOURCES ../tools/Problem.java
 //SOURCES LockHolder.java
 //SOURCES ../tools/Yaml.java
 
@@ -77,7 +78,7 @@ final class ReleaseLock implements AutoCloseable {
     }
 
     /**
-     * Takes the release's lock, or throws Kube.Refused (exit code 2) naming the holder and how
+     * Takes the release's lock, or throws Problem.Refused (exit code 2) naming the holder and how
      * long ago it took the lock. The namespace must exist.
      */
     static ReleaseLock acquire(Kube kube, String namespace, String release, String operation) {
@@ -89,12 +90,12 @@ final class ReleaseLock implements AutoCloseable {
         var created = kube.runWithInput(Yaml.dump(lease), "create", "-f", "-");
         if (created.ok()) return new ReleaseLock(kube, namespace, name, me, mine);
         if (!created.said().contains("AlreadyExists") && !created.said().contains("already exists")) {
-            throw new Kube.Refused("could not take the lock (Lease " + name + " in " + namespace + "): " + Kube.firstLine(created.said()));
+            throw new Problem.Refused("could not take the lock (Lease " + name + " in " + namespace + "): " + Kube.firstLine(created.said()));
         }
         var current = kube.get(namespace, "lease", name);
         if (current == null) return acquire(kube, namespace, release, operation); // released in between
         String busy = busy(current, namespace, release, now);
-        if (busy != null) throw new Kube.Refused(busy);
+        if (busy != null) throw new Problem.Refused(busy);
         // Expired, and no process of its holder runs here: it died without releasing it. Take it over,
         // but only if nobody else did meanwhile.
         String holder = Yaml.str(current, "spec.holderIdentity");
@@ -106,7 +107,7 @@ final class ReleaseLock implements AutoCloseable {
                 Map.of("op", "replace", "path", "/spec", "value", Yaml.map(lease, "spec")));
         var r = kube.run("patch", "lease", name, "-n", namespace, "--type=json", "-p", Yaml.json(patch));
         if (!r.ok()) {
-            throw new Kube.Refused("release " + release + " in " + namespace + " is busy: another run took over the expired lock of "
+            throw new Problem.Refused("release " + release + " in " + namespace + " is busy: another run took over the expired lock of "
                     + holder + " just now (Lease " + name + "). Run again when it has finished");
         }
         System.err.println("lock: took over the expired lock of " + holder + " (last renewed " + ago(renewed, now) + ")");

@@ -1,6 +1,5 @@
 //SOURCES DbRevision.java
 //SOURCES Installer.java
-//SOURCES ../kube/Kube.java
 //SOURCES ../kube/Helm.java
 //SOURCES ../kube/Manifests.java
 //SOURCES Migrator.java
@@ -8,7 +7,6 @@
 //SOURCES ../report/Progress.java
 //SOURCES ../kube/Release.java
 //SOURCES ReleaseLock.java
-//SOURCES ../cli/Target.java
 //SOURCES ../tools/Yaml.java
 
 import java.time.Duration;
@@ -26,28 +24,28 @@ final class Rollback {
 
     static Outcome run(Release rel, Integer revision, boolean force, Duration timeout, Progress p) {
         var state = rel.state();
-        if (!state.exists()) throw new Target.Invalid("no release " + rel.name + " in namespace " + rel.namespace + " on " + rel.kube.context);
+        if (!state.exists()) throw new Problem.BadInput("no release " + rel.name + " in namespace " + rel.namespace + " on " + rel.kube.context);
         if (state.last().pending()) {
             String holder = ReleaseLock.holder(rel.kube, rel.namespace, rel.name);
-            throw new Kube.Refused(holder != null ? "release " + rel.name + " is busy: " + holder : Installer.stuckMessage(rel, state));
+            throw new Problem.Refused(holder != null ? "release " + rel.name + " is busy: " + holder : Installer.stuckMessage(rel, state));
         }
         var current = state.lastDeployed();
-        if (current == null) throw new Target.Invalid("release " + rel.name + " has no deployed revision to roll back from (" + state.describe() + ")");
+        if (current == null) throw new Problem.BadInput("release " + rel.name + " has no deployed revision to roll back from (" + state.describe() + ")");
         Release.Revision target;
         if (revision == null) {
             target = state.revisions().stream().filter(r -> r.number() < current.number() && r.status().equals("superseded")
                             && !origin(state, r).status().equals("failed"))
-                    .reduce((a, b) -> b).orElseThrow(() -> new Target.Invalid("release " + rel.name + " has no earlier deployed revision to roll back to; "
+                    .reduce((a, b) -> b).orElseThrow(() -> new Problem.BadInput("release " + rel.name + " has no earlier deployed revision to roll back to; "
                             + "its revisions: " + list(state)));
         } else {
             target = state.revisions().stream().filter(r -> r.number() == revision).findFirst()
-                    .orElseThrow(() -> new Target.Invalid("release " + rel.name + " has no revision " + revision + "; its revisions: " + list(state)));
+                    .orElseThrow(() -> new Problem.BadInput("release " + rel.name + " has no revision " + revision + "; its revisions: " + list(state)));
         }
         if (target.number() == current.number()) {
-            throw new Target.Invalid("revision " + target.number() + " is the one deployed now; nothing to roll back (its revisions: " + list(state) + ")");
+            throw new Problem.BadInput("revision " + target.number() + " is the one deployed now; nothing to roll back (its revisions: " + list(state) + ")");
         }
         if (target.status().equals("failed") && !force) {
-            throw new Target.Invalid("revision " + target.number() + " of release " + rel.name + " failed (" + target.description()
+            throw new Problem.BadInput("revision " + target.number() + " of release " + rel.name + " failed (" + target.description()
                     + "), and rolling back to it deploys what failed. Nothing was changed. Pick a revision that was deployed ("
                     + list(state) + "), or pass --force to roll back to it anyway");
         }
@@ -60,7 +58,7 @@ final class Rollback {
                 () -> ReleaseLock.acquire(rel.kube, rel.namespace, rel.name, "rollback.java " + rel.name))) {
             var r = p.step("helm rollback " + rel.name + " " + target.number() + " (wait " + timeout.toSeconds() + " s)",
                     () -> rel.rollback(target.number(), timeout, line -> p.info("  helm: " + line)));
-            if (!r.ok()) throw new Problem(Problem.FAILED, "helm rollback " + rel.name + " " + target.number() + " failed: " + r.said()
+            if (!r.ok()) throw new Problem.Failed("helm rollback " + rel.name + " " + target.number() + " failed: " + r.said()
                     + "\nthe release is now " + rel.state().describe());
         }
         return new Outcome(current.number(), target.number(), rel.state().last().number(), before, after, migrations);

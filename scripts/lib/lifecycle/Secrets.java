@@ -1,6 +1,5 @@
 //SOURCES ../kube/Kube.java
 //SOURCES ../tools/Problem.java
-//SOURCES ../cli/Target.java
 //SOURCES ../tools/Yaml.java
 
 import java.nio.charset.StandardCharsets;
@@ -43,7 +42,7 @@ final class Secrets {
         var existing = kube.get(namespace, "secret", name);
         String type = existing == null ? null : Yaml.str(existing, "type");
         if (type != null && !type.equals("Opaque")) {
-            throw new Target.Invalid("Secret " + name + " in namespace " + namespace + " is of type " + type + ", not Opaque: --env-file "
+            throw new Problem.BadInput("Secret " + name + " in namespace " + namespace + " is of type " + type + ", not Opaque: --env-file "
                     + source + " cannot say what it holds. Nothing was changed. Name an Opaque Secret in envFromSecrets, or delete this one "
                     + "first (kubectl -n " + namespace + " delete secret " + name + ") to have it made from the file");
         }
@@ -75,12 +74,12 @@ final class Secrets {
             meta.put("labels", labels);
             var secret = Map.of("apiVersion", "v1", "kind", "Secret", "type", "Opaque", "metadata", meta, "data", encoded);
             var r = kube.runWithInput(Yaml.json(secret), "create", "-f", "-");
-            if (!r.ok()) throw new Problem(Problem.FAILED, "could not create Secret " + name + ": " + Kube.firstLine(r.said()));
+            if (!r.ok()) throw new Problem.Failed("could not create Secret " + name + ": " + Kube.firstLine(r.said()));
             return "created with " + data.size() + " keys (" + String.join(", ", new TreeSet<>(data.keySet())) + ")";
         }
         String type = Yaml.str(existing, "type");
         if (type != null && !type.equals("Opaque")) {
-            throw new Target.Invalid("Secret " + name + " is of type " + type + ", not Opaque; an env file cannot say what it holds");
+            throw new Problem.BadInput("Secret " + name + " is of type " + type + ", not Opaque; an env file cannot say what it holds");
         }
         var current = new LinkedHashMap<String, String>();
         Yaml.map(existing, "data").forEach((k, v) -> current.put(k, new String(Base64.getDecoder().decode(String.valueOf(v)), StandardCharsets.UTF_8)));
@@ -101,9 +100,9 @@ final class Secrets {
         var r = kube.runWithInput(Yaml.json(secret), "replace", "-f", "-");
         if (!r.ok()) {
             if (r.said().contains("the object has been modified")) {
-                throw new Kube.Refused("Secret " + name + " changed while this run read it; nothing was written. Run again");
+                throw new Problem.Refused("Secret " + name + " changed while this run read it; nothing was written. Run again");
             }
-            throw new Problem(Problem.FAILED, "could not update Secret " + name + ": " + Kube.firstLine(r.said()));
+            throw new Problem.Failed("could not update Secret " + name + ": " + Kube.firstLine(r.said()));
         }
         var parts = new ArrayList<String>();
         if (!added.isEmpty()) parts.add("added " + String.join(", ", added));

@@ -1,3 +1,4 @@
+//SOURCES ../tools/Problem.java
 //SOURCES DbRevision.java
 //SOURCES ImmutableFields.java
 //SOURCES Installer.java
@@ -7,7 +8,6 @@
 //SOURCES ../kube/Manifests.java
 //SOURCES ../report/Progress.java
 //SOURCES ../kube/Release.java
-//SOURCES ../cli/Target.java
 //SOURCES ../tools/Yaml.java
 
 import java.util.List;
@@ -28,7 +28,7 @@ final class Upgrader {
         var state = rel.state();
         var deployed = state.lastDeployed();
         if (deployed == null && !(state.exists() && o.recover())) {
-            throw new Target.Invalid("no deployed release " + rel.name + " in namespace " + rel.namespace + " on " + rel.kube.context
+            throw new Problem.BadInput("no deployed release " + rel.name + " in namespace " + rel.namespace + " on " + rel.kube.context
                     + (state.exists() ? " (" + state.describe() + ")" : "") + " to upgrade; install it first (jbang scripts/install.java)");
         }
         String previous = deployed == null ? null : p.step("read the values of revision " + deployed.number() + " (the last deployed)",
@@ -39,7 +39,7 @@ final class Upgrader {
             var now = rel.manifest();
             var hooks = rel.hooks();
             var next = rel.render(merged.values());
-            if (!next.ok()) throw new Target.Invalid("the chart refuses these values (" + merged.values().describe() + "):\n" + next.said());
+            if (!next.ok()) throw new Problem.BadInput("the chart refuses these values (" + merged.values().describe() + "):\n" + next.said());
             rendered[0] = next.out();
             // A field Kubernetes refuses to change would fail the upgrade after its migration ran: say so first.
             // Only objects that still exist matter: one deleted by hand (--cascade=orphan) is created anew.
@@ -47,7 +47,7 @@ final class Upgrader {
                     .stream().filter(c -> rel.kube.exists(rel.namespace, c.object().substring(0, c.object().indexOf('/')).toLowerCase(),
                             c.object().substring(c.object().indexOf('/') + 1))).toList();
             if (!immutable.isEmpty()) {
-                throw new Target.Invalid("this upgrade changes fields Kubernetes refuses to change in place; nothing was changed:\n"
+                throw new Problem.BadInput("this upgrade changes fields Kubernetes refuses to change in place; nothing was changed:\n"
                         + String.join("\n", immutable.stream().map(ImmutableFields.Change::message).toList()));
             }
             return ManifestDiff.diff((now.ok() ? now.out() : "") + "\n---\n" + (hooks.ok() ? hooks.out() : ""), next.out());

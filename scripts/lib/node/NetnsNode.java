@@ -184,10 +184,10 @@ final class NetnsNode {
                 if (server != null) return URI.create(server).getPort();
             }
         } catch (IOException | RuntimeException e) {
-            throw new Problem(Problem.FAILED, "cannot read the apiserver's address from " + KwokCluster.clusterDir(cluster).resolve("kubeconfig.yaml")
+            throw new Problem.Failed("cannot read the apiserver's address from " + KwokCluster.clusterDir(cluster).resolve("kubeconfig.yaml")
                     + ": " + e.getMessage());
         }
-        throw new Problem(Problem.FAILED, "the cluster's kubeconfig names no server");
+        throw new Problem.Failed("the cluster's kubeconfig names no server");
     }
 
     /**
@@ -228,7 +228,7 @@ final class NetnsNode {
         nsIp("route", "add", "default", "via", LINK_HOST, "dev", VETH_NS);
         // The namespace's own setting (net.* sysctls are per network namespace).
         var fwd = run("sh", "-c", "echo 1 > /proc/sys/net/ipv4/ip_forward");
-        if (!fwd.ok()) throw new Problem(Problem.FAILED, "could not turn on forwarding in " + NETNS + ": " + fwd.said());
+        if (!fwd.ok()) throw new Problem.Failed("could not turn on forwarding in " + NETNS + ": " + fwd.said());
         hostRestore(hostRules(apiPort), "real-1's host rules");
         awaitKubeProxyJump(false);
         hostRestore(noMasquerade(RealNode.SUBNET, SUBNET), "the no-masquerade rule between the nodes' pods");
@@ -263,7 +263,7 @@ final class NetnsNode {
             if (r.ok() && r.out().contains("-j KUBE-POSTROUTING")) return;
             Wait.sleep(500);
         }
-        throw new Problem(Problem.FAILED, "kube-proxy made no KUBE-POSTROUTING jump in nat POSTROUTING" + (inNamespace ? " of " + NETNS : "")
+        throw new Problem.Failed("kube-proxy made no KUBE-POSTROUTING jump in nat POSTROUTING" + (inNamespace ? " of " + NETNS : "")
                 + " within 30 s: " + Kube.firstLine(last));
     }
 
@@ -285,26 +285,26 @@ final class NetnsNode {
 
     private static void restore(String script, String what) {
         var r = Exec.run(inNetns(List.of("iptables-restore", "--noflush")), null, Map.of("PATH", Daemons.PATH), Duration.ofSeconds(30), null, script);
-        if (!r.ok()) throw new Problem(Problem.FAILED, "iptables-restore in " + NETNS + " (" + what + ") failed: " + r.said());
+        if (!r.ok()) throw new Problem.Failed("iptables-restore in " + NETNS + " (" + what + ") failed: " + r.said());
     }
 
     private static void hostRestore(String script, String what) {
         var r = Exec.run(List.of("iptables-restore", "--noflush"), null, Map.of("PATH", Daemons.PATH), Duration.ofSeconds(30), null, script);
-        if (!r.ok()) throw new Problem(Problem.FAILED, "iptables-restore (" + what + ") failed: " + r.said());
+        if (!r.ok()) throw new Problem.Failed("iptables-restore (" + what + ") failed: " + r.said());
     }
 
     private static void ip(String... args) {
         var cmd = new ArrayList<String>(List.of("ip"));
         cmd.addAll(List.of(args));
         var r = Exec.run(cmd, Duration.ofSeconds(30));
-        if (!r.ok()) throw new Problem(Problem.FAILED, String.join(" ", cmd) + " failed: " + r.said());
+        if (!r.ok()) throw new Problem.Failed(String.join(" ", cmd) + " failed: " + r.said());
     }
 
     private static void nsIp(String... args) {
         var cmd = new ArrayList<String>(List.of("ip", "-n", NETNS));
         cmd.addAll(List.of(args));
         var r = Exec.run(cmd, Duration.ofSeconds(30));
-        if (!r.ok()) throw new Problem(Problem.FAILED, String.join(" ", cmd) + " failed: " + r.said());
+        if (!r.ok()) throw new Problem.Failed(String.join(" ", cmd) + " failed: " + r.said());
     }
 
     /** The policy daemon's queue, as its own network namespace sees it. */
@@ -338,14 +338,14 @@ final class NetnsNode {
         Path log = logs(cluster).resolve(daemon + ".log");
         while (System.nanoTime() < end) {
             if (Daemons.alive(pids(cluster).resolve(daemon + ".pid")).isEmpty()) {
-                throw new Problem(Problem.FAILED, daemon + " of " + NODE_NAME + " exited while waiting for " + what + "; its log " + log + " ends:\n"
+                throw new Problem.Failed(daemon + " of " + NODE_NAME + " exited while waiting for " + what + "; its log " + log + " ends:\n"
                         + tail(log) + "\nTake the nodes down with: cluster.java down --name " + cluster);
             }
             last = notYet.get();
             if (last == null) return;
             Wait.sleep(500);
         }
-        throw new Problem(Problem.FAILED, "timed out after " + max.toSeconds() + " s waiting for " + what + " (" + last + "); " + log + " ends:\n" + tail(log));
+        throw new Problem.Failed("timed out after " + max.toSeconds() + " s waiting for " + what + " (" + last + "); " + log + " ends:\n" + tail(log));
     }
 
     private static String tail(Path log) {

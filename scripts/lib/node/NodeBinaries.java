@@ -1,6 +1,7 @@
 //SOURCES ../cluster/ControlPlane.java
 //SOURCES ../tools/Dirs.java
 //SOURCES ../tools/Exec.java
+//SOURCES ../tools/Problem.java
 //SOURCES ../tools/Repo.java
 //SOURCES ../tools/Tools.java
 
@@ -163,7 +164,7 @@ final class NodeBinaries {
                 var r = Exec.run(cmd, src.resolve(b.module()), Map.of("CGO_ENABLED", "0", "GOFLAGS", "-mod=readonly -buildvcs=false",
                         "GOROOT", ControlPlane.gorootOf(go), "GOTOOLCHAIN", "local"), Duration.ofMinutes(60), null);
                 if (!r.ok()) {
-                    throw new Tools.ToolException("go build " + b.pkg() + " failed (" + r.said().lines().reduce((a, c) -> c).orElse("")
+                    throw new Problem.ToolMissing("go build " + b.pkg() + " failed (" + r.said().lines().reduce((a, c) -> c).orElse("")
                             + "); the module proxy must serve the versions pinned in " + src.resolve(b.module()).resolve("go.mod"));
                 }
                 progress.accept(String.format("go build %s: %.0f s", b.name(), (System.nanoTime() - t0) / 1e9));

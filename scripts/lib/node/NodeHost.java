@@ -1,6 +1,7 @@
 //SOURCES ../tools/Exec.java
 //SOURCES ../cluster/NodeConfigs.java
 //SOURCES NodeMounts.java
+//SOURCES ../tools/Problem.java
 //SOURCES RealNode.java
 
 import java.io.IOException;
@@ -136,7 +137,7 @@ final class NodeHost {
         try {
             var r = Exec.run(List.of("nft", "list", "tables"), Duration.ofSeconds(30));
             if (r.ok()) r.out().lines().map(String::strip).filter(l -> l.startsWith("table ")).forEach(out::add);
-        } catch (Exec.ToolMissing e) {
+        } catch (Problem.ToolMissing e) {
             // no nftables here
         }
         return out;
@@ -173,7 +174,7 @@ final class NodeHost {
         try {
             var r = Exec.run(List.of(tool), Duration.ofSeconds(30));
             return r.ok() ? r.out() : "";
-        } catch (Exec.ToolMissing e) {
+        } catch (Problem.ToolMissing e) {
             return "";
         }
     }

@@ -75,7 +75,7 @@ final class NodeMetrics {
     /** Registers the daemon with the aggregator (kubectl apply; repeatable). */
     static void register(Kube kube, String address, int port) {
         var r = kube.runWithInput(manifests(address, port), "apply", "-f", "-");
-        if (!r.ok()) throw new Problem(Problem.FAILED, "could not register metrics-server with the API server (APIService " + API_SERVICE + "): " + r.said());
+        if (!r.ok()) throw new Problem.Failed("could not register metrics-server with the API server (APIService " + API_SERVICE + "): " + r.said());
     }
 
     /**

@@ -40,7 +40,7 @@ final class NodeNetwork {
                 + " -m comment --comment \"trevor real node: pods reach only the node and each other\" -j REJECT\n"
                 + "-I FORWARD 1 -j " + FORWARD_CHAIN + "\nCOMMIT\n";
         var r = Exec.run(List.of("iptables-restore", "--noflush"), null, Map.of(), Duration.ofSeconds(30), null, script);
-        if (!r.ok()) throw new Problem(Problem.FAILED, "iptables-restore (the node's FORWARD rule) failed: " + r.said());
+        if (!r.ok()) throw new Problem.Failed("iptables-restore (the node's FORWARD rule) failed: " + r.said());
     }
 
     static final String FORWARD_CHAIN = "TREVOR-RN-FORWARD";
@@ -67,7 +67,7 @@ final class NodeNetwork {
         cmd.add("ip");
         cmd.addAll(List.of(args));
         var r = Exec.run(cmd, Duration.ofSeconds(30));
-        if (!r.ok()) throw new Problem(Problem.FAILED, String.join(" ", cmd) + " failed: " + r.said());
+        if (!r.ok()) throw new Problem.Failed(String.join(" ", cmd) + " failed: " + r.said());
     }
 
     /** The iptables chains and rules a node added since the baseline, per family. */

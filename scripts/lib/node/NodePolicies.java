@@ -1,7 +1,6 @@
 //SOURCES ../cluster/Daemons.java
 //SOURCES ../tools/Exec.java
 //SOURCES ../tools/Problem.java
-//SOURCES ../cli/Target.java
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -87,7 +86,7 @@ final class NodePolicies {
     /** Writes the iptables dataplane (after the daemon bound its queue: the rules fail closed). */
     static void installIptables(String podCidr) {
         var r = Exec.run(List.of("iptables-restore", "--noflush"), null, Map.of("PATH", Daemons.PATH), Duration.ofSeconds(30), null, iptablesRules(podCidr));
-        if (!r.ok()) throw new Problem(Problem.FAILED, "iptables-restore (the NetworkPolicy queue rules, chain " + CHAIN_OUT + ") failed: " + r.said());
+        if (!r.ok()) throw new Problem.Failed("iptables-restore (the NetworkPolicy queue rules, chain " + CHAIN_OUT + ") failed: " + r.said());
     }
 
     /** True when the iptables dataplane's chain is in the kernel. */
@@ -176,7 +175,7 @@ final class NodePolicies {
     /** With require (up --require-network-policies): refuses, before `up` changes anything, a kernel that cannot enforce (exit 2). */
     static void checkKernel(List<String> lacks, boolean require) {
         if (!lacks.isEmpty() && require) {
-            throw new Target.Invalid("this kernel cannot enforce NetworkPolicies on the real node: it lacks " + String.join(" and ", lacks)
+            throw new Problem.BadInput("this kernel cannot enforce NetworkPolicies on the real node: it lacks " + String.join(" and ", lacks)
                     + "; kube-network-policies needs them (no module can be loaded here: use a kernel built with them, or run without "
                     + "--require-network-policies to get a node that does not enforce them)");
         }

@@ -15,7 +15,6 @@
 //SOURCES ../tools/Problem.java
 //SOURCES RealNodeDown.java
 //SOURCES RealNodeImages.java
-//SOURCES ../cli/Target.java
 //SOURCES ../tools/Tools.java
 //SOURCES ../tools/Wait.java
 //SOURCES ../tools/Yaml.java
@@ -131,10 +130,10 @@ final class RealNode {
     static Info up(Path repo, String cluster, List<Path> archives, boolean requirePolicies, int nodes, Consumer<String> progress) {
         KwokCluster.checkName(cluster);
         if (nodes < 1 || nodes > MAX_NODES) {
-            throw new Target.Invalid("--real-nodes " + nodes + " is out of range: give 1 (real-0) or 2 (real-0 and real-1)");
+            throw new Problem.BadInput("--real-nodes " + nodes + " is out of range: give 1 (real-0) or 2 (real-0 and real-1)");
         }
         if (!System.getProperty("os.name", "").toLowerCase().contains("linux")) {
-            throw new Target.Invalid("a real node runs only on Linux (this is " + System.getProperty("os.name") + ")");
+            throw new Problem.BadInput("a real node runs only on Linux (this is " + System.getProperty("os.name") + ")");
         }
         // First, so that anywhere they are missing and cannot be installed the one message names them all.
         HostPackages.ensure("the real node", PACKAGES, progress);
@@ -161,7 +160,7 @@ final class RealNode {
             progress.accept("the real nodes of " + cluster + " are not (fully) running, or not " + nodes + "; removing what is left of them first");
             var f = RealNodeDown.down(cluster, progress);
             var left = RealNodeDown.leftovers(f);
-            if (!left.isEmpty()) throw new Problem(Problem.FAILED, "could not clear the old real node: " + String.join("; ", left));
+            if (!left.isEmpty()) throw new Problem.Failed("could not clear the old real node: " + String.join("; ", left));
         }
 
         Path d = dir(cluster);
@@ -257,25 +256,25 @@ final class RealNode {
     /** Root, a short enough state path, and no other real node on this machine. */
     private static void checkMachine(String cluster) {
         if (!"0".equals(HostPackages.uid())) {
-            throw new Target.Invalid("a real node needs root: it starts containerd and a kubelet, and makes a bridge (this runs as uid "
+            throw new Problem.BadInput("a real node needs root: it starts containerd and a kubelet, and makes a bridge (this runs as uid "
                     + HostPackages.uid() + ")");
         }
         String tooLong = tooLongSocket(settings(cluster, null));
         if (tooLong != null) {
-            throw new Target.Invalid("the real node's socket " + tooLong + " would be longer than the 107 bytes a unix socket path may have; "
+            throw new Problem.BadInput("the real node's socket " + tooLong + " would be longer than the 107 bytes a unix socket path may have; "
                     + "use a shorter --name, or a shorter TREVOR_CACHE");
         }
         String other = otherRealNode(cluster);
         if (other != null) {
-            throw new Target.Invalid("cluster " + other + " already has a real node on this machine, and there can be only one "
+            throw new Problem.BadInput("cluster " + other + " already has a real node on this machine, and there can be only one "
                     + "(kube-proxy's iptables chains are machine-wide); take it down first: cluster.java down --name " + other);
         }
         if (!exists(cluster) && NodeNetwork.interfaceExists(BRIDGE)) {
-            throw new Target.Invalid("the network interface " + BRIDGE + " exists but belongs to no cluster of this project; remove it "
+            throw new Problem.BadInput("the network interface " + BRIDGE + " exists but belongs to no cluster of this project; remove it "
                     + "(ip link delete " + BRIDGE + ") or find who made it");
         }
         if (!exists(cluster) && (NetnsNode.netnsExists() || NodeNetwork.interfaceExists(NetnsNode.VETH_HOST))) {
-            throw new Target.Invalid("the network namespace " + NetnsNode.NETNS + " or the interface " + NetnsNode.VETH_HOST
+            throw new Problem.BadInput("the network namespace " + NetnsNode.NETNS + " or the interface " + NetnsNode.VETH_HOST
                     + " exists but belongs to no cluster of this project; remove them (ip netns delete " + NetnsNode.NETNS + "; ip link delete "
                     + NetnsNode.VETH_HOST + ") or find who made them");
         }
@@ -310,17 +309,17 @@ final class RealNode {
         try {
             config = Files.readString(kwokYaml);
         } catch (IOException e) {
-            throw new Target.Invalid("no kwok cluster " + cluster + " (" + kwokYaml + " is missing); start it with cluster.java up --real-node");
+            throw new Problem.BadInput("no kwok cluster " + cluster + " (" + kwokYaml + " is missing); start it with cluster.java up --real-node");
         }
         if (!config.contains("--manage-nodes-with-annotation-selector=") || !config.contains("--kubelet-preferred-address-types=InternalIP")) {
-            throw new Target.Invalid("kwok cluster " + cluster + " was created before real nodes were supported (kwok would take the real "
+            throw new Problem.BadInput("kwok cluster " + cluster + " was created before real nodes were supported (kwok would take the real "
                     + "node over, and the apiserver could not reach its kubelet); recreate it: cluster.java down --name " + cluster
                     + " && cluster.java up --real-node --name " + cluster);
         }
         var svc = kube.get("default", "service", "kubernetes");
         String ip = svc == null ? null : Yaml.str(svc, "spec.clusterIP");
         if (ip == null || !inCidr(ip, SERVICE_CIDR)) {
-            throw new Problem(Problem.FAILED, "the cluster's Service range is not " + SERVICE_CIDR + " (the kubernetes Service has ClusterIP " + ip
+            throw new Problem.Failed("the cluster's Service range is not " + SERVICE_CIDR + " (the kubernetes Service has ClusterIP " + ip
                     + "); RealNode.SERVICE_CIDR must match the apiserver's --service-cluster-ip-range");
         }
     }
@@ -365,14 +364,14 @@ final class RealNode {
         String last = "";
         while (System.nanoTime() < end) {
             if (Daemons.alive(pids(cluster).resolve(daemon + ".pid")).isEmpty()) {
-                throw new Problem(Problem.FAILED, daemon + " exited while waiting for " + what + "; its log " + logs(cluster).resolve(daemon + ".log")
+                throw new Problem.Failed(daemon + " exited while waiting for " + what + "; its log " + logs(cluster).resolve(daemon + ".log")
                         + " ends:\n" + logTail(cluster, daemon, 15) + "\nTake the node down with: cluster.java down --name " + cluster);
             }
             last = notYet.get();
             if (last == null) return;
             Wait.sleep(500);
         }
-        throw new Problem(Problem.FAILED, "timed out after " + max.toSeconds() + " s waiting for " + what + " (" + last + "); "
+        throw new Problem.Failed("timed out after " + max.toSeconds() + " s waiting for " + what + " (" + last + "); "
                 + logs(cluster).resolve(daemon + ".log") + " ends:\n" + logTail(cluster, daemon, 15));
     }
 
@@ -414,7 +413,7 @@ final class RealNode {
     /** With a real node, ordinary workloads go to it: the fake nodes get a NoSchedule taint. */
     private static void taintFakeNodes(Kube kube) {
         var r = kube.run("taint", "nodes", "-l", "type=kwok", SIMULATED_TAINT + "=true:NoSchedule", "--overwrite");
-        if (!r.ok()) throw new Problem(Problem.FAILED, "could not taint the fake nodes: " + r.said());
+        if (!r.ok()) throw new Problem.Failed("could not taint the fake nodes: " + r.said());
     }
 
     private static void warnWithoutSandboxImage(String cluster, Consumer<String> progress) {

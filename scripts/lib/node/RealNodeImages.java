@@ -1,7 +1,6 @@
 //SOURCES ../cluster/Daemons.java
 //SOURCES ../tools/Problem.java
 //SOURCES RealNode.java
-//SOURCES ../cli/Target.java
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -31,7 +30,7 @@ final class RealNodeImages {
     static void importImages(String cluster, List<Path> archives, Consumer<String> progress) {
         if (archives == null || archives.isEmpty()) return;
         if (Daemons.alive(RealNode.pids(cluster).resolve("containerd.pid")).isEmpty()) {
-            throw new Target.Invalid("cluster " + cluster + " has no running real node; start it with cluster.java up --real-node --name " + cluster);
+            throw new Problem.BadInput("cluster " + cluster + " has no running real node; start it with cluster.java up --real-node --name " + cluster);
         }
         importImages(RealNode.settings(cluster, null).socket(), RealNode.dir(cluster).resolve("images"), archives, progress);
     }
@@ -46,7 +45,7 @@ final class RealNodeImages {
         }
         Set<String> present = imageRefs(socket);
         for (Path a : archives) {
-            if (!Files.isRegularFile(a)) throw new Target.Invalid("image archive " + a + " does not exist");
+            if (!Files.isRegularFile(a)) throw new Problem.BadInput("image archive " + a + " does not exist");
             String sha = sha256(a);
             Path mark = marks.resolve(sha);
             if (Files.isRegularFile(mark)) {
@@ -58,9 +57,9 @@ final class RealNodeImages {
             }
             long t0 = System.nanoTime();
             var r = RealNode.ctr(socket, Duration.ofMinutes(10), "-n", RealNode.K8S_NAMESPACE, "images", "import", a.toAbsolutePath().toString());
-            if (!r.ok()) throw new Problem(Problem.FAILED, "ctr images import " + a + " failed: " + r.said());
+            if (!r.ok()) throw new Problem.Failed("ctr images import " + a + " failed: " + r.said());
             var refs = importedRefs(r.out());
-            if (refs.isEmpty()) throw new Problem(Problem.FAILED, "ctr images import " + a + " imported no tagged image: " + r.out().strip());
+            if (refs.isEmpty()) throw new Problem.Failed("ctr images import " + a + " imported no tagged image: " + r.out().strip());
             try {
                 Files.writeString(mark, String.join("\n", refs) + "\n");
             } catch (IOException e) {

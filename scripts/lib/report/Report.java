@@ -52,7 +52,7 @@ final class Report {
         try {
             this.only = onlyPattern == null ? null : Pattern.compile(onlyPattern, Pattern.CASE_INSENSITIVE);
         } catch (java.util.regex.PatternSyntaxException e) {
-            throw new Problem(Problem.NOTHING_CHANGED, "--only '" + onlyPattern + "' is not a valid regular expression: " + e.getDescription());
+            throw new Problem.BadInput("--only '" + onlyPattern + "' is not a valid regular expression: " + e.getDescription());
         }
         this.verbose = verbose;
     }
@@ -149,15 +149,15 @@ final class Report {
         try {
             if (parent != null) Files.createDirectories(parent);
         } catch (IOException | SecurityException e) {
-            throw new Problem(Problem.NOTHING_CHANGED, "--junit " + file + ": cannot create its folder " + parent + " (" + e.getClass().getSimpleName()
+            throw new Problem.BadInput("--junit " + file + ": cannot create its folder " + parent + " (" + e.getClass().getSimpleName()
                     + (e.getMessage() == null ? "" : ": " + e.getMessage()) + ")");
         }
-        if (Files.isDirectory(abs)) throw new Problem(Problem.NOTHING_CHANGED, "--junit " + file + " is a directory; give a file name");
-        if (Files.exists(abs) && !Files.isRegularFile(abs)) throw new Problem(Problem.NOTHING_CHANGED, "--junit " + file + " is not a regular file");
+        if (Files.isDirectory(abs)) throw new Problem.BadInput("--junit " + file + " is a directory; give a file name");
+        if (Files.exists(abs) && !Files.isRegularFile(abs)) throw new Problem.BadInput("--junit " + file + " is not a regular file");
         try {
             Files.deleteIfExists(Files.createTempFile(parent, ".junit-", ".tmp"));
         } catch (IOException | SecurityException e) {
-            throw new Problem(Problem.NOTHING_CHANGED, "--junit " + file + ": its folder " + parent + " takes no files (" + e.getClass().getSimpleName() + ")");
+            throw new Problem.BadInput("--junit " + file + ": its folder " + parent + " takes no files (" + e.getClass().getSimpleName() + ")");
         }
     }
 

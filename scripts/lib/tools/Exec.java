@@ -31,11 +31,6 @@ final class Exec {
         }
     }
 
-    /** A tool could not be started at all (not installed, not executable). */
-    static final class ToolMissing extends Problem {
-        ToolMissing(String msg) { super(NOTHING_CHANGED, msg); }
-    }
-
 
     /**
      * The seam between the orchestration (Installer, Upgrader, ReleaseLock) and the tools it
@@ -103,7 +98,7 @@ final class Exec {
         } catch (InvalidExitValueException e) {
             throw new IllegalStateException(e);
         } catch (IOException e) {
-            throw new ToolMissing("cannot run " + cmd.get(0) + ": " + rootMessage(e));
+            throw new Problem.ToolMissing("cannot run " + cmd.get(0) + ": " + rootMessage(e));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while running " + cmd.get(0));
@@ -128,7 +123,7 @@ final class Exec {
         try {
             p = new ProcessBuilder(full).start();
         } catch (IOException e) {
-            throw new ToolMissing("cannot run " + cmd.get(0) + ": " + rootMessage(e));
+            throw new Problem.ToolMissing("cannot run " + cmd.get(0) + ": " + rootMessage(e));
         }
         Interrupts.running(p, String.join(" ", cmd.subList(0, Math.min(3, cmd.size()))));
         try {

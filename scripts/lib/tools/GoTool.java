@@ -1,6 +1,7 @@
 //SOURCES BuildLock.java
 //SOURCES Dirs.java
 //SOURCES Exec.java
+//SOURCES Problem.java
 //SOURCES Tools.java
 
 import java.io.IOException;
@@ -47,7 +48,7 @@ final class GoTool {
             var r = Exec.run(List.of(go.toString(), "install", "-trimpath", pin.pkg() + "@" + pin.version()), staging,
                     Map.of("GOBIN", staging.toString(), "CGO_ENABLED", "0", "GOFLAGS", "-buildvcs=false"), Duration.ofMinutes(20), null);
             if (!r.ok() || !Files.isExecutable(staging.resolve(pin.name()))) {
-                throw new Tools.ToolException("go install " + pin.pkg() + "@" + pin.version() + " failed: " + r.said().lines().findFirst().orElse("")
+                throw new Problem.ToolMissing("go install " + pin.pkg() + "@" + pin.version() + " failed: " + r.said().lines().findFirst().orElse("")
                         + ". The Go module proxy must serve it (GOPROXY, or go env GOPROXY)");
             }
             try {

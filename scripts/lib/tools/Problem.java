@@ -3,20 +3,40 @@
  * input, a missing tool, a cluster refused or out of reach), 1 when something went wrong
  * on the way (a release that did not become ready, a failed check). Every script prints the
  * message as one line and exits with the code; no stack trace reaches a user.
+ *
+ * <p>The kinds below are the only ones, and each carries its exit code: a class throws the
+ * kind that says what happened, and needs nothing of the CLI to do so.
  */
-class Problem extends RuntimeException {
+sealed class Problem extends RuntimeException permits Problem.BadInput, Problem.Refused, Problem.Failed, Problem.ToolMissing {
     static final int FAILED = 1;
     static final int NOTHING_CHANGED = 2;
 
     final int exitCode;
 
-    Problem(int exitCode, String message) {
-        super(message);
+    private Problem(int exitCode, String message, Throwable cause) {
+        super(message, cause);
         this.exitCode = exitCode;
     }
 
-    Problem(int exitCode, String message, Throwable cause) {
-        super(message, cause);
-        this.exitCode = exitCode;
+    /** An option, a file or a value the script cannot use: exit 2, nothing changed. */
+    static final class BadInput extends Problem {
+        BadInput(String message) { super(NOTHING_CHANGED, message, null); }
+    }
+
+    /** A cluster or release the script must not touch, or cannot reach, in the state it is in: exit 2, nothing changed. */
+    static final class Refused extends Problem {
+        Refused(String message) { super(NOTHING_CHANGED, message, null); }
+    }
+
+    /** Something went wrong on the way (a release that did not become ready, a step that failed): exit 1. */
+    static non-sealed class Failed extends Problem {
+        Failed(String message) { super(FAILED, message, null); }
+        Failed(String message, Throwable cause) { super(FAILED, message, cause); }
+    }
+
+    /** A tool that could not be found, fetched or started; the message names the tool and the fix: exit 2, nothing changed. */
+    static final class ToolMissing extends Problem {
+        ToolMissing(String message) { super(NOTHING_CHANGED, message, null); }
+        ToolMissing(String message, Throwable cause) { super(NOTHING_CHANGED, message, cause); }
     }
 }

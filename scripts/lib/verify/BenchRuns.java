@@ -152,7 +152,7 @@ final class BenchRuns {
             long exit = System.currentTimeMillis();
             var lines = Files.readAllLines(err);
             Files.delete(err);
-            if (code != 0) throw new Problem(Problem.FAILED, "verify -v exited " + code + ": " + String.join("\n", lines));
+            if (code != 0) throw new Problem.Failed("verify -v exited " + code + ": " + String.join("\n", lines));
             var clock = new LinkedHashMap<String, Long>();
             var stage = new LinkedHashMap<String, Long>();
             long lastHelmEnd = 0;

@@ -64,7 +64,7 @@ final class ChartDocs {
         var cmd = new java.util.ArrayList<>(List.of(helmDocs.toString(), "--chart-search-root", chart.toString(), "--log-level", "warning"));
         cmd.addAll(more);
         var r = Exec.run(cmd, chart, Map.of(), Duration.ofMinutes(2), null);
-        if (!r.ok()) throw new Problem(Problem.FAILED, "helm-docs failed on " + chart.getFileName() + ": " + r.said());
+        if (!r.ok()) throw new Problem.Failed("helm-docs failed on " + chart.getFileName() + ": " + r.said());
     }
 
     /**
