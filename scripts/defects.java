@@ -13,7 +13,6 @@
 //SOURCES lib/cli/HelmOptions.java
 //SOURCES lib/lifecycle/Installer.java
 //SOURCES lib/kube/Kube.java
-//SOURCES lib/cluster/KwokCluster.java
 //SOURCES lib/lifecycle/LiveChecks.java
 //SOURCES lib/e2e/LiveDefects.java
 //SOURCES lib/report/Progress.java

@@ -180,6 +180,13 @@ public class properties implements Callable<Integer> {
     }
 
     private static void runProperty(Path repo, Report report) {
+        // jqwik cannot write its database into a folder that is not there (a fresh clone has no build/),
+        // and then fails the whole engine rather than the write.
+        try {
+            Files.createDirectories(repo.resolve("build"));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
         var request = LauncherDiscoveryRequestBuilder.request().selectors(selectClass(ChartProperties.class))
                 // jqwik remembers failed samples in a database to try them first next time: CI must
                 // not depend on an earlier run, so it lives under build/ and the seed decides.

@@ -105,18 +105,24 @@ class InstallerTest {
         assertTrue(lines.indexOf(fake.lines("helm template").get(0)) < firstChange, lines.toString());
         assertTrue(lines.indexOf(fake.lines("kubectl get namespace trevor").get(0)) < firstChange, lines.toString());
         assertTrue(lines.indexOf(fake.lines("helm history").get(0)) < firstChange, lines.toString());
-        // The tag reached helm as a string, and the pods carry the checksum of the Secret they read.
+        // The tag reached helm as one literal string, and the pods carry the checksum of the Secret they read.
         var helm = fake.lines("helm upgrade --install").get(0);
-        assertTrue(helm.contains("--set-string image.tag=1.2.3") && helm.contains("--set-string podAnnotations.checksum/env-secrets="), helm);
+        assertTrue(helm.contains("--set-literal image.tag=1.2.3") && helm.contains("--set-string podAnnotations.checksum/env-secrets="), helm);
         assertTrue(fake.get("lease", "trevor", "trevor-lifecycle-lock") == null, "the lock is released at the end");
     }
 
     @Test
-    void aBadTagIsRefusedBeforeAnyToolRuns(@TempDir Path dir) throws Exception {
-        var fake = firstInstall();
-        var e = FakeCluster.nothingChanged(() -> Installer.install(fake.release(), options(envFile(dir), "1.2.3;rm"), quiet(new ByteArrayOutputStream())));
-        assertTrue(e.getMessage().contains("is not a valid image tag"), e.getMessage());
-        assertEquals(List.of(), fake.calls);
+    void aBadTagReachesHelmAsOneValueAndHelmsRefusalChangesNothing(@TempDir Path dir) throws Exception {
+        // The one tag rule is image.tag's pattern in the chart's schema: helm's render refuses it.
+        var fake = firstInstall().on("helm template", 1, "", "Error: values don't meet the specifications of the schema(s) in the following chart(s):\n"
+                + "trevor:\n- image.tag: Does not match pattern '^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$'");
+        var e = FakeCluster.nothingChanged(() -> Installer.install(fake.release(), options(envFile(dir), "1.2.3,networkPolicy.enabled=false"),
+                quiet(new ByteArrayOutputStream())));
+        assertTrue(e.getMessage().contains("image.tag: Does not match pattern"), e.getMessage());
+        // One value, never split at its comma into a second one that would switch the policies off.
+        var render = fake.lines("helm template");
+        assertTrue(render.size() == 1 && render.get(0).contains("--set-literal image.tag=1.2.3,networkPolicy.enabled=false"), String.valueOf(render));
+        assertEquals(List.of(), changes(fake));
     }
 
     @Test

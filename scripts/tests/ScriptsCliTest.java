@@ -116,7 +116,7 @@ class ScriptsCliTest {
             var args = new ArrayList<>(List.of(t.get(1), t.get(2)));
             if (!t.get(1).equals("--kubeconfig")) args.addAll(List.of("--kubeconfig", kc.toString()));
             var r = script(t.get(0), Map.of(), args.toArray(String[]::new));
-            var lines = r.err().strip().lines().filter(l -> !l.startsWith("[jbang]")).toList();
+            var lines = r.err().strip().lines().filter(l -> !l.startsWith("[jbang]") && !l.startsWith("[jbang-wrapper]")).toList();
             assertEquals(2, r.exit(), t + ": " + r.said());
             assertEquals(1, lines.size(), t + ": " + r.err());
             assertTrue(lines.get(0).contains(t.get(3)), t + ": " + lines.get(0));

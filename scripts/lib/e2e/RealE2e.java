@@ -1,5 +1,4 @@
 //SOURCES ../node/WholeCluster.java
-//SOURCES ../lifecycle/DbRevision.java
 //SOURCES ../lifecycle/DevDeps.java
 //SOURCES ../tools/Dirs.java
 //SOURCES ../tools/Problem.java
