@@ -119,6 +119,16 @@ class NodeConfigsTest {
         assertTrue(kwok.contains(Map.of("key", "manage-nodes-with-annotation-selector", "value", "kwok.x-k8s.io/node=fake")));
     }
 
+    /** Under load a missed lease renewal made them exit for good ("leaderelection lost"), and no Job got a pod after that. */
+    @Test
+    void theControllerManagerAndTheSchedulerRunWithoutLeaderElection() {
+        for (String component : java.util.List.of("kube-controller-manager", "kube-scheduler")) {
+            var patch = NodeConfigs.controlPlanePatches(CLUSTER).stream().filter(p -> component.equals(p.get("name"))).findFirst();
+            assertTrue(patch.isPresent(), "no componentsPatch for " + component);
+            assertEquals(java.util.List.of(Map.of("key", "leader-elect", "value", "false")), Yaml.maps(patch.get(), "extraArgs"), component);
+        }
+    }
+
     @Test
     void quotingIsSafe() {
         assertEquals("\"a\\\"b\\\\c\"", NodeConfigs.q("a\"b\\c"));

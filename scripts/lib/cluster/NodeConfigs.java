@@ -275,7 +275,8 @@ final class NodeConfigs {
      *       API server; a cluster without it registers no APIService and never uses them;</li>
      *   <li>kwok-controller manages only the nodes annotated kwok.x-k8s.io/node=fake, so it
      *       leaves the real node to its kubelet (kwokctl itself passes
-     *       --manage-all-nodes=true, hence the override).</li>
+     *       --manage-all-nodes=true, hence the override);</li>
+     *   <li>the controller-manager and the scheduler run without leader election.</li>
      * </ul>
      */
     static List<Map<String, Object>> controlPlanePatches(Path clusterDir) {
@@ -302,7 +303,16 @@ final class NodeConfigs {
         kwok.put("extraArgs", List.of(
                 arg("manage-all-nodes", "false", true),
                 arg("manage-nodes-with-annotation-selector", FAKE_NODE_SELECTOR, false)));
-        return List.of(apiserver, kwok);
+        // One controller-manager and one scheduler: leader election guards nothing here, and on a
+        // loaded machine a lease renewal that misses its 10 s deadline makes them exit for good
+        // ("leaderelection lost"), which kwokctl does not restart: Jobs then never get a pod.
+        var controllers = new LinkedHashMap<String, Object>();
+        controllers.put("name", "kube-controller-manager");
+        controllers.put("extraArgs", List.of(arg("leader-elect", "false", false)));
+        var scheduler = new LinkedHashMap<String, Object>();
+        scheduler.put("name", "kube-scheduler");
+        scheduler.put("extraArgs", List.of(arg("leader-elect", "false", false)));
+        return List.of(apiserver, kwok, controllers, scheduler);
     }
 
     /** The common name of the admin certificate kwokctl makes (pki/admin.crt), which the API server proxies with. */
