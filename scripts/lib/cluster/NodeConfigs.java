@@ -308,7 +308,10 @@ final class NodeConfigs {
         // ("leaderelection lost"), which kwokctl does not restart: Jobs then never get a pod.
         var controllers = new LinkedHashMap<String, Object>();
         controllers.put("name", "kube-controller-manager");
-        controllers.put("extraArgs", List.of(arg("leader-elect", "false", false)));
+        // A real node's kubelet that a loaded 2-core machine starves for 50 s (the default grace)
+        // gets its node tainted not-ready, and every pending pod then waits on "untolerated taint":
+        // a dev cluster gives its kubelets 2 minutes before it calls them gone.
+        controllers.put("extraArgs", List.of(arg("leader-elect", "false", false), arg("node-monitor-grace-period", "2m", false)));
         var scheduler = new LinkedHashMap<String, Object>();
         scheduler.put("name", "kube-scheduler");
         scheduler.put("extraArgs", List.of(arg("leader-elect", "false", false)));

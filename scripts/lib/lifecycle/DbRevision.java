@@ -9,7 +9,6 @@
 //SOURCES ../tools/Yaml.java
 
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -257,6 +256,7 @@ final class DbRevision {
                 + "Its migration would fail on every attempt, and its code is older than the schema. " + wayOut(target, revision, image, command, newerImage, olderHead) + ".";
     }
 
+    /** How long a probe pod may stay in one state (its ceiling is four times that). */
     static final Duration PROBE_TIMEOUT = Duration.ofSeconds(90);
 
     private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
@@ -315,10 +315,13 @@ final class DbRevision {
         return Yaml.maps(Yaml.at(pod, "spec"), "containers").get(0);
     }
 
+    static final Duration EXEC_TIMEOUT = Duration.ofMinutes(4);
+
     private static Exec.Result exec(Kube kube, String namespace, String pod, String container, List<String> command) {
         var args = new ArrayList<>(List.of("exec", pod, "-n", namespace, "-c", container, "--"));
         args.addAll(command);
-        return kube.run(Duration.ofSeconds(60), args.toArray(String[]::new));
+        // alembic answers in seconds; a starved real node has taken over a minute to run it.
+        return kube.run(EXEC_TIMEOUT, args.toArray(String[]::new));
     }
 
     // ---- asking the cluster ----
@@ -350,7 +353,7 @@ final class DbRevision {
         containers.get(0).remove("args");
         podSpec.put("containers", containers);
         podSpec.put("restartPolicy", "Never");
-        podSpec.put("activeDeadlineSeconds", Math.max(30, timeout.toSeconds()));
+        podSpec.put("activeDeadlineSeconds", Math.max(30, timeout.multipliedBy(4).toSeconds()));
         String base = Yaml.str(job, "metadata.name");
         String name = (base.length() > 40 ? base.substring(0, 40) : base) + "-rev-" + runId;
         var labels = new LinkedHashMap<String, Object>(Yaml.strings(template, "metadata.labels"));
@@ -371,36 +374,46 @@ final class DbRevision {
     }
 
     private static Run await(Kube kube, String namespace, String name, Duration timeout) {
-        Instant end = Instant.now().plus(timeout);
-        String last = "not created yet";
-        String checkedNode = null;
-        while (Instant.now().isBefore(end)) {
-            var pod = kube.get(namespace, "pod", name);
-            if (pod == null) return Run.notRun("pod " + name + " disappeared");
-            String node = Yaml.str(pod, "spec.nodeName");
-            if (node != null && !node.equals(checkedNode)) {
-                if (simulated(kube, node)) return Run.simulated(node);
-                checkedNode = node;
-            }
-            String phase = Yaml.str(pod, "status.phase");
-            var statuses = Yaml.maps(pod, "status.containerStatuses");
-            if ("Succeeded".equals(phase) || "Failed".equals(phase)) {
-                String exit = statuses.isEmpty() ? null : Yaml.str(statuses.get(0), "state.terminated.exitCode");
-                var logs = kube.run("logs", name, "-n", namespace);
-                if (exit == null) return Run.notRun("pod " + name + " ended " + phase + " without a container exit code: " + Yaml.at(pod, "status"));
-                return new Run(true, false, Integer.parseInt(exit), logs.out() + logs.err(), null);
-            }
-            if (!statuses.isEmpty()) {
-                String reason = Yaml.str(statuses.get(0), "state.waiting.reason");
-                if (reason != null && CANNOT_START.contains(reason)) {
-                    return Run.notRun("pod " + name + " cannot start: " + reason + ": " + Yaml.str(statuses.get(0), "state.waiting.message"));
+        // The limit follows the pod: a starved node that pulls, creates and runs it slowly keeps
+        // moving (phase, container state, node), and only a pod stuck in one state for a
+        // whole stall, or one past the ceiling, counts as "did not finish".
+        String[] checkedNode = {null};
+        Run[] out = {null};
+        try {
+            Wait.whileMoving("probe pod " + name, timeout, timeout.multipliedBy(4), null, () -> {
+                var pod = kube.get(namespace, "pod", name);
+                if (pod == null) { out[0] = Run.notRun("pod " + name + " disappeared"); return null; }
+                String node = Yaml.str(pod, "spec.nodeName");
+                if (node != null && !node.equals(checkedNode[0])) {
+                    if (simulated(kube, node)) { out[0] = Run.simulated(node); return null; }
+                    checkedNode[0] = node;
                 }
-            }
-            var scheduled = Kube.condition(pod, "PodScheduled");
-            last = "phase " + phase + (scheduled != null && "False".equals(scheduled.get("status")) ? ", not scheduled: " + scheduled.get("message") : "");
-            Wait.sleep(500);
+                String phase = Yaml.str(pod, "status.phase");
+                var statuses = Yaml.maps(pod, "status.containerStatuses");
+                if ("Succeeded".equals(phase) || "Failed".equals(phase)) {
+                    String exit = statuses.isEmpty() ? null : Yaml.str(statuses.get(0), "state.terminated.exitCode");
+                    var logs = kube.run("logs", name, "-n", namespace);
+                    out[0] = exit == null ? Run.notRun("pod " + name + " ended " + phase + " without a container exit code: " + Yaml.at(pod, "status"))
+                            : new Run(true, false, Integer.parseInt(exit), logs.out() + logs.err(), null);
+                    return null;
+                }
+                String state = null;
+                if (!statuses.isEmpty()) {
+                    String reason = Yaml.str(statuses.get(0), "state.waiting.reason");
+                    if (reason != null && CANNOT_START.contains(reason)) {
+                        out[0] = Run.notRun("pod " + name + " cannot start: " + reason + ": " + Yaml.str(statuses.get(0), "state.waiting.message"));
+                        return null;
+                    }
+                    state = reason != null ? reason : Yaml.at(statuses.get(0), "state.running") != null ? "running" : null;
+                }
+                var scheduled = Kube.condition(pod, "PodScheduled");
+                return "phase " + phase + (node == null ? "" : " on " + node) + (state == null ? "" : ", container " + state)
+                        + (scheduled != null && "False".equals(scheduled.get("status")) ? ", not scheduled: " + scheduled.get("message") : "");
+            });
+        } catch (Problem.Failed e) {
+            return Run.notRun("pod " + name + " did not finish: " + e.getMessage());
         }
-        return Run.notRun("pod " + name + " did not finish in " + timeout.toSeconds() + " s (" + last + ")");
+        return out[0];
     }
 
     /** A node kwok-controller plays: pods "run" there without a container. */

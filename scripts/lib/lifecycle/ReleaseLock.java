@@ -29,6 +29,7 @@ import java.util.concurrent.TimeUnit;
 final class ReleaseLock implements AutoCloseable {
     static final Duration DURATION = Duration.ofSeconds(30);
     private static final Duration RENEW_EVERY = Duration.ofSeconds(10);
+    private static final Duration RENEW_TIMEOUT = Duration.ofSeconds(15);
     private static final DateTimeFormatter MICRO = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSSSS'Z'").withZone(ZoneOffset.UTC);
 
     private final Kube kube;
@@ -171,7 +172,9 @@ final class ReleaseLock implements AutoCloseable {
         var patch = List.of(
                 Map.of("op", "test", "path", "/spec/holderIdentity", "value", holder),
                 Map.of("op", "replace", "path", "/spec/renewTime", "value", MICRO.format(Instant.now())));
-        var r = kube.run(Duration.ofSeconds(8), "patch", "lease", name, "-n", namespace, "--type=json", "-p", Yaml.json(patch));
+        // Up to RENEW_EVERY + this before the next try: a kubectl that a loaded machine starts
+        // slowly still renews well inside DURATION, and a lost lock is still seen in time.
+        var r = kube.run(RENEW_TIMEOUT, "patch", "lease", name, "-n", namespace, "--type=json", "-p", Yaml.json(patch));
         if (r.ok()) {
             lastRenewed = Instant.now();
             return;
