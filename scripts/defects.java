@@ -21,6 +21,7 @@
 //SOURCES lib/report/Report.java
 //SOURCES lib/e2e/ScriptDefects.java
 //SOURCES lib/report/ScriptRunner.java
+//SOURCES lib/tools/Text.java
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -285,8 +286,7 @@ public class defects implements Callable<Integer> {
         }
 
         private String tail(Exec.Result r) {
-            var lines = (r.out() + "\n" + r.err()).strip().lines().toList();
-            return String.join(" | ", lines.subList(Math.max(0, lines.size() - 14), lines.size()));
+            return Text.lastLines(r.out() + "\n" + r.err(), 14, " | ");
         }
     }
 

@@ -26,6 +26,7 @@
 //SOURCES lib/report/Report.java
 //SOURCES lib/report/ScriptRunner.java
 //SOURCES lib/report/SecretMarker.java
+//SOURCES lib/tools/Text.java
 //SOURCES lib/tools/Tools.java
 //SOURCES lib/tools/Wait.java
 //SOURCES lib/tools/Yaml.java
@@ -939,8 +940,7 @@ public class safety implements Callable<Integer> {
     }
 
     private static String lastLines(String s) {
-        var lines = s.strip().lines().toList();
-        return String.join(" | ", lines.subList(Math.max(0, lines.size() - 6), lines.size()));
+        return Text.lastLines(s, 6, " | ");
     }
 
     // ---------------------------------------------------------------- issue 14: a run's lifetime, lost locks, secrets, rollback, migrations

@@ -7,6 +7,7 @@
 //SOURCES ../kube/Kube.java
 //SOURCES NodeConfigs.java
 //SOURCES ../tools/Problem.java
+//SOURCES ../tools/Text.java
 //SOURCES ../tools/Tools.java
 //SOURCES ../tools/Wait.java
 //SOURCES ../tools/Yaml.java
@@ -809,8 +810,7 @@ final class KwokCluster {
     }
 
     private static String tail(String s) {
-        var lines = s.strip().lines().toList();
-        return String.join("\n", lines.subList(Math.max(0, lines.size() - 5), lines.size()));
+        return Text.lastLines(s, 5);
     }
 
     /**

@@ -3,6 +3,7 @@
 //SOURCES LoadGen.java
 //SOURCES ../tools/Problem.java
 //SOURCES ../kube/Release.java
+//SOURCES ../tools/Text.java
 //SOURCES ../tools/Wait.java
 //SOURCES ../tools/Yaml.java
 //SOURCES ZeroDowntime.java
@@ -460,8 +461,7 @@ final class ClientLoad {
     }
 
     private static String tail(String s) {
-        var lines = s.strip().lines().toList();
-        return String.join(" | ", lines.subList(Math.max(0, lines.size() - 5), lines.size()));
+        return Text.lastLines(s, 5, " | ");
     }
 
     private static String fmt(double d) { return d == Math.rint(d) ? String.valueOf((long) d) : String.format(Locale.ROOT, "%s", d); }

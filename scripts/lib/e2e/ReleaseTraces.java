@@ -2,6 +2,7 @@
 //SOURCES ../tools/Problem.java
 //SOURCES ../report/Report.java
 //SOURCES ../report/ScriptRunner.java
+//SOURCES ../tools/Text.java
 //SOURCES ../tools/Wait.java
 //SOURCES ../tools/Yaml.java
 
@@ -57,9 +58,8 @@ final class ReleaseTraces {
             });
         } catch (IllegalStateException | Problem e) {
             var r = run.await(Duration.ofSeconds(30));
-            var lines = (r.out() + "\n" + r.err()).strip().lines().toList();
             Report.fail("no migration Job ran in %s (%s); the script said: %s", namespace, e.getMessage(),
-                    String.join(" | ", lines.subList(Math.max(0, lines.size() - 6), lines.size())));
+                    Text.lastLines(r.out() + "\n" + r.err(), 6, " | "));
         }
     }
 }

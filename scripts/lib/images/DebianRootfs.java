@@ -4,6 +4,7 @@
 //SOURCES ../tools/Exec.java
 //SOURCES HostPackages.java
 //SOURCES ../kube/Kube.java
+//SOURCES ../tools/Text.java
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -185,7 +186,7 @@ final class DebianRootfs {
         var lines = all.strip().lines().toList();
         var errors = lines.stream().filter(l -> l.startsWith("E:")).toList();
         var show = errors.isEmpty() ? lines : errors;
-        String tail = String.join("\n", show.subList(Math.max(0, show.size() - 8), show.size()));
+        String tail = String.join("\n", Text.last(show, 8));
         return "mmdebstrap failed for the '" + name + "' root filesystem (exit " + r.exit() + "):\n" + tail;
     }
 

@@ -1,6 +1,7 @@
 //SOURCES ../tools/Exec.java
 //SOURCES ../kube/Kube.java
 //SOURCES ../tools/Problem.java
+//SOURCES ../tools/Text.java
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -125,7 +126,6 @@ final class HostPackages {
     }
 
     private static String tail(String s) {
-        var lines = s.strip().lines().toList();
-        return String.join("\n", lines.subList(Math.max(0, lines.size() - 5), lines.size()));
+        return Text.lastLines(s, 5);
     }
 }

@@ -2,6 +2,7 @@
 //SOURCES ../tools/Exec.java
 //SOURCES ../tools/Problem.java
 //SOURCES ImageArchive.java
+//SOURCES ../tools/Text.java
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -332,7 +333,6 @@ final class PythonEnv {
     }
 
     static String tail(String s) {
-        var lines = s.strip().lines().toList();
-        return String.join("\n", lines.subList(Math.max(0, lines.size() - 8), lines.size()));
+        return Text.lastLines(s, 8);
     }
 }

@@ -1,6 +1,7 @@
 //SOURCES ../tools/Exec.java
 //SOURCES ../tools/Problem.java
 //SOURCES HeadStart.java
+//SOURCES ../tools/Text.java
 //SOURCES ../tools/Tools.java
 
 import java.nio.file.Path;
@@ -181,7 +182,7 @@ final class Helm {
         }
         var picked = new ArrayList<String>();
         for (String l : all) if (MEANINGFUL.matcher(l).find() && !picked.contains(l)) picked.add(l);
-        if (picked.isEmpty()) picked.addAll(all.subList(Math.max(0, all.size() - 3), all.size()));
+        if (picked.isEmpty()) picked.addAll(Text.last(all, 3));
         var cut = picked.stream().map(l -> l.length() > ERROR_LINE_CHARS ? l.substring(0, ERROR_LINE_CHARS) + " …" : l).toList();
         if (cut.size() <= ERROR_LINES) return String.join("\n", cut);
         int head = ERROR_LINES / 2;

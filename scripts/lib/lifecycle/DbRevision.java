@@ -5,6 +5,7 @@
 //SOURCES ../report/Progress.java
 //SOURCES ../kube/Release.java
 //SOURCES ../report/Report.java
+//SOURCES ../tools/Text.java
 //SOURCES ../tools/Wait.java
 //SOURCES ../tools/Yaml.java
 
@@ -47,7 +48,7 @@ final class DbRevision {
                 case BEHIND -> "at revision " + revision + ", older than the image's head";
                 case EMPTY -> "empty: no Alembic revision recorded (no alembic_version table or no row in it)";
                 case UNKNOWN -> "at revision " + revision + ", which the image's migrations do not know";
-                case UNREADABLE -> "unreadable: " + tail(output, 6);
+                case UNREADABLE -> "unreadable: " + Text.lastLines(output, 6);
             };
         }
     }
@@ -306,7 +307,7 @@ final class DbRevision {
                     + "or drain of its pod empties it). Migrate it: ./jbang scripts/migrate.java %s", name, image, target);
             case BEHIND -> Report.fail("the database is at Alembic revision %s, older than the head of the running image %s: its migrations have "
                     + "not run. Migrate it: ./jbang scripts/migrate.java %s", reading.revision(), image, target);
-            case UNREADABLE -> Report.fail("%s in pod %s failed (exit %d): %s", String.join(" ", current), name, r.exit(), tail(r.out() + "\n" + r.err(), 8));
+            case UNREADABLE -> Report.fail("%s in pod %s failed (exit %d): %s", String.join(" ", current), name, r.exit(), Text.lastLines(r.out() + "\n" + r.err(), 8));
         }
         return reading;
     }
@@ -420,11 +421,5 @@ final class DbRevision {
     static boolean simulated(Kube kube, String node) {
         var n = kube.get(null, "node", node);
         return n != null && "fake".equals(Yaml.strings(n, "metadata.annotations").get("kwok.x-k8s.io/node"));
-    }
-
-    /** A short, readable end of a command's output. */
-    static String tail(String s, int lines) {
-        var l = s == null ? List.<String>of() : s.strip().lines().toList();
-        return String.join("\n", l.subList(Math.max(0, l.size() - lines), l.size()));
     }
 }

@@ -10,6 +10,7 @@
 //SOURCES ../tools/Problem.java
 //SOURCES RealNode.java
 //SOURCES RealNodeImages.java
+//SOURCES ../tools/Text.java
 //SOURCES ../tools/Wait.java
 //SOURCES ../tools/Yaml.java
 
@@ -351,7 +352,7 @@ final class NetnsNode {
     private static String tail(Path log) {
         try {
             var all = Files.readAllLines(log);
-            return String.join("\n", all.subList(Math.max(0, all.size() - 15), all.size()));
+            return String.join("\n", Text.last(all, 15));
         } catch (IOException | UncheckedIOException e) {
             return "(no log)";
         }

@@ -15,6 +15,7 @@
 //SOURCES ../tools/Problem.java
 //SOURCES RealNodeDown.java
 //SOURCES RealNodeImages.java
+//SOURCES ../tools/Text.java
 //SOURCES ../tools/Tools.java
 //SOURCES ../tools/Wait.java
 //SOURCES ../tools/Yaml.java
@@ -378,7 +379,7 @@ final class RealNode {
     private static String logTail(String cluster, String daemon, int lines) {
         try {
             var all = Files.readAllLines(logs(cluster).resolve(daemon + ".log"));
-            return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+            return String.join("\n", Text.last(all, lines));
         } catch (IOException | UncheckedIOException e) {
             return "(no log)";
         }
