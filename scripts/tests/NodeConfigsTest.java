@@ -138,8 +138,15 @@ class NodeConfigsTest {
 
     @Test
     void quotingIsSafe() {
-        assertEquals("\"a\\\"b\\\\c\"", NodeConfigs.q("a\"b\\c"));
-        assertEquals("\"x\\n\\u0001\"", NodeConfigs.json("x\n\u0001"));
+        // One writer for both files: a quote, a backslash or a newline in a setting stays inside its string.
+        assertEquals("\"a\\\"b\\\\c\"", NodeConfigs.toml(Path.of("a\"b\\c")));
+        assertEquals("\"x\\n\\u0001\"", Yaml.json("x\n\u0001"));
+        var odd = new NodeConfigs.Settings("dev", "kwok-dev", "trevor.dev/node", CLUSTER, Path.of("/tmp/a\"b\\c\nd"), "real-0", "br\"0",
+                "10.244.0.0/24", "10.244.0.1", "10.0.0.0/24", "trevor-rn-dev", "localhost/x:1", S.ports());
+        var bridge = Yaml.maps(Yaml.loadMap(NodeConfigs.cniConflist(odd)), "plugins").get(0); // JSON is YAML
+        assertEquals("br\"0", bridge.get("bridge"));
+        assertEquals("/tmp/a\"b\\c\nd/cni/ipam", Yaml.str(bridge, "ipam.dataDir"));
+        assertTrue(NodeConfigs.containerdToml(odd).contains("root = \"/tmp/a\\\"b\\\\c\\nd/containerd\"\n"), NodeConfigs.containerdToml(odd));
     }
 
     @Test

@@ -1,3 +1,4 @@
+//SOURCES ../tools/Yaml.java
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -100,8 +101,8 @@ final class NodeConfigs {
                     max_conf_num = 1
                   [plugins."io.containerd.grpc.v1.cri".registry]
                     config_path = ""
-                """.formatted(s.cluster(), s.dir(), q(s.containerdRoot()), q(s.run()), q(s.socket()), q(s.sandboxImage()), q(s.runcRoot()),
-                q(CNI_BIN), q(s.cniConfDir()));
+                """.formatted(s.cluster(), s.dir(), toml(s.containerdRoot()), toml(s.run()), toml(s.socket()), toml(s.sandboxImage()),
+                toml(s.runcRoot()), toml(CNI_BIN), toml(s.cniConfDir()));
     }
 
     /**
@@ -133,7 +134,8 @@ final class NodeConfigs {
                     {"type": "portmap", "capabilities": {"portMappings": true}}
                   ]
                 }
-                """.formatted(json(NETWORK), json(s.bridge()), json(s.ipamDir().toString()), json(s.subnet()), json(s.gateway()), json(s.gateway()));
+                """.formatted(Yaml.json(NETWORK), Yaml.json(s.bridge()), Yaml.json(s.ipamDir().toString()), Yaml.json(s.subnet()),
+                        Yaml.json(s.gateway()), Yaml.json(s.gateway()));
     }
 
     /** The kubelet's KubeletConfiguration (its flags are in {@link #kubeletArgs}). */
@@ -332,26 +334,13 @@ final class NodeConfigs {
         return m;
     }
 
-    /** A TOML basic string. */
-    static String q(Object o) {
-        return "\"" + o.toString().replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
-    }
-
-    /** A JSON string. */
-    static String json(String s) {
-        var sb = new StringBuilder("\"");
-        for (char c : s.toCharArray()) {
-            switch (c) {
-                case '"' -> sb.append("\\\"");
-                case '\\' -> sb.append("\\\\");
-                case '\n' -> sb.append("\\n");
-                default -> {
-                    if (c < 0x20) sb.append(String.format("\\u%04x", (int) c));
-                    else sb.append(c);
-                }
-            }
-        }
-        return sb.append('"').toString();
+    /**
+     * A TOML basic string, written by the one JSON writer: TOML's basic strings take every
+     * escape Yaml.json writes, so its string is one, except that TOML wants DEL (0x7f) escaped too, which no
+     * path or image name here holds.
+     */
+    static String toml(Object o) {
+        return Yaml.json(o.toString());
     }
 
     /** The longest socket path the node creates (unix sockets are limited to 107 bytes). */
