@@ -44,7 +44,9 @@ import picocli.CommandLine.Option;
                 + "e2e: e2e.java (kwok) of a copy of the checkout whose scripts and chart carry defects.",
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:every defect was caught by name", "1:a check passed that should have failed, or another check failed",
-                "2:bad option or missing tool"})
+                "2:bad option or missing tool"},
+        footerHeading = "%n",
+        footer = "With --only every part still runs: only the checks it selects are reported.")
 public class defects implements Callable<Integer> {
     @Mixin HelmOptions helmOptions;
 
@@ -55,8 +57,7 @@ public class defects implements Callable<Integer> {
 
     @Mixin SuiteOptions.DiagnosticsDir diagnostics = new SuiteOptions.DiagnosticsDir();
 
-    @Option(names = "--only", paramLabel = "PATTERN", description = "Report only the checks matching this regular expression.")
-    String only;
+    @Mixin SuiteOptions.Only only = new SuiteOptions.Only();
 
     @Option(names = "--scripts-from", paramLabel = "DIR", description = "Try another checkout: its status.java against the live states, its scripts with the "
             + "safety guards taken out, its scripts and chart with the e2e defects put in (to see whether its checks catch them).")
@@ -88,11 +89,12 @@ public class defects implements Callable<Integer> {
             System.err.println("defects: run me from inside the trevor repository");
             return 2;
         }
+        only.checkPattern();
         Path scripts = (scriptsFrom != null ? scriptsFrom : repo).toAbsolutePath().normalize();
         Path diagDir = diagnostics.or(repo.resolve("build/defects-diagnostics"));
         var progress = new Progress("defects", System.out);
         Helm helm = helmOptions.resolve(progress::info);
-        var report = new Report("defects (helm " + helm.major + ")", System.out, only, false);
+        var report = new Report("defects (helm " + helm.major + ")", System.out, only.pattern, false);
         Path work = Files.createTempDirectory("trevor-defects");
         Path kubeconfig = work.resolve("kubeconfig");
         Files.writeString(kubeconfig, "");

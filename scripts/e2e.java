@@ -27,7 +27,9 @@ import picocli.CommandLine.Option;
                 + "up, bad-input refusals, first install with hook migrations, live checks, on-demand migration, upgrade with "
                 + "ordering proof, failing migration rolled back, drain against the PDB, the hook-ServiceAccount defect, uninstall, down.",
         exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {"0:every check passed", "1:a check failed (diagnostics folder printed)", "2:bad option or missing tool"})
+        exitCodeList = {"0:every check passed", "1:a check failed (diagnostics folder printed)", "2:bad option or missing tool"},
+        footerHeading = "%n",
+        footer = "With --only the lifecycle still runs in order: only the checks it selects are reported.")
 public class e2e implements Callable<Integer> {
     @Mixin HelmOptions helmOptions;
 
@@ -54,8 +56,7 @@ public class e2e implements Callable<Integer> {
     @Option(names = "--keep", description = "Leave the cluster running at the end (for a look around).")
     boolean keep;
 
-    @Option(names = "--only", paramLabel = "PATTERN", description = "Report only the checks matching this regular expression (the lifecycle still runs in order).")
-    String only;
+    @Mixin SuiteOptions.Only only = new SuiteOptions.Only();
 
     public static void main(String[] args) { System.exit(Cli.execute(new e2e(), args)); }
 
@@ -64,6 +65,7 @@ public class e2e implements Callable<Integer> {
         long t0 = System.nanoTime();
         Path repo = Repo.root();
         if (repo == null) throw new Problem.BadInput("run me from inside the trevor repository");
+        only.checkPattern();
         if (realNodes != null) {
             if (realNodes < 1 || realNodes > RealNode.MAX_NODES) {
                 throw new Problem.BadInput("--real-nodes " + realNodes + " is out of range: give 1 (real-0) or 2 (real-0 and real-1)");
@@ -76,7 +78,7 @@ public class e2e implements Callable<Integer> {
         Path diagDir = diagnostics.or(repo.resolve(real ? "build/e2e-real-diagnostics" : "build/e2e-diagnostics"));
         var progress = new Progress("e2e", System.out);
         var helm = helmOptions.resolve(progress::info);
-        var report = new Report("e2e" + (real ? " --real" : "") + " (helm " + helm.major + ")", System.out, only, false);
+        var report = new Report("e2e" + (real ? " --real" : "") + " (helm " + helm.major + ")", System.out, only.pattern, false);
         var kubectl = Tools.kubectl(progress::info);
         E2e lifecycle = real ? new RealE2e(repo, helm, kubectl, cluster, realNodes == null ? RealNode.MAX_NODES : realNodes, report, progress, diagDir, keep)
                 : new KwokE2e(repo, helm, kubectl, cluster, report, progress, diagDir, keep, upgradeFrom);

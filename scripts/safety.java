@@ -50,7 +50,10 @@ import picocli.CommandLine.Option;
         description = "The trust guarantees, tried the way real users and bad inputs try them, on a kwok cluster of its own: "
                 + "no cluster lost, no secret leaked or ignored, nothing touched that was not named, every interruption recoverable.",
         exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {"0:every check passed", "1:a check failed (diagnostics folder printed)", "2:bad option or missing tool"})
+        exitCodeList = {"0:every check passed", "1:a check failed (diagnostics folder printed)", "2:bad option or missing tool"},
+        footerHeading = "%n",
+        footer = {"With --only each case runs on its own: one that builds on an earlier case's release makes it when it is not there.",
+                "--list prints one line 'CASE  name' per case and makes no cluster."})
 public class safety implements Callable<Integer> {
     @Mixin HelmOptions helmOptions;
 
@@ -61,15 +64,12 @@ public class safety implements Callable<Integer> {
 
     @Mixin SuiteOptions.DiagnosticsDir diagnostics = new SuiteOptions.DiagnosticsDir();
 
-    @Option(names = "--only", paramLabel = "PATTERN", description = "Run only the checks matching this regular expression. Each case runs on "
-            + "its own: one that builds on an earlier case's release makes it when it is not there.")
-    String only;
+    @Mixin SuiteOptions.Only only = new SuiteOptions.Only();
 
     @Option(names = "--scripts-from", paramLabel = "DIR", description = "Run the lifecycle scripts of another checkout (to see how an older version fails these checks).")
     Path scriptsFrom;
 
-    @Option(names = "--list", description = "Print the cases (one line 'CASE  name' each, as --only selects them) and run none: no cluster is made.")
-    boolean list;
+    @Mixin SuiteOptions.Listing listing = new SuiteOptions.Listing();
 
     static final String NO_SECRET = "no secret value appears in any output, report or diagnostics file";
 
@@ -98,21 +98,23 @@ public class safety implements Callable<Integer> {
             return 2;
         }
         scripts = (scriptsFrom != null ? scriptsFrom : repo).toAbsolutePath().normalize();
-        if (list) {
-            report = new Report("safety", System.out, only, false);
+        only.checkPattern();
+        if (listing.list) {
+            report = new Report("safety", System.out, only.pattern, false);
             checks = new ClusterChecks("safety", List.of(name), report, null, null, null).listing();
             cases();
             concurrentClusters();
             firstDay();
             checks.down();
             checks.check(NO_SECRET, () -> {});
+            only.requireAnyOf(checks.listed(), "safety");
             return 0;
         }
         junit.checkTarget();
         diagDir = diagnostics.or(repo.resolve("build/safety-diagnostics"));
         progress = new Progress("safety", System.out);
         helm = helmOptions.resolve(progress::info);
-        report = new Report("safety (helm " + helm.major + ")", System.out, only, false);
+        report = new Report("safety (helm " + helm.major + ")", System.out, only.pattern, false);
         work = Files.createTempDirectory("trevor-safety");
         secrets = new SecretMarker(work);
         runner = new ScriptRunner(repo, scripts);

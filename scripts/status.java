@@ -28,8 +28,7 @@ public class status implements Callable<Integer> {
 
     @Mixin SuiteOptions.Junit junit = new SuiteOptions.Junit();
 
-    @Option(names = "--only", paramLabel = "PATTERN", description = "Run only the checks whose name matches this regular expression.")
-    String only;
+    @Mixin SuiteOptions.Only only = new SuiteOptions.Only();
 
     @Option(names = {"-v", "--verbose"}, description = "Show every check's detail and duration.")
     boolean verbose;
@@ -41,11 +40,12 @@ public class status implements Callable<Integer> {
         var p = new Progress("status", System.err);
         long t0 = System.nanoTime();
         junit.checkTarget();
+        only.checkPattern();
         var rel = target.resolve(p::info);
         if (!rel.exists()) throw new Problem.BadInput("no release " + rel.name + " in namespace " + rel.namespace + " on " + rel.kube.context
                 + "; install it first: ./jbang scripts/install.java --context " + rel.kube.context);
         System.out.println("status: release " + rel.name + " in " + rel.namespace + " on " + rel.kube.context + " with " + rel.helm);
-        var report = new Report("status", System.out, only, verbose);
+        var report = new Report("status", System.out, only.pattern, verbose);
         new LiveChecks(rel, report, null).saying(p::info).run();
         junit.write(report, (System.nanoTime() - t0) / 1_000_000);
         return report.finish("status");

@@ -42,11 +42,9 @@ public class verify implements Callable<Integer> {
 
     @Mixin SuiteOptions.Junit junit = new SuiteOptions.Junit();
 
-    @Option(names = "--only", paramLabel = "PATTERN", description = "Run only the checks whose name matches this regular expression (case-insensitive).")
-    String only;
+    @Mixin SuiteOptions.Only only = new SuiteOptions.Only();
 
-    @Option(names = "--list", description = "List the check names and exit.")
-    boolean list;
+    @Mixin SuiteOptions.Listing listing = new SuiteOptions.Listing();
 
     @Option(names = "--no-cache", description = "Run every helm process anew. Otherwise a helm run is used again when the helm binary, "
             + "its command and every byte of the charts and values files it reads are those of an earlier run (kept a week in the cache folder).")
@@ -94,28 +92,20 @@ public class verify implements Callable<Integer> {
         if (valuesDir != null && !Files.isDirectory(valuesFolder)) {
             throw new Problem.BadInput("--values-dir " + valuesFolder + " is not a folder");
         }
-        if (only != null) {
-            try {
-                java.util.regex.Pattern.compile(only);
-            } catch (java.util.regex.PatternSyntaxException e) {
-                throw new Problem.BadInput("--only is not a valid regular expression: " + e.getDescription());
-            }
-        }
+        only.checkPattern();
         long tResolve = System.nanoTime();
         Helm helm = helmOptions.resolve(msg -> System.err.println("verify: " + msg));
 
         if (verbose) System.err.printf("verify: stage resolve-helm %d ms%n", (System.nanoTime() - tResolve) / 1_000_000);
-        var report = new Report("verify (" + helm.version + ")", System.out, only, verbose);
+        var report = new Report("verify (" + helm.version + ")", System.out, only.pattern, verbose);
         var runner = new CheckRunner(helm, report, verbose ? System.err : null, Tools.cacheDir().resolve("verify-helm-runs"), !noCache);
         new ChartChecks(runner, chartDir, valuesFolder);
         // helm/trevor-dev-deps too, unless --chart points elsewhere
         if (chart == null) new DevDepsChecks(runner, repo.resolve("helm/trevor-dev-deps"));
-        if (list) {
-            runner.names().forEach(System.out::println);
+        only.requireAnyOf(runner.names(), "verify");
+        if (listing.list) {
+            runner.names().stream().filter(report::selected).forEach(System.out::println);
             return 0;
-        }
-        if (only != null && runner.names().stream().noneMatch(report::selected)) {
-            throw new Problem.BadInput("--only '" + only + "' matches none of the " + runner.names().size() + " checks; verify --list names them");
         }
         System.out.println("verify: " + chartDir + " with " + helm);
         runner.run();

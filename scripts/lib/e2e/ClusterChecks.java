@@ -28,6 +28,7 @@ final class ClusterChecks {
     private final Supplier<String> transcript;
     private Kube kube;
     private boolean listing;
+    private final List<String> listed = new ArrayList<>();
 
     /** The first of clusters is the one the checks run on; the others are theirs to make and remove. */
     ClusterChecks(String tool, List<String> clusters, Report report, Progress progress, Path diagDir, Supplier<String> transcript) {
@@ -53,6 +54,9 @@ final class ClusterChecks {
         return this;
     }
 
+    /** Every check met while listing, selected or not: what an --only that selected none is told it missed. */
+    List<String> listed() { return List.copyOf(listed); }
+
     /** Removes what earlier runs left of every cluster, then starts the first; returns its API. */
     Kube up(Path repo, Path kubeconfig) {
         for (String c : clusters) WholeCluster.down(c, null, progress::info);
@@ -67,11 +71,12 @@ final class ClusterChecks {
      * cluster under the selected ones (a case may still need the one before it, e.g. row 7 row 6's release).
      */
     void check(String check, Report.Body body) {
-        if (!report.selected(check)) return;
         if (listing) {
-            System.out.println("CASE  " + check);
+            listed.add(check);
+            if (report.selected(check)) System.out.println("CASE  " + check);
             return;
         }
+        if (!report.selected(check)) return;
         var r = Report.evaluate(check, context(), () -> progress.step(check, () -> {
             try {
                 body.run();
@@ -98,6 +103,7 @@ final class ClusterChecks {
     /** Takes every cluster down and records whether anything was left behind. */
     void down() {
         if (listing) {
+            listed.add(DOWN);
             if (report.selected(DOWN)) System.out.println("CASE  " + DOWN);
             return;
         }

@@ -49,15 +49,23 @@ final class Report {
     Report(String suite, PrintStream out, String onlyPattern, boolean verbose) {
         this.suite = suite;
         this.out = out;
-        try {
-            this.only = onlyPattern == null ? null : Pattern.compile(onlyPattern, Pattern.CASE_INSENSITIVE);
-        } catch (java.util.regex.PatternSyntaxException e) {
-            throw new Problem.BadInput("--only '" + onlyPattern + "' is not a valid regular expression: " + e.getDescription());
-        }
+        this.only = selection(onlyPattern);
         this.verbose = verbose;
     }
 
-    boolean selected(String name) { return only == null || only.matcher(name).find(); }
+    /** The --only pattern as the report matches it (null: every check); one that does not compile is bad input (exit 2). */
+    static Pattern selection(String onlyPattern) {
+        try {
+            return onlyPattern == null ? null : Pattern.compile(onlyPattern, Pattern.CASE_INSENSITIVE);
+        } catch (java.util.regex.PatternSyntaxException e) {
+            throw new Problem.BadInput("--only '" + onlyPattern + "' is not a valid regular expression: " + e.getDescription());
+        }
+    }
+
+    boolean selected(String name) { return selects(only, name); }
+
+    /** Whether a selection (null: none given) takes the check of this name. */
+    static boolean selects(Pattern only, String name) { return only == null || only.matcher(name).find(); }
 
     /** Runs one check; context names the values it ran under (shown on failure). */
     void check(String name, String context, Body body) {
