@@ -183,16 +183,18 @@ public class cluster implements Callable<Integer> {
             }
             // A dry run that went on to remove the cluster would be the worst surprise of all.
             if (dryRun) throw new Problem.BadInput("--dry-run is for k3d; a kwok cluster's removal runs in-process, so nothing was removed");
-            var node = RealNode.exists(parent.name) ? p.step("remove real node", () -> RealNodeDown.down(parent.name, p::info)) : null;
-            var footprint = p.step("remove kwok cluster " + parent.name, () -> WholeCluster.down(parent.name, kubeconfig, p::info));
+            boolean withNode = RealNode.exists(parent.name);
+            var removed = p.step("remove kwok cluster " + parent.name + (withNode ? " and its real node" : ""),
+                    () -> WholeCluster.down(parent.name, kubeconfig, p::info));
+            var footprint = removed.cluster();
             var left = new java.util.ArrayList<>(KwokCluster.leftovers(footprint));
-            if (node != null) left.addAll(RealNodeDown.leftovers(node));
+            if (withNode) left.addAll(RealNodeDown.leftovers(removed.nodes()));
             if (!left.isEmpty()) {
                 System.err.println("cluster: left behind: " + String.join("; ", left));
                 return 1;
             }
             p.info("nothing left behind (" + footprint.pids().size() + " processes, ports " + footprint.ports() + ")");
-            if (node != null) p.info("real node: nothing left behind (" + RealNodeDown.describe(node) + ")");
+            if (withNode) p.info("real node: nothing left behind (" + RealNodeDown.describe(removed.nodes()) + ")");
             return 0;
         }
     }

@@ -111,7 +111,7 @@ final class ClusterChecks {
         var left = new ArrayList<String>();
         for (String c : clusters) {
             try {
-                left.addAll(KwokCluster.leftovers(WholeCluster.down(c, null, progress::info)));
+                left.addAll(KwokCluster.leftovers(WholeCluster.down(c, null, progress::info).cluster()));
             } catch (RuntimeException e) {
                 left.add(c + ": " + Exec.rootMessage(e));
             }

@@ -141,7 +141,7 @@ abstract class E2e {
 
     /** Takes the cluster down; returns what is left. */
     java.util.List<String> down() {
-        return KwokCluster.leftovers(WholeCluster.down(name, kubeconfig, progress::info));
+        return KwokCluster.leftovers(WholeCluster.down(name, kubeconfig, progress::info).cluster());
     }
 
     /**

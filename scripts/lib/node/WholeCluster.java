@@ -2,6 +2,7 @@
 //SOURCES RealNodeDown.java
 
 import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 
 /**
@@ -26,8 +27,23 @@ final class WholeCluster {
         return KwokCluster.up(repo, name, kubeconfig, recreate, deleteHealthy, REAL_NODES, progress);
     }
 
-    /** Stops every process of the cluster and its real nodes and removes their state; returns what the control plane held. */
-    static KwokCluster.Footprint down(String name, Path kubeconfig, Consumer<String> progress) {
-        return KwokCluster.down(name, kubeconfig, REAL_NODES, progress);
+    /**
+     * What down removed: the control plane's processes, ports and folder, and the real nodes'
+     * footprint (none when the cluster had no real node), each for its own leftovers.
+     */
+    record Removed(KwokCluster.Footprint cluster, RealNodeDown.Footprint nodes) {}
+
+    /**
+     * Stops every process of the cluster and its real nodes and removes their state; returns what
+     * both held. The nodes' teardown runs once, under the cluster's lock, and its footprint comes
+     * back out so a caller proves it gone without a second teardown.
+     */
+    static Removed down(String name, Path kubeconfig, Consumer<String> progress) {
+        var nodes = new AtomicReference<RealNodeDown.Footprint>();
+        var cluster = KwokCluster.down(name, kubeconfig, (c, p) -> {
+            nodes.set(RealNodeDown.down(c, p));
+            return () -> RealNodeDown.leftovers(nodes.get());
+        }, progress);
+        return new Removed(cluster, nodes.get());
     }
 }
