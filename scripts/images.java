@@ -54,6 +54,10 @@ public class images implements Callable<Integer> {
         } catch (ImageSmoke.Failed | PrivateContainerd.Failed e) {
             System.err.println("images: " + e.getMessage());
             return 1;
+        } catch (Problem e) {
+            // An interrupt (130) among them: one line saying what it stopped, as Cli prints it for every script.
+            System.err.println("images: " + e.getMessage());
+            return e.exitCode;
         } catch (Exception e) {
             System.err.println("images: " + e.getClass().getSimpleName() + ": " + Exec.rootMessage(e));
             return 1;

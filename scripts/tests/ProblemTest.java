@@ -39,6 +39,7 @@ class ProblemTest {
         assertEquals(2, new Problem.ToolMissing("x").exitCode, "tool missing");
         assertEquals(2, new Problem.ToolMissing("x", new RuntimeException("cause")).exitCode, "tool missing, with a cause");
         assertEquals(1, new Problem.Failed("x", new RuntimeException("cause")).exitCode, "failed, with a cause");
+        assertEquals(130, new Problem.Interrupted("running helm").exitCode, "interrupted, as after Ctrl-C");
     }
 
     @Test
@@ -47,6 +48,28 @@ class ProblemTest {
         assertEquals("2 demo: the cluster of context 'k' does not answer\n", run(new Problem.Refused("the cluster of context 'k' does not answer")));
         assertEquals("1 demo: install of trevor failed: timed out\n", run(new Problem.Failed("install of trevor failed: timed out")));
         assertEquals("2 demo: cannot run helm: No such file or directory\n", run(new Problem.ToolMissing("cannot run helm: No such file or directory")));
+    }
+
+    /** An interrupt that reaches a wait or a tool is one line saying what it stopped, and 130, as after Ctrl-C; never "IllegalStateException: interrupted". */
+    @Test
+    void anInterruptedWaitIsOneLineAndExitCode130() {
+        Thread.currentThread().interrupt();
+        Problem.Interrupted stopped;
+        try {
+            stopped = org.junit.jupiter.api.Assertions.assertThrows(Problem.Interrupted.class,
+                    () -> Wait.whileMoving("the node to be Ready", java.time.Duration.ofMinutes(1), java.time.Duration.ofMinutes(5), null, () -> "NotReady"));
+            assertEquals(true, Thread.currentThread().isInterrupted(), "the flag stays set, so the waits above end too");
+        } finally {
+            Thread.interrupted(); // the next test runs on this thread
+        }
+        assertEquals("130 demo: interrupted while waiting for the node to be Ready\n", run(stopped));
+        Thread.currentThread().interrupt();
+        try {
+            var e = org.junit.jupiter.api.Assertions.assertThrows(Problem.Interrupted.class, () -> Wait.sleep(10_000));
+            assertEquals(130, e.exitCode);
+        } finally {
+            Thread.interrupted();
+        }
     }
 
     @Test

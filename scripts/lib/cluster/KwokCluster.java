@@ -401,7 +401,7 @@ final class KwokCluster {
                 pump.join(5000);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while running " + cmd.get(0));
+                throw new Problem.Interrupted("running " + cmd.get(0));
             }
             synchronized (this) {
                 if (cancelled) parkForGood(); // the clean-up stopped it and is taking the cluster down

@@ -101,7 +101,7 @@ final class Exec {
             throw new Problem.ToolMissing("cannot run " + cmd.get(0) + ": " + rootMessage(e));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while running " + cmd.get(0));
+            throw new Problem.Interrupted("running " + cmd.get(0));
         }
     }
 
@@ -145,7 +145,7 @@ final class Exec {
             return new Result(cmd, done ? p.exitValue() : 124, out.toString(StandardCharsets.UTF_8), e, (System.nanoTime() - t0) / 1_000_000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while running " + cmd.get(0));
+            throw new Problem.Interrupted("running " + cmd.get(0));
         } finally {
             Interrupts.finished(p);
         }

@@ -1,15 +1,18 @@
 /**
  * Why a script stops, with the exit code that says how: 2 when nothing was changed (bad
  * input, a missing tool, a cluster refused or out of reach), 1 when something went wrong
- * on the way (a release that did not become ready, a failed check). Every script prints the
- * message as one line and exits with the code; no stack trace reaches a user.
+ * on the way (a release that did not become ready, a failed check), 130 when it was told to
+ * stop. Every script prints the message as one line and exits with the code; no stack trace
+ * reaches a user.
  *
  * <p>The kinds below are the only ones, and each carries its exit code: a class throws the
  * kind that says what happened, and needs nothing of the CLI to do so.
  */
-sealed class Problem extends RuntimeException permits Problem.BadInput, Problem.Refused, Problem.Failed, Problem.ToolMissing {
+sealed class Problem extends RuntimeException permits Problem.BadInput, Problem.Refused, Problem.Failed, Problem.ToolMissing, Problem.Interrupted {
     static final int FAILED = 1;
     static final int NOTHING_CHANGED = 2;
+    /** 128 + SIGINT, as a shell reports a run stopped by Ctrl-C. */
+    static final int INTERRUPTED = 130;
 
     final int exitCode;
 
@@ -38,5 +41,15 @@ sealed class Problem extends RuntimeException permits Problem.BadInput, Problem.
     static final class ToolMissing extends Problem {
         ToolMissing(String message) { super(NOTHING_CHANGED, message, null); }
         ToolMissing(String message, Throwable cause) { super(NOTHING_CHANGED, message, cause); }
+    }
+
+    /**
+     * The thread was interrupted while it waited or ran a tool ("interrupted while running
+     * mmdebstrap"): exit 130. The thread keeps its interrupt flag, so the waits above it end too.
+     * A signal makes the JVM exit 128 + its number whatever main returns (Interrupts); this code
+     * is for an interrupt without one.
+     */
+    static final class Interrupted extends Problem {
+        Interrupted(String doing) { super(INTERRUPTED, "interrupted while " + doing, null); }
     }
 }

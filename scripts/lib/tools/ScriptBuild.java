@@ -93,7 +93,7 @@ final class ScriptBuild {
             for (var t : pumps) t.join(10_000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while building " + script.getFileName());
+            throw new Problem.Interrupted("building " + script.getFileName());
         }
         long ms = (System.nanoTime() - t0) / 1_000_000;
         String said = err.toString(StandardCharsets.UTF_8);

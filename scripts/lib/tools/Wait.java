@@ -57,7 +57,7 @@ final class Wait {
                 Thread.sleep(POLL.toMillis());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while waiting for " + what);
+                throw new Problem.Interrupted("waiting for " + what);
             }
         }
     }
@@ -84,13 +84,13 @@ final class Wait {
         return true;
     }
 
-    /** Sleeps; an interrupt keeps the thread's flag and ends the wait at once. */
+    /** Sleeps; an interrupt keeps the thread's flag and ends the wait at once (Problem.Interrupted, exit 130). */
     static void sleep(long ms) {
         try {
             Thread.sleep(ms);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted");
+            throw new Problem.Interrupted("waiting between tries");
         }
     }
 }
