@@ -98,6 +98,67 @@ class SourcesTest {
         return levels;
     }
 
+    static final String DRAWING_START = "```mermaid\nflowchart TD\n", DRAWING_END = "```\n";
+
+    /** README draws the wings and the //SOURCES lines between them, and the drawing is what the code has today. */
+    @Test
+    void readmeDrawsTheWingsAsTheCodeHasThem() throws IOException {
+        Path repo = Repo.root();
+        String readme = Files.readString(repo.resolve("README.md"));
+        String want = wingDrawing(repo.resolve("scripts/lib"), wingLevels(readme));
+        int at = readme.indexOf(DRAWING_START, Math.max(0, readme.indexOf("### Wings of `scripts/lib`")));
+        int end = at < 0 ? -1 : readme.indexOf(DRAWING_END, at + DRAWING_START.length());
+        String have = end < 0 ? "(no mermaid flowchart under \"### Wings of `scripts/lib`\")" : readme.substring(at, end + DRAWING_END.length());
+        assertEquals(want, have, "README's drawing of the wings is not what the //SOURCES lines say; put this in its place:\n" + want);
+    }
+
+    /** The check itself can fail: an arrow the drawing does not show changes the drawing. */
+    @Test
+    void aNewArrowChangesTheDrawing(@TempDir Path lib) throws IOException {
+        Files.createDirectories(lib.resolve("tools"));
+        Files.createDirectories(lib.resolve("verify"));
+        Files.writeString(lib.resolve("tools/Exec.java"), "class Exec {}\n");
+        Files.writeString(lib.resolve("verify/ChartChecks.java"), "class ChartChecks {}\n");
+        var levels = Map.of("tools", 1, "verify", 8);
+        String before = wingDrawing(lib, levels);
+        Files.writeString(lib.resolve("verify/ChartChecks.java"), "//SOURCES ../tools/Exec.java\nclass ChartChecks {}\n");
+        String after = wingDrawing(lib, levels);
+        assertEquals(false, before.contains("verify -->"), before);
+        assertEquals(true, after.contains("    verify --> tools\n"), after);
+    }
+
+    /**
+     * A mermaid flowchart: each wing a box (its level and files), highest level on top, and an
+     * arrow from a wing to each wing its files name. Counts of lines would make every edit redraw it.
+     */
+    static String wingDrawing(Path lib, Map<String, Integer> levels) throws IOException {
+        var files = new TreeMap<String, Integer>();
+        var arrows = new TreeSet<String>();
+        for (Path f : libFiles(lib).values()) {
+            String from = lib.relativize(f).toString();
+            String wing = from.substring(0, from.indexOf('/'));
+            String text = Files.readString(f);
+            files.merge(wing, 1, Integer::sum);
+            var m = SOURCES.matcher(text);
+            while (m.find()) {
+                String to = lib.relativize(f.getParent().resolve(m.group(1)).normalize()).toString();
+                int slash = to.indexOf('/');
+                String other = slash < 0 ? "" : to.substring(0, slash);
+                if (!other.equals(wing)) arrows.add(wing + " --> " + other);
+            }
+        }
+        var wings = new ArrayList<>(files.keySet());
+        wings.sort(java.util.Comparator.comparing((String w) -> -levels.getOrDefault(w, 0)).thenComparing(w -> w));
+        var out = new StringBuilder(DRAWING_START);
+        for (String w : wings) {
+            out.append(String.format(java.util.Locale.ROOT, "    %s[\"%s · level %s · %d files\"]%n", w, w, levels.get(w), files.get(w)));
+        }
+        var ordered = new ArrayList<>(arrows);
+        ordered.sort(java.util.Comparator.comparing((String a) -> wings.indexOf(a.substring(0, a.indexOf(' ')))).thenComparing(a -> a));
+        for (String a : ordered) out.append("    ").append(a).append('\n');
+        return out.append(DRAWING_END).toString();
+    }
+
     static List<String> wingsStandInTheTable(Path lib, Map<String, Integer> levels) throws IOException {
         var problems = new ArrayList<String>();
         try (Stream<Path> s = Files.list(lib)) {
