@@ -135,11 +135,15 @@ class LoadGenTest {
     @Test
     void aSilentServerTimesOut() throws Exception {
         try (var silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            // Held: an accepted socket nobody references is closed when the GC collects it, and
+            // the client then sees a reset instead of silence (seen under load: reset=3, timeout=2).
+            var held = java.util.Collections.synchronizedList(new java.util.ArrayList<Socket>());
             var accepter = new Thread(() -> {
                 try {
                     while (true) {
                         Socket s = silent.accept(); // accepted, never answered
                         s.setSoTimeout(0);
+                        held.add(s);
                     }
                 } catch (IOException e) {
                     // closed at the end of the test
@@ -150,6 +154,7 @@ class LoadGenTest {
             var r = LoadGen.run(settings(URI.create("http://127.0.0.1:" + silent.getLocalPort() + "/health"), 10, Duration.ofSeconds(1), 5));
             assertEquals(5, r.requests());
             assertEquals(java.util.Map.of(LoadGen.TIMEOUT, 5), r.byError(), r.summary());
+            for (Socket s : held) s.close();
         }
     }
 
