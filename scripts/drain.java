@@ -128,6 +128,8 @@ public class drain implements Callable<Integer> {
             } else {
                 action.run();
             }
+        } catch (Problem.Interrupted e) {
+            throw e;
         } catch (Problem e) {
             report.check("drain " + node + " through the eviction API: every pod evicted and gone from the node", "", () -> Report.fail("%s", e.getMessage()));
             return report.finish("drain");

@@ -100,16 +100,11 @@ public class safety implements Callable<Integer> {
         scripts = (scriptsFrom != null ? scriptsFrom : repo).toAbsolutePath().normalize();
         only.checkPattern();
         if (listing.list) {
-            report = new Report("safety", System.out, only.pattern, false);
-            checks = new ClusterChecks("safety", List.of(name), report, null, null, null).listing();
-            cases();
-            concurrentClusters();
-            firstDay();
-            checks.down();
-            checks.check(NO_SECRET, () -> {});
-            only.requireAnyOf(checks.listed(), "safety");
+            only.requireAnyOf(listed(System.out), "safety");
             return 0;
         }
+        // A selection that matches no case is refused before any cluster is made, not after them.
+        if (only.pattern != null) only.requireAnyOf(listed(new java.io.PrintStream(java.io.OutputStream.nullOutputStream())), "safety");
         junit.checkTarget();
         diagDir = diagnostics.or(repo.resolve("build/safety-diagnostics"));
         progress = new Progress("safety", System.out);
@@ -946,6 +941,18 @@ public class safety implements Callable<Integer> {
     }
 
     // ---------------------------------------------------------------- issue 14: a run's lifetime, lost locks, secrets, rollback, migrations
+
+    /** The cases' names, as --list prints them to out; nothing runs. */
+    private List<String> listed(java.io.PrintStream out) throws Exception {
+        report = new Report("safety", out, only.pattern, false);
+        checks = new ClusterChecks("safety", List.of(name), report, null, null, null).listing();
+        cases();
+        concurrentClusters();
+        firstDay();
+        checks.down();
+        checks.check(NO_SECRET, () -> {});
+        return checks.listed();
+    }
 
     /** Each case has a namespace (and so a release and lock) of its own, and runs alone with --only. */
     private void round2Lifecycle() throws Exception {
