@@ -37,6 +37,10 @@ public class netpol implements Callable<Integer> {
             + "node-local cache). Default: the nameserver in the API pod's resolv.conf, unless it is a Service's ClusterIP (then DNS is pods).")
     String dnsIp;
 
+    @Mixin SuiteOptions.Only only = new SuiteOptions.Only();
+
+    @Mixin SuiteOptions.Listing listing = new SuiteOptions.Listing();
+
     @Mixin SuiteOptions.Junit junit = new SuiteOptions.Junit();
 
     public static void main(String[] args) { System.exit(Cli.execute(new netpol(), args)); }
@@ -45,6 +49,7 @@ public class netpol implements Callable<Integer> {
     public Integer call() throws Exception {
         var p = new Progress("netpol", System.err);
         long t0 = System.nanoTime();
+        only.checkPattern();
         junit.checkTarget();
         var rel = target.resolve(p::info);
         if (!rel.exists()) throw new Problem.BadInput("no release " + rel.name + " in namespace " + rel.namespace + " on " + rel.kube.context
@@ -52,11 +57,20 @@ public class netpol implements Callable<Integer> {
         String image = probeImage != null ? probeImage : NetpolProbe.releaseImage(rel);
         String dns = dnsIp != null ? dnsIp : NetpolProbe.dnsAddress(rel);
         var rows = NetpolProbe.derive(rel, dns);
+        var names = NetpolProbe.checkNames(rows);
+        only.requireAnyOf(names, "netpol");
+        var selection = Report.selection(only.pattern);
+        if (listing.list) {
+            names.stream().filter(n -> Report.selects(selection, n)).forEach(System.out::println);
+            return 0;
+        }
+        // Only the selected rows get probe pods; the canary always runs, for every denied row leans on it.
+        rows = rows.stream().filter(r -> Report.selects(selection, NetpolProbe.checkName(r))).toList();
         System.out.println("netpol: release " + rel.name + " in " + rel.namespace + " on " + rel.kube.context + ": " + rows.size()
                 + " rows from its NetworkPolicies, after the canary; probe image " + image + (dns == null ? "" : ", DNS at " + dns));
         var observed = NetpolProbe.run(rel.kube, rows, image, p::info);
         System.out.print(NetpolProbe.table(observed));
-        var report = new Report("netpol", System.out, null, false);
+        var report = new Report("netpol", System.out, only.pattern, false);
         NetpolProbe.report(report, observed);
         junit.write(report, (System.nanoTime() - t0) / 1_000_000);
         return report.finish("netpol");

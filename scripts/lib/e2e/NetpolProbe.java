@@ -449,11 +449,25 @@ final class NetpolProbe {
     }
 
     /** Each row as a check of the report, named by its connection; no rows is a failure of its own. */
+    static final String ANY_ROWS = "netpol matrix: at least one row derived from the release's NetworkPolicies";
+
+    /** A row's check, as report names it. */
+    static String checkName(NetpolMatrix.Row row) { return "netpol: " + row.describe(); }
+
+    /** The checks report makes of these rows (the canary's among them once run). */
+    static List<String> checkNames(List<NetpolMatrix.Row> rows) {
+        var names = new ArrayList<String>();
+        names.add(ANY_ROWS);
+        names.add(checkName(canaryRow()));
+        rows.forEach(r -> names.add(checkName(r)));
+        return names;
+    }
+
     static void report(Report report, List<Observed> rows) {
-        report.check("netpol matrix: at least one row derived from the release's NetworkPolicies", null,
+        report.check(ANY_ROWS, null,
                 () -> Report.expect(!rows.isEmpty(), "the release's NetworkPolicies gave no rows (none installed, or none selects a pod)"));
         for (var o : rows) {
-            report.check("netpol: " + o.row().describe(), null, () -> Report.expect(o.pass(), "observed %s (%s; %s); expected because %s", o.observed(),
+            report.check(checkName(o.row()), null, () -> Report.expect(o.pass(), "observed %s (%s; %s); expected because %s", o.observed(),
                     o.detail(), o.millis() + " ms", o.row().why()));
         }
     }
