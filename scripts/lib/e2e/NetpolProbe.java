@@ -274,8 +274,10 @@ final class NetpolProbe {
             String missing = c.pass() ? null : "NetworkPolicies are not shown to be enforced on this cluster (canary: " + c.observed() + ", " + c.detail()
                     + "), so a denied row proves nothing here";
             if (missing != null) progress.accept(missing);
-            for (var r : rows) {
-                var o = tryRow(kube, r, probes, setupErrors);
+            var tried = tryRows(kube, rows, probes, setupErrors);
+            for (int i = 0; i < rows.size(); i++) {
+                var r = rows.get(i);
+                var o = tried.get(i);
                 if (missing != null && !r.allowed()) o = new Observed(r, o.observed(), false, o.millis(), missing + "; " + o.detail());
                 else if (missing != null && !o.pass()) o = new Observed(r, o.observed(), false, o.millis(), o.detail() + "; " + missing);
                 out.add(o);
@@ -364,6 +366,39 @@ final class NetpolProbe {
         var r = kube.runWithInput(Yaml.json(pod), "apply", "-f", "-");
         return r.ok() ? null : "could not create probe pod " + ns + "/" + name + ": " + Kube.firstLine(r.said());
     }
+
+    /**
+     * Rows tried at once, PARALLEL at a time, in the rows' order: a denied row waits out its
+     * CONNECT timeout, so one after another a matrix of 25 rows spent most of its 90 s waiting.
+     * Each try reads only what setup wrote, and a kubectl exec costs the machine little.
+     */
+    static List<Observed> tryRows(Kube kube, List<NetpolMatrix.Row> rows, Map<String, String> probes, Map<String, String> setupErrors) {
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(PARALLEL, r -> {
+            var t = new Thread(r, "netpol-row");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            var futures = rows.stream().map(r -> pool.submit(() -> tryRow(kube, r, probes, setupErrors))).toList();
+            var out = new ArrayList<Observed>();
+            for (var f : futures) {
+                try {
+                    out.add(f.get());
+                } catch (java.util.concurrent.ExecutionException e) {
+                    if (e.getCause() instanceof RuntimeException re) throw re;
+                    throw new IllegalStateException(e.getCause());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new Problem.Interrupted("trying the matrix's rows");
+                }
+            }
+            return out;
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    static final int PARALLEL = 4;
 
     private static Observed tryRow(Kube kube, NetpolMatrix.Row r, Map<String, String> probes, Map<String, String> setupErrors) {
         long t0 = System.nanoTime();
