@@ -137,6 +137,12 @@ class NodeConfigsTest {
     }
 
     @Test
+    void theControllerManagerLooksAtHpasEveryFiveSeconds() {
+        var patch = NodeConfigs.controlPlanePatches(CLUSTER).stream().filter(p -> "kube-controller-manager".equals(p.get("name"))).findFirst();
+        assertTrue(Yaml.maps(patch.orElseThrow(), "extraArgs").contains(Map.of("key", "horizontal-pod-autoscaler-sync-period", "value", "5s")));
+    }
+
+    @Test
     void quotingIsSafe() {
         // One writer for both files: a quote, a backslash or a newline in a setting stays inside its string.
         assertEquals("\"a\\\"b\\\\c\"", NodeConfigs.toml(Path.of("a\"b\\c")));

@@ -312,8 +312,11 @@ final class NodeConfigs {
         controllers.put("name", "kube-controller-manager");
         // A real node's kubelet that a loaded 2-core machine starves for 50 s (the default grace)
         // gets its node tainted not-ready, and every pending pod then waits on "untolerated taint":
-        // a dev cluster gives its kubelets 2 minutes before it calls them gone.
-        controllers.put("extraArgs", List.of(arg("leader-elect", "false", false), arg("node-monitor-grace-period", "2m", false)));
+        // a dev cluster gives its kubelets 2 minutes before it calls them gone. The HPAs are
+        // looked at every 5 s, not 15: a scale up or down shows within a dev loop's patience,
+        // and the chart's behavior (windows, policies) still decides how far and how fast.
+        controllers.put("extraArgs", List.of(arg("leader-elect", "false", false), arg("node-monitor-grace-period", "2m", false),
+                arg("horizontal-pod-autoscaler-sync-period", "5s", false)));
         var scheduler = new LinkedHashMap<String, Object>();
         scheduler.put("name", "kube-scheduler");
         scheduler.put("extraArgs", List.of(arg("leader-elect", "false", false)));
