@@ -1,3 +1,5 @@
+//SOURCES ../tools/Problem.java
+//SOURCES ../tools/Text.java
 //SOURCES ../tools/Wait.java
 
 import java.io.File;
@@ -67,6 +69,41 @@ final class Daemons {
         if (ticks == null || isZombie(pid)) return OptionalLong.empty();
         if (f.length > 1 && !f[1].equals("?") && !f[1].equals(ticks)) return OptionalLong.empty();
         return OptionalLong.of(pid);
+    }
+
+    /**
+     * Waits until notYet says null (ready), while the daemon of pidFile lives. The limit follows
+     * progress, as a loaded machine needs: the wait fails when neither notYet's words nor the
+     * daemon's CPU time moved for `stall`, or after four stalls in all; and at once when the
+     * daemon exits. Each failure names the log and shows its end; `after` is the sentence that
+     * says how to clean up.
+     */
+    static void await(String what, Duration stall, Path pidFile, Path log, String daemon, String after, java.util.function.Supplier<String> notYet) {
+        boolean[] exited = {false};
+        try {
+            Wait.whileMoving(what, stall, stall.multipliedBy(4), null, () -> {
+                var pid = alive(pidFile);
+                if (pid.isEmpty()) {
+                    exited[0] = true;
+                    throw new Problem.Failed(daemon + " exited while waiting for " + what + "; its log " + log + " ends:\n" + logTail(log, 15)
+                            + (after == null ? "" : "\n" + after));
+                }
+                String state = notYet.get();
+                return state == null ? null : state + " (" + daemon + " CPU " + cpuTicks(pid.getAsLong()) + " ticks)";
+            });
+        } catch (Problem.Failed e) {
+            if (exited[0]) throw e;
+            throw new Problem.Failed(e.getMessage() + "; " + log + " ends:\n" + logTail(log, 15));
+        }
+    }
+
+    /** The last lines of a daemon's log, or "(no log)". */
+    static String logTail(Path log, int lines) {
+        try {
+            return String.join("\n", Text.last(Files.readAllLines(log), lines));
+        } catch (IOException | UncheckedIOException e) {
+            return "(no log)";
+        }
     }
 
     /** Stops the process of a pid file: SIGTERM, then SIGKILL after grace. True when it is gone. */

@@ -10,7 +10,6 @@
 //SOURCES ../tools/Problem.java
 //SOURCES RealNode.java
 //SOURCES RealNodeImages.java
-//SOURCES ../tools/Text.java
 //SOURCES ../tools/Wait.java
 //SOURCES ../tools/Yaml.java
 
@@ -333,29 +332,10 @@ final class NetnsNode {
         Daemons.start(name, inNetns(cmd), dir(cluster), Map.of(), pids(cluster), logs(cluster));
     }
 
+    /** max is the stall: how long neither the state nor the daemon's CPU may stand still (Daemons.await). */
     private static void waitFor(String what, Duration max, String cluster, String daemon, Supplier<String> notYet) {
-        long end = System.nanoTime() + max.toNanos();
-        String last = "";
-        Path log = logs(cluster).resolve(daemon + ".log");
-        while (System.nanoTime() < end) {
-            if (Daemons.alive(pids(cluster).resolve(daemon + ".pid")).isEmpty()) {
-                throw new Problem.Failed(daemon + " of " + NODE_NAME + " exited while waiting for " + what + "; its log " + log + " ends:\n"
-                        + tail(log) + "\nTake the nodes down with: cluster.java down --name " + cluster);
-            }
-            last = notYet.get();
-            if (last == null) return;
-            Wait.sleep(500);
-        }
-        throw new Problem.Failed("timed out after " + max.toSeconds() + " s waiting for " + what + " (" + last + "); " + log + " ends:\n" + tail(log));
-    }
-
-    private static String tail(Path log) {
-        try {
-            var all = Files.readAllLines(log);
-            return String.join("\n", Text.last(all, 15));
-        } catch (IOException | UncheckedIOException e) {
-            return "(no log)";
-        }
+        Daemons.await(what, max, pids(cluster).resolve(daemon + ".pid"), logs(cluster).resolve(daemon + ".log"), daemon + " of " + NODE_NAME,
+                "Take the nodes down with: cluster.java down --name " + cluster, notYet);
     }
 
     /** Processes whose network namespace is the node's (by the namespace's inode), for `down`'s proof. */

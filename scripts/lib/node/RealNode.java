@@ -15,9 +15,7 @@
 //SOURCES ../tools/Problem.java
 //SOURCES RealNodeDown.java
 //SOURCES RealNodeImages.java
-//SOURCES ../tools/Text.java
 //SOURCES ../tools/Tools.java
-//SOURCES ../tools/Wait.java
 //SOURCES ../tools/Yaml.java
 
 import java.io.IOException;
@@ -360,29 +358,10 @@ final class RealNode {
     }
 
     /** Waits; a daemon that died meanwhile fails at once, with the end of its log. */
+    /** max is the stall: how long neither the state nor the daemon's CPU may stand still (Daemons.await). */
     private static void waitFor(String what, Duration max, String cluster, String daemon, java.util.function.Supplier<String> notYet) {
-        long end = System.nanoTime() + max.toNanos();
-        String last = "";
-        while (System.nanoTime() < end) {
-            if (Daemons.alive(pids(cluster).resolve(daemon + ".pid")).isEmpty()) {
-                throw new Problem.Failed(daemon + " exited while waiting for " + what + "; its log " + logs(cluster).resolve(daemon + ".log")
-                        + " ends:\n" + logTail(cluster, daemon, 15) + "\nTake the node down with: cluster.java down --name " + cluster);
-            }
-            last = notYet.get();
-            if (last == null) return;
-            Wait.sleep(500);
-        }
-        throw new Problem.Failed("timed out after " + max.toSeconds() + " s waiting for " + what + " (" + last + "); "
-                + logs(cluster).resolve(daemon + ".log") + " ends:\n" + logTail(cluster, daemon, 15));
-    }
-
-    private static String logTail(String cluster, String daemon, int lines) {
-        try {
-            var all = Files.readAllLines(logs(cluster).resolve(daemon + ".log"));
-            return String.join("\n", Text.last(all, lines));
-        } catch (IOException | UncheckedIOException e) {
-            return "(no log)";
-        }
+        Daemons.await(what, max, pids(cluster).resolve(daemon + ".pid"), logs(cluster).resolve(daemon + ".log"), daemon,
+                "Take the node down with: cluster.java down --name " + cluster, notYet);
     }
 
     private static boolean httpOk(int port, String path) {
