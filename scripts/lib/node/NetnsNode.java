@@ -142,7 +142,7 @@ final class NetnsNode {
         start(cluster, "containerd", List.of("containerd", "--config", s.containerdConfig().toString()));
         waitFor("containerd of " + NODE_NAME + " answers", Duration.ofSeconds(30), cluster, "containerd",
                 () -> RealNode.ctr(s.socket(), Duration.ofSeconds(10), "version").ok() ? null : "no answer yet");
-        RealNodeImages.importImages(s.socket(), dir(cluster).resolve("images"), archives, progress);
+        var imported = RealNodeImages.importMeanwhile(s.socket(), dir(cluster).resolve("images"), archives, progress);
 
         start(cluster, "kubelet", NodeConfigs.kubeletArgs(s, bin.resolve("kubelet")));
         var kube = RealNode.kube(cluster);
@@ -169,6 +169,7 @@ final class NetnsNode {
                 restore(NodePolicies.iptablesRules(SUBNET, List.of(LINK_HOST, RealNode.GATEWAY)), "the NetworkPolicy queue rules");
             }
         }
+        imported.run();
         progress.accept("real node " + NODE_NAME + " Ready: pods at " + SUBNET + " on " + BRIDGE + " in network namespace " + NETNS
                 + " (veth " + VETH_HOST + " " + LINK_HOST + " ↔ " + LINK_NS + "), cluster DNS " + RealNode.GATEWAY
                 + (plane != null ? ", NetworkPolicies enforced by its own " + NodePolicies.DAEMON : ", NetworkPolicies NOT enforced")

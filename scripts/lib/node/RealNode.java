@@ -187,7 +187,7 @@ final class RealNode {
         start(cluster, "containerd", List.of("containerd", "--config", s.containerdConfig().toString()));
         waitFor("containerd answers on " + s.socket(), Duration.ofSeconds(30), cluster, "containerd",
                 () -> ctr(cluster, Duration.ofSeconds(10), "version").ok() ? null : "no answer yet");
-        RealNodeImages.importImages(cluster, archives, progress);
+        var imported = RealNodeImages.importMeanwhile(s.socket(), d.resolve("images"), archives, progress);
 
         start(cluster, "kubelet", NodeConfigs.kubeletArgs(s, bin.resolve("kubelet")));
         waitFor("node " + NODE_NAME + " Ready", Duration.ofSeconds(90), cluster, "kubelet", () -> nodeReady(kube) ? null : "not Ready yet");
@@ -226,6 +226,7 @@ final class RealNode {
         }
 
         startMetrics(cluster, bin, kube);
+        imported.run();
         taintFakeNodes(kube);
         warnWithoutSandboxImage(cluster, progress);
         progress.accept("real node " + NODE_NAME + " Ready: pods at " + SUBNET + " on " + BRIDGE + ", cluster DNS " + GATEWAY

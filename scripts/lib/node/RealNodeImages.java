@@ -35,6 +35,27 @@ final class RealNodeImages {
         importImages(RealNode.settings(cluster, null).socket(), RealNode.dir(cluster).resolve("images"), archives, progress);
     }
 
+    /**
+     * importImages in a thread of its own, so that the kubelet and the node's other daemons start
+     * meanwhile (nothing is scheduled onto the node before up returns); returns what waits for
+     * the import and rethrows its failure.
+     */
+    static Runnable importMeanwhile(Path socket, Path marks, List<Path> archives, Consumer<String> progress) {
+        var done = java.util.concurrent.CompletableFuture.runAsync(() -> importImages(socket, marks, archives, progress), r -> {
+            var t = new Thread(r, "image-import");
+            t.setDaemon(true);
+            t.start();
+        });
+        return () -> {
+            try {
+                done.join();
+            } catch (java.util.concurrent.CompletionException e) {
+                if (e.getCause() instanceof RuntimeException re) throw re;
+                throw e;
+            }
+        };
+    }
+
     /** The same into any node's containerd: its socket, and the folder of its import marks. */
     static void importImages(Path socket, Path marks, List<Path> archives, Consumer<String> progress) {
         if (archives == null || archives.isEmpty()) return;
