@@ -234,4 +234,24 @@ class RealNodeTest {
         assertEquals("[10.244.0.1]", String.valueOf(Yaml.maps(slice, "endpoints").get(0).get("addresses")));
         assertEquals("v1beta1.metrics.k8s.io", Yaml.str(Yaml.maps(list, "items").get(2), "metadata.name"));
     }
+
+    /** What iptables leaves when its last rule goes (seen after down on a fresh machine) is empty; a rule or a dropping policy is not. */
+    @Test
+    void anNftTableWithBaseChainsAloneIsEmpty() {
+        String left = """
+                table ip nat {
+                	chain OUTPUT {
+                		type nat hook output priority -100; policy accept;
+                	}
+
+                	chain POSTROUTING {
+                		type nat hook postrouting priority srcnat; policy accept;
+                	}
+                }
+                """;
+        org.junit.jupiter.api.Assertions.assertTrue(NodeHost.emptyTable(left));
+        org.junit.jupiter.api.Assertions.assertTrue(NodeHost.emptyTable("table ip6 mangle {\n}\n"));
+        org.junit.jupiter.api.Assertions.assertFalse(NodeHost.emptyTable(left.replace("\t}\n\n", "\t\tip daddr 10.96.0.1 counter dnat to 10.0.0.1\n\t}\n\n")));
+        org.junit.jupiter.api.Assertions.assertFalse(NodeHost.emptyTable(left.replace("srcnat; policy accept;", "srcnat; policy drop;")));
+    }
 }

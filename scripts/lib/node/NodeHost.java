@@ -143,6 +143,37 @@ final class NodeHost {
         return out;
     }
 
+    /**
+     * Deletes the nftables tables that `before` lacked and that hold no rule now: iptables (the
+     * nft backend) makes a table with its base chains on first use and keeps it when the last
+     * rule goes, so a machine that had none before `up` would keep five empty tables after `down`.
+     * A table with a rule, or a base chain whose policy is not accept, is someone's: it stays.
+     * Returns the tables deleted ("table ip nat").
+     */
+    static List<String> deleteEmptyTablesAdded(Set<String> before) {
+        var deleted = new ArrayList<String>();
+        if (before == null) return deleted;
+        for (String t : nftTablesNow()) {
+            if (before.contains(t)) continue;
+            String[] w = t.split("\\s+"); // table FAMILY NAME
+            if (w.length != 3) continue;
+            var listed = Exec.run(List.of("nft", "list", "table", w[1], w[2]), Duration.ofSeconds(30));
+            if (!listed.ok() || !emptyTable(listed.out())) continue;
+            if (Exec.run(List.of("nft", "delete", "table", w[1], w[2]), Duration.ofSeconds(30)).ok()) deleted.add(t);
+        }
+        return deleted;
+    }
+
+    /** An `nft list table` text with chains but no rule, and only accepting base chains. */
+    static boolean emptyTable(String listing) {
+        for (String line : listing.lines().map(String::strip).toList()) {
+            if (line.isEmpty() || line.equals("}") || line.matches("(table|chain) \\S+( \\S+)? \\{")) continue;
+            if (line.startsWith("type ") && line.endsWith("policy accept;")) continue;
+            return false;
+        }
+        return true;
+    }
+
     /** Lines of an iptables-save text that name a KUBE chain (what `iptables -S | grep KUBE` counts, all tables). */
     static long kubeLines(String save) {
         return save.lines().filter(l -> !l.startsWith("#") && l.contains("KUBE")).count();

@@ -1,4 +1,5 @@
 //SOURCES ../cluster/Daemons.java
+//SOURCES NodeHost.java
 //SOURCES ../tools/Exec.java
 //SOURCES ../tools/Problem.java
 
@@ -142,6 +143,8 @@ final class NodePolicies {
     }
 
     static Probes probe() {
+        // The iptables probe makes the mangle table when the machine had none: it goes again below.
+        var before = NodeHost.nftTablesNow();
         var list = nft("list", "tables");
         Exec.Result queue = null;
         if (list.ok()) {
@@ -161,6 +164,7 @@ final class NodePolicies {
         if (ipt.ok()) ipt = iptables("-t", "mangle", "-A", c, "-m", "conntrack", "--ctstate", "NEW", "-j", "NFQUEUE", "--queue-num", String.valueOf(QUEUE));
         iptables("-t", "mangle", "-F", c);
         iptables("-t", "mangle", "-X", c);
+        NodeHost.deleteEmptyTablesAdded(before);
         return new Probes(list, queue, ipt);
     }
 

@@ -134,6 +134,8 @@ final class RealNodeDown {
             if (netnsMount != null) problems.add(netnsMount);
             var removed = NodeNetwork.removeIptablesAdded(baseline, progress);
             if (!removed.isEmpty()) progress.accept("removed " + removed.size() + " iptables chains and rules the node added");
+            var tables = NodeHost.deleteEmptyTablesAdded(baseline.nftTables());
+            if (!tables.isEmpty()) progress.accept("deleted the empty nftables tables iptables made for the node: " + String.join(", ", tables));
             var restored = NodeHost.restoreSysctls(baseline);
             if (!restored.isEmpty()) progress.accept("restored kernel settings: " + String.join(", ", restored));
         }
