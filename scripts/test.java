@@ -122,10 +122,10 @@ public class test implements Callable<Integer> {
     static String firstBuilds(Path repo, List<String> stages) {
         var builds = new ArrayList<String>();
         boolean cluster = stages.stream().anyMatch(s -> !s.equals("unit") && !s.equals("scripts") && !s.startsWith("verify"));
-        if (cluster && !ControlPlane.built()) builds.add("the control plane from Go modules (about 15-25 min on 2 cores)");
+        if (cluster && !ControlPlane.built()) builds.add("the control plane from Go modules (about 5 min on 2 quiet cores, 15-25 on busy ones)");
         if (stages.contains("e2e-real")) {
-            if (!NodeBinaries.built()) builds.add("the real node's kubelet, kube-proxy, CoreDNS, kube-network-policies and metrics-server (about 5-20 min; kube-network-policies and metrics-server took 14 and 9 min on a busy 2-core machine)");
-            if (!ImageBuild.status(repo, List.of()).stream().allMatch(ImageBuild.Status::cached)) builds.add("the images and the Debian packages they need (about 2-5 min)");
+            if (!NodeBinaries.built()) builds.add("the real node's kubelet, kube-proxy, CoreDNS, kube-network-policies and metrics-server (about 5 min on 2 quiet cores, up to 25 on busy ones)");
+            if (!ImageBuild.status(repo, List.of()).stream().allMatch(ImageBuild.Status::cached)) builds.add("the images and the Debian packages they need (about 1-5 min)");
         }
         return builds.isEmpty() ? "nothing to build first: the control plane, node binaries and images these stages need are cached"
                 : "this machine builds first, once: " + String.join("; ", builds) + "; progress lines follow";
