@@ -3,6 +3,7 @@
 //JAVA_OPTIONS -XX:+UseSerialGC -XX:TieredStopAtLevel=1
 //DEPS info.picocli:picocli:4.7.7
 //SOURCES lib/cli/Cli.java
+//SOURCES lib/cli/SuiteOptions.java
 //SOURCES lib/e2e/ClientLoad.java
 //SOURCES lib/e2e/Drain.java
 //SOURCES lib/kube/Kube.java
@@ -39,6 +40,8 @@ import picocli.CommandLine.Parameters;
 public class drain implements Callable<Integer> {
     @Mixin Target target;
 
+    @Mixin SuiteOptions.Junit junit = new SuiteOptions.Junit();
+
     @Parameters(index = "0", paramLabel = "NODE", description = "The node to drain.")
     String node;
 
@@ -67,6 +70,8 @@ public class drain implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        long t0 = System.nanoTime();
+        junit.checkTarget();
         var p = new Progress("drain", System.err);
         Duration max = Cli.duration("--timeout", timeout);
         if (max.compareTo(Duration.ofSeconds(10)) < 0 || max.compareTo(Duration.ofMinutes(30)) > 0) {
@@ -132,6 +137,7 @@ public class drain implements Callable<Integer> {
             throw e;
         } catch (Problem e) {
             report.check("drain " + node + " through the eviction API: every pod evicted and gone from the node", "", () -> Report.fail("%s", e.getMessage()));
+            junit.write(report, (System.nanoTime() - t0) / 1_000_000);
             return report.finish("drain");
         } finally {
             if (!keepCordoned) Drain.cordon(kube, node, false);
@@ -153,6 +159,7 @@ public class drain implements Callable<Integer> {
             System.out.println("drain: note: no eviction of an API pod was refused: the PDB allowed each at once (replicas to spare, or one API pod on "
                     + node + ")");
         }
+        junit.write(report, (System.nanoTime() - t0) / 1_000_000);
         return report.finish("drain");
     }
 

@@ -4,6 +4,7 @@
 //DEPS info.picocli:picocli:4.7.7
 //SOURCES lib/e2e/ClientLoad.java
 //SOURCES lib/cli/Cli.java
+//SOURCES lib/cli/SuiteOptions.java
 //SOURCES lib/kube/Kube.java
 //SOURCES lib/kube/KubeConfig.java
 //SOURCES lib/e2e/LoadGen.java
@@ -43,6 +44,8 @@ public class load implements Callable<Integer> {
 
     @Mixin Target target;
 
+    @Mixin SuiteOptions.Junit junit = new SuiteOptions.Junit();
+
     @Option(names = "--path", paramLabel = "PATH", defaultValue = "/health", description = "Without --url: the path requested from the API Service (default: ${DEFAULT-VALUE}).")
     String path;
 
@@ -79,11 +82,15 @@ public class load implements Callable<Integer> {
     @Option(names = "--during", paramLabel = "TEXT", description = "What runs meanwhile, for the check's name (e.g. 'upgrade to 2.0.0').")
     String during;
 
+    private long t0;
+
     public static void main(String[] args) { System.exit(Cli.execute(new load(), args)); }
 
 
     @Override
     public Integer call() throws Exception {
+        junit.checkTarget();
+        t0 = System.nanoTime();
         if (url == null) return inCluster();
         if (target.context != null || target.kubeconfig != null || scaleTo != null) {
             throw new Problem.BadInput("--url sends from this machine; --context/--kubeconfig/--scale-to run a client pod in a cluster: give one or the other");
@@ -115,6 +122,11 @@ public class load implements Callable<Integer> {
         System.out.println("load: " + result.summary());
         var report = new Report("load", System.out, null, false);
         LoadGen.report(report, during, result);
+        try {
+            junit.write(report, (System.nanoTime() - t0) / 1_000_000);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
         return report.finish("load");
     }
 
