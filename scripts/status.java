@@ -30,6 +30,8 @@ public class status implements Callable<Integer> {
 
     @Mixin SuiteOptions.Only only = new SuiteOptions.Only();
 
+    @Mixin SuiteOptions.Listing listing = new SuiteOptions.Listing();
+
     @Option(names = {"-v", "--verbose"}, description = "Show every check's detail and duration.")
     boolean verbose;
 
@@ -41,6 +43,12 @@ public class status implements Callable<Integer> {
         long t0 = System.nanoTime();
         junit.checkTarget();
         only.checkPattern();
+        only.requireAnyOf(LiveChecks.ALL, "status");
+        if (listing.list) {
+            var selection = Report.selection(only.pattern);
+            LiveChecks.ALL.stream().filter(n -> Report.selects(selection, n)).forEach(System.out::println);
+            return 0;
+        }
         var rel = target.resolve(p::info);
         if (!rel.exists()) throw new Problem.BadInput("no release " + rel.name + " in namespace " + rel.namespace + " on " + rel.kube.context
                 + "; install it first: ./jbang scripts/install.java --context " + rel.kube.context);

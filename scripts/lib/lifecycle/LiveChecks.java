@@ -49,6 +49,9 @@ final class LiveChecks {
     static final Duration HPA_METRICS_WAIT = Duration.ofSeconds(75);
     static final java.util.List<String> NAMES = java.util.List.of(RELEASE_DEPLOYED, DRY_RUN, PODS_READY, MIGRATION_JOB, PDB_EXISTS, PDB_HEALTHY, HPA,
             HPA_MINIMUM, NETWORK_POLICIES, ENDPOINTS, NOTES, POD_SECURITY, NODES_SCHEDULABLE);
+    /** Every check run() makes, in its order: what status --list prints and --only is held to. */
+    static final java.util.List<String> ALL = java.util.List.of(RELEASE_DEPLOYED, DRY_RUN, PODS_READY, MIGRATION_JOB, DB_REVISION, PDB_EXISTS,
+            PDB_HEALTHY, HPA, HPA_MINIMUM, HPA_METRICS, NETWORK_POLICIES, ENDPOINTS, NOTES, POD_SECURITY, NODES_SCHEDULABLE);
 
     /** How long each wait may take at most; a wait says what it waits for, and every SAY_EVERY how far it got. */
     static final Duration PODS_WAIT = Duration.ofSeconds(60);
