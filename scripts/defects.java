@@ -22,6 +22,7 @@
 //SOURCES lib/e2e/ScriptDefects.java
 //SOURCES lib/report/ScriptRunner.java
 //SOURCES lib/tools/Text.java
+//SOURCES lib/tools/Problem.java
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -250,12 +251,12 @@ public class defects implements Callable<Integer> {
         private void report(LiveDefects.Group g, Outcome o) {
             String ns = g.namespace();
             checks.check("live: status passes on the untouched prod-like release in " + ns, () -> {
-                Report.expect(o.before() != null, "the install failed: %s", o.broke() == null ? "" : Exec.rootMessage(o.broke()));
+                Report.expect(o.before() != null, "the install failed: %s", o.broke() == null ? "" : Problem.rootMessage(o.broke()));
                 var failed = lines(o.before()).entrySet().stream().filter(e -> e.getValue().equals("FAIL")).map(Map.Entry::getKey).toList();
                 Report.expect(o.before().exit() == 0 && failed.isEmpty(), "exit %d, failing %s: %s", o.before().exit(), failed, tail(o.before()));
             });
             checks.check("live: " + ns + ": made " + g.what(), () -> {
-                Report.expect(o.broke() == null, "%s", o.broke() == null ? "" : Exec.rootMessage(o.broke()));
+                Report.expect(o.broke() == null, "%s", o.broke() == null ? "" : Problem.rootMessage(o.broke()));
             });
             var seen = o.after() == null ? Map.<String, String>of() : lines(o.after());
             for (var d : g.defects()) {

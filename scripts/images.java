@@ -5,7 +5,6 @@
 //SOURCES lib/images/AptSources.java
 //SOURCES lib/cli/Cli.java
 //SOURCES lib/images/DebianRootfs.java
-//SOURCES lib/tools/Exec.java
 //SOURCES lib/images/ImageBuild.java
 //SOURCES lib/images/ImageSmoke.java
 //SOURCES lib/images/Images.java
@@ -59,7 +58,7 @@ public class images implements Callable<Integer> {
             System.err.println("images: " + e.getMessage());
             return e.exitCode;
         } catch (Exception e) {
-            System.err.println("images: " + e.getClass().getSimpleName() + ": " + Exec.rootMessage(e));
+            System.err.println("images: " + e.getClass().getSimpleName() + ": " + Problem.rootMessage(e));
             return 1;
         }
     }

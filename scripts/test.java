@@ -186,7 +186,7 @@ public class test implements Callable<Integer> {
                 boolean ok = r.getStatus() == TestExecutionResult.Status.SUCCESSFUL;
                 // A container (a class) fails only when it could not run its tests at all.
                 if (!id.isTest() && ok) return;
-                String detail = ok ? "" : r.getThrowable().map(t -> id.isTest() ? String.valueOf(t.getMessage()) : Exec.rootMessage(t)).orElse("");
+                String detail = ok ? "" : r.getThrowable().map(t -> id.isTest() ? String.valueOf(t.getMessage()) : Problem.rootMessage(t)).orElse("");
                 report.record(new Report.Result(id.isTest() ? name(id) : id.getDisplayName(), ok ? Report.Status.PASS : Report.Status.FAIL,
                         detail, "", ms));
             }

@@ -80,7 +80,7 @@ class ExecTest {
 
     @Test
     void rootMessageFollowsTheCauseChain() {
-        assertEquals("disk full", Exec.rootMessage(new RuntimeException("outer", new IllegalStateException("mid", new IOException("disk full")))));
-        assertEquals("NullPointerException", Exec.rootMessage(new RuntimeException("outer", new NullPointerException())));
+        assertEquals("disk full", Problem.rootMessage(new RuntimeException("outer", new IllegalStateException("mid", new IOException("disk full")))));
+        assertEquals("NullPointerException", Problem.rootMessage(new RuntimeException("outer", new NullPointerException())));
     }
 }

@@ -1,5 +1,4 @@
 //DEPS info.picocli:picocli:4.7.7
-//SOURCES ../tools/Exec.java
 //SOURCES ../tools/Problem.java
 //SOURCES ../tools/Repo.java
 //SOURCES ../tools/Yaml.java
@@ -39,7 +38,7 @@ final class Cli {
     static int exitCode(Throwable e) { return e instanceof Problem p ? p.exitCode : Problem.FAILED; }
 
     private static String message(Throwable e) {
-        return e instanceof Problem ? e.getMessage() : e.getClass().getSimpleName() + ": " + Exec.rootMessage(e);
+        return e instanceof Problem ? e.getMessage() : e.getClass().getSimpleName() + ": " + Problem.rootMessage(e);
     }
 
     /** What --version prints: this repository's chart, so a bug report says which chart the scripts drove. */

@@ -379,7 +379,7 @@ final class KwokCluster {
                 try {
                     kwokctl = pb.start();
                 } catch (IOException e) {
-                    throw new Problem.ToolMissing("cannot run " + cmd.get(0) + ": " + Exec.rootMessage(e));
+                    throw new Problem.ToolMissing("cannot run " + cmd.get(0) + ": " + Problem.rootMessage(e));
                 }
                 return kwokctl;
             });
@@ -845,7 +845,7 @@ final class KwokCluster {
             } catch (java.net.http.HttpTimeoutException e) {
                 return "no answer in 10 s";
             } catch (IOException | java.security.GeneralSecurityException e) {
-                return Exec.rootMessage(e);
+                return Problem.rootMessage(e);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return "interrupted";

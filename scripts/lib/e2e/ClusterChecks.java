@@ -1,10 +1,10 @@
 //SOURCES ../node/WholeCluster.java
-//SOURCES ../tools/Exec.java
 //SOURCES ../kube/Kube.java
 //SOURCES ../cluster/KwokCluster.java
 //SOURCES ../report/Progress.java
 //SOURCES ../report/Report.java
 //SOURCES ../tools/Tools.java
+//SOURCES ../tools/Problem.java
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -113,7 +113,7 @@ final class ClusterChecks {
             try {
                 left.addAll(KwokCluster.leftovers(WholeCluster.down(c, null, progress::info).cluster()));
             } catch (RuntimeException e) {
-                left.add(c + ": " + Exec.rootMessage(e));
+                left.add(c + ": " + Problem.rootMessage(e));
             }
         }
         report.record(new Report.Result(DOWN, left.isEmpty() ? Report.Status.PASS

@@ -1,7 +1,6 @@
 //SOURCES ../node/WholeCluster.java
 //SOURCES ../lifecycle/Diagnostics.java
 //SOURCES ../tools/Dirs.java
-//SOURCES ../tools/Exec.java
 //SOURCES ../kube/Helm.java
 //SOURCES ../lifecycle/Installer.java
 //SOURCES ../tools/Interrupts.java
@@ -9,6 +8,7 @@
 //SOURCES ../report/Progress.java
 //SOURCES ../kube/Release.java
 //SOURCES ../report/Report.java
+//SOURCES ../tools/Problem.java
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -130,7 +130,7 @@ abstract class E2e {
             downChecks(check, left).forEach((c, l) -> report.record(new Report.Result(c, l.isEmpty() ? Report.Status.PASS : Report.Status.FAIL,
                     String.join("; ", l), "cluster " + name, ms)));
         } catch (RuntimeException e) {
-            report.record(new Report.Result(check, Report.Status.FAIL, Exec.rootMessage(e), "cluster " + name, (System.nanoTime() - t0) / 1_000_000));
+            report.record(new Report.Result(check, Report.Status.FAIL, Problem.rootMessage(e), "cluster " + name, (System.nanoTime() - t0) / 1_000_000));
         }
     }
 

@@ -1,4 +1,3 @@
-//SOURCES ../tools/Exec.java
 //SOURCES ../tools/Interrupts.java
 //SOURCES ../kube/Kube.java
 //SOURCES ../tools/Problem.java
@@ -196,7 +195,7 @@ final class ReleaseLock implements AutoCloseable {
             String now = Yaml.str(current, "spec.holderIdentity");
             if (!holder.equals(now)) return "its Lease " + name + " in " + namespace + " now names " + now + " as its holder";
         } catch (RuntimeException e) {
-            error = Exec.rootMessage(e);
+            error = Problem.rootMessage(e);
         }
         long since = Duration.between(lastRenewed, Instant.now()).toSeconds();
         return since >= DURATION.toSeconds() ? "its Lease " + name + " could not be renewed for " + since + " s (" + error

@@ -2,7 +2,6 @@
 //SOURCES ../cluster/NodeConfigs.java
 //SOURCES NodeMounts.java
 //SOURCES ../tools/Problem.java
-//SOURCES RealNode.java
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -26,6 +25,9 @@ import java.util.stream.Stream;
  * the machine are {@link NodeNetwork}, {@link NodeCgroups} and {@link NodeMounts}.
  */
 final class NodeHost {
+    /** The containerd namespace the kubelet keeps its images and containers in. */
+    static final String K8S_NAMESPACE = "k8s.io";
+
     private NodeHost() {}
 
     /**
@@ -277,7 +279,7 @@ final class NodeHost {
             Path parent = f.getParent();
             if (parent.equals(Path.of("/run/containerd/s"))) {
                 return sockets.stream().anyMatch(socket ->
-                        containerIds.stream().anyMatch(id -> shimSocketName(socket, RealNode.K8S_NAMESPACE, id).equals(name)));
+                        containerIds.stream().anyMatch(id -> shimSocketName(socket, K8S_NAMESPACE, id).equals(name)));
             }
             if (parent.equals(Path.of("/var/lib/cni/results"))) {
                 return name.startsWith(NodeConfigs.NETWORK + "-") || containerIds.stream().anyMatch(id -> name.contains("-" + id + "-"));

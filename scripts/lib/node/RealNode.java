@@ -67,7 +67,6 @@ final class RealNode {
     static final String SERVICE_CIDR = "10.0.0.0/24";
     /** The pod sandbox image scripts/images.java builds: nothing can be pulled. */
     static final String SANDBOX_IMAGE = Images.PAUSE;
-    static final String K8S_NAMESPACE = "k8s.io";
 
     static final List<HostPackages.Pkg> PACKAGES = List.of(
             new HostPackages.Pkg("containerd", "1.6.20~ds1-1+deb12u3"),

@@ -186,7 +186,7 @@ final class RealNodeDown {
         long end = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         for (Path socket : sockets(cluster)) {
             while (System.nanoTime() < end) {
-                var t = RealNode.ctr(socket, Duration.ofSeconds(10), "-n", RealNode.K8S_NAMESPACE, "tasks", "ls", "-q");
+                var t = RealNode.ctr(socket, Duration.ofSeconds(10), "-n", NodeHost.K8S_NAMESPACE, "tasks", "ls", "-q");
                 if (!t.ok() || t.out().isBlank()) break;
                 Wait.sleep(500);
             }
@@ -195,11 +195,11 @@ final class RealNodeDown {
 
     /** Tasks the kubelet did not stop (it may be gone): killed and deleted, so their shims exit. */
     private static void removeContainers(Path socket) {
-        var t = RealNode.ctr(socket, Duration.ofSeconds(10), "-n", RealNode.K8S_NAMESPACE, "tasks", "ls", "-q");
+        var t = RealNode.ctr(socket, Duration.ofSeconds(10), "-n", NodeHost.K8S_NAMESPACE, "tasks", "ls", "-q");
         if (!t.ok()) return;
         for (String id : t.out().split("\n")) {
             if (id.isBlank()) continue;
-            RealNode.ctr(socket, Duration.ofSeconds(30), "-n", RealNode.K8S_NAMESPACE, "tasks", "delete", "--force", id.strip());
+            RealNode.ctr(socket, Duration.ofSeconds(30), "-n", NodeHost.K8S_NAMESPACE, "tasks", "delete", "--force", id.strip());
         }
     }
 

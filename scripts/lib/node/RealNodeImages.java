@@ -1,6 +1,7 @@
 //SOURCES ../cluster/Daemons.java
 //SOURCES ../tools/Problem.java
 //SOURCES RealNode.java
+//SOURCES NodeHost.java
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -77,7 +78,7 @@ final class RealNodeImages {
                 }
             }
             long t0 = System.nanoTime();
-            var r = RealNode.ctr(socket, Duration.ofMinutes(10), "-n", RealNode.K8S_NAMESPACE, "images", "import", a.toAbsolutePath().toString());
+            var r = RealNode.ctr(socket, Duration.ofMinutes(10), "-n", NodeHost.K8S_NAMESPACE, "images", "import", a.toAbsolutePath().toString());
             if (!r.ok()) throw new Problem.Failed("ctr images import " + a + " failed: " + r.said());
             var refs = importedRefs(r.out());
             if (refs.isEmpty()) throw new Problem.Failed("ctr images import " + a + " imported no tagged image: " + r.out().strip());
@@ -106,7 +107,7 @@ final class RealNodeImages {
     static Set<String> imageRefs(String cluster) { return imageRefs(RealNode.settings(cluster, null).socket()); }
 
     static Set<String> imageRefs(Path socket) {
-        var r = RealNode.ctr(socket, Duration.ofSeconds(30), "-n", RealNode.K8S_NAMESPACE, "images", "ls", "-q");
+        var r = RealNode.ctr(socket, Duration.ofSeconds(30), "-n", NodeHost.K8S_NAMESPACE, "images", "ls", "-q");
         var out = new LinkedHashSet<String>();
         if (r.ok()) for (String l : r.out().split("\n")) if (!l.isBlank()) out.add(l.strip());
         return out;

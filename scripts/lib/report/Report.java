@@ -1,4 +1,3 @@
-//SOURCES ../tools/Exec.java
 //SOURCES ../tools/Problem.java
 
 import java.io.IOException;
@@ -92,7 +91,7 @@ final class Report {
         } catch (Exception | Error e) {
             // A broken check body counts as a failure of that check, not as a crash of the run.
             status = Status.FAIL;
-            detail = e.getClass().getSimpleName() + ": " + Exec.rootMessage(e);
+            detail = e.getClass().getSimpleName() + ": " + Problem.rootMessage(e);
         }
         return new Result(name, status, detail == null ? "" : detail, context, (System.nanoTime() - t0) / 1_000_000);
     }

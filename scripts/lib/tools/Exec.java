@@ -98,7 +98,7 @@ final class Exec {
         } catch (InvalidExitValueException e) {
             throw new IllegalStateException(e);
         } catch (IOException e) {
-            throw new Problem.ToolMissing("cannot run " + cmd.get(0) + ": " + rootMessage(e));
+            throw new Problem.ToolMissing("cannot run " + cmd.get(0) + ": " + Problem.rootMessage(e));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new Problem.Interrupted("running " + cmd.get(0));
@@ -123,7 +123,7 @@ final class Exec {
         try {
             p = new ProcessBuilder(full).start();
         } catch (IOException e) {
-            throw new Problem.ToolMissing("cannot run " + cmd.get(0) + ": " + rootMessage(e));
+            throw new Problem.ToolMissing("cannot run " + cmd.get(0) + ": " + Problem.rootMessage(e));
         }
         Interrupts.running(p, String.join(" ", cmd.subList(0, Math.min(3, cmd.size()))));
         try {
@@ -175,10 +175,5 @@ final class Exec {
                 echo.accept(line);
             }
         };
-    }
-
-    static String rootMessage(Throwable t) {
-        while (t.getCause() != null) t = t.getCause();
-        return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
     }
 }

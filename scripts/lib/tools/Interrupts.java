@@ -1,4 +1,4 @@
-//SOURCES Exec.java
+//SOURCES Problem.java
 
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -131,7 +131,7 @@ final class Interrupts {
             try {
                 c.action.run();
             } catch (RuntimeException e) {
-                say.accept("stopping: could not " + c.what + ": " + Exec.rootMessage(e));
+                say.accept("stopping: could not " + c.what + ": " + Problem.rootMessage(e));
             }
         }
     }

@@ -52,4 +52,10 @@ sealed class Problem extends RuntimeException permits Problem.BadInput, Problem.
     static final class Interrupted extends Problem {
         Interrupted(String doing) { super(INTERRUPTED, "interrupted while " + doing, null); }
     }
+
+    /** The message of the innermost cause: what a tool or the OS said, without the wrappers around it. */
+    static String rootMessage(Throwable t) {
+        while (t.getCause() != null) t = t.getCause();
+        return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+    }
 }

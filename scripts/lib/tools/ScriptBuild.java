@@ -67,7 +67,7 @@ final class ScriptBuild {
         try {
             p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
         } catch (IOException e) {
-            throw new Problem.ToolMissing("cannot run " + launcher + ": " + Exec.rootMessage(e));
+            throw new Problem.ToolMissing("cannot run " + launcher + ": " + Problem.rootMessage(e));
         }
         var out = new ByteArrayOutputStream();
         var err = new ByteArrayOutputStream();

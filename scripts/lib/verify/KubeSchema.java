@@ -1,7 +1,7 @@
 //DEPS io.kubernetes:client-java-api:27.0.0
-//SOURCES ../tools/Exec.java
 //SOURCES ../kube/Manifests.java
 //SOURCES ../tools/Yaml.java
+//SOURCES ../tools/Problem.java
 
 import com.google.gson.Gson;
 import com.google.gson.JsonElement;
@@ -65,7 +65,7 @@ final class KubeSchema {
         try {
             validate.invoke(null, json);
         } catch (InvocationTargetException e) {
-            return shorten(Exec.rootMessage(e.getCause()));
+            return shorten(Problem.rootMessage(e.getCause()));
         } catch (IllegalAccessException e) {
             throw new IllegalStateException(e);
         }
@@ -218,7 +218,7 @@ final class KubeSchema {
                 m.invoke(null, GSON.toJsonTree(v));
                 return null;
             } catch (InvocationTargetException e) {
-                return p + ": " + shorten(Exec.rootMessage(e.getCause()));
+                return p + ": " + shorten(Problem.rootMessage(e.getCause()));
             } catch (ReflectiveOperationException e) {
                 throw new IllegalStateException(e);
             }
