@@ -333,9 +333,9 @@ final class NetnsNode {
         Daemons.start(name, inNetns(cmd), dir(cluster), Map.of(), pids(cluster), logs(cluster));
     }
 
-    /** max is the stall: how long neither the state nor the daemon's CPU may stand still (Daemons.await). */
-    private static void waitFor(String what, Duration max, String cluster, String daemon, Supplier<String> notYet) {
-        Daemons.await(what, max, pids(cluster).resolve(daemon + ".pid"), logs(cluster).resolve(daemon + ".log"), daemon + " of " + NODE_NAME,
+    /** stall: how long neither the state nor the daemon's CPU may stand still (Daemons.await). */
+    private static void waitFor(String what, Duration stall, String cluster, String daemon, Supplier<String> notYet) {
+        Daemons.await(what, stall, pids(cluster).resolve(daemon + ".pid"), logs(cluster).resolve(daemon + ".log"), daemon + " of " + NODE_NAME,
                 "Take the nodes down with: cluster.java down --name " + cluster, notYet);
     }
 

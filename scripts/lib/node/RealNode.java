@@ -358,9 +358,9 @@ final class RealNode {
     }
 
     /** Waits; a daemon that died meanwhile fails at once, with the end of its log. */
-    /** max is the stall: how long neither the state nor the daemon's CPU may stand still (Daemons.await). */
-    private static void waitFor(String what, Duration max, String cluster, String daemon, java.util.function.Supplier<String> notYet) {
-        Daemons.await(what, max, pids(cluster).resolve(daemon + ".pid"), logs(cluster).resolve(daemon + ".log"), daemon,
+    /** stall: how long neither the state nor the daemon's CPU may stand still (Daemons.await). */
+    private static void waitFor(String what, Duration stall, String cluster, String daemon, java.util.function.Supplier<String> notYet) {
+        Daemons.await(what, stall, pids(cluster).resolve(daemon + ".pid"), logs(cluster).resolve(daemon + ".log"), daemon,
                 "Take the node down with: cluster.java down --name " + cluster, notYet);
     }
 
