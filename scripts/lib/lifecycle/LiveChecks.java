@@ -47,11 +47,11 @@ final class LiveChecks {
     static final String HPA_METRICS = "HPA: each HPA computes its metrics (no <unknown>, no FailedGetResourceMetric, ScalingActive)";
     /** How long a fresh HPA may take to get its first numbers: metrics-server scrapes every 15 s, the HPA syncs every 15 s. */
     static final Duration HPA_METRICS_WAIT = Duration.ofSeconds(75);
-    static final java.util.List<String> NAMES = java.util.List.of(RELEASE_DEPLOYED, DRY_RUN, PODS_READY, MIGRATION_JOB, PDB_EXISTS, PDB_HEALTHY, HPA,
-            HPA_MINIMUM, NETWORK_POLICIES, ENDPOINTS, NOTES, POD_SECURITY, NODES_SCHEDULABLE);
     /** Every check run() makes, in its order: what status --list prints and --only is held to. */
     static final java.util.List<String> ALL = java.util.List.of(RELEASE_DEPLOYED, DRY_RUN, PODS_READY, MIGRATION_JOB, DB_REVISION, PDB_EXISTS,
             PDB_HEALTHY, HPA, HPA_MINIMUM, HPA_METRICS, NETWORK_POLICIES, ENDPOINTS, NOTES, POD_SECURITY, NODES_SCHEDULABLE);
+    /** The checks the defects stage makes fail on kwok: all but the two only a real node can fail (see above). */
+    static final java.util.List<String> NAMES = ALL.stream().filter(n -> !n.equals(DB_REVISION) && !n.equals(HPA_METRICS)).toList();
 
     /** How long each wait may take at most; a wait says what it waits for, and every SAY_EVERY how far it got. */
     static final Duration PODS_WAIT = Duration.ofSeconds(60);

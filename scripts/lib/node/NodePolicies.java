@@ -168,8 +168,6 @@ final class NodePolicies {
         return new Probes(list, queue, ipt);
     }
 
-    static List<String> kernelLacks() { return probe().lacks(); }
-
     private static Exec.Result iptables(String... args) {
         var cmd = new ArrayList<String>(List.of("iptables"));
         cmd.addAll(List.of(args));
