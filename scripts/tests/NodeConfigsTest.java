@@ -139,7 +139,7 @@ class NodeConfigsTest {
     @Test
     void theControllerManagerLooksAtHpasEveryFiveSeconds() {
         var patch = NodeConfigs.controlPlanePatches(CLUSTER).stream().filter(p -> "kube-controller-manager".equals(p.get("name"))).findFirst();
-        assertTrue(Yaml.maps(patch.orElseThrow(), "extraArgs").contains(Map.of("key", "horizontal-pod-autoscaler-sync-period", "value", "5s")));
+        assertTrue(Yaml.maps(patch.orElseThrow(), "extraArgs").contains(Map.of("key", "horizontal-pod-autoscaler-sync-period", "value", "2s")));
     }
 
     @Test

@@ -313,15 +313,19 @@ final class NodeConfigs {
         // A real node's kubelet that a loaded 2-core machine starves for 50 s (the default grace)
         // gets its node tainted not-ready, and every pending pod then waits on "untolerated taint":
         // a dev cluster gives its kubelets 2 minutes before it calls them gone. The HPAs are
-        // looked at every 5 s, not 15: a scale up or down shows within a dev loop's patience,
+        // looked at every 2 s, not 15: a scale up or down shows within a dev loop's patience
+        // (a first install's wait for minReplicas pods is mostly the wait for the next sync),
         // and the chart's behavior (windows, policies) still decides how far and how fast.
         controllers.put("extraArgs", List.of(arg("leader-elect", "false", false), arg("node-monitor-grace-period", "2m", false),
-                arg("horizontal-pod-autoscaler-sync-period", "5s", false)));
+                arg("horizontal-pod-autoscaler-sync-period", HPA_SYNC.toSeconds() + "s", false)));
         var scheduler = new LinkedHashMap<String, Object>();
         scheduler.put("name", "kube-scheduler");
         scheduler.put("extraArgs", List.of(arg("leader-elect", "false", false)));
         return List.of(apiserver, kwok, controllers, scheduler);
     }
+
+    /** How often the controller-manager looks at each HPA (its default is 15 s). */
+    static final java.time.Duration HPA_SYNC = java.time.Duration.ofSeconds(2);
 
     /** The common name of the admin certificate kwokctl makes (pki/admin.crt), which the API server proxies with. */
     static final String ADMIN_CN = "kwok-admin";

@@ -37,7 +37,7 @@ final class NodeMetrics {
     /**
      * How often metrics-server scrapes the kubelets: its default is 60 s, its least 10 s. The
      * HPA acts on what the last two scrapes saw, so each scrape less between a load's start or end
-     * and the HPA's next sync (every 5 s here) is a step sooner; 10 s needs a kubelet request
+     * and the HPA's next sync (NodeConfigs.HPA_SYNC) is a step sooner; 10 s needs a kubelet request
      * timeout below 9 s (metrics-server refuses a resolution under 10/9 of it).
      */
     static final Duration RESOLUTION = Duration.ofSeconds(10);
