@@ -239,11 +239,14 @@ public class defects implements Callable<Integer> {
             } catch (RuntimeException e) {
                 return new Outcome(before, e, null);
             }
-            return new Outcome(before, null, status(g.namespace()));
+            // The state made will not settle: status's waits (a minute for pods, half one for endpoints, a PDB's count, the
+            // HPA's minimum) would each run out in full. Bounded, status still waits longer than any check that must pass needs.
+            return new Outcome(before, null, status(g.namespace(), "--timeout", "20s"));
         }
 
-        private Exec.Result status(String namespace) {
+        private Exec.Result status(String namespace, String... more) {
             var args = new ArrayList<>(List.of("--kubeconfig", kubeconfig.toString(), "--context", kube.context, "-n", namespace));
+            args.addAll(List.of(more));
             args.addAll(helmOptions.args());
             return runner.run("status.java", args);
         }

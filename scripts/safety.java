@@ -713,11 +713,11 @@ public class safety implements Callable<Integer> {
             String ns = "safety-failfast";
             long t0 = System.nanoTime();
             // A nodeSelector no node has: the scheduler's verdict cannot change by waiting, whatever the timeout.
-            var r = install(ns, List.of("--timeout", "150s", "--set-string", "nodeSelector.trevor-test/none=nowhere"));
+            var r = install(ns, List.of("--timeout", "75s", "--set-string", "nodeSelector.trevor-test/none=nowhere"));
             long s = (System.nanoTime() - t0) / 1_000_000_000;
             String said = r.out() + "\n" + r.err();
             Report.expect(r.exit() == 1, "expected exit 1, got %d after %d s: %s", r.exit(), s, tail(r));
-            Report.expect(s < 100, "install waited %d s of its 150 s timeout instead of stopping at the Unschedulable pod: %s", s, tail(r));
+            Report.expect(s < 60, "install waited %d s of its 75 s timeout instead of stopping at the Unschedulable pod: %s", s, tail(r));
             var stopped = java.util.regex.Pattern.compile("stopped waiting after (\\d+) s").matcher(said);
             Report.expect(stopped.find() && Integer.parseInt(stopped.group(1)) <= 30, "no 'stopped waiting after N s' (N at most 30): %s", tail(r));
             Report.expect(said.contains("Unschedulable") && said.contains("didn't match Pod's node affinity/selector") && said.contains("pod trevor-"),
@@ -761,11 +761,13 @@ public class safety implements Callable<Integer> {
             var pod = kube.list(ns, "pods", "app.kubernetes.io/instance=trevor,app.kubernetes.io/component=api").get(0);
             String podName = Yaml.str(pod, "metadata.name");
             must(kube.run("label", "pod", podName, "-n", ns, "trevor.test/unready=true"));
-            var st = runner.run("status.java", target(ns));
+            // --timeout bounds the waits (pods 60 s, the HPA's minimum 30 s) on a state that will not settle;
+            // 15 s still leaves room for one progress line (every 10 s).
+            var st = runner.run("status.java", concat(target(ns), "--timeout", "15s"));
             Report.expect(st.exit() == 1, "status with an API pod not ready: exit %d: %s", st.exit(), tail(st));
-            Report.expect(st.err().contains("waiting up to 60 s for every pod of release trevor"),
+            Report.expect(st.err().contains("waiting up to 15 s for every pod of release trevor"),
                     "status did not say what it waits for and for how long: %s", lastLines(st.err()));
-            Report.expect(st.err().lines().anyMatch(l -> l.contains("s of 60 s:") && l.contains(podName) && l.contains("not ready")),
+            Report.expect(st.err().lines().anyMatch(l -> l.contains("s of 15 s:") && l.contains(podName) && l.contains("not ready")),
                     "status gave no progress naming pod %s while it waited: %s", podName, lastLines(st.err()));
             Report.expect(st.out().lines().anyMatch(l -> l.contains("FAIL") && l.contains(LiveChecks.HPA_MINIMUM))
                             && st.out().contains("2 ready") && st.out().contains("minReplicas 3"),

@@ -19,8 +19,9 @@ import picocli.CommandLine.Option;
 @Command(name = "status", mixinStandardHelpOptions = true, versionProvider = Cli.Version.class, sortOptions = false,
         description = "Live checks of a deployed release (spec test plan steps 8-12): server-side dry run, pods Running and Ready, "
                 + "migration Job, the database's Alembic revision (asked in an API pod), PDB and disruption controller, HPA and its minimum of ready pods, NetworkPolicies, Service endpoints, NOTES, "
-                + "cordoned nodes. Each wait (pods up to 60 s, PDB, HPA minimum and endpoints up to 30 s) says on stderr what it waits for and "
-                + "what it sees; a pod that waiting cannot fix (image, config, crash loop, Unschedulable) fails at once.",
+                + "cordoned nodes. Each wait (pods up to 60 s, PDB, HPA minimum and endpoints up to 30 s, HPA metrics up to 75 s; --timeout "
+                + "bounds them all) says on stderr what it waits for and what it sees; a pod that waiting cannot fix (image, config, crash loop, "
+                + "Unschedulable) fails at once.",
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:every check passed", "1:a check failed", "2:bad input, missing tool, unreachable or refused cluster"})
 public class status implements Callable<Integer> {
@@ -31,6 +32,10 @@ public class status implements Callable<Integer> {
     @Mixin SuiteOptions.Only only = new SuiteOptions.Only();
 
     @Mixin SuiteOptions.Listing listing = new SuiteOptions.Listing();
+
+    @Option(names = "--timeout", paramLabel = "DURATION",
+            description = "Bound every wait by this, 1s to 24h, e.g. 5s for a verdict on the release as it is now (default: each wait's own bound, above).")
+    String timeout;
 
     @Option(names = {"-v", "--verbose"}, description = "Show every check's detail and duration.")
     boolean verbose;
@@ -44,6 +49,7 @@ public class status implements Callable<Integer> {
         junit.checkTarget();
         only.checkPattern();
         only.requireAnyOf(LiveChecks.ALL, "status");
+        var atMost = timeout == null ? null : Cli.duration("--timeout", timeout);
         if (listing.list) {
             var selection = Report.selection(only.pattern);
             LiveChecks.ALL.stream().filter(n -> Report.selects(selection, n)).forEach(System.out::println);
@@ -54,7 +60,7 @@ public class status implements Callable<Integer> {
                 + "; install it first: ./jbang scripts/install.java --context " + rel.kube.context);
         System.out.println("status: release " + rel.name + " in " + rel.namespace + " on " + rel.kube.context + " with " + rel.helm);
         var report = new Report("status", System.out, only.pattern, verbose);
-        new LiveChecks(rel, report, null).saying(p::info).run();
+        new LiveChecks(rel, report, null).saying(p::info).waitingAtMost(atMost).run();
         junit.write(report, (System.nanoTime() - t0) / 1_000_000);
         return report.finish("status");
     }

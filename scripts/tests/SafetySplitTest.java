@@ -15,6 +15,7 @@ class SafetySplitTest {
             "round 2 row 18: hostile files (FIFO, /dev/zero, a directory, 50 MB, /proc/nope) are refused at once: exit 2, one line, the limit named",
             "issue 14 row 3: up --recreate refuses a running, whole cluster (exit 2, naming what it holds) unless --yes-delete-healthy-cluster names it",
             "issue 14 row 19: Ctrl-C of cluster up in its phase 'control plane' leaves no process, port or folder",
+            "issue 14 rows 1, 9: kill -9 of install while its helm runs on: no false 'stuck', and --recover does not take over",
             "issue 15 row 6, issue 17 item 5: status says what it waits for and why, and fails by name while the API is short of the HPA's minReplicas",
             ClusterChecks.DOWN,
             ScriptDefects.NO_SECRET);

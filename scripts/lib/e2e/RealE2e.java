@@ -371,7 +371,7 @@ final class RealE2e extends E2e {
             var node = kube.run("get", "--raw", "/apis/metrics.k8s.io/v1beta1/nodes/" + RealNode.NODE_NAME);
             Report.expect(node.ok(), "GET /apis/metrics.k8s.io/v1beta1/nodes/%s: %s", RealNode.NODE_NAME, node.said());
             var usage = NodeMetrics.usage(Yaml.loadMap(node.out()));
-            // Pods the step before replaced have no sample until metrics-server has scraped them twice (every 15 s):
+            // Pods the step before replaced have no sample until metrics-server has scraped them twice (every RESOLUTION):
             // wait for that, saying so, at most four scrapes.
             long t0 = System.nanoTime();
             var max = NodeMetrics.RESOLUTION.multipliedBy(4);

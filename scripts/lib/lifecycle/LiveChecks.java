@@ -63,6 +63,8 @@ final class LiveChecks {
     private final Report report;
     private final String tag; // a label for check names, e.g. "after install"
     private java.util.function.Consumer<String> say = line -> {};
+    private Duration atMost; // null: each wait's own bound
+
 
     LiveChecks(Release rel, Report report, String tag) {
         this.rel = rel;
@@ -78,10 +80,23 @@ final class LiveChecks {
     }
 
     /**
+     * Bounds every wait by max (status --timeout): a CI step that wants a verdict on the state as
+     * it is now, or a test that makes a state that will not settle, need not sit through a minute.
+     */
+    LiveChecks waitingAtMost(Duration max) {
+        this.atMost = max;
+        return this;
+    }
+
+    /** The bound of a wait whose own is usual: usual, or the --timeout when that is shorter. */
+    private Duration bound(Duration usual) { return atMost != null && atMost.compareTo(usual) < 0 ? atMost : usual; }
+
+    /**
      * Waits until state returns null, saying first what it waits for and for how long at most,
      * then every SAY_EVERY what it sees; false when the time ran out.
      */
-    private boolean waitSaying(String what, Duration max, java.util.function.Supplier<String> state) {
+    private boolean waitSaying(String what, Duration usual, java.util.function.Supplier<String> state) {
+        Duration max = bound(usual);
         long t0 = System.nanoTime();
         long said = t0;
         say.accept("waiting up to " + max.toSeconds() + " s for " + what);
@@ -218,9 +233,10 @@ final class LiveChecks {
         return Yaml.str(svcs.get(0), "metadata.name");
     }
 
-    private void podsReady() {
+    void podsReady() {
         String[] last = {""};
         PodTrouble.Found[] trouble = {null};
+        String[] failedJobPod = {null};
         boolean ok = waitSaying("every pod of release " + rel.name + " to be Running and Ready (migration Job pods: Succeeded)", PODS_WAIT, () -> {
             var pods = kube.list(rel.namespace, "pods", "app.kubernetes.io/instance=" + rel.name);
             var bad = new ArrayList<String>();
@@ -231,6 +247,8 @@ final class LiveChecks {
                 boolean job = "migrate".equals(Kube.labelsOf(p).get("app.kubernetes.io/component"));
                 if (job) {
                     if (!"Succeeded".equals(phase)) bad.add(Yaml.str(p, "metadata.name") + " " + phase);
+                    // A Failed pod stays Failed: the check cannot pass by waiting.
+                    if ("Failed".equals(phase) && failedJobPod[0] == null) failedJobPod[0] = Yaml.str(p, "metadata.name");
                 } else if (!"Running".equals(phase) || !ready(p)) {
                     String why = PodTrouble.notReady(p);
                     bad.add(why != null ? why : Yaml.str(p, "metadata.name") + " " + phase + " not ready");
@@ -241,11 +259,13 @@ final class LiveChecks {
             }
             last[0] = bad.isEmpty() ? serving + " pods" : String.join("; ", bad);
             // A reason waiting cannot cure (PodTrouble) ends the wait at once.
-            if (trouble[0] != null) return null;
+            if (trouble[0] != null || failedJobPod[0] != null) return null;
             return bad.isEmpty() && serving > 0 ? null : last[0];
         });
         if (trouble[0] != null) Report.fail("%s (waiting would not change it); not ready: %s", trouble[0].describe(), last[0]);
-        if (!ok) Report.fail("not every pod is Running and Ready after %d s: %s", PODS_WAIT.toSeconds(), last[0]);
+        if (failedJobPod[0] != null) Report.fail("migration pod %s failed (waiting would not change it; its logs: kubectl logs -n %s %s); not ready: %s",
+                failedJobPod[0], rel.namespace, failedJobPod[0], last[0]);
+        if (!ok) Report.fail("not every pod is Running and Ready after %d s: %s", bound(PODS_WAIT).toSeconds(), last[0]);
     }
 
     /**
