@@ -7,6 +7,7 @@
 //SOURCES lib/images/ImageBuild.java
 //SOURCES lib/cluster/K3dCluster.java
 //SOURCES lib/cluster/KwokCluster.java
+//SOURCES lib/node/NodePrereqs.java
 //SOURCES lib/report/Progress.java
 //SOURCES lib/node/RealNode.java
 //SOURCES lib/node/RealNodeDown.java
@@ -22,9 +23,9 @@ import picocli.CommandLine.ScopeType;
 
 @Command(name = "cluster", mixinStandardHelpOptions = true, versionProvider = Cli.Version.class, sortOptions = false,
         description = "A local cluster for trevor: k3d (real pods, needs Docker) or kwok (real control plane, simulated kubelet, no Docker).",
-        subcommands = {cluster.Up.class, cluster.Down.class, cluster.Status.class},
+        subcommands = {cluster.Up.class, cluster.Prepare.class, cluster.Down.class, cluster.Status.class},
         exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {"0:done", "1:up or down failed, or status found the cluster missing, not whole, or with a node NotReady or cordoned",
+        exitCodeList = {"0:done", "1:up, prepare or down failed, or status found the cluster missing, not whole, or with a node NotReady or cordoned",
                 "2:bad option, missing tool"})
 public class cluster implements Callable<Integer> {
     @Option(names = "--name", scope = ScopeType.INHERIT, defaultValue = "trevor", description = "Cluster name; the kube context is k3d-NAME or kwok-NAME (default: ${DEFAULT-VALUE}).")
@@ -33,7 +34,7 @@ public class cluster implements Callable<Integer> {
     public static void main(String[] args) { System.exit(Cli.execute(new cluster(), args)); }
 
     @Override public Integer call() throws Exception {
-        System.err.println("cluster: say up, down or status (see --help)");
+        System.err.println("cluster: say up, prepare, down or status (see --help)");
         return 2;
     }
 
@@ -147,6 +148,30 @@ public class cluster implements Callable<Integer> {
                         + "chosen on a cluster with a real node)" : ""));
             }
             p.printTimings();
+            return 0;
+        }
+    }
+
+    @Command(name = "prepare", mixinStandardHelpOptions = true, versionProvider = Cli.Version.class,
+            description = "Build and install what a kwok cluster's up needs, and start nothing: the control plane; with --real-node also "
+                    + "the real node's host packages (apt, as root), its binaries and the images. Each part says how long it took; "
+                    + "'nothing to build' when all are there. Safe beside a running up: each part is built once, under its own lock.")
+    static class Prepare implements Callable<Integer> {
+        @Option(names = "--real-node", description = "Also what up --real-node (and e2e.java --real) needs: containerd, runc, the CNI plugins, "
+                + "iptables and nftables from Debian; the kubelet, kube-proxy, CoreDNS, kube-network-policies and metrics-server; the images.")
+        boolean realNode;
+
+        @Override public Integer call() {
+            var p = new Progress("cluster", System.out);
+            Path repo = Repo.root();
+            if (repo == null) throw new Problem.BadInput("run me from inside the trevor repository");
+            var parts = new java.util.ArrayList<>(NodePrereqs.controlPlane(repo));
+            if (realNode) {
+                RealNode.requireLinux();
+                parts.addAll(NodePrereqs.realNode(repo));
+            }
+            var failed = NodePrereqs.prepare(parts, p);
+            if (!failed.isEmpty()) throw new Problem.Failed("could not build or install: " + String.join("; ", failed));
             return 0;
         }
     }

@@ -85,9 +85,14 @@ public class test implements Callable<Integer> {
             }
         }
         Path out = repo.resolve(results).normalize();
-        System.out.println("test: " + firstBuilds(repo, chosen));
+        var nodeMissing = chosen.contains("e2e-real") ? NodePrereqs.missing(NodePrereqs.realNode(repo)).stream().map(NodePrereqs.Part::name).toList() : List.<String>of();
+        var nodeBuild = new NodeBuild(chosen, nodeMissing, ControlPlane::built, nodeBuildCommand(repo), repo, out.resolve(NODE_BUILD_LOG), System.out::println);
+        boolean controlPlane = ControlPlane.built();
+        System.out.println("test: " + firstBuilds(chosen, controlPlane, nodeMissing, nodeBuild.planned(controlPlane)));
         var timings = new ArrayList<String>();
-        for (String stage : chosen) {
+        for (int i = 0; i < chosen.size(); i++) {
+            String stage = chosen.get(i);
+            nodeBuild.before(i);
             long t0 = System.nanoTime();
             System.out.println("== " + stage);
             switch (stage) {
@@ -117,18 +122,185 @@ public class test implements Callable<Integer> {
 
     /**
      * What a cold machine builds before the stages can run, with the times measured on a 2-core
-     * machine, so that a first run's long silence is expected rather than alarming.
+     * machine, so that a first run's long silence is expected rather than alarming. nodeMissing:
+     * the names of {@link NodePrereqs#realNode} parts not there yet (empty without e2e-real);
+     * background: whether {@link NodeBuild} makes them during the kwok stages.
      */
-    static String firstBuilds(Path repo, List<String> stages) {
+    static String firstBuilds(List<String> stages, boolean controlPlaneBuilt, List<String> nodeMissing, boolean background) {
         var builds = new ArrayList<String>();
-        boolean cluster = stages.stream().anyMatch(s -> !s.equals("unit") && !s.equals("scripts") && !s.startsWith("verify"));
-        if (cluster && !ControlPlane.built()) builds.add("the control plane from Go modules (about 5 min on 2 quiet cores, 15-25 on busy ones)");
-        if (stages.contains("e2e-real")) {
-            if (!NodeBinaries.built()) builds.add("the real node's kubelet, kube-proxy, CoreDNS, kube-network-policies and metrics-server (about 5 min on 2 quiet cores, up to 25 on busy ones)");
-            if (!ImageBuild.status(repo, List.of()).stream().allMatch(ImageBuild.Status::cached)) builds.add("the images and the Debian packages they need (about 1-5 min)");
+        if (clusterStages(stages) && !controlPlaneBuilt) builds.add("the control plane from Go modules (about 5 min on 2 quiet cores, 15-25 on busy ones)");
+        var node = new ArrayList<String>();
+        if (nodeMissing.contains("host packages")) node.add("containerd, runc, the CNI plugins, iptables and nftables from Debian (apt, about a minute)");
+        if (nodeMissing.contains("node binaries")) node.add("the real node's kubelet, kube-proxy, CoreDNS, kube-network-policies and metrics-server (about 5 min on 2 quiet cores, up to 25 on busy ones)");
+        if (nodeMissing.contains("images")) node.add("the images and the Debian packages they need (about 1-5 min)");
+        if (!background) builds.addAll(node);
+        String later = !background || node.isEmpty() ? null
+                : "the real node's builds run in the background at the lowest CPU priority, during the kwok stages once the control plane is built: "
+                + String.join("; ", node) + " (./jbang scripts/cluster.java " + String.join(" ", NODE_BUILD_ARGS) + ", its log " + NODE_BUILD_LOG + " beside the JUnit XML)";
+        if (builds.isEmpty()) return later != null ? later : "nothing to build first: the control plane, node binaries and images these stages need are cached";
+        String first = "this machine builds first, once: " + String.join("; ", builds) + "; progress lines follow";
+        return later == null ? first : first + ". Then " + later;
+    }
+
+    /** Whether a stage needs a kwok cluster, and so the control plane built. */
+    static boolean clusterStage(String stage) {
+        return !stage.equals("unit") && !stage.equals("scripts") && !stage.startsWith("verify");
+    }
+
+    private static boolean clusterStages(List<String> stages) { return stages.stream().anyMatch(test::clusterStage); }
+
+    /** Where the real node's background build writes its output, under --results. */
+    static final String NODE_BUILD_LOG = "e2e-real-prepare.log";
+
+    /** cluster.java's arguments that make the real node's prerequisites: what a user runs to prepare a machine for a real node. */
+    static final List<String> NODE_BUILD_ARGS = List.of("prepare", "--real-node");
+
+    /** The real node's background build, as a command. */
+    static List<String> nodeBuildCommand(Path repo) {
+        var cmd = new ArrayList<>(List.of(repo.resolve("jbang").toString(), repo.resolve("scripts").resolve("cluster.java").toString()));
+        cmd.addAll(NODE_BUILD_ARGS);
+        return cmd;
+    }
+
+    /**
+     * The real node's prerequisites (host packages, node binaries, images: {@link NodePrereqs})
+     * made by `cluster.java prepare --real-node` in a child process at the lowest CPU priority
+     * (nice 19) while the kwok stages run: they wait much of their time, and e2e-real then finds
+     * its builds done. It starts before the first stage that runs with the control plane built,
+     * never earlier: the kubelet and kube-proxy share most of their Kubernetes packages with the
+     * control plane, and two Go builds at once would compile them twice. Before e2e-real it is
+     * waited for; a failed build shows the end of its log, and e2e-real goes on, building what is
+     * missing itself and naming what fails. A stopped test.java stops it too.
+     */
+    static final class NodeBuild {
+        /** Lines of the log shown when the build failed. */
+        static final int TAIL_LINES = 20;
+
+        private final List<String> stages;
+        private final List<String> missing;
+        private final java.util.function.BooleanSupplier controlPlaneBuilt;
+        private final List<String> command;
+        private final Path dir;
+        private final Path log;
+        private final java.util.function.Consumer<String> say;
+        private boolean tried;
+        private Process process;
+        private long startedAt;
+        private Interrupts.Cleanup cleanup;
+
+        NodeBuild(List<String> stages, List<String> missing, java.util.function.BooleanSupplier controlPlaneBuilt, List<String> command, Path dir, Path log,
+                  java.util.function.Consumer<String> say) {
+            this.stages = stages;
+            this.missing = missing;
+            this.controlPlaneBuilt = controlPlaneBuilt;
+            this.command = command;
+            this.dir = dir;
+            this.log = log;
+            this.say = say;
         }
-        return builds.isEmpty() ? "nothing to build first: the control plane, node binaries and images these stages need are cached"
-                : "this machine builds first, once: " + String.join("; ", builds) + "; progress lines follow";
+
+        /**
+         * Whether the build will run in the background at all, with the control plane built or
+         * not now: something is missing, e2e-real is chosen, and a stage before it runs with the
+         * control plane built (one built now, or a cluster stage that builds it and is not the last before e2e-real).
+         */
+        boolean planned(boolean controlPlaneBuiltNow) {
+            int real = stages.indexOf("e2e-real");
+            if (missing.isEmpty() || real < 1) return false;
+            if (controlPlaneBuiltNow) return true;
+            for (int j = 0; j < real - 1; j++) if (clusterStage(stages.get(j))) return true;
+            return false;
+        }
+
+        /** Before stage i: starts the build when its time has come; before e2e-real, waits for it. */
+        void before(int i) {
+            int real = stages.indexOf("e2e-real");
+            if (i == real) {
+                awaitEnd();
+            } else if (!tried && i < real && !missing.isEmpty() && controlPlaneBuilt.getAsBoolean()) {
+                start();
+            }
+        }
+
+        boolean started() { return process != null; }
+
+        private void start() {
+            tried = true;
+            var cmd = new ArrayList<String>();
+            if (onPath("nice")) cmd.addAll(List.of("nice", "-n", "19"));
+            cmd.addAll(command);
+            try {
+                Files.createDirectories(log.getParent());
+                process = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+                process.getOutputStream().close();
+            } catch (IOException e) {
+                say.accept("test: could not start the real node's background build (" + e.getMessage() + "); e2e-real builds what it needs itself");
+                process = null;
+                return;
+            }
+            startedAt = System.nanoTime();
+            cleanup = Interrupts.onStop("stop the real node's background build", this::stop);
+            say.accept("test: building the real node's " + String.join(", ", missing) + " in the background" + (cmd.get(0).equals("nice") ? " at nice 19" : "")
+                    + " while the next stages run: " + String.join(" ", cmd) + " (pid " + process.pid() + "), its log " + log);
+        }
+
+        /** Waits for the build to end (when one runs) and says how long it waited and how it ended. */
+        void awaitEnd() {
+            if (process == null) return;
+            long t0 = System.nanoTime();
+            say.accept("test: waiting for the real node's background build (pid " + process.pid() + ") to end …");
+            int exit;
+            try {
+                exit = process.waitFor();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            cleanup.close();
+            say.accept(String.format(java.util.Locale.ROOT, "test: the real node's background build ended (exit %d) after %.0f s; waited %.1f s for it; its log: %s",
+                    exit, (System.nanoTime() - startedAt) / 1e9, (System.nanoTime() - t0) / 1e9, log));
+            if (exit != 0) {
+                say.accept("test: it failed; the last lines of its log:");
+                tail(log, TAIL_LINES).forEach(l -> say.accept("  | " + l));
+                say.accept("test: e2e-real goes on: it builds what is missing itself and names what fails");
+            }
+            process = null;
+        }
+
+        /** Stops the build and every process under it (the launcher may run the JVM as its child): SIGTERM, then after 30 s SIGKILL. */
+        void stop() {
+            var p = process;
+            if (p == null || !p.isAlive()) return;
+            var tree = new ArrayList<ProcessHandle>(p.descendants().toList());
+            System.err.println("stopping: the real node's background build (pid " + p.pid() + ")");
+            p.destroy();
+            tree.forEach(ProcessHandle::destroy);
+            try {
+                if (!p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) p.destroyForcibly();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                p.destroyForcibly();
+            }
+            tree.stream().filter(ProcessHandle::isAlive).forEach(ProcessHandle::destroyForcibly);
+        }
+
+        private static List<String> tail(Path file, int n) {
+            try {
+                var lines = new String(Files.readAllBytes(file), java.nio.charset.StandardCharsets.UTF_8).lines().toList();
+                return lines.subList(Math.max(0, lines.size() - n), lines.size());
+            } catch (IOException e) {
+                return List.of("(cannot read " + file + ": " + e.getMessage() + ")");
+            }
+        }
+
+        private static boolean onPath(String name) {
+            String path = System.getenv("PATH");
+            if (path == null) return false;
+            for (String d : path.split(java.io.File.pathSeparator)) {
+                if (!d.isEmpty() && Files.isExecutable(Path.of(d, name))) return true;
+            }
+            return false;
+        }
     }
 
     /**

@@ -1,7 +1,9 @@
+//SOURCES ../tools/BuildLock.java
 //SOURCES ../tools/Exec.java
 //SOURCES ../kube/Kube.java
 //SOURCES ../tools/Problem.java
 //SOURCES ../tools/Text.java
+//SOURCES ../tools/Tools.java
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -38,9 +40,17 @@ final class HostPackages {
         }
     }
 
+    /** The packages that are not installed (at any version); quick, changes nothing. */
+    static List<Pkg> missing(List<Pkg> pkgs) {
+        return pkgs.stream().filter(p -> installed(p.name()) == null).toList();
+    }
+
     /**
      * Makes sure every package is installed. A package already installed at another version
-     * is kept (it is the machine owner's choice) and named in the progress output.
+     * is kept (it is the machine owner's choice) and named in the progress output. One install
+     * at a time from this project's scripts (a file lock in the tool cache): apt-get waits for
+     * dpkg's lock, but `apt-get update` fails at once while another one holds the lists' lock
+     * (apt 2.6), so a second run waits here and then finds the packages installed.
      */
     static void ensure(String purpose, List<Pkg> pkgs, Consumer<String> progress) {
         var missing = new ArrayList<Pkg>();
@@ -56,6 +66,13 @@ final class HostPackages {
             throw new Problem.ToolMissing(purpose + " needs the host packages " + wanted + ", which are not installed, and " + why
                     + ". Install them (Debian 12: apt-get install " + wanted + "), or their equivalents, and run again.");
         }
+        // No staging folder: the stale prefix matches nothing.
+        BuildLock.once(Tools.cacheDir(), "host-packages", ".host-packages-staging-", () -> missing(pkgs).isEmpty(),
+                () -> install(purpose, missing(pkgs), progress), progress);
+    }
+
+    private static void install(String purpose, List<Pkg> missing, Consumer<String> progress) {
+        String wanted = String.join(" ", missing.stream().map(Pkg::pinned).toList());
         progress.accept("installing host packages for " + purpose + ": " + wanted);
         var r = aptInstall(missing);
         if (!r.ok() && r.said().contains("not found")) {

@@ -121,6 +121,13 @@ final class RealNode {
         return !exists(cluster) ? List.of() : nodeNames(NetnsNode.exists(cluster) ? 2 : 1);
     }
 
+    /** A real node runs only on Linux: elsewhere, exit 2 before anything is built or changed. */
+    static void requireLinux() {
+        if (!System.getProperty("os.name", "").toLowerCase().contains("linux")) {
+            throw new Problem.BadInput("a real node runs only on Linux (this is " + System.getProperty("os.name") + ")");
+        }
+    }
+
     /**
      * requirePolicies: a kernel that cannot enforce NetworkPolicies is refused (exit 2), not noted.
      * nodes: 1 (real-0) or 2 (real-0 and real-1).
@@ -130,9 +137,7 @@ final class RealNode {
         if (nodes < 1 || nodes > MAX_NODES) {
             throw new Problem.BadInput("--real-nodes " + nodes + " is out of range: give 1 (real-0) or 2 (real-0 and real-1)");
         }
-        if (!System.getProperty("os.name", "").toLowerCase().contains("linux")) {
-            throw new Problem.BadInput("a real node runs only on Linux (this is " + System.getProperty("os.name") + ")");
-        }
+        requireLinux();
         // First, so that anywhere they are missing and cannot be installed the one message names them all.
         HostPackages.ensure("the real node", PACKAGES, progress);
         checkMachine(cluster);
