@@ -34,6 +34,8 @@ abstract class E2e {
     Release rel;
     Helm.Values installValues;
     Path kubeconfig;
+    /** Set when the stages run beside others (RealE2e's lanes): once true, the next stage stops this lifecycle. */
+    AtomicBoolean halted;
     private final AtomicBoolean cleaned = new AtomicBoolean();
 
     E2e(Path repo, Helm helm, Path kubectl, String name, String namespace, Report report, Progress progress, Path diagDir, boolean keep) {
@@ -76,6 +78,7 @@ abstract class E2e {
      * one stops the lifecycle.
      */
     <T> T stage(String check, boolean fatal, StageBody<T> body) {
+        if (halted != null && halted.get()) throw new Stop();
         Object[] out = {null};
         var result = Report.evaluate(check, rel == null ? "" : "release " + rel.name + " in " + rel.namespace, () -> {
             out[0] = progress.step(check, () -> {
@@ -97,9 +100,9 @@ abstract class E2e {
         return t;
     }
 
-    /** Stops when checks failed since `failedBefore`: what follows builds on them. */
+    /** Stops when checks of this thread failed since `failedBefore` (report.failedHere()): what follows builds on them. */
     void stopIfFailed(String what, long failedBefore) {
-        if (report.count(Report.Status.FAIL) > failedBefore) {
+        if (report.failedHere() > failedBefore) {
             diagnose(what);
             throw new Stop();
         }

@@ -64,7 +64,7 @@ final class KwokE2e extends E2e {
                     "the pre-install migration hook did not run: Helm's record of Job %s says phase %s", hook.name(), hook.phase());
             return null;
         });
-        long failedBefore = report.count(Report.Status.FAIL);
+        long failedBefore = report.failedHere();
         new LiveChecks(rel, report, "after install").run();
         stopIfFailed("live checks after install", failedBefore);
         policiesNotEnforced();
@@ -80,7 +80,7 @@ final class KwokE2e extends E2e {
             Report.expect(out.diff().contains("image: trevor:2.0.0"), "the shown diff does not contain the new image:\n%s", out.diff());
             return null;
         });
-        failedBefore = report.count(Report.Status.FAIL);
+        failedBefore = report.failedHere();
         new LiveChecks(rel, report, "after upgrade").run();
         stopIfFailed("live checks after upgrade", failedBefore);
 

@@ -44,6 +44,7 @@ final class Report {
     private final Pattern only;
     private final boolean verbose;
     private final List<Result> results = new ArrayList<>();
+    private final java.util.Map<Long, Long> failedBy = new java.util.HashMap<>();
 
     Report(String suite, PrintStream out, String onlyPattern, boolean verbose) {
         this.suite = suite;
@@ -98,6 +99,7 @@ final class Report {
 
     synchronized void record(Result r) {
         results.add(r);
+        if (r.status() == Status.FAIL) failedBy.merge(Thread.currentThread().getId(), 1L, Long::sum);
         var line = new StringBuilder(r.status().name()).append("  ").append(r.name());
         if (r.status() != Status.PASS || verbose) {
             if (!r.detail().isEmpty()) line.append(" — ").append(r.detail());
@@ -116,9 +118,12 @@ final class Report {
 
     static void expect(boolean ok, String fmt, Object... args) { if (!ok) fail(fmt, args); }
 
-    long count(Status s) { return results.stream().filter(r -> r.status() == s).count(); }
+    synchronized long count(Status s) { return results.stream().filter(r -> r.status() == s).count(); }
 
-    List<Result> results() { return List.copyOf(results); }
+    /** Failures recorded from this thread: where stages run side by side, a stage's own lane decides whether it goes on. */
+    synchronized long failedHere() { return failedBy.getOrDefault(Thread.currentThread().getId(), 0L); }
+
+    synchronized List<Result> results() { return List.copyOf(results); }
 
     boolean failed() { return count(Status.FAIL) > 0; }
 
