@@ -191,14 +191,12 @@ final class RealE2e extends E2e {
      * the main lifecycle halts it at its next stage, and is joined before the cluster goes.
      */
     private static final class Lane {
-        private final RealE2e main;
         private final RealE2e lane;
         private final java.util.concurrent.atomic.AtomicBoolean halt = new java.util.concurrent.atomic.AtomicBoolean();
         private final java.util.concurrent.CompletableFuture<Release> done = new java.util.concurrent.CompletableFuture<>();
         private Path tmp;
 
         Lane(RealE2e main, String tool) {
-            this.main = main;
             this.lane = new RealE2e(main.repo, main.helm, main.kubectl, main.name, main.nodes, main.report, new Progress(tool, System.out),
                     main.diagDir, main.keep);
             lane.kube = main.kube;
@@ -233,7 +231,7 @@ final class RealE2e extends E2e {
                 done.join();
             } catch (java.util.concurrent.CompletionException e) {
                 var cause = e.getCause();
-                main.report.check("policies: the lane of the policies' stages ran to its end", null, () -> {
+                lane.report.check("policies: the lane of the policies' stages ran to its end", null, () -> {
                     throw new Report.Failure("it stopped outside a stage: " + Problem.rootMessage(cause));
                 });
             }
@@ -241,13 +239,13 @@ final class RealE2e extends E2e {
         }
 
         /** The policies' release, ready for the drain, or null when it is not (a stage before failed, or one real node). */
-        Release release() { return done.getNow(null); }
+        Release release() { return done.isCompletedExceptionally() ? null : done.getNow(null); }
 
         /** The policies' release and namespace, and the lane's temporary charts. */
         void remove() throws IOException {
             if (tmp != null) Dirs.deleteTree(tmp);
             lane.rel.uninstall(LIMIT);
-            main.kube.run("delete", "namespace", POLICY_NS, "--wait=false");
+            lane.kube.run("delete", "namespace", POLICY_NS, "--wait=false");
         }
     }
 
