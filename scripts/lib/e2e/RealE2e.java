@@ -83,21 +83,21 @@ final class RealE2e extends E2e {
 
         // The policies' release, in a namespace of its own, runs beside the first release's install, faults and
         // database stages: those time nothing, and the machine waits most of their time (pods starting, hooks, Alembic
-        // in containers). The load, the HPA and the drain run alone once both are done, so that nothing else disturbs
-        // what they measure.
+        // in containers). Its HPA stages then run beside the load steps: a busier machine can only make a request fail
+        // or a scale-up lag, never pass either check for it, and the HPA counts only its own release's pods. The drain
+        // runs alone once both lanes are done.
         var policies = new Lane(this, "e2e policies");
         policies.start();
         boolean through = false;
         try {
             firstInstall();
             underway();
+            zeroDowntime();
             through = true;
         } finally {
             if (!through) policies.halt();
             policies.join();
         }
-        zeroDowntime();
-        autoscaling();
         // Before the drain: on this 2-core machine the drain then moves the production release (and the
         // dependencies) only. --keep: the release stays, to look at.
         if (!keep) {
@@ -386,7 +386,8 @@ final class RealE2e extends E2e {
                 () -> Upgrader.upgrade(rel, real(concat(List.of("replicaCount=2"), ZeroDowntime.UNPROTECTED), fourMinutes).withTag("2.0.0"), progress));
         underLoad("upgrade.java replacing every API pod on the unprotected values", false,
                 () -> Upgrader.upgrade(rel, real(concat(ZeroDowntime.UNPROTECTED, List.of("--set-string podAnnotations.e2e-roll=2")), fourMinutes).withTag("2.0.0"), progress));
-        stage("the API back on the protected values", true, () -> Upgrader.upgrade(rel, real(ZeroDowntime.PROTECTED, fourMinutes).withTag("2.0.0"), progress));
+        // Nothing later measures this release (the uninstall follows); --keep leaves it as a user would want to find it.
+        if (keep) stage("the API back on the protected values", true, () -> Upgrader.upgrade(rel, real(ZeroDowntime.PROTECTED, fourMinutes).withTag("2.0.0"), progress));
     }
 
     /**
@@ -453,10 +454,11 @@ final class RealE2e extends E2e {
      * The HPA on real metrics (issue 17 item 6): metrics-server serves the real node's numbers,
      * the API's HPA computes a utilisation, scales up under CPU load through the Service and back
      * down after it by the chart's behavior; an API container without a CPU request makes status
-     * fail by name. With --keep, leaves the release as it found it (autoscaling off, 2 replicas);
-     * otherwise the uninstall that follows takes it as it is.
+     * fail by name. The release runs 1 API pod when this begins; values gives its options with
+     * the autoscaling overlay on top. The release is left on the defective chart.
      */
-    void autoscaling() throws IOException {
+    void autoscaling(java.util.function.Function<List<String>, Installer.Options> values) throws IOException {
+        String ns = rel.namespace;
         boolean served = stage("metrics: the resource metrics API serves real CPU and memory of the node and the API pods (kubectl top)", false, () -> {
             var node = kube.run("get", "--raw", "/apis/metrics.k8s.io/v1beta1/nodes/" + RealNode.NODE_NAME);
             Report.expect(node.ok(), "GET /apis/metrics.k8s.io/v1beta1/nodes/%s: %s", RealNode.NODE_NAME, node.said());
@@ -465,13 +467,13 @@ final class RealE2e extends E2e {
             // wait for that, saying so, at most four scrapes.
             long t0 = System.nanoTime();
             var max = NodeMetrics.RESOLUTION.multipliedBy(4);
-            var top = kube.run("top", "pods", "-n", NAMESPACE, "-l", "app.kubernetes.io/instance=" + RELEASE + ",app.kubernetes.io/component=api");
+            var top = kube.run("top", "pods", "-n", ns, "-l", rel.selector("api"));
             while (!(top.ok() && top.out().matches("(?s).*\\d+m\\s+\\d+Mi.*")) && System.nanoTime() - t0 < max.toNanos()) {
                 progress.info("waiting up to " + max.toSeconds() + " s for metrics-server's first samples of the API pods (it scrapes every "
                         + NodeMetrics.RESOLUTION.toSeconds() + " s; a new pod needs two): " + (System.nanoTime() - t0) / 1_000_000_000 + " s, kubectl top pods: "
                         + Kube.firstLine(top.said()));
                 Wait.sleep(5000);
-                top = kube.run("top", "pods", "-n", NAMESPACE, "-l", "app.kubernetes.io/instance=" + RELEASE + ",app.kubernetes.io/component=api");
+                top = kube.run("top", "pods", "-n", ns, "-l", rel.selector("api"));
             }
             Report.expect(top.ok() && top.out().matches("(?s).*\\d+m\\s+\\d+Mi.*"), "kubectl top pods after %d s: %s",
                     (System.nanoTime() - t0) / 1_000_000_000, top.said());
@@ -479,34 +481,36 @@ final class RealE2e extends E2e {
             return true;
         }) != null;
         if (!served) return;
-        var fourMinutes = Duration.ofMinutes(4);
         boolean on = stage("HPA: autoscaling on (1-3 API pods, CPU target 80%): status's HPA metrics check passes with a real utilisation", false, () -> {
-            Upgrader.upgrade(rel, real(HPA_VALUES, fourMinutes).withTag("2.0.0"), progress);
+            Upgrader.upgrade(rel, values.apply(HPA_VALUES), progress);
             String st = statusLine("^HPA: each HPA computes");
             Report.expect(st.startsWith("PASS  " + LiveChecks.HPA_METRICS) && st.matches("(?s).*cpu \\d+%/80%.*"), "status said: %s", st);
             return true;
         }) != null;
         if (on) {
-            var url = ZeroDowntime.serviceUrl(kube.list(NAMESPACE, "services", rel.selector("api")).get(0), BURN_PATH);
-            var hpas = kube.list(NAMESPACE, "horizontalpodautoscalers", "app.kubernetes.io/instance=" + RELEASE);
-            String hpaName = hpas.isEmpty() ? RELEASE : Yaml.str(hpas.get(0), "metadata.name");
+            var url = ZeroDowntime.serviceUrl(kube.list(ns, "services", rel.selector("api")).get(0), BURN_PATH);
+            var hpas = kube.list(ns, "horizontalpodautoscalers", "app.kubernetes.io/instance=" + rel.name);
+            String hpaName = hpas.isEmpty() ? rel.name : Yaml.str(hpas.get(0), "metadata.name");
             HpaWatch.Timeline[] up = {null};
             stage("HPA: under CPU load (" + BURN_PATH + " through the Service, 10/s) the API scales up from 1 to 3 ready pods within "
                     + HPA_UP_WITHIN.toSeconds() + " s", false, () -> {
                 var settings = LoadGen.Settings.of(url).withRate(10).withDuration(HPA_UP_WITHIN.plusSeconds(30)).withMaxRequests(10 * 240)
                         .withTimeout(Duration.ofSeconds(5));
-                var run = ZeroDowntime.during(settings, Duration.ZERO, Duration.ZERO, () -> up[0] = HpaWatch.watch(kube, NAMESPACE, hpaName,
+                var run = ZeroDowntime.during(settings, Duration.ZERO, Duration.ZERO, () -> up[0] = HpaWatch.watch(kube, ns, hpaName,
                         HPA_UP_WITHIN, s -> s.replicas() == 3 && s.ready() == 3, l -> progress.info("scale-up: " + l)));
                 progress.info("load on " + BURN_PATH + ": " + run.load().summary());
                 Report.expect(up[0] != null && up[0].reached(), "after %d s: %s%s", up[0] == null ? 0 : up[0].seconds(),
                         up[0] == null ? "no timeline" : "not 3 ready pods", up[0] == null ? "" : up[0].describe());
+                // From 1, or the check saw no scale-up at all: a release that already ran 3 pods would pass at its first look.
+                Report.expect(up[0].samples().get(0).replicas() == 1, "the API ran %d pods when the load began, not 1:%s",
+                        up[0].samples().get(0).replicas(), up[0].describe());
                 progress.info("scaled up 1 → 3 in " + up[0].seconds() + " s:" + up[0].describe());
                 return null;
             });
             stage("HPA: after the load the API scales back down to 1, not before the chart's behavior allows (scale-down window "
                     + HPA_WINDOW_SECONDS + " s), within " + HPA_DOWN_WITHIN.toSeconds() + " s", false, () -> {
                 Report.expect(up[0] != null && up[0].reached(), "the API never scaled up (the step before failed): nothing to scale down from");
-                var down = HpaWatch.watch(kube, NAMESPACE, hpaName, HPA_DOWN_WITHIN, s -> s.replicas() == 1, l -> progress.info("scale-down: " + l));
+                var down = HpaWatch.watch(kube, ns, hpaName, HPA_DOWN_WITHIN, s -> s.replicas() == 1, l -> progress.info("scale-down: " + l));
                 Report.expect(down.reached(), "after %d s:%s", down.seconds(), down.describe());
                 long firstDrop = down.samples().stream().filter(s -> s.replicas() < 3).mapToLong(HpaWatch.Sample::second).min().orElse(0);
                 Report.expect(firstDrop >= HPA_WINDOW_SECONDS, "the HPA scaled down %d s after the load, inside its %d s window:%s", firstDrop,
@@ -517,8 +521,8 @@ final class RealE2e extends E2e {
             Path tmp = Files.createTempDirectory("trevor-no-cpu-request");
             try {
                 stage("HPA: the chart without the API's CPU request fails status's HPA check by name (FailedGetResourceMetric)", false, () -> {
-                    var defective = new Release(helm, kube, RELEASE, NAMESPACE, chartWithoutCpuRequest(tmp));
-                    Upgrader.upgrade(defective, real(HPA_VALUES, fourMinutes).withTag("2.0.0"), progress);
+                    var defective = new Release(helm, kube, rel.name, ns, chartWithoutCpuRequest(tmp));
+                    Upgrader.upgrade(defective, values.apply(HPA_VALUES), progress);
                     String st = statusLine("^HPA: each HPA computes");
                     Report.expect(st.startsWith("FAIL  " + LiveChecks.HPA_METRICS) && st.contains("missing request for cpu"), "status said: %s", st);
                     progress.info("failed as expected: " + st);
@@ -528,8 +532,6 @@ final class RealE2e extends E2e {
                 Dirs.deleteTree(tmp);
             }
         }
-        if (keep) stage("HPA: autoscaling off again, 2 API pods", true, () -> Upgrader.upgrade(rel, real(List.of("autoscaling.enabled=false", "replicaCount=2"),
-                fourMinutes).withTag("2.0.0"), progress));
     }
 
     /** status's lines for the checks matching only (status --only PATTERN), with their notes. */
@@ -694,8 +696,13 @@ final class RealE2e extends E2e {
                     + other.get(0).row().why() + ")");
             return null;
         });
+        // The HPA from its minimum: prod's runs 3 API pods, and an upgrade that turns the HPA on keeps the count it finds.
+        // Turning it off with 1 replica first leaves 1, which the HPA's upgrade then keeps (it renders no replicas).
+        boolean atOne = stage("HPA: the API at 1 pod for the HPA to start from (autoscaling off, replicaCount=1)", false, () ->
+                Upgrader.upgrade(prel, prodUpgrade.withSets(List.of("autoscaling.enabled=false", "replicaCount=1")), progress)) != null;
+        if (atOne) autoscaling(prodUpgrade::withSets);
         if (!twoReady) return false;
-        // The drain, later and alone, is of the release as production has it: the chart itself, its policies.
+        // The drain, later and alone, is of the release as production has it: the chart itself, its policies, 3 API pods.
         return stage("policies: the release back on the chart itself, for the drain", false, () -> {
             Upgrader.upgrade(prel, prodUpgrade, progress);
             return true;

@@ -73,6 +73,12 @@ final class Installer {
             return new Options(valuesFiles, sets, newTag, envFiles, devSecrets, timeout, rollback, namespaceLabels, recover, deployedValues);
         }
 
+        /** These options with more --set values after their own. */
+        Options withSets(List<String> more) {
+            var s = new ArrayList<>(sets);
+            s.addAll(more);
+            return new Options(valuesFiles, List.copyOf(s), tag, envFiles, devSecrets, timeout, rollback, namespaceLabels, recover, deployedValues);
+        }
 
         /** The values an upgrade keeps: what the release was installed with goes under the new ones. */
         Options onTopOf(String deployedYaml) {
