@@ -4,6 +4,7 @@
 //SOURCES ../kube/Helm.java
 //SOURCES HelmRuns.java
 //SOURCES KubeSchema.java
+//SOURCES LintBake.java
 //SOURCES ../kube/Manifests.java
 //SOURCES ../tools/Once.java
 //SOURCES Refusals.java
@@ -65,6 +66,9 @@ final class CheckRunner {
             "trevor-verify-" + ProcessHandle.current().pid() + "-" + Long.toHexString(System.nanoTime()));
     private final Map<Path, Path> origins = new LinkedHashMap<>();
     private final Map<Path, java.util.function.Function<Path, ChartFixtures.Fixture>> fixtures = new LinkedHashMap<>();
+    /** Where each fixture was made, by the path that stood for it before the run. */
+    private final Map<Path, Path> placed = new java.util.concurrent.ConcurrentHashMap<>();
+    private int lintFixtures;
     private boolean planned;
 
     /** A runner that makes every helm run. */
@@ -205,12 +209,19 @@ final class CheckRunner {
 
     /** A check that `helm lint --strict chart` with these values says nothing above INFO. */
     void lintCheck(String name, Path chart, Helm.Values values) {
-        var group = lints.computeIfAbsent(String.join("\u0000", values.args()) + "\u0000" + values.stdin(), k -> new LintGroup(values));
-        group.charts.add(chart);
+        // A values file baked into a copy of the chart lints in the process of the charts with no values (see LintBake).
+        String baked = LintBake.bake(chart, values);
+        Path stand = baked == null ? chart
+                : fixture("lint-" + lintFixtures++, chart, from -> new ChartFixtures.Fixture("", Map.of("values.yaml", baked)));
+        Helm.Values with = baked == null ? values : Helm.Values.none();
+        var group = lints.computeIfAbsent(String.join("\u0000", with.args()) + "\u0000" + with.stdin(), k -> new LintGroup(with));
+        group.charts.add(stand);
         checks.add(new Check(name, values.describe(), () -> {
             var r = group.result.get();
-            String said = group.section(chart);
+            Path linted = placed.getOrDefault(stand, stand);
+            String said = group.section(linted);
             if (said == null) said = r.out();
+            if (baked != null) said = said.replace(linted.toString(), chart + " " + values.describe() + " (baked into a copy's values.yaml)");
             Report.expect(!said.contains("[WARNING]") && !said.contains("[ERROR]"), "lint reported: %s", said.strip());
             // With several charts in one run, a failed run is explained by another chart's section.
             boolean explained = group.charts.stream().anyMatch(c -> !group.clean(c));
@@ -278,6 +289,8 @@ final class CheckRunner {
             if (dir.equals(stand)) return;
             origins.put(dir, from);
             for (var s : scenarios) if (s.chart.equals(stand)) s.chart = dir;
+            for (var g : lints.values()) g.charts.replaceAll(c -> c.equals(stand) ? dir : c);
+            placed.put(stand, dir);
             refusals.moved(stand, dir);
         });
         // Per chart, the first scenario renders on its own, and again as the twin in its batch;
