@@ -98,7 +98,9 @@ final class Yaml {
                 case '\r' -> sb.append("\\r");
                 case '\t' -> sb.append("\\t");
                 default -> {
-                    if (ch < 0x20) sb.append(String.format("\\u%04x", (int) ch));
+                    // C1 controls, U+2028/U+2029 and the byte-order mark escaped too: YAML 1.1 readers (go-yaml, which
+                    // helm reads values with) fold U+0085, U+2028 and U+2029 as line breaks even inside quotes.
+                    if (ch < 0x20 || (ch >= 0x7f && ch <= 0x9f) || ch == 0x2028 || ch == 0x2029 || ch == 0xfeff) sb.append(String.format("\\u%04x", (int) ch));
                     else sb.append(ch);
                 }
             }

@@ -1,4 +1,5 @@
 //SOURCES ../kube/Helm.java
+//SOURCES ../tools/Yaml.java
 
 import java.io.IOException;
 import java.io.StringReader;
@@ -60,9 +61,8 @@ final class LintBake {
     static String bake(String chartValues, String file) throws Refused {
         var base = read(chartValues, true);
         var top = read(file, false);
-        var sb = new StringBuilder();
-        json(sb, merge(base, top, ""));
-        return sb.append('\n').toString();
+        // JSON, which helm reads as YAML (Yaml.json escapes every character a YAML 1.1 reader would fold).
+        return Yaml.json(merge(base, top, "")) + "\n";
     }
 
     /** The file's values on top of the chart's, as helm coalesces them (lists replaced whole). */
@@ -173,43 +173,5 @@ final class LintBake {
         }
         if (NUMBER_LIKE.matcher(v).matches()) throw new Refused("a number in a form go-yaml reads its own way: " + v);
         return v;
-    }
-
-    // ---------------------------------------------------------------- writing
-
-    /** JSON, which helm reads as YAML; every line break and byte-order mark escaped (YAML 1.1 folds U+0085, U+2028, U+2029). */
-    static void json(StringBuilder sb, Object o) {
-        if (o == null || o instanceof Boolean || o instanceof Long) {
-            sb.append(o);
-        } else if (o instanceof String s) {
-            sb.append('"');
-            for (int i = 0; i < s.length(); i++) {
-                char ch = s.charAt(i);
-                if (ch == '"' || ch == '\\') sb.append('\\').append(ch);
-                else if (ch < 0x20 || (ch >= 0x7f && ch <= 0x9f) || ch == 0x2028 || ch == 0x2029 || ch == 0xfeff) sb.append(String.format("\\u%04x", (int) ch));
-                else sb.append(ch);
-            }
-            sb.append('"');
-        } else if (o instanceof Map<?, ?> m) {
-            sb.append('{');
-            boolean first = true;
-            for (var e : m.entrySet()) {
-                if (!first) sb.append(',');
-                first = false;
-                json(sb, e.getKey());
-                sb.append(':');
-                json(sb, e.getValue());
-            }
-            sb.append('}');
-        } else if (o instanceof List<?> l) {
-            sb.append('[');
-            for (int i = 0; i < l.size(); i++) {
-                if (i > 0) sb.append(',');
-                json(sb, l.get(i));
-            }
-            sb.append(']');
-        } else {
-            throw new IllegalArgumentException("no JSON form for " + o.getClass().getName());
-        }
     }
 }
