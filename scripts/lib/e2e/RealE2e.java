@@ -449,13 +449,15 @@ final class RealE2e extends E2e {
      */
     static final String BURN_PATH = "/burn?ms=10";
     static final Duration HPA_UP_WITHIN = Duration.ofMinutes(3), HPA_DOWN_WITHIN = Duration.ofMinutes(3);
+    /** From what the release ran to the HPA's minimum: the window, a scrape, a sync, and the old pods' preStop. */
+    static final Duration HPA_MIN_WITHIN = Duration.ofSeconds(HPA_WINDOW_SECONDS + 45);
 
     /**
      * The HPA on real metrics (issue 17 item 6): metrics-server serves the real node's numbers,
      * the API's HPA computes a utilisation, scales up under CPU load through the Service and back
      * down after it by the chart's behavior; an API container without a CPU request makes status
-     * fail by name. The release runs 1 API pod when this begins; values gives its options with
-     * the autoscaling overlay on top. The release is left on the defective chart.
+     * fail by name. values gives the release's options with the autoscaling overlay on top; the
+     * overlay's HPA first brings the API to its minimum of 1 pod. The release is left on the defective chart.
      */
     void autoscaling(java.util.function.Function<List<String>, Installer.Options> values) throws IOException {
         String ns = rel.namespace;
@@ -491,6 +493,16 @@ final class RealE2e extends E2e {
             var url = ZeroDowntime.serviceUrl(kube.list(ns, "services", rel.selector("api")).get(0), BURN_PATH);
             var hpas = kube.list(ns, "horizontalpodautoscalers", "app.kubernetes.io/instance=" + rel.name);
             String hpaName = hpas.isEmpty() ? rel.name : Yaml.str(hpas.get(0), "metadata.name");
+            // Prod's HPA left 3 API pods, and a Deployment under an HPA keeps the count it has (the chart renders no
+            // replicas). Turning the HPA off with replicaCount=1 first raced: the old HPA's last sync could scale the
+            // Deployment back to 3 before helm deleted it (CI, 2026-12-08 00:31). The overlay's HPA itself brings it down.
+            stage("HPA: the HPA brings the API down to its minimum, 1 pod, before the load (within " + HPA_MIN_WITHIN.toSeconds() + " s)",
+                    false, () -> {
+                var down = HpaWatch.watch(kube, ns, hpaName, HPA_MIN_WITHIN, s -> s.replicas() == 1 && s.desired() == 1 && s.ready() == 1,
+                        l -> progress.info("to the minimum: " + l));
+                Report.expect(down.reached(), "after %d s:%s", down.seconds(), down.describe());
+                return null;
+            });
             HpaWatch.Timeline[] up = {null};
             stage("HPA: under CPU load (" + BURN_PATH + " through the Service, 10/s) the API scales up from 1 to 3 ready pods within "
                     + HPA_UP_WITHIN.toSeconds() + " s", false, () -> {
@@ -696,11 +708,7 @@ final class RealE2e extends E2e {
                     + other.get(0).row().why() + ")");
             return null;
         });
-        // The HPA from its minimum: prod's runs 3 API pods, and an upgrade that turns the HPA on keeps the count it finds.
-        // Turning it off with 1 replica first leaves 1, which the HPA's upgrade then keeps (it renders no replicas).
-        boolean atOne = stage("HPA: the API at 1 pod for the HPA to start from (autoscaling off, replicaCount=1)", false, () ->
-                Upgrader.upgrade(prel, prodUpgrade.withSets(List.of("autoscaling.enabled=false", "replicaCount=1")), progress)) != null;
-        if (atOne) autoscaling(prodUpgrade::withSets);
+        autoscaling(prodUpgrade::withSets);
         if (!twoReady) return false;
         // The drain, later and alone, is of the release as production has it: the chart itself, its policies, 3 API pods.
         return stage("policies: the release back on the chart itself, for the drain", false, () -> {
