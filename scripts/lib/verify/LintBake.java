@@ -58,8 +58,15 @@ final class LintBake {
 
     static final long MAX_BYTES = 1 << 20;
 
+    /** The charts' values.yaml read so far, by their text: a chart is baked with each of its values files. Never changed after. */
+    private static final Map<String, Map<String, Object>> CHARTS = new java.util.concurrent.ConcurrentHashMap<>();
+
     static String bake(String chartValues, String file) throws Refused {
-        var base = read(chartValues, true);
+        var base = CHARTS.get(chartValues);
+        if (base == null) {
+            base = read(chartValues, true);
+            CHARTS.put(chartValues, base);
+        }
         var top = read(file, false);
         // JSON, which helm reads as YAML (Yaml.json escapes every character a YAML 1.1 reader would fold).
         return Yaml.json(merge(base, top, "")) + "\n";
