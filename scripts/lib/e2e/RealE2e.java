@@ -337,7 +337,7 @@ final class RealE2e extends E2e {
                 Report.expect(e.getMessage().startsWith("migrate refused before any change"), "migrate.java's refusal: %s", e.getMessage());
             }
             Report.expect(migrationJobs().equals(jobsBefore), "a migration Job was created: before %s, after %s", jobsBefore, migrationJobs());
-            String db = databaseCheck();
+            String db = statusLine("^database");
             Report.expect(db.startsWith("FAIL  " + LiveChecks.DB_REVISION) && db.contains("does not know"), "status said: %s", db);
             return null;
         });
@@ -346,7 +346,7 @@ final class RealE2e extends E2e {
                     LIMIT, progress);
             Report.expect(out.succeeded(), "the downgrade failed:\n%s", out.explanation());
             Report.expect("0001".equals(alembicVersion()), "alembic_version is %s after the downgrade", alembicVersion());
-            String db = databaseCheck();
+            String db = statusLine("^database");
             Report.expect(db.startsWith("PASS  " + LiveChecks.DB_REVISION), "status said: %s", db);
             return null;
         });
@@ -355,11 +355,11 @@ final class RealE2e extends E2e {
             var drop = kube.run("exec", Yaml.str(pg.get(0), "metadata.name"), "-n", NAMESPACE, "--", "psql", "-h", "/run/postgresql", "-U", "trevor",
                     "-d", "trevor", "-c", "DROP TABLE alembic_version; DROP TABLE items;");
             Report.expect(drop.ok(), "psql: %s", drop.said());
-            String empty = databaseCheck();
+            String empty = statusLine("^database");
             Report.expect(empty.startsWith("FAIL  " + LiveChecks.DB_REVISION) && empty.contains("the database is empty"), "status said: %s", empty);
             var out = Migrator.run(rel, List.of(), LIMIT, progress);
             Report.expect(out.succeeded(), "migrate.java failed:\n%s", out.explanation());
-            String db = databaseCheck();
+            String db = statusLine("^database");
             Report.expect(db.startsWith("PASS  " + LiveChecks.DB_REVISION), "after migrate.java status said: %s", db);
             return null;
         });
@@ -434,7 +434,7 @@ final class RealE2e extends E2e {
     }
 
     /**
-     * The e2e's autoscaling overlay (local, on top of values/real-node.yaml): from 1 to 3 API pods,
+     * The e2e's autoscaling overlay (local, on top of values/prod.yaml and values/real-node.yaml): from 1 to 3 API pods,
      * so that this 2-core machine holds them; CPU target 80 % of the 50m request; the chart's
      * behavior with a 15 s scale-down window instead of the 300 s default, so the way down fits the run.
      */
@@ -554,16 +554,6 @@ final class RealE2e extends E2e {
         String out = buf.toString(java.nio.charset.StandardCharsets.UTF_8).strip();
         // Indented: status's own FAIL lines are what this step looks at, not this run's verdicts.
         progress.info("status --only '" + only + "':\n" + out.indent(2).stripTrailing());
-        return out;
-    }
-
-    /** status's line for the database check alone (status --only '^database'). */
-    private String databaseCheck() {
-        var buf = new java.io.ByteArrayOutputStream();
-        var r = new Report("status", new java.io.PrintStream(buf, true, java.nio.charset.StandardCharsets.UTF_8), "^database", false);
-        new LiveChecks(rel, r, null).run();
-        String out = buf.toString(java.nio.charset.StandardCharsets.UTF_8).strip();
-        progress.info("status --only '^database':\n" + out.indent(2).stripTrailing());
         return out;
     }
 
